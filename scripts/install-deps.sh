@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the project needs, only those missing.
+# Usage: scripts/install-deps.sh [build|test|demo|bench]
+set -euo pipefail
+what=${1:-test}
+build_pkgs=(build-essential cmake ninja-build pkg-config libasio-dev libssl-dev libsodium-dev
+  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+  nlohmann-json3-dev)
+test_pkgs=(clang-16 libclang-rt-16-dev nginx libnginx-mod-rtmp ffmpeg srt-tools iperf3 iproute2
+  iptables procps)
+pkgs=("${build_pkgs[@]}")
+case "$what" in
+  test|bench) pkgs+=("${test_pkgs[@]}") ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing missing packages: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
