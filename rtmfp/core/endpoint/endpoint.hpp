@@ -1,0 +1,132 @@
+// The RTMFP endpoint, sans-I/O (RFC 7016 §3): one UDP port's worth of
+// sessions, demultiplexed by session ID (§2.2.2), with the startup handshake
+// (§3.5.1), keepalive (§3.5.4.1) and close (§3.5.5).
+//
+// Driving it (see rtmfp/io/udp_driver for the Asio version and tests/sim for
+// the simulator):
+//   on_datagram(now, from, bytes)   for every datagram received
+//   on_deadline(now)                when now >= next_deadline()
+//   poll_transmit(now)              until nullopt, after every call above
+//   poll_event()                    until nullopt
+// Nothing here reads a clock, opens a socket or throws.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "rtmfp/core/crypto/crypto_profile.hpp"
+#include "rtmfp/core/endpoint/amplification_guard.hpp"
+#include "rtmfp/core/endpoint/endpoint_types.hpp"
+#include "rtmfp/core/random.hpp"
+#include "rtmfp/core/session/cookie_jar.hpp"
+#include "rtmfp/core/session/session.hpp"
+#include "rtmfp/core/trace.hpp"
+#include "rtmfp/core/wire/packet.hpp"
+
+namespace rtmfp {
+
+class Endpoint {
+ public:
+  Endpoint(const EndpointConfig& config, RandomSource& rng);
+  ~Endpoint();
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  // Enables a crypto profile (at most one per kind). Not owned.
+  void add_profile(CryptoProfile& profile);
+  CryptoProfile* profile(ProfileKind kind) const;
+  void set_trace(TraceSink* sink) { trace_ = sink; }
+
+  // ---- I/O ----
+  void on_datagram(TimePoint now, const SocketAddress& from, ByteView datagram);
+  std::optional<Transmit> poll_transmit(TimePoint now);
+  std::optional<EndpointEvent> poll_event();
+  std::optional<TimePoint> next_deadline() const;
+  void on_deadline(TimePoint now);
+
+  // ---- Commands ----
+  // Opens a session as initiator (§3.5.1.1.1). Events follow.
+  Result<SessionHandle> connect(TimePoint now, const ConnectRequest& request);
+  // Sends a Ping (§2.3.9); the reply arrives as a PingReplied event.
+  Result<void> ping(TimePoint now, SessionHandle session, ByteView message);
+  // Orderly close (§3.5.5), or abrupt (Close Ack then S_CLOSED).
+  Result<void> close(TimePoint now, SessionHandle session, bool abrupt = false);
+  // Orderly close of every session, bounded by config.shutdown_grace; stops
+  // accepting new sessions. drained() turns true when done.
+  void shutdown(TimePoint now);
+  bool drained() const;
+
+  // ---- Introspection ----
+  const EndpointStats& stats() const { return stats_; }
+  std::optional<SessionInfo> session_info(SessionHandle session) const;
+  std::vector<SessionHandle> sessions() const;
+  const EndpointConfig& config() const { return config_; }
+
+ private:
+  // endpoint.cpp
+  void drop(TimePoint now, DropReason reason, const SocketAddress& from);
+  void emit(EndpointEvent e);
+  void send_datagram(const SocketAddress& to, Bytes datagram);
+  Session* find(SessionHandle h);
+  const Session* find(SessionHandle h) const;
+  std::uint32_t allocate_session_id();
+  SessionHandle new_handle() { return next_handle_++; }
+  void reschedule(Session& s);
+  void destroy(Session& s);
+  // Sends one startup-mode (mode 3) packet with the default key.
+  bool send_startup(TimePoint now, CryptoProfile& p, const SocketAddress& to, std::uint32_t session_id,
+                    std::uint8_t chunk_type, ByteView payload, bool limit_amplification,
+                    std::size_t min_plain_size = 0);
+  void on_startup_packet(TimePoint now, CryptoProfile& p, const SocketAddress& from,
+                         const wire::ParsedPacket& pkt, std::uint32_t session_id,
+                         std::size_t datagram_size);
+
+  // startup_responder.cpp (§3.5.1.1.2, §3.5.1.2, §3.5.1.3)
+  void on_ihello(TimePoint now, CryptoProfile& p, const SocketAddress& from, ByteView payload);
+  void on_iikeying(TimePoint now, CryptoProfile& p, const SocketAddress& from, ByteView payload);
+
+  // startup_initiator.cpp (§3.5.1.1.1)
+  void on_rhello(TimePoint now, CryptoProfile& p, const SocketAddress& from, ByteView payload);
+  void on_redirect(TimePoint now, const SocketAddress& from, ByteView payload);
+  void on_rikeying(TimePoint now, Session& s, const SocketAddress& from, ByteView payload);
+  void on_cookie_change(TimePoint now, Session& s, const SocketAddress& from, ByteView payload);
+  void opening_timers(TimePoint now, Session& s);
+  void fail_opening(TimePoint now, Session& s, Error error, std::optional<SessionHandle> existing = {});
+  void send_iikeying(TimePoint now, Session& s);
+
+  // session_io.cpp (§3.5.2-§3.5.5 for open sessions)
+  void on_session_packet(TimePoint now, Session& s, const SocketAddress& from, const wire::ParsedPacket& pkt);
+  void session_timers(TimePoint now, Session& s);
+  void flush(TimePoint now, Session& s);
+  void queue_chunk(Session& s, std::uint8_t type, Bytes payload);
+  void enter_closed(TimePoint now, Session& s, CloseReason reason, bool notify);
+  void mark_open(TimePoint now, Session& s);
+  void update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t> echo);
+
+  EndpointConfig config_;
+  RandomSource& rng_;
+  TraceSink* trace_ = nullptr;
+  std::vector<CryptoProfile*> profiles_;
+  CookieJar cookies_;
+  AmplificationGuard amplification_;
+  EndpointStats stats_;
+
+  SessionHandle next_handle_ = 1;
+  std::unordered_map<SessionHandle, std::unique_ptr<Session>> sessions_;
+  std::unordered_map<std::uint32_t, SessionHandle> by_recv_id_;
+  std::map<Bytes, SessionHandle> by_tag_;  // opening sessions in S_IHELLO_SENT
+  std::set<std::pair<TimePoint, SessionHandle>> timers_;
+  std::unordered_map<SessionHandle, TimePoint> timer_of_;
+
+  std::deque<Transmit> transmit_;
+  std::deque<EndpointEvent> events_;
+  bool shutting_down_ = false;
+  TimePoint shutdown_deadline_{};
+};
+
+}  // namespace rtmfp

@@ -1,0 +1,122 @@
+// Types at the endpoint's boundary: configuration, commands, events,
+// datagrams out, and statistics.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "rtmfp/core/address.hpp"
+#include "rtmfp/core/bytes.hpp"
+#include "rtmfp/core/crypto/crypto_profile.hpp"
+#include "rtmfp/core/error.hpp"
+#include "rtmfp/core/params.hpp"
+#include "rtmfp/core/session/session_state.hpp"
+#include "rtmfp/core/time.hpp"
+
+namespace rtmfp {
+
+// A local name for a session (not the wire session ID). Never reused.
+using SessionHandle = std::uint64_t;
+
+struct EndpointConfig {
+  std::size_t max_datagram = params::kDefaultMaxDatagram;
+  bool accept_sessions = true;  // act as responder (RFC 7016 §3.5.1.1.2)
+  Duration keepalive_period = params::kDefaultKeepalivePeriod;
+  Duration idle_timeout = params::kDefaultIdleTimeout;
+  Duration open_timeout = params::kUltimateOpenTimeout;
+  // Bound on an orderly shutdown(): sessions still closing after this are
+  // dropped (RFC 7016 §3.5.5 allows 90 s; a server stopping wants seconds).
+  Duration shutdown_grace = seconds(3);
+  std::size_t max_sessions = params::kMaxSessions;
+};
+
+struct ConnectRequest {
+  ProfileKind profile = ProfileKind::modern;
+  EpdRequest epd;
+  std::vector<SocketAddress> candidates;  // at least one (RFC 7016 §3.5.1.1.1)
+};
+
+struct Transmit {
+  SocketAddress to;
+  Bytes data;
+};
+
+enum class CloseReason {
+  local_close,      // we closed it (RFC 7016 §3.5.5)
+  remote_close,     // far end sent Close
+  idle_timeout,     // nothing heard for idle_timeout (§3.5.4.1)
+  overridden,       // a new session from the same identity replaced it (§3.5.1.1.2)
+  shutdown,         // endpoint shutdown
+  aborted,          // abrupt close
+};
+const char* close_reason_name(CloseReason r);
+
+struct SessionOpened {
+  SessionHandle session = 0;
+  bool initiator = false;
+  ProfileKind profile = ProfileKind::modern;
+  SocketAddress peer;
+  PeerId far_peer_id{};
+  Duration handshake_time{};  // initiator: connect() to S_OPEN
+};
+struct SessionOpenFailed {
+  SessionHandle session = 0;
+  Error error;
+  std::optional<SessionHandle> existing;  // set for a duplicate (§3.5.1.1.1 step 1)
+};
+struct SessionClosed {
+  SessionHandle session = 0;
+  CloseReason reason = CloseReason::local_close;
+};
+struct PingReplied {
+  SessionHandle session = 0;
+  Bytes message;
+};
+struct PingReceived {
+  SessionHandle session = 0;
+  std::size_t size = 0;
+};
+
+using EndpointEvent = std::variant<SessionOpened, SessionOpenFailed, SessionClosed, PingReplied>;
+
+enum class DropReason {
+#define X(name, text) name,
+#include "rtmfp/core/endpoint/drop_reasons.def"
+#undef X
+  count_
+};
+const char* drop_reason_name(DropReason r);
+const char* drop_reason_text(DropReason r);
+
+struct EndpointStats {
+  std::uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;
+  std::uint64_t handshakes_started = 0;     // connect() calls
+  std::uint64_t handshakes_completed = 0;   // as initiator
+  std::uint64_t handshakes_failed = 0;      // as initiator
+  std::uint64_t sessions_accepted = 0;      // as responder
+  std::uint64_t rhellos_sent = 0;
+  std::uint64_t cookie_changes_sent = 0;
+  std::uint64_t sessions_open = 0;          // currently S_OPEN
+  std::array<std::uint64_t, static_cast<std::size_t>(DropReason::count_)> drops{};
+  std::uint64_t total_drops() const;
+};
+
+// A read-only view of a session for callers.
+struct SessionInfo {
+  SessionHandle handle = 0;
+  SessionState state = SessionState::S_CLOSED;
+  bool initiator = false;
+  ProfileKind profile = ProfileKind::modern;
+  SocketAddress peer;
+  std::optional<PeerId> far_peer_id;
+  std::uint32_t recv_session_id = 0;
+  std::uint32_t send_session_id = 0;
+  Duration srtt{};
+  bool has_rtt = false;
+};
+
+}  // namespace rtmfp

@@ -1,0 +1,229 @@
+// Open-session processing: packets in and out under session keys, timestamp
+// echo and RTT (RFC 7016 §3.5.2.2), Ping (§3.5.4), keepalive (§3.5.4.1),
+// address checks (§3.5.3) and close (§3.5.5).
+#include <algorithm>
+#include <cstdlib>
+
+#include "rtmfp/core/endpoint/endpoint.hpp"
+#include "rtmfp/core/wire/chunks.hpp"
+
+namespace rtmfp {
+
+void Endpoint::mark_open(TimePoint now, Session& s) {
+  s.state = SessionState::S_OPEN;
+  s.opened_at = now;
+  s.last_received = now;
+  s.next_keepalive = now + config_.keepalive_period;
+  ++stats_.sessions_open;
+  if (trace_)
+    trace_->event(now, "connectivity", "session_state_updated",
+                  {{"session", s.handle},
+                   {"new", std::string("S_OPEN")},
+                   {"initiator", s.initiator},
+                   {"peer", s.dest.to_string()},
+                   {"profile", std::string(profile_name(s.profile->kind()))}});
+  if (!s.initiator) {
+    SessionOpened ev;
+    ev.session = s.handle;
+    ev.initiator = false;
+    ev.profile = s.profile->kind();
+    ev.peer = s.dest;
+    if (auto id = s.profile->peer_id(s.far_certificate)) ev.far_peer_id = *id;
+    emit(std::move(ev));
+  }
+  reschedule(s);
+}
+
+void Endpoint::update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t> echo) {
+  // §3.5.2.2: an RTT sample from each new timestamp echo.
+  if (!echo || (s.ts_echo_rx && *s.ts_echo_rx == *echo)) return;
+  s.ts_echo_rx = echo;
+  auto ticks = static_cast<std::uint16_t>(timestamp_at(now) - *echo);
+  if (ticks > 32767) return;
+  Duration rtt = params::kTimestampTick * ticks;
+  if (!s.has_rtt) {
+    s.srtt = rtt;
+    s.rttvar = rtt / 2;
+    s.has_rtt = true;
+  } else {
+    Duration diff = s.srtt > rtt ? s.srtt - rtt : rtt - s.srtt;
+    s.rttvar = (3 * s.rttvar + diff) / 4;
+    s.srtt = (7 * s.srtt + rtt) / 8;
+  }
+}
+
+void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress& from,
+                                 const wire::ParsedPacket& pkt) {
+  if (from != s.dest) {
+    // §3.5.3: a valid packet from another address SHOULD be verified before
+    // DESTADDR changes; until verification is implemented we keep DESTADDR.
+    drop(now, DropReason::unverified_address, from);
+    return;
+  }
+  s.last_received = now;
+  s.keepalive_outstanding = false;
+  s.next_keepalive = now + config_.keepalive_period;
+  s.ts_echo.on_received(now, pkt.header.timestamp);
+  update_rtt(now, s, pkt.header.timestamp_echo);
+
+  for (const auto& chunk : pkt.chunks) {
+    auto info = wire::chunk_type_info(chunk.type);
+    if (!info) {
+      drop(now, DropReason::unknown_chunk, from);  // §2.3: MUST ignore
+      continue;
+    }
+    if (info->startup_only) {
+      drop(now, DropReason::wrong_mode_chunk, from);
+      continue;
+    }
+    switch (info->type) {
+      case wire::ChunkType::ping: {
+        // §3.5.4: answer at once, message copied back uninterpreted.
+        if (s.is_open() || s.state == SessionState::S_NEARCLOSE)
+          queue_chunk(s, static_cast<std::uint8_t>(wire::ChunkType::ping_reply),
+                      Bytes(chunk.payload.begin(), chunk.payload.end()));
+        break;
+      }
+      case wire::ChunkType::ping_reply: {
+        if (!chunk.payload.empty())
+          emit(PingReplied{s.handle, Bytes(chunk.payload.begin(), chunk.payload.end())});
+        break;
+      }
+      case wire::ChunkType::session_close: {
+        // §3.5.5: Close Ack in reply; S_OPEN -> S_FARCLOSE_LINGER.
+        queue_chunk(s, static_cast<std::uint8_t>(wire::ChunkType::session_close_ack), {});
+        if (s.is_open()) {
+          --stats_.sessions_open;
+          s.state = SessionState::S_FARCLOSE_LINGER;
+          s.close_deadline = now + params::kFarCloseLinger;
+          emit(SessionClosed{s.handle, CloseReason::remote_close});
+        }
+        break;
+      }
+      case wire::ChunkType::session_close_ack: {
+        // §3.5.5: -> S_CLOSED from S_OPEN, S_NEARCLOSE or S_FARCLOSE_LINGER.
+        bool was_open = s.is_open();
+        flush(now, s);
+        enter_closed(now, s, was_open ? CloseReason::remote_close : CloseReason::local_close, was_open);
+        return;  // s is destroyed
+      }
+      default:
+        // Flow chunks (§2.3.11-2.3.16) are handled by the flow layer; until
+        // it is attached they are ignored like unknown chunks.
+        break;
+    }
+  }
+  flush(now, s);
+}
+
+void Endpoint::queue_chunk(Session& s, std::uint8_t type, Bytes payload) {
+  if (s.pending.size() >= 1024) s.pending.pop_front();  // hostile ping floods stay bounded
+  s.pending.push_back(PendingChunk{type, std::move(payload)});
+}
+
+void Endpoint::flush(TimePoint now, Session& s) {
+  if (!s.cipher) return;
+  while (!s.pending.empty()) {
+    wire::PacketHeader h;
+    h.mode = s.initiator ? wire::PacketMode::initiator : wire::PacketMode::responder;
+    h.timestamp = timestamp_at(now);
+    h.timestamp_echo = s.ts_echo.echo_to_send(now);
+    std::size_t max_plain = s.cipher->max_plain_size(config_.max_datagram - params::kSessionIdSize);
+    wire::PacketBuilder b(h, max_plain);
+    while (!s.pending.empty()) {
+      auto& c = s.pending.front();
+      if (!b.add_chunk(c.type, c.payload)) {
+        if (b.empty()) s.pending.pop_front();  // can never fit: drop it
+        break;
+      }
+      s.pending.pop_front();
+    }
+    if (b.empty()) continue;
+    Bytes sealed = s.cipher->seal(std::move(b).finish());
+    send_datagram(s.dest, wire::scramble_datagram(s.send_session_id, sealed));
+  }
+}
+
+void Endpoint::session_timers(TimePoint now, Session& s) {
+  switch (s.state) {
+    case SessionState::S_OPEN:
+      if (now - s.last_received >= config_.idle_timeout) {
+        // §3.5.4.1: the far end is dead; close abruptly.
+        queue_chunk(s, static_cast<std::uint8_t>(wire::ChunkType::session_close_ack), {});
+        flush(now, s);
+        enter_closed(now, s, CloseReason::idle_timeout, true);
+        return;
+      }
+      if (now >= s.next_keepalive) {
+        // §3.5.4.1: keepalive Ping with an empty message, at most once per period.
+        queue_chunk(s, static_cast<std::uint8_t>(wire::ChunkType::ping), {});
+        s.keepalive_outstanding = true;
+        s.next_keepalive = now + config_.keepalive_period;
+        flush(now, s);
+      }
+      break;
+    case SessionState::S_NEARCLOSE:
+      if (now >= s.close_deadline) {
+        enter_closed(now, s, CloseReason::local_close, false);
+        return;
+      }
+      if (now >= s.next_close_send) {
+        queue_chunk(s, static_cast<std::uint8_t>(wire::ChunkType::session_close), {});
+        s.next_close_send = now + params::kCloseResendInterval;
+        flush(now, s);
+      }
+      break;
+    case SessionState::S_FARCLOSE_LINGER:
+      if (now >= s.close_deadline) enter_closed(now, s, CloseReason::remote_close, false);
+      break;
+    default:
+      break;
+  }
+}
+
+void Endpoint::enter_closed(TimePoint now, Session& s, CloseReason reason, bool notify) {
+  if (s.is_open()) --stats_.sessions_open;
+  if (trace_)
+    trace_->event(now, "connectivity", "session_state_updated",
+                  {{"session", s.handle}, {"new", std::string("S_CLOSED")},
+                   {"reason", std::string(close_reason_name(reason))}});
+  if (notify) emit(SessionClosed{s.handle, reason});
+  destroy(s);
+}
+
+Result<void> Endpoint::ping(TimePoint now, SessionHandle h, ByteView message) {
+  Session* s = find(h);
+  if (!s) return fail(Errc::not_found, "no such session");
+  if (!s->is_open()) return fail(Errc::bad_state, "session not open");
+  if (message.empty()) return fail(Errc::invalid_argument, "ping message must not be empty");
+  queue_chunk(*s, static_cast<std::uint8_t>(wire::ChunkType::ping), Bytes(message.begin(), message.end()));
+  flush(now, *s);
+  return {};
+}
+
+Result<void> Endpoint::close(TimePoint now, SessionHandle h, bool abrupt) {
+  Session* s = find(h);
+  if (!s) return fail(Errc::not_found, "no such session");
+  if (s->is_opening()) {
+    fail_opening(now, *s, Error{Errc::closed, "closed before it opened"});
+    return {};
+  }
+  if (abrupt) {
+    // §3.5.5 abrupt close: Close Ack, then S_CLOSED.
+    queue_chunk(*s, static_cast<std::uint8_t>(wire::ChunkType::session_close_ack), {});
+    flush(now, *s);
+    enter_closed(now, *s, CloseReason::aborted, false);
+    return {};
+  }
+  if (!s->is_open()) return {};  // already closing
+  --stats_.sessions_open;
+  s->state = SessionState::S_NEARCLOSE;
+  s->close_deadline = now + params::kNearCloseTimeout;
+  s->next_close_send = now + params::kCloseResendInterval;
+  queue_chunk(*s, static_cast<std::uint8_t>(wire::ChunkType::session_close), {});
+  flush(now, *s);
+  reschedule(*s);
+  return {};
+}
+
+}  // namespace rtmfp

@@ -1,0 +1,98 @@
+// One session's context, RFC 7016 §3.5: state, role, keys, session IDs,
+// DESTADDR, timestamps, liveness and close timers. Opening sessions
+// (initiator, §3.5.1.1.1) carry their startup state too. The endpoint owns
+// sessions and drives them; this struct holds no behaviour beyond helpers.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "rtmfp/core/address.hpp"
+#include "rtmfp/core/bytes.hpp"
+#include "rtmfp/core/crypto/crypto_profile.hpp"
+#include "rtmfp/core/endpoint/endpoint_types.hpp"
+#include "rtmfp/core/session/backoff.hpp"
+#include "rtmfp/core/session/session_state.hpp"
+#include "rtmfp/core/session/timestamp_echo.hpp"
+#include "rtmfp/core/time.hpp"
+
+namespace rtmfp {
+
+// A chunk waiting to be packed into the session's next packet.
+struct PendingChunk {
+  std::uint8_t type = 0;
+  Bytes payload;
+};
+
+struct Candidate {
+  SocketAddress address;
+  Backoff backoff;
+};
+
+// Initiator startup state (§3.5.1.1.1).
+struct OpeningState {
+  Bytes epd;
+  Bytes tag;
+  bool fingerprint_required = false;
+  std::vector<Candidate> candidates;  // S_IHELLO_SENT
+  Bytes cookie;                       // from the RHello
+  Bytes responder_certificate;
+  std::unique_ptr<InitiatorHandshake> handshake;
+  Bytes iikeying_payload;             // signed IIKeying chunk payload
+  Backoff iikeying_backoff;
+  int cookie_changes = 0;
+  TimePoint started{};
+  TimePoint deadline{};               // ultimate open timeout
+};
+
+// Responder's memory of the handshake, to answer a retransmitted IIKeying
+// (§3.5.1.1.2 step 2.1) and to compare certificates.
+struct ResponderMemory {
+  std::uint32_t initiator_session_id = 0;
+  Bytes skic;
+  Bytes rikeying_payload;
+};
+
+struct Session {
+  SessionHandle handle = 0;
+  SessionState state = SessionState::S_IHELLO_SENT;
+  bool initiator = false;
+  CryptoProfile* profile = nullptr;
+
+  std::uint32_t recv_session_id = 0;  // the ID the far end uses to send to us
+  std::uint32_t send_session_id = 0;  // the ID we use to send to the far end
+  SocketAddress dest;                 // DESTADDR
+  Bytes near_certificate;
+  Bytes far_certificate;
+  std::unique_ptr<PacketCipher> cipher;
+  Bytes near_nonce, far_nonce;
+
+  std::optional<OpeningState> opening;        // initiator, before S_OPEN
+  std::optional<ResponderMemory> responder;   // responder
+
+  TimestampEcho ts_echo;
+  std::optional<std::uint16_t> ts_echo_rx;  // last echo received (RTT samples)
+  Duration srtt{};
+  Duration rttvar{};
+  bool has_rtt = false;
+
+  TimePoint opened_at{};
+  TimePoint last_received{};
+  TimePoint next_keepalive{};
+  bool keepalive_outstanding = false;
+
+  TimePoint close_deadline{};   // S_NEARCLOSE / S_FARCLOSE_LINGER end
+  TimePoint next_close_send{};  // S_NEARCLOSE resend
+
+  std::deque<PendingChunk> pending;  // chunks for the next packets
+
+  bool is_open() const { return state == SessionState::S_OPEN; }
+  bool is_opening() const {
+    return state == SessionState::S_IHELLO_SENT || state == SessionState::S_KEYING_SENT;
+  }
+};
+
+}  // namespace rtmfp

@@ -1,0 +1,57 @@
+// The Asio UDP driver for an Endpoint: one socket (IPv4 or IPv6), one timer
+// armed at the core's next deadline. Feeds received datagrams and the steady
+// clock into the endpoint, sends what it emits, and hands events to a
+// callback. The only place where endpoint I/O meets the operating system.
+#pragma once
+
+#include <asio.hpp>
+
+#include <functional>
+#include <memory>
+
+#include "rtmfp/core/endpoint/endpoint.hpp"
+#include "rtmfp/core/error.hpp"
+
+namespace rtmfp::io {
+
+asio::ip::udp::endpoint to_asio(const SocketAddress& a);
+SocketAddress from_asio(const asio::ip::udp::endpoint& e);
+
+// Resolves "host" + port to socket addresses (all A and AAAA records,
+// RFC 7425 §5.3.1). Numeric addresses need no DNS.
+Result<std::vector<SocketAddress>> resolve(asio::io_context& io, const std::string& host, std::uint16_t port);
+
+class UdpDriver {
+ public:
+  UdpDriver(asio::io_context& io, Endpoint& endpoint);
+  ~UdpDriver();
+
+  // Binds the socket. Errors name the address and the reason.
+  Result<void> bind(const SocketAddress& local);
+  SocketAddress local_address() const;
+  // Starts receiving; call after bind.
+  void start();
+  // After issuing commands on the endpoint: send what it queued, deliver
+  // events and re-arm the timer.
+  void pump();
+  void stop();
+
+  std::function<void(EndpointEvent&&)> on_event;
+  std::uint64_t send_errors() const { return send_errors_; }
+
+ private:
+  void receive();
+  void arm_timer();
+
+  asio::io_context& io_;
+  Endpoint& endpoint_;
+  asio::ip::udp::socket socket_;
+  asio::steady_timer timer_;
+  asio::ip::udp::endpoint from_;
+  std::vector<std::uint8_t> buffer_;
+  bool stopped_ = false;
+  std::uint64_t send_errors_ = 0;
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace rtmfp::io
