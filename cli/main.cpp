@@ -1,11 +1,19 @@
 // `rtmfp`: one command with subcommands. The CLI only wires libraries together.
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
+#include "cli/commands.hpp"
+
+namespace rtmfp::cli {
+int& exit_code() {
+  static int code = 0;
+  return code;
+}
+}  // namespace rtmfp::cli
 
 int main(int argc, char** argv) {
-  CLI::App app{"rtmfp - RTMFP (RFC 7016/7425) node: rendezvous, probe, perf, relay"};
+  CLI::App app{"rtmfp - an RTMFP (RFC 7016 / RFC 7425) node: rendezvous server, probe, perf and RTMP relay"};
   app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
   CLI11_PARSE(app, argc, argv);
-  return 0;
+  return rtmfp::cli::exit_code();
 }

@@ -1,0 +1,15 @@
+// Subcommand registration. Each add_*_command adds a CLI11 subcommand whose
+// callback runs the command and stores the process exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace rtmfp::cli {
+
+// Exit code set by the subcommand that ran.
+int& exit_code();
+
+void add_rendezvous_command(CLI::App& app);
+void add_probe_command(CLI::App& app);
+
+}  // namespace rtmfp::cli

@@ -1,0 +1,36 @@
+// The `rtmfp rendezvous` server shell: an Endpoint that accepts sessions on
+// one UDP port with one or both crypto profiles, prints its listening line,
+// a stats line every interval, and closes all sessions on SIGINT/SIGTERM
+// within the endpoint's shutdown grace.
+#pragma once
+
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "rtmfp/core/address.hpp"
+#include "rtmfp/core/crypto/crypto_profile.hpp"
+#include "rtmfp/core/endpoint/endpoint_types.hpp"
+#include "rtmfp/core/trace.hpp"
+
+namespace rtmfp::rendezvous {
+
+struct ServerOptions {
+  SocketAddress listen;
+  std::vector<CryptoProfile*> profiles;  // first = the one whose peer ID is printed first
+  Duration stats_interval = seconds(10);
+  TraceSink* trace = nullptr;
+  EndpointConfig endpoint;
+  // Called once bound, with the actual local address (port 0 resolved).
+  std::function<void(const SocketAddress&)> on_listening;
+  std::FILE* out = stdout;
+};
+
+// Runs until SIGINT/SIGTERM. Returns the process exit code (0 on a clean
+// stop, 1 if the port cannot be bound, with the reason on stderr).
+int run_server(const ServerOptions& options, RandomSource& rng);
+
+std::string format_stats(const EndpointStats& s, std::size_t sessions);
+
+}  // namespace rtmfp::rendezvous

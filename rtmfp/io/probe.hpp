@@ -1,0 +1,37 @@
+// `rtmfp probe`: open a session to a URI, measure the handshake and N ping
+// round trips, close cleanly. The CLI formats the result.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rtmfp/core/crypto/crypto_profile.hpp"
+#include "rtmfp/core/time.hpp"
+#include "rtmfp/core/trace.hpp"
+
+namespace rtmfp::io {
+
+struct ProbeOptions {
+  std::string uri;                 // rtmfp://HOST[:PORT][/path]
+  std::optional<PeerId> peer_id;   // require this responder (Fingerprint EPD)
+  int count = 3;                   // round trips
+  Duration timeout = seconds(10);  // for the whole probe
+  Duration ping_interval = milliseconds(100);
+  TraceSink* trace = nullptr;
+};
+
+struct ProbeResult {
+  bool ok = false;
+  std::string crypto;
+  std::optional<PeerId> peer_id;
+  std::string address;
+  double handshake_ms = 0;
+  std::vector<double> rtt_ms;
+  std::string error;
+  int exit_code = 0;  // 0 ok, 2 usage/bad URI, 3 resolve, 4 timeout/no answer, 5 refused/closed, 6 I/O
+};
+
+ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, RandomSource& rng);
+
+}  // namespace rtmfp::io
