@@ -12,6 +12,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +42,13 @@ class Endpoint {
   void add_profile(CryptoProfile& profile);
   CryptoProfile* profile(ProfileKind kind) const;
   void set_trace(TraceSink* sink) { trace_ = sink; }
+
+  // Redirector (RFC 7016 §3.5.1.4): asked for an IHello whose EPD does not
+  // select this endpoint. Returning addresses sends a Redirect listing them
+  // (an empty list sends an Implied Redirect, §2.3.5); nullopt stays silent.
+  using RedirectHook = std::function<std::optional<std::vector<SocketAddress>>(
+      CryptoProfile& profile, ByteView epd, const SocketAddress& from)>;
+  void set_redirect_hook(RedirectHook hook) { redirect_hook_ = std::move(hook); }
 
   // ---- I/O ----
   void on_datagram(TimePoint now, const SocketAddress& from, ByteView datagram);
@@ -111,6 +119,7 @@ class Endpoint {
   EndpointConfig config_;
   RandomSource& rng_;
   TraceSink* trace_ = nullptr;
+  RedirectHook redirect_hook_;
   std::vector<CryptoProfile*> profiles_;
   CookieJar cookies_;
   AmplificationGuard amplification_;

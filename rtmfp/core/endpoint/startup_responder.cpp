@@ -18,6 +18,21 @@ void Endpoint::on_ihello(TimePoint now, CryptoProfile& p, const SocketAddress& f
   }
   // §3.5.1.1.2: answer only an EPD that selects our identity, keep no state.
   if (!p.epd_selects_local(ihello->epd)) {
+    if (redirect_hook_) {
+      if (auto targets = redirect_hook_(p, ihello->epd, from)) {
+        wire::RedirectChunk r;
+        r.tag_echo = ihello->tag;
+        for (const auto& a : *targets) {
+          if (r.addresses.size() >= params::kRedirectThreshold) break;
+          r.addresses.push_back(wire::WireAddress{a, wire::AddressOrigin::relay});
+        }
+        Bytes out;
+        ByteWriter w(out);
+        r.encode(w);
+        send_startup(now, p, from, 0, static_cast<std::uint8_t>(wire::ChunkType::redirect), out, true);
+        return;
+      }
+    }
     drop(now, DropReason::epd_not_selected, from);
     return;
   }

@@ -274,3 +274,27 @@ TEST(EndpointRobustness, GarbageIsDroppedAndCounted) {
 
 }  // namespace
 }  // namespace rtmfp::testing
+
+namespace rtmfp::testing {
+namespace {
+
+TEST(EndpointHandshake, RedirectorSendsTheInitiatorToTheResponder) {
+  Harness h;
+  Node& redirector = h.add(addr(1, 1935), 1);
+  Node& server = h.add(addr(2, 1935), 2);
+  Node& client = h.add(addr(3, 5000), 3);
+  redirector.endpoint->set_redirect_hook([&](CryptoProfile&, ByteView, const SocketAddress&) {
+    return std::optional<std::vector<SocketAddress>>(std::vector<SocketAddress>{server.address});
+  });
+  ConnectRequest r;
+  r.profile = ProfileKind::modern;
+  r.epd.peer_id = server.profile->local_peer_id();
+  r.candidates = {redirector.address};
+  ASSERT_TRUE(client.endpoint->connect(h.now, r));
+  ASSERT_TRUE(h.run_until([&] { return !client.events_of<SessionOpened>().empty(); }, seconds(5)));
+  EXPECT_EQ(client.events_of<SessionOpened>()[0].peer, server.address);
+  EXPECT_TRUE(redirector.endpoint->sessions().empty());
+}
+
+}  // namespace
+}  // namespace rtmfp::testing
