@@ -115,6 +115,8 @@ class Endpoint {
   void enter_closed(TimePoint now, Session& s, CloseReason reason, bool notify);
   void mark_open(TimePoint now, Session& s);
   void update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t> echo);
+  void check_mobility(TimePoint now, Session& s, const SocketAddress& from);
+  bool on_mobility_reply(TimePoint now, Session& s, const SocketAddress& from, ByteView message);
 
   EndpointConfig config_;
   RandomSource& rng_;

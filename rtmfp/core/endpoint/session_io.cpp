@@ -54,12 +54,8 @@ void Endpoint::update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t
 
 void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress& from,
                                  const wire::ParsedPacket& pkt) {
-  if (from != s.dest) {
-    // §3.5.3: a valid packet from another address SHOULD be verified before
-    // DESTADDR changes; until verification is implemented we keep DESTADDR.
-    drop(now, DropReason::unverified_address, from);
-    return;
-  }
+  // A packet that decrypted and verified is processed whatever its source;
+  // DESTADDR only moves after the §3.5.4.2 check (below, after the chunks).
   s.last_received = now;
   s.keepalive_outstanding = false;
   s.next_keepalive = now + config_.keepalive_period;
@@ -85,6 +81,7 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
         break;
       }
       case wire::ChunkType::ping_reply: {
+        if (on_mobility_reply(now, s, from, chunk.payload)) break;
         if (!chunk.payload.empty())
           emit(PingReplied{s.handle, Bytes(chunk.payload.begin(), chunk.payload.end())});
         break;
@@ -113,7 +110,65 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
         break;
     }
   }
+  if (s.is_open() && from != s.dest) check_mobility(now, s, from);
   flush(now, s);
+}
+
+namespace {
+constexpr std::uint8_t kMobilityMark = 'M';
+constexpr std::size_t kMobilityPingSize = 1 + 8 + 8;
+
+Bytes mobility_body(std::uint64_t ts_us, const SocketAddress& a) {
+  Bytes m;
+  m.push_back(kMobilityMark);
+  for (int sh = 56; sh >= 0; sh -= 8) m.push_back(static_cast<std::uint8_t>(ts_us >> sh));
+  m.push_back(a.v6 ? 6 : 4);
+  m.insert(m.end(), a.ip.begin(), a.ip.end());
+  m.push_back(static_cast<std::uint8_t>(a.port >> 8));
+  m.push_back(static_cast<std::uint8_t>(a.port));
+  return m;
+}
+}  // namespace
+
+void Endpoint::check_mobility(TimePoint now, Session& s, const SocketAddress& from) {
+  // §3.5.4.2: at most one check per second; a Ping to the new address whose
+  // reply proves the far end (holding the session keys) is really there.
+  if (s.mob_tx_ts && now - *s.mob_tx_ts < seconds(1)) return;
+  if (s.mob_secret == SipKey{}) rng_.fill(s.mob_secret);
+  s.mob_tx_ts = now;
+  auto ts = static_cast<std::uint64_t>(now.time_since_epoch().count());
+  Bytes body = mobility_body(ts, from);
+  std::uint64_t mac = siphash24(s.mob_secret, body);
+  Bytes msg(body.begin(), body.begin() + 9);
+  for (int sh = 56; sh >= 0; sh -= 8) msg.push_back(static_cast<std::uint8_t>(mac >> sh));
+  // Sent to the new address instead of DESTADDR.
+  wire::PacketHeader h;
+  h.mode = s.initiator ? wire::PacketMode::initiator : wire::PacketMode::responder;
+  h.timestamp = timestamp_at(now);
+  wire::PacketBuilder b(h, s.cipher->max_plain_size(config_.max_datagram - params::kSessionIdSize));
+  if (!b.add_chunk(static_cast<std::uint8_t>(wire::ChunkType::ping), msg)) return;
+  send_datagram(from, wire::scramble_datagram(s.send_session_id, s.cipher->seal(std::move(b).finish())));
+  if (trace_)
+    trace_->event(now, "connectivity", "mobility_check_sent", {{"session", s.handle}, {"to", from.to_string()}});
+}
+
+bool Endpoint::on_mobility_reply(TimePoint now, Session& s, const SocketAddress& from, ByteView message) {
+  if (message.size() != kMobilityPingSize || message[0] != kMobilityMark) return false;
+  std::uint64_t ts = 0;
+  for (int i = 1; i <= 8; ++i) ts = ts << 8 | message[static_cast<std::size_t>(i)];
+  std::uint64_t mac = 0;
+  for (int i = 9; i < 17; ++i) mac = mac << 8 | message[static_cast<std::size_t>(i)];
+  TimePoint sent{Duration(static_cast<Duration::rep>(ts))};
+  bool fresh = sent <= now && now - sent <= seconds(120) && (!s.mob_rx_ts || sent > *s.mob_rx_ts);
+  if (!fresh || s.mob_secret == SipKey{} || siphash24(s.mob_secret, mobility_body(ts, from)) != mac) return true;
+  s.mob_rx_ts = sent;
+  if (s.dest != from) {
+    if (trace_)
+      trace_->event(now, "connectivity", "address_changed",
+                    {{"session", s.handle}, {"old", s.dest.to_string()}, {"new", from.to_string()}});
+    s.dest = from;
+  }
+  return true;
 }
 
 void Endpoint::queue_chunk(Session& s, std::uint8_t type, Bytes payload) {

@@ -17,6 +17,7 @@
 #include "rtmfp/core/session/backoff.hpp"
 #include "rtmfp/core/session/session_state.hpp"
 #include "rtmfp/core/session/timestamp_echo.hpp"
+#include "rtmfp/core/siphash.hpp"
 #include "rtmfp/core/time.hpp"
 
 namespace rtmfp {
@@ -83,6 +84,11 @@ struct Session {
   TimePoint last_received{};
   TimePoint next_keepalive{};
   bool keepalive_outstanding = false;
+
+  // Address mobility, RFC 7016 §3.5.3 with the §3.5.4.2 method.
+  std::optional<TimePoint> mob_tx_ts;  // MOB_TX_TS (nullopt = -infinity)
+  std::optional<TimePoint> mob_rx_ts;  // MOB_RX_TS
+  SipKey mob_secret{};                 // MOB_SECRET, 128 bits
 
   TimePoint close_deadline{};   // S_NEARCLOSE / S_FARCLOSE_LINGER end
   TimePoint next_close_send{};  // S_NEARCLOSE resend

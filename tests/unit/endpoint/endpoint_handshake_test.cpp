@@ -298,3 +298,53 @@ TEST(EndpointHandshake, RedirectorSendsTheInitiatorToTheResponder) {
 
 }  // namespace
 }  // namespace rtmfp::testing
+
+namespace rtmfp::testing {
+namespace {
+
+TEST(EndpointMobility, FollowsAVerifiedAddressChangeOnly) {
+  Harness h;
+  Node& server = h.add(addr(1, 1935), 1);
+  Node& client = h.add(addr(2, 5000), 2);
+  ConnectRequest r;
+  r.profile = ProfileKind::modern;
+  r.epd.uri = "rtmfp://server";
+  r.candidates = {server.address};
+  auto cs = client.endpoint->connect(h.now, r);
+  ASSERT_TRUE(h.run_until([&] { return !server.events_of<SessionOpened>().empty(); }, seconds(5)));
+  SessionHandle ss = server.events_of<SessionOpened>()[0].session;
+
+  // The client's NAT rebinds: its packets now arrive from a new port.
+  SocketAddress rebound = addr(2, 6001);
+  h.aliases[rebound] = &client;
+  h.filter = [&](SentDatagram& d) {
+    if (d.from == client.address) d.from = rebound;
+    return true;
+  };
+  h.now += seconds(2);
+  ASSERT_TRUE(client.endpoint->ping(h.now, *cs, Bytes{9}));
+  h.deliver();
+  EXPECT_EQ(server.endpoint->session_info(ss)->peer, rebound) << "verified by the mobility ping";
+
+  // A packet replayed from an attacker's address does not move DESTADDR:
+  // the attacker cannot answer the mobility check.
+  SocketAddress attacker = addr(66, 666);
+  Bytes captured;
+  h.filter = [&](SentDatagram& d) {
+    if (d.from == client.address) d.from = rebound;
+    if (d.from == rebound && captured.empty()) captured = d.data;
+    return d.to != attacker;  // whatever is sent to the attacker goes nowhere useful
+  };
+  h.now += seconds(2);
+  ASSERT_TRUE(client.endpoint->ping(h.now, *cs, Bytes{8}));
+  h.deliver();
+  ASSERT_FALSE(captured.empty());
+  h.now += seconds(2);
+  server.endpoint->on_datagram(h.now, attacker, captured);
+  h.deliver();
+  h.run_for(seconds(3));
+  EXPECT_EQ(server.endpoint->session_info(ss)->peer, rebound);
+}
+
+}  // namespace
+}  // namespace rtmfp::testing

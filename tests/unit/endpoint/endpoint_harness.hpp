@@ -55,10 +55,14 @@ class Harness {
     return *nodes.back();
   }
 
+  // Extra addresses that reach a node (e.g. its new NAT mapping).
+  std::map<SocketAddress, Node*> aliases;
+
   Node* at_address(const SocketAddress& a) {
     for (auto& n : nodes)
       if (n->address == a) return n.get();
-    return nullptr;
+    auto it = aliases.find(a);
+    return it == aliases.end() ? nullptr : it->second;
   }
 
   // Delivers everything queued, repeatedly, at the current time.
