@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# make bench: every Google Benchmark program, then the transport comparisons
+# (scripts/bench-transport.sh) when its tools are present. Prints figures.
+set -uo pipefail
+build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+status=0
+shopt -s nullglob
+for b in "$build"/bench/*_bench; do
+  echo "== $(basename "$b")"
+  "$b" --benchmark_min_time=0.2 --benchmark_counters_tabular=true || status=1
+done
+if [ -x "$root/scripts/bench-transport.sh" ]; then
+  echo "== transport comparison (rtmfp perf vs iperf3 and SRT)"
+  "$root/scripts/bench-transport.sh" "$build" || status=1
+fi
+exit $status
