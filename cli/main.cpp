@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   CLI::App app{"rtmfp - an RTMFP (RFC 7016 / RFC 7425) node: rendezvous server, probe, perf and RTMP relay"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  rtmfp::cli::add_rendezvous_command(app);
+  rtmfp::cli::add_probe_command(app);
   CLI11_PARSE(app, argc, argv);
   return rtmfp::cli::exit_code();
 }

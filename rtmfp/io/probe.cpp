@@ -81,7 +81,7 @@ ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, Rando
     if (closing) return;
     if (sent >= options.count) return;
     Bytes msg(8);
-    for (int i = 0; i < 8; ++i) msg[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(sent >> (8 * (7 - i)));
+    for (int i = 0; i < 8; ++i) msg[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(sent) >> (8 * (7 - i)));
     ping_sent.push_back(steady_now());
     ++sent;
     (void)endpoint.ping(steady_now(), *handle, msg);

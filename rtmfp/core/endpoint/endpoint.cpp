@@ -395,6 +395,8 @@ void Endpoint::shutdown(TimePoint now) {
     if (!s) continue;
     if (s->is_open()) {
       (void)close(now, h, false);
+    } else if (s->state == SessionState::S_FARCLOSE_LINGER) {
+      enter_closed(now, *s, CloseReason::shutdown, false);  // already acked; nothing to wait for
     } else if (s->is_opening()) {
       fail_opening(now, *s, Error{Errc::closed, "endpoint shutting down"});
     }

@@ -56,6 +56,10 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
                                  const wire::ParsedPacket& pkt) {
   // A packet that decrypted and verified is processed whatever its source;
   // DESTADDR only moves after the §3.5.4.2 check (below, after the chunks).
+  if (trace_)
+    trace_->event(now, "transport", "packet_received",
+                  {{"session", s.handle}, {"chunks", static_cast<std::uint64_t>(pkt.chunks.size())},
+                   {"from", from.to_string()}});
   s.last_received = now;
   s.keepalive_outstanding = false;
   s.next_keepalive = now + config_.keepalive_period;
@@ -194,7 +198,12 @@ void Endpoint::flush(TimePoint now, Session& s) {
       s.pending.pop_front();
     }
     if (b.empty()) continue;
+    std::size_t chunks = b.chunk_count();
     Bytes sealed = s.cipher->seal(std::move(b).finish());
+    if (trace_)
+      trace_->event(now, "transport", "packet_sent",
+                    {{"session", s.handle}, {"chunks", static_cast<std::uint64_t>(chunks)},
+                     {"size", static_cast<std::uint64_t>(sealed.size() + params::kSessionIdSize)}});
     send_datagram(s.dest, wire::scramble_datagram(s.send_session_id, sealed));
   }
 }

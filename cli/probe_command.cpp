@@ -1,0 +1,89 @@
+// rtmfp probe rtmfp://HOST:PORT [--peer-id HEX] [--crypto modern|flash] [--count N]
+//             [--timeout S] [--json] [--trace FILE]
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "cli/cli_util.hpp"
+#include "cli/commands.hpp"
+#include "rtmfp/crypto/profiles.hpp"
+#include "rtmfp/io/probe.hpp"
+#include "rtmfp/io/system_random.hpp"
+
+namespace rtmfp::cli {
+
+void add_probe_command(CLI::App& app) {
+  struct Opts {
+    std::string uri;
+    std::string peer_id;
+    std::string crypto = "modern";
+    int count = 3;
+    double timeout = 10;
+    bool json = false;
+    std::string trace;
+  };
+  auto opts = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("probe", "Open a session to an RTMFP endpoint, time the handshake and N round trips");
+  cmd->add_option("uri", opts->uri, "rtmfp://HOST[:PORT][/path] (default port 1935)")->required();
+  cmd->add_option("--peer-id", opts->peer_id, "Require the responder with this peer ID (64 hex digits)");
+  cmd->add_option("--crypto", opts->crypto, "Crypto profile: modern or flash")
+      ->check(CLI::IsMember({"modern", "flash"}))
+      ->capture_default_str();
+  cmd->add_option("--count", opts->count, "Number of ping round trips")->check(CLI::Range(0, 100000))->capture_default_str();
+  cmd->add_option("--timeout", opts->timeout, "Seconds before giving up")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_flag("--json", opts->json, "Print one JSON object: ok, crypto, peer_id, address, handshake_ms, rtt_ms, error");
+  cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
+  cmd->callback([opts] {
+    io::ProbeResult r;
+    auto kind = crypto::parse_profile_kind(opts->crypto);
+    r.crypto = opts->crypto;
+    std::optional<PeerId> peer;
+    if (!opts->peer_id.empty()) {
+      peer = parse_peer_id(opts->peer_id);
+      if (!peer) {
+        r.error = "invalid --peer-id '" + opts->peer_id + "' (expected 64 hex digits)";
+        r.exit_code = 2;
+      }
+    }
+    io::SystemRandom rng;
+    auto trace = open_trace(opts->trace);
+    if (r.exit_code == 0) {
+      auto profile = crypto::make_profile(*kind, std::nullopt, rng);
+      if (!profile) {
+        r.error = profile.error().message();
+        r.exit_code = 2;
+      } else {
+        io::ProbeOptions po;
+        po.uri = opts->uri;
+        po.peer_id = peer;
+        po.count = opts->count;
+        po.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(opts->timeout));
+        po.trace = trace.get();
+        r = io::run_probe(po, **profile, rng);
+      }
+    }
+    if (opts->json) {
+      nlohmann::json j;
+      j["ok"] = r.ok;
+      j["crypto"] = r.crypto;
+      j["peer_id"] = r.peer_id ? nlohmann::json(to_hex(*r.peer_id)) : nlohmann::json(nullptr);
+      j["address"] = r.address.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.address);
+      j["handshake_ms"] = r.address.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.handshake_ms);
+      j["rtt_ms"] = r.rtt_ms;
+      j["error"] = r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error);
+      std::printf("%s\n", j.dump().c_str());
+    } else if (r.ok) {
+      std::printf("connected to %s (%s) with the %s profile\n", opts->uri.c_str(), r.address.c_str(), r.crypto.c_str());
+      std::printf("peer id %s\n", r.peer_id ? to_hex(*r.peer_id).c_str() : "?");
+      std::printf("handshake %.2f ms\n", r.handshake_ms);
+      for (std::size_t i = 0; i < r.rtt_ms.size(); ++i) std::printf("ping %zu: rtt %.3f ms\n", i + 1, r.rtt_ms[i]);
+      std::printf("closed cleanly\n");
+    } else {
+      std::fprintf(stderr, "rtmfp probe: %s\n", r.error.c_str());
+    }
+    std::fflush(stdout);
+    exit_code() = r.exit_code;
+  });
+}
+
+}  // namespace rtmfp::cli

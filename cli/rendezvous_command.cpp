@@ -1,0 +1,93 @@
+// rtmfp rendezvous --listen ADDR:PORT [--crypto modern|flash|both] [--identity FILE]
+//                  [--stats-interval S] [--trace FILE]
+#include <cstdio>
+
+#include "cli/cli_util.hpp"
+#include "cli/commands.hpp"
+#include "rendezvous/io/rendezvous_server.hpp"
+#include "rtmfp/crypto/profiles.hpp"
+#include "rtmfp/io/system_random.hpp"
+
+namespace rtmfp::cli {
+
+void add_rendezvous_command(CLI::App& app) {
+  struct Opts {
+    std::string listen = "0.0.0.0:1935";
+    std::string crypto = "modern";
+    std::string identity;
+    double stats_interval = 10;
+    std::string trace;
+  };
+  auto opts = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("rendezvous", "Run a rendezvous server: accepts RTMFP sessions on one UDP port");
+  cmd->add_option("--listen", opts->listen, "UDP address to listen on, ADDR:PORT or [V6]:PORT (port 0 = any free port)")
+      ->capture_default_str();
+  cmd->add_option("--crypto", opts->crypto, "Crypto profile(s): modern, flash or both")
+      ->check(CLI::IsMember({"modern", "flash", "both"}))
+      ->capture_default_str();
+  cmd->add_option("--identity", opts->identity,
+                  "File holding the server identity (created if missing) so the peer ID survives restarts");
+  cmd->add_option("--stats-interval", opts->stats_interval, "Seconds between stats lines (0 = none)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
+  cmd->callback([opts] {
+    auto listen = SocketAddress::parse(opts->listen);
+    if (!listen) {
+      std::fprintf(stderr, "rtmfp rendezvous: invalid --listen '%s' (expected ADDR:PORT, e.g. 0.0.0.0:1935)\n",
+                   opts->listen.c_str());
+      exit_code() = 2;
+      return;
+    }
+    io::SystemRandom rng;
+    crypto::IdentityFile ids;
+    if (!opts->identity.empty()) {
+      auto loaded = crypto::load_identity_file(opts->identity);
+      if (!loaded) {
+        std::fprintf(stderr, "rtmfp rendezvous: %s\n", loaded.error().message().c_str());
+        exit_code() = 2;
+        return;
+      }
+      ids = *loaded;
+    }
+    std::vector<std::unique_ptr<CryptoProfile>> owned;
+    std::vector<ProfileKind> kinds;
+    if (opts->crypto == "modern" || opts->crypto == "both") kinds.push_back(ProfileKind::modern);
+    if (opts->crypto == "flash" || opts->crypto == "both") kinds.push_back(ProfileKind::flash);
+    for (auto k : kinds) {
+      auto& slot = k == ProfileKind::flash ? ids.flash : ids.modern;
+      auto p = crypto::make_profile(k, slot, rng);
+      if (!p) {
+        std::fprintf(stderr, "rtmfp rendezvous: %s\n", p.error().message().c_str());
+        exit_code() = 2;
+        return;
+      }
+      slot = crypto::export_identity(**p);
+      owned.push_back(std::move(*p));
+    }
+    if (!opts->identity.empty()) {
+      if (auto saved = crypto::save_identity_file(opts->identity, ids); !saved) {
+        std::fprintf(stderr, "rtmfp rendezvous: %s\n", saved.error().message().c_str());
+        exit_code() = 2;
+        return;
+      }
+    }
+    auto trace = open_trace(opts->trace);
+    rendezvous::ServerOptions so;
+    so.listen = *listen;
+    for (auto& p : owned) so.profiles.push_back(p.get());
+    so.stats_interval = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(opts->stats_interval));
+    so.trace = trace.get();
+    so.on_listening = [&](const SocketAddress& local) {
+      // First stdout line, exactly: listening rtmfp://ADDR:PORT peer-id <hex>
+      std::printf("listening rtmfp://%s peer-id %s\n", local.to_string().c_str(),
+                  to_hex(owned.front()->local_peer_id()).c_str());
+      for (std::size_t i = 1; i < owned.size(); ++i)
+        std::printf("%s peer-id %s\n", profile_name(owned[i]->kind()), to_hex(owned[i]->local_peer_id()).c_str());
+      std::fflush(stdout);
+    };
+    exit_code() = rendezvous::run_server(so, rng);
+  });
+}
+
+}  // namespace rtmfp::cli
