@@ -1,0 +1,125 @@
+#include "rtmfp/crypto/flash/packet_cipher.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "rtmfp/crypto/flash/checksum.hpp"
+#include "rtmfp/crypto/flash/options.hpp"
+
+namespace rtmfp::crypto::flash {
+namespace {
+constexpr std::uint8_t kZeroIv[16] = {};
+constexpr std::size_t kBlock = 16;
+}  // namespace
+
+struct FlashPacketCipher::Ctx {
+  EVP_CIPHER_CTX* enc = EVP_CIPHER_CTX_new();
+  EVP_CIPHER_CTX* dec = EVP_CIPHER_CTX_new();
+  ~Ctx() {
+    EVP_CIPHER_CTX_free(enc);
+    EVP_CIPHER_CTX_free(dec);
+  }
+};
+
+FlashPacketCipher::FlashPacketCipher(const CipherConfig& cfg) : cfg_(cfg), ctx_(std::make_unique<Ctx>()) {
+  // Keys are bound once; the IV is reset to zero on every packet (§4.7.1).
+  if (ctx_->enc) {
+    EVP_EncryptInit_ex(ctx_->enc, EVP_aes_128_cbc(), nullptr, cfg_.encrypt_key.data(), kZeroIv);
+    EVP_CIPHER_CTX_set_padding(ctx_->enc, 0);
+  }
+  if (ctx_->dec) {
+    EVP_DecryptInit_ex(ctx_->dec, EVP_aes_128_cbc(), nullptr, cfg_.decrypt_key.data(), kZeroIv);
+    EVP_CIPHER_CTX_set_padding(ctx_->dec, 0);
+  }
+}
+
+FlashPacketCipher::~FlashPacketCipher() { OPENSSL_cleanse(&cfg_, sizeof cfg_); }
+
+std::unique_ptr<FlashPacketCipher> FlashPacketCipher::make_default() {
+  CipherConfig c;
+  c.encrypt_key = kDefaultSessionKey;
+  c.decrypt_key = kDefaultSessionKey;
+  return std::make_unique<FlashPacketCipher>(c);
+}
+
+Bytes FlashPacketCipher::seal(ByteView plain) {
+  // §4.7.2 plaintext structure.
+  Bytes pt;
+  pt.reserve(plain.size() + 32);
+  ByteWriter w(pt);
+  if (cfg_.send.sseq) write_vlu(w, next_seq_++);
+  const std::size_t checksum_at = pt.size();
+  if (!cfg_.send.hmac) w.u16(0);
+  w.bytes(plain);
+  while (pt.size() % kBlock != 0) pt.push_back(0xff);  // pad the whole structure
+  if (!cfg_.send.hmac) {
+    const std::uint16_t sum = flash_checksum(ByteView(pt).subspan(checksum_at + 2));  // §4.7.3.1
+    pt[checksum_at] = static_cast<std::uint8_t>(sum >> 8);
+    pt[checksum_at + 1] = static_cast<std::uint8_t>(sum);
+  }
+  Bytes out(pt.size());
+  int n = 0;
+  bool ok = ctx_->enc && EVP_EncryptInit_ex(ctx_->enc, nullptr, nullptr, nullptr, kZeroIv) == 1 &&
+            EVP_CipherUpdate(ctx_->enc, out.data(), &n, pt.data(), static_cast<int>(pt.size())) == 1 &&
+            static_cast<std::size_t>(n) == pt.size();
+  OPENSSL_cleanse(pt.data(), pt.size());
+  if (!ok) return {};  // cannot happen with a valid context; an empty packet is never accepted
+  if (cfg_.send.hmac) {  // §4.7.3.2: HMAC over all cipher blocks, truncated
+    const Digest mac = hmac_sha256(cfg_.hmac_send_key, out);
+    out.insert(out.end(), mac.begin(), mac.begin() + static_cast<std::ptrdiff_t>(cfg_.send.hmac_length));
+  }
+  return out;
+}
+
+Result<Bytes> FlashPacketCipher::open(ByteView encrypted) {
+  const std::size_t hmac_len = cfg_.recv.hmac ? cfg_.recv.hmac_length : 0;
+  if (encrypted.size() < hmac_len + kBlock) return fail(Errc::crypto_failure, "flash packet too short");
+  const std::size_t blocks_len = encrypted.size() - hmac_len;
+  if (blocks_len % kBlock != 0)
+    return fail(Errc::crypto_failure, "flash packet is not whole AES blocks (RFC 7425 §4.7.2)");
+  ByteView blocks = encrypted.first(blocks_len);
+  if (hmac_len) {
+    const Digest mac = hmac_sha256(cfg_.hmac_recv_key, blocks);
+    if (CRYPTO_memcmp(mac.data(), encrypted.data() + blocks_len, hmac_len) != 0)
+      return fail(Errc::crypto_failure, "flash packet HMAC mismatch (RFC 7425 §4.7.3.2)");
+  }
+  Bytes pt(blocks_len);
+  int n = 0;
+  if (!ctx_->dec || EVP_DecryptInit_ex(ctx_->dec, nullptr, nullptr, nullptr, kZeroIv) != 1 ||
+      EVP_CipherUpdate(ctx_->dec, pt.data(), &n, blocks.data(), static_cast<int>(blocks_len)) != 1 ||
+      static_cast<std::size_t>(n) != blocks_len)
+    return fail(Errc::crypto_failure, "AES-128-CBC decryption failed");
+  ByteReader r(pt);
+  std::uint64_t seq = 0;
+  if (cfg_.recv.sseq) {
+    seq = read_vlu(r);
+    if (!r.ok()) return fail(Errc::crypto_failure, "flash packet session sequence number malformed");
+  }
+  if (!cfg_.recv.hmac) {
+    const std::uint16_t carried = r.u16();
+    if (!r.ok()) return fail(Errc::crypto_failure, "flash packet too short for its checksum");
+    if (flash_checksum(ByteView(pt).subspan(r.position())) != carried)
+      return fail(Errc::crypto_failure, "flash packet checksum mismatch (RFC 7425 §4.7.3.1)");
+  }
+  if (cfg_.recv.sseq) {  // after verification, so forgeries cannot move the window
+    if (!window_.acceptable(seq))
+      return fail(Errc::crypto_failure, "duplicate session sequence number (RFC 7425 §4.7.3.3)");
+    window_.record(seq);
+  }
+  const std::size_t start = r.position();
+  return Bytes(pt.begin() + static_cast<std::ptrdiff_t>(start), pt.end());
+}
+
+std::size_t FlashPacketCipher::max_plain_size(std::size_t wire_budget) const {
+  std::size_t budget = wire_budget;
+  if (cfg_.send.hmac) {
+    if (budget < cfg_.send.hmac_length) return 0;
+    budget -= cfg_.send.hmac_length;
+  }
+  budget -= budget % kBlock;
+  std::size_t overhead = cfg_.send.hmac ? 0 : 2;
+  if (cfg_.send.sseq) overhead += vlu_size(next_seq_ + (std::uint64_t{1} << 20));
+  return budget > overhead ? budget - overhead : 0;
+}
+
+}  // namespace rtmfp::crypto::flash
