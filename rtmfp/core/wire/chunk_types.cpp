@@ -20,7 +20,6 @@ std::optional<ChunkTypeInfo> chunk_type_info(std::uint8_t code) {
 }
 
 const char* chunk_type_name(std::uint8_t code) {
-  if (code == kPaddingChunk0 || code == kPaddingChunkFF) return "padding";
   auto info = chunk_type_info(code);
   return info ? info->name : "unknown";
 }
