@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "rtmfp/core/wire/chunk_types.hpp"
+#include "rtmfp/core/wire/chunks.hpp"
 
 namespace rtmfp {
 
@@ -203,8 +204,36 @@ void Endpoint::on_datagram(TimePoint now, const SocketAddress& from, ByteView da
 
 void Endpoint::on_startup_packet(TimePoint now, CryptoProfile& p, const SocketAddress& from,
                                  const wire::ParsedPacket& pkt, std::uint32_t session_id,
-                                 std::size_t /*datagram_size*/) {
+                                 std::size_t datagram_size, bool reassembled) {
   for (const auto& chunk : pkt.chunks) {
+    if (chunk.type == static_cast<std::uint8_t>(wire::ChunkType::packet_fragment)) {
+      // §3.4: a startup packet too large for the path arrives in fragments;
+      // reassemble (bounded: 64 KiB per buffer, 64 buffers, 60 s) and process
+      // the original packet once. Fragments inside a reassembled packet are not
+      // followed again.
+      if (reassembled || session_id != 0) {
+        drop(now, DropReason::malformed_chunk, from);
+        continue;
+      }
+      auto frag = wire::PacketFragmentChunk::decode(chunk.payload);
+      if (!frag) {
+        drop(now, DropReason::malformed_chunk, from);
+        continue;
+      }
+      reassembler_.expire(now);
+      auto done = reassembler_.on_fragment(now, from, pkt.header.mode, *frag);
+      if (!done) {
+        drop(now, DropReason::malformed_chunk, from);
+      } else if (*done) {
+        auto inner = wire::parse_packet((*done)->plain);
+        if (!inner || inner->header.mode != wire::PacketMode::startup) {
+          drop(now, DropReason::malformed_packet, from);
+        } else {
+          on_startup_packet(now, p, from, *inner, 0, datagram_size, true);
+        }
+      }
+      continue;
+    }
     auto info = wire::chunk_type_info(chunk.type);
     if (!info) {
       drop(now, DropReason::unknown_chunk, from);

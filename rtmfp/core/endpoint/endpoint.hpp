@@ -28,6 +28,7 @@
 #include "rtmfp/core/session/session.hpp"
 #include "rtmfp/core/trace.hpp"
 #include "rtmfp/core/wire/packet.hpp"
+#include "rtmfp/core/wire/reassembly.hpp"
 
 namespace rtmfp {
 
@@ -92,7 +93,7 @@ class Endpoint {
                     std::size_t min_plain_size = 0);
   void on_startup_packet(TimePoint now, CryptoProfile& p, const SocketAddress& from,
                          const wire::ParsedPacket& pkt, std::uint32_t session_id,
-                         std::size_t datagram_size);
+                         std::size_t datagram_size, bool reassembled = false);
 
   // startup_responder.cpp (§3.5.1.1.2, §3.5.1.2, §3.5.1.3)
   void on_ihello(TimePoint now, CryptoProfile& p, const SocketAddress& from, ByteView payload);
@@ -125,6 +126,7 @@ class Endpoint {
   std::vector<CryptoProfile*> profiles_;
   CookieJar cookies_;
   AmplificationGuard amplification_;
+  wire::FragmentReassembler reassembler_;  // §3.4, startup packets only
   EndpointStats stats_;
 
   SessionHandle next_handle_ = 1;

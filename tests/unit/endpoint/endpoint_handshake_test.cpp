@@ -343,3 +343,39 @@ TEST(EndpointMobility, FollowsAVerifiedAddressChangeOnly) {
 
 }  // namespace
 }  // namespace rtmfp::testing
+
+namespace rtmfp::testing {
+namespace {
+
+TEST(EndpointHandshake, FragmentedIHelloIsReassembledAndAnswered) {
+  // RFC 7016 §3.4: an IHello split into Packet Fragment chunks.
+  Harness h;
+  Node& server = h.add(addr(1, 1935), 1);
+  ConnectRequest r;
+  r.profile = ProfileKind::modern;
+  r.epd.peer_id = server.profile->local_peer_id();
+  r.candidates = {server.address};
+  Node& client = h.add(addr(2, 5000), 2);
+  bool fragmented = false;
+  std::uint64_t packet_id = 7;
+  h.filter = [&](SentDatagram& d) {
+    if (fragmented || d.from != client.address) return true;
+    auto plain = client.profile->default_cipher().open(ByteView(d.data).subspan(4));
+    auto frags = wire::fragment_packet(*plain, packet_id, wire::PacketHeader{}, 40);
+    EXPECT_TRUE(frags && frags->size() >= 2) << (frags ? "few " + std::to_string(frags->size()) + " plain " + std::to_string(plain->size()) : frags.error().message());
+    if (!frags) return true;
+    fragmented = true;
+    // Deliver the fragments out of order, directly.
+    for (auto it = frags->rbegin(); it != frags->rend(); ++it)
+      server.endpoint->on_datagram(h.now, client.address,
+                                   wire::scramble_datagram(0, client.profile->default_cipher().seal(*it)));
+    return false;
+  };
+  ASSERT_TRUE(client.endpoint->connect(h.now, r));
+  ASSERT_TRUE(h.run_until([&] { return !client.events_of<SessionOpened>().empty(); }, seconds(5)));
+  EXPECT_TRUE(fragmented);
+  EXPECT_EQ(h.log.size(), 4u) << "answered at once, no IHello retransmission";
+}
+
+}  // namespace
+}  // namespace rtmfp::testing
