@@ -132,21 +132,7 @@ void Endpoint::on_datagram(TimePoint now, const SocketAddress& from, ByteView da
       return;
     }
     amplification_.on_received(from, datagram.size());
-    auto plain = p->default_cipher().open(encrypted);
-    if (!plain) {
-      drop(now, DropReason::decrypt_failed, from);
-      return;
-    }
-    auto pkt = wire::parse_packet(*plain);
-    if (!pkt) {
-      drop(now, DropReason::malformed_packet, from);
-      return;
-    }
-    if (pkt->header.mode != wire::PacketMode::startup) {
-      drop(now, DropReason::bad_mode, from);
-      return;
-    }
-    on_startup_packet(now, *p, from, *pkt, 0, datagram.size());
+    on_default_key_packet(now, *p, from, encrypted, 0, datagram.size());
     return;
   }
 
@@ -158,21 +144,7 @@ void Endpoint::on_datagram(TimePoint now, const SocketAddress& from, ByteView da
   }
   if (s->state == SessionState::S_KEYING_SENT) {
     // RIKeying and Cookie Change use the Default Session Key (§2.2.3).
-    auto plain = s->profile->default_cipher().open(encrypted);
-    if (!plain) {
-      drop(now, DropReason::decrypt_failed, from);
-      return;
-    }
-    auto pkt = wire::parse_packet(*plain);
-    if (!pkt) {
-      drop(now, DropReason::malformed_packet, from);
-      return;
-    }
-    if (pkt->header.mode != wire::PacketMode::startup) {
-      drop(now, DropReason::bad_mode, from);
-      return;
-    }
-    on_startup_packet(now, *s->profile, from, *pkt, *sid, datagram.size());
+    on_default_key_packet(now, *s->profile, from, encrypted, *sid, datagram.size());
     return;
   }
   if (!s->cipher) {
@@ -200,6 +172,26 @@ void Endpoint::on_datagram(TimePoint now, const SocketAddress& from, ByteView da
   }
   on_session_packet(now, *s, from, *pkt);
   reschedule(*s);
+}
+
+void Endpoint::on_default_key_packet(TimePoint now, CryptoProfile& p, const SocketAddress& from,
+                                     ByteView encrypted, std::uint32_t session_id, std::size_t datagram_size) {
+  auto plain = p.default_cipher().open(encrypted);
+  if (!plain) {
+    drop(now, DropReason::decrypt_failed, from);
+    return;
+  }
+  auto pkt = wire::parse_packet(*plain);
+  if (!pkt) {
+    drop(now, DropReason::malformed_packet, from);
+    return;
+  }
+  // Default-key packets are startup packets (§2.2.4 mode 3).
+  if (pkt->header.mode != wire::PacketMode::startup) {
+    drop(now, DropReason::bad_mode, from);
+    return;
+  }
+  on_startup_packet(now, p, from, *pkt, session_id, datagram_size);
 }
 
 void Endpoint::on_startup_packet(TimePoint now, CryptoProfile& p, const SocketAddress& from,

@@ -91,6 +91,8 @@ class Endpoint {
   bool send_startup(TimePoint now, CryptoProfile& p, const SocketAddress& to, std::uint32_t session_id,
                     std::uint8_t chunk_type, ByteView payload, bool limit_amplification,
                     std::size_t min_plain_size = 0);
+  void on_default_key_packet(TimePoint now, CryptoProfile& p, const SocketAddress& from, ByteView encrypted,
+                             std::uint32_t session_id, std::size_t datagram_size);
   void on_startup_packet(TimePoint now, CryptoProfile& p, const SocketAddress& from,
                          const wire::ParsedPacket& pkt, std::uint32_t session_id,
                          std::size_t datagram_size, bool reassembled = false);
@@ -107,6 +109,7 @@ class Endpoint {
   void opening_timers(TimePoint now, Session& s);
   void fail_opening(TimePoint now, Session& s, Error error, std::optional<SessionHandle> existing = {});
   void send_iikeying(TimePoint now, Session& s);
+  void build_iikeying(Session& s);
 
   // session_io.cpp (§3.5.2-§3.5.5 for open sessions)
   void on_session_packet(TimePoint now, Session& s, const SocketAddress& from, const wire::ParsedPacket& pkt);

@@ -79,6 +79,28 @@ void Endpoint::opening_timers(TimePoint now, Session& s) {
   }
 }
 
+// Builds and signs the IIKeying (§2.3.7) for the current cookie.
+void Endpoint::build_iikeying(Session& s) {
+  OpeningState& o = *s.opening;
+  wire::IIKeyingChunk ik;
+  ik.initiator_session_id = s.recv_session_id;
+  ik.cookie_echo = o.cookie;
+  ik.certificate = o.handshake->certificate();
+  ik.skic = o.handshake->skic();
+  Bytes signed_part;
+  {
+    ByteWriter w(signed_part);
+    ik.encode_signed_part(w);
+  }
+  Bytes signature = o.handshake->sign(signed_part);
+  ik.signature = signature;
+  o.iikeying_payload.clear();
+  {
+    ByteWriter w(o.iikeying_payload);
+    ik.encode(w);
+  }
+}
+
 void Endpoint::send_iikeying(TimePoint now, Session& s) {
   OpeningState& o = *s.opening;
   send_startup(now, *s.profile, s.dest, 0, static_cast<std::uint8_t>(wire::ChunkType::iikeying),
@@ -172,23 +194,7 @@ void Endpoint::on_rhello(TimePoint now, CryptoProfile& p, const SocketAddress& f
   o.handshake = std::move(*hs);
   s->near_certificate.assign(o.handshake->certificate().begin(), o.handshake->certificate().end());
 
-  wire::IIKeyingChunk ik;
-  ik.initiator_session_id = s->recv_session_id;
-  ik.cookie_echo = o.cookie;
-  ik.certificate = o.handshake->certificate();
-  ik.skic = o.handshake->skic();
-  Bytes signed_part;
-  {
-    ByteWriter w(signed_part);
-    ik.encode_signed_part(w);
-  }
-  Bytes signature = o.handshake->sign(signed_part);
-  ik.signature = signature;
-  o.iikeying_payload.clear();
-  {
-    ByteWriter w(o.iikeying_payload);
-    ik.encode(w);
-  }
+  build_iikeying(*s);
   if (trace_)
     trace_->event(now, "connectivity", "session_state_updated",
                   {{"session", s->handle}, {"new", std::string("S_KEYING_SENT")}, {"dest", from.to_string()}});
@@ -212,23 +218,7 @@ void Endpoint::on_cookie_change(TimePoint now, Session& s, const SocketAddress& 
   ++o.cookie_changes;
   o.cookie.assign(cc->new_cookie.begin(), cc->new_cookie.end());
   // Re-sign a new IIKeying with the new cookie (§3.5.1.2).
-  wire::IIKeyingChunk ik;
-  ik.initiator_session_id = s.recv_session_id;
-  ik.cookie_echo = o.cookie;
-  ik.certificate = o.handshake->certificate();
-  ik.skic = o.handshake->skic();
-  Bytes signed_part;
-  {
-    ByteWriter w(signed_part);
-    ik.encode_signed_part(w);
-  }
-  Bytes signature = o.handshake->sign(signed_part);
-  ik.signature = signature;
-  o.iikeying_payload.clear();
-  {
-    ByteWriter w(o.iikeying_payload);
-    ik.encode(w);
-  }
+  build_iikeying(s);
   o.iikeying_backoff.start(now);
   send_iikeying(now, s);
 }
