@@ -1,9 +1,8 @@
 // Option sequences as used by every RFC 7425 structure (certificate F§4.3.1,
 // EPD F§4.4.1, keying components F§4.5.1, signature F§4.3.5): zero or more
 // RFC 7016 §2.1.3 options and Markers, with no terminating Marker required.
-//
-// A small local codec (VLU RFC 7016 §2.1.2 + option) so this profile does not
-// depend on the wire module's link state; semantics match rtmfp/core/wire.
+// Thin adapters over the shared wire codec (rtmfp/core/wire) that name the
+// structure in their errors.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +10,8 @@
 
 #include "rtmfp/core/bytes.hpp"
 #include "rtmfp/core/error.hpp"
+#include "rtmfp/core/wire/option.hpp"
+#include "rtmfp/core/wire/vlu.hpp"
 
 namespace rtmfp::crypto::flash {
 
@@ -20,10 +21,10 @@ struct SeqOption {
   ByteView value;
 };
 
-// Reads one VLU; fails the reader on truncation or a value beyond 64 bits.
-std::uint64_t read_vlu(ByteReader& r);
-void write_vlu(ByteWriter& w, std::uint64_t v);
-std::size_t vlu_size(std::uint64_t v);
+using wire::read_vlu;
+using wire::vlu_size;
+using wire::write_option;
+using wire::write_vlu;
 
 // Parses a whole range as options and markers. `what` names the structure in
 // the error ("certificate", "SKIC", ...).
@@ -31,7 +32,5 @@ Result<std::vector<SeqOption>> parse_options(ByteView data, const char* what);
 
 // Reads a VLU that must fill the whole value (e.g. a group ID option).
 Result<std::uint64_t> vlu_value(ByteView value, const char* what);
-
-void write_option(ByteWriter& w, std::uint64_t type, ByteView value);
 
 }  // namespace rtmfp::crypto::flash
