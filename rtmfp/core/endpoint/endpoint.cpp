@@ -170,8 +170,9 @@ void Endpoint::on_datagram(TimePoint now, const SocketAddress& from, ByteView da
     drop(now, DropReason::bad_mode, from);
     return;
   }
+  SessionHandle h = s->handle;
   on_session_packet(now, *s, from, *pkt);
-  reschedule(*s);
+  if ((s = find(h))) reschedule(*s);  // the packet may have closed it
 }
 
 void Endpoint::on_default_key_packet(TimePoint now, CryptoProfile& p, const SocketAddress& from,
@@ -247,12 +248,13 @@ void Endpoint::on_startup_packet(TimePoint now, CryptoProfile& p, const SocketAd
       auto it = by_recv_id_.find(session_id);
       Session* s = it == by_recv_id_.end() ? nullptr : find(it->second);
       if (!s) return;  // destroyed by an earlier chunk
+      const SessionHandle h = s->handle;
       switch (info->type) {
         case wire::ChunkType::rikeying: on_rikeying(now, *s, from, chunk.payload); break;
         case wire::ChunkType::rhello_cookie_change: on_cookie_change(now, *s, from, chunk.payload); break;
         default: drop(now, DropReason::wrong_mode_chunk, from); break;
       }
-      if ((s = find(it->second))) reschedule(*s);
+      if ((s = find(h))) reschedule(*s);
     }
   }
 }

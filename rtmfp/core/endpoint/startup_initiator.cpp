@@ -143,8 +143,9 @@ void Endpoint::on_redirect(TimePoint now, const SocketAddress& from, ByteView pa
   } else {
     for (auto& a : r->addresses) add(a.address);
   }
+  const SessionHandle h = s->handle;
   opening_timers(now, *s);
-  reschedule(*s);
+  if ((s = find(h))) reschedule(*s);  // the open timeout may have ended it
 }
 
 void Endpoint::on_rhello(TimePoint now, CryptoProfile& p, const SocketAddress& from, ByteView payload) {
