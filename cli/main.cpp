@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
   rtmfp::cli::add_rendezvous_command(app);
   rtmfp::cli::add_probe_command(app);
+  rtmfp::cli::add_relay_command(app);
   CLI11_PARSE(app, argc, argv);
   return rtmfp::cli::exit_code();
 }

@@ -8,10 +8,7 @@
 #include <sys/stat.h>
 
 #include "rtmfp/crypto/flash/flash_profile.hpp"
-#if __has_include("rtmfp/crypto/modern/modern_profile.hpp")
 #include "rtmfp/crypto/modern/modern_profile.hpp"
-#define RTMFP_HAVE_MODERN 1
-#endif
 
 namespace rtmfp::crypto {
 
@@ -24,24 +21,16 @@ Result<std::unique_ptr<CryptoProfile>> make_profile(ProfileKind kind, const std:
     if (!p) return fail(Errc::invalid_argument, "cannot create the flash profile: " + p.error().message());
     return std::unique_ptr<CryptoProfile>(std::move(*p));
   }
-#ifdef RTMFP_HAVE_MODERN
   ModernConfig cfg;
   cfg.identity = identity;
   auto p = ModernProfile::create(cfg, rng);
   if (!p) return fail(Errc::invalid_argument, "cannot create the modern profile: " + p.error().message());
   return std::unique_ptr<CryptoProfile>(std::move(*p));
-#else
-  return fail(Errc::unsupported, "modern profile not built");
-#endif
 }
 
 Bytes export_identity(const CryptoProfile& profile) {
   if (profile.kind() == ProfileKind::flash) return static_cast<const FlashProfile&>(profile).export_identity();
-#ifdef RTMFP_HAVE_MODERN
   return static_cast<const ModernProfile&>(profile).export_identity();
-#else
-  return {};
-#endif
 }
 
 Result<ProfileKind> parse_profile_kind(const std::string& name) {

@@ -1,0 +1,65 @@
+// Media relay: Source → Sink pipeline over RTMP (Asio TCP) and FLV files.
+// Endpoints:
+//   path.flv / -              FLV file, or stdin (source) / stdout (sink)
+//   rtmp://host[:port]/app/stream         play (source) or publish (sink)
+//   rtmp-listen://addr:port/app/stream    built-in server: waits for one
+//                                         publisher (source only for now)
+// rtmps:// is parsed but not implemented yet (clear error).
+// New endpoint kinds (e.g. rtmfp://) implement Source / Sink and are added in
+// open_source / open_sink.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "media/rtmp/chunk_stream.hpp"
+#include "rtmfp/core/error.hpp"
+
+namespace rtmfp::media::io {
+
+using rtmp::Message;  // audio 8, video 9, data 18 (onMetaData without @setDataFrame)
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Next media/data message; std::nullopt at a clean end of stream.
+  virtual Result<std::optional<Message>> next() = 0;
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual Result<void> write(const Message& m) = 0;
+  virtual Result<void> finish() = 0;
+};
+
+struct RelayOptions {
+  std::string from;
+  std::string to;
+  bool reconnect = false;      // reopen both ends after a network failure
+  bool json = false;           // stats lines as JSON
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds io_timeout{15000};  // no data for this long = failure
+  std::chrono::seconds stats_interval{5};
+  int max_reconnects = 1000;
+};
+
+// Exit codes of run_relay.
+enum RelayExit : int {
+  relay_ok = 0,
+  relay_bad_url = 2,
+  relay_connect_failed = 3,  // connection refused / timeout / DNS
+  relay_refused = 4,         // publish/play refused by the server (BadName, _error, Rejected)
+  relay_bad_input = 5,       // truncated or malformed input
+  relay_io_error = 6,
+};
+
+Result<std::unique_ptr<Source>> open_source(const std::string& url, const RelayOptions& o);
+Result<std::unique_ptr<Sink>> open_sink(const std::string& url, const RelayOptions& o);
+
+// Runs until the source ends (0) or a failure; prints errors and stats to stderr.
+int run_relay(const RelayOptions& options);
+
+}  // namespace rtmfp::media::io

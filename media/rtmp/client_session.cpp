@@ -1,0 +1,190 @@
+// See client_session.hpp.
+#include "media/rtmp/client_session.hpp"
+
+namespace rtmfp::media::rtmp {
+
+ClientSession::ClientSession(ClientOptions opts)
+    : opts_(std::move(opts)), hs_(HandshakeRole::client), parser_(opts_.limits) {}
+
+Bytes ClientSession::start(TimePoint now) {
+  (void)now;
+  return hs_.start();  // C1 version field 0 (interop-notes §2b)
+}
+
+void ClientSession::call(const std::string& name, double trid, Value obj, std::vector<Value> args, std::uint32_t sid) {
+  auto m = encode_command(Command{name, trid, std::move(obj), std::move(args)}, sid, false);
+  if (m) send(std::move(*m));
+}
+
+Result<void> ClientSession::failure(std::string what) {
+  state_ = State::failed;
+  events_.push_back({ClientEvent::Kind::error, what, {}});
+  return fail(Errc::refused, std::move(what));
+}
+
+Result<void> ClientSession::receive(ByteView data, TimePoint now) {
+  (void)now;
+  if (state_ == State::failed) return fail(Errc::bad_state, "RTMP client session failed earlier");
+  std::vector<Message> msgs;
+  if (state_ == State::handshake) {
+    if (auto r = hs_.feed(data, out_); !r) return failure(r.error().detail);
+    if (!hs_.done()) return {};
+    Bytes rest = hs_.take_leftover();
+    hs_bytes_ = hs_.bytes_received() - rest.size();
+    state_ = State::connecting;
+    send(control::set_chunk_size(opts_.chunk_size));
+    (void)ser_.set_chunk_size(opts_.chunk_size);
+    connect_trid_ = next_trid_++;
+    std::vector<amf::Property> props = {
+        {"app", Value::string(opts_.url.app)},
+        {"type", Value::string("nonprivate")},
+        {"flashVer", Value::string(opts_.flash_ver)},
+        {"tcUrl", Value::string(opts_.url.tc_url)},
+    };
+    if (!opts_.publish) {
+      props.push_back({"fpad", Value(false)});
+      props.push_back({"capabilities", Value::number(15)});
+      props.push_back({"audioCodecs", Value::number(4071)});  // E§8.1.4 / R§7.2.1.1 flags
+      props.push_back({"videoCodecs", Value::number(252)});
+      props.push_back({"videoFunction", Value::number(1)});
+    }
+    call("connect", connect_trid_, Value::object(std::move(props)), {});
+    if (auto p = parser_.feed(rest, msgs); !p) return failure(p.error().detail);
+  } else if (auto p = parser_.feed(data, msgs); !p) {
+    return failure(p.error().detail);
+  }
+  for (auto& m : msgs)
+    if (auto r = on_message(std::move(m)); !r) return r;
+  if (auto ack = acks_.on_received(hs_bytes_ + parser_.bytes_received())) send(std::move(*ack));
+  return {};
+}
+
+Result<void> ClientSession::on_message(Message m) {
+  switch (m.type) {
+    case msg_type::window_ack_size: {
+      auto v = control::decode_u32(m);
+      if (!v) return failure(v.error().detail);
+      acks_.set_window(*v);
+      return {};
+    }
+    case msg_type::user_control: {
+      auto uc = control::decode_user_control(m);
+      if (!uc) return failure(uc.error().detail);
+      if (uc->event == static_cast<std::uint16_t>(UserControlEvent::ping_request)) send(control::ping_response(uc->value));
+      if (uc->event == static_cast<std::uint16_t>(UserControlEvent::stream_eof) && state_ == State::streaming)
+        events_.push_back({ClientEvent::Kind::ended, "StreamEOF", {}});
+      return {};
+    }
+    case msg_type::command_amf0:
+    case msg_type::command_amf3: {
+      auto c = decode_command(m);
+      if (!c) return failure(c.error().detail);
+      return on_command(*c);
+    }
+    case msg_type::aggregate: {
+      auto parts = split_aggregate(m);
+      if (!parts) return failure(parts.error().detail);
+      for (auto& p : *parts)
+        if (auto r = on_message(std::move(p)); !r) return r;
+      return {};
+    }
+    case msg_type::data_amf0:
+    case msg_type::data_amf3: {
+      if (opts_.publish) return {};
+      auto d = decode_data(m);
+      if (!d) return {};
+      DataMessage s = strip_set_data_frame(std::move(*d));
+      if (s.handler != "onMetaData") return {};  // |RtmpSampleAccess etc.
+      auto enc = encode_data(s, m.stream_id, m.timestamp, false);
+      if (enc) events_.push_back({ClientEvent::Kind::media, {}, std::move(*enc)});
+      return {};
+    }
+    case msg_type::audio:
+    case msg_type::video:
+      if (!opts_.publish) events_.push_back({ClientEvent::Kind::media, {}, std::move(m)});
+      return {};
+    default:
+      return {};
+  }
+}
+
+Result<void> ClientSession::on_command(const Command& c) {
+  const auto code = info_code(c).value_or("");
+  if (c.name == "_error") {
+    if (c.transaction_id == connect_trid_) return failure("connect rejected: " + (code.empty() ? c.name : code));
+    if (c.transaction_id == create_trid_) return failure("createStream failed: " + code);
+    return {};  // e.g. releaseStream/FCPublish unknown to the server
+  }
+  if (c.name == "_result" && c.transaction_id == connect_trid_ && state_ == State::connecting) {
+    if (code.find("Rejected") != std::string::npos || code.find("Failed") != std::string::npos)
+      return failure("connect rejected: " + code);
+    events_.push_back({ClientEvent::Kind::connected, code, {}});
+    state_ = State::creating;
+    if (opts_.publish) {
+      call("releaseStream", next_trid_++, Value::null(), {Value::string(opts_.url.stream)});
+      call("FCPublish", next_trid_++, Value::null(), {Value::string(opts_.url.stream)});
+    }
+    create_trid_ = next_trid_++;
+    call("createStream", create_trid_, Value::null(), {});
+    return {};
+  }
+  if (c.name == "_result" && c.transaction_id == create_trid_ && state_ == State::creating) {
+    if (c.args.empty() || !c.args[0].as_number()) return failure("createStream _result without a stream ID");
+    sid_ = static_cast<std::uint32_t>(*c.args[0].as_number());
+    state_ = State::starting;
+    if (opts_.publish) {
+      call("publish", 0, Value::null(), {Value::string(opts_.url.stream), Value::string("live")}, sid_);
+    } else {
+      call("play", 0, Value::null(), {Value::string(opts_.url.stream), Value::number(-2000)}, sid_);
+      send(control::set_buffer_length(sid_, opts_.buffer_ms));
+    }
+    return {};
+  }
+  if (c.name == "onStatus") {
+    events_.push_back({ClientEvent::Kind::status, code, {}});
+    if (code == "NetStream.Publish.Start" && opts_.publish) {
+      state_ = State::streaming;
+      events_.push_back({ClientEvent::Kind::publishing, code, {}});
+    } else if ((code == "NetStream.Play.Start") && !opts_.publish && state_ != State::streaming) {
+      state_ = State::streaming;
+      events_.push_back({ClientEvent::Kind::playing, code, {}});
+    } else if (code == "NetStream.Publish.BadName" || code == "NetStream.Play.StreamNotFound" ||
+               code == "NetStream.Play.Failed" || code == "NetStream.Publish.Denied" ||
+               code == "NetConnection.Connect.Rejected") {
+      std::string desc;
+      for (const auto& a : c.args)
+        if (const Value* d = a.get("description"); d && d->as_string()) desc = std::string(*d->as_string());
+      return failure(code + (desc.empty() ? "" : ": " + desc));
+    } else if (code == "NetStream.Play.UnpublishNotify" || code == "NetStream.Play.Stop") {
+      events_.push_back({ClientEvent::Kind::ended, code, {}});
+    }
+    return {};
+  }
+  if (c.name == "close") return failure("server closed the connection (close command)");
+  return {};  // onBWDone, _checkbw, onFCPublish ... tolerated
+}
+
+Result<void> ClientSession::send_media(Message m) {
+  if (state_ != State::streaming || !opts_.publish) return fail(Errc::bad_state, "not publishing");
+  m.stream_id = sid_;
+  m.csid = 0;
+  if (m.type == msg_type::data_amf0 || m.type == msg_type::data_amf3) {
+    auto d = decode_data(m);
+    if (!d) return std::unexpected(d.error());
+    if (d->handler == "onMetaData" || d->handler == "@setDataFrame") {
+      auto enc = encode_data(add_set_data_frame(std::move(*d)), sid_, m.timestamp, false);
+      if (!enc) return std::unexpected(enc.error());
+      m = std::move(*enc);
+    }
+  }
+  return ser_.write(m, out_);
+}
+
+void ClientSession::finish() {
+  if (state_ != State::streaming) return;
+  if (opts_.publish) call("FCUnpublish", next_trid_++, Value::null(), {Value::string(opts_.url.stream)});
+  call("deleteStream", next_trid_++, Value::null(), {Value::number(sid_)}, 0);  // E§8.3
+  state_ = State::failed;
+}
+
+}  // namespace rtmfp::media::rtmp

@@ -1,0 +1,58 @@
+// RTMP command (types 20 / 17) and data (types 18 / 15) messages (R§7.1.1,
+// R§7.1.2, R§7.2), built on the AMF codecs in media/amf. Type 17/15 payloads
+// start with a format byte 0 and then AMF0 values that may switch to AMF3 via
+// the avmplus marker 0x11 (E§7.2). Sans-I/O, no exceptions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "media/amf/amf_value.hpp"
+#include "media/rtmp/chunk_stream.hpp"
+
+namespace rtmfp::media::rtmp {
+
+using amf::Value;
+
+struct Command {
+  std::string name;
+  double transaction_id = 0;
+  Value command_object = Value::null();  // connect properties, or null
+  std::vector<Value> args;               // optional arguments after the command object
+};
+
+// Decodes a type 20 or 17 message. Clear errors for a wrong type, missing
+// name/transaction id, a bad format byte, or malformed AMF.
+Result<Command> decode_command(const Message& m);
+// Encodes as type 20 (amf3 = false) or type 17 (format byte 0, objects and
+// arguments through the avmplus switch) on message stream `stream_id`.
+Result<Message> encode_command(const Command& c, std::uint32_t stream_id, bool amf3 = false);
+
+// Data messages: a handler name followed by values (e.g. "onMetaData", {...}).
+struct DataMessage {
+  std::string handler;
+  std::vector<Value> values;
+};
+Result<DataMessage> decode_data(const Message& m);
+Result<Message> encode_data(const DataMessage& d, std::uint32_t stream_id, std::uint32_t timestamp, bool amf3 = false);
+
+// "@setDataFrame" handling (interop-notes §2b): publishers send
+// @setDataFrame("onMetaData", {...}); players must get onMetaData({...}).
+// strip: @setDataFrame + X → X (unchanged otherwise). add: X → @setDataFrame + X
+// (unchanged if already present).
+DataMessage strip_set_data_frame(DataMessage d);
+DataMessage add_set_data_frame(DataMessage d);
+
+// onStatus info object {level, code, description} (R§7.2.2).
+Value status_info(std::string_view level, std::string_view code, std::string_view description);
+// The "code" of an onStatus/_result/_error info object, if any.
+std::optional<std::string> info_code(const Command& c);
+
+// Sequence-header detection for audio (8) / video (9) payloads: AAC with
+// AACPacketType 0, AVC with AVCPacketType 0 (FLV tag body layout).
+bool is_aac_sequence_header(ByteView audio);
+bool is_avc_sequence_header(ByteView video);
+bool is_video_keyframe(ByteView video);
+
+}  // namespace rtmfp::media::rtmp

@@ -1,0 +1,62 @@
+// Stream registry for the built-in RTMP server: one publisher per key fans out
+// to many players. A late player gets the metadata, the AVC/AAC sequence
+// headers and the GOP since the last keyframe (bounded cache). Players that
+// arrive before the publisher wait for it (like nginx-rtmp idle streams).
+// Sans-I/O: delivery is a direct call into the player's sink.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "media/rtmp/chunk_stream.hpp"
+
+namespace rtmfp::media::rtmp {
+
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // Media or data message (stream_id to be set by the sink; timestamps as published).
+  virtual void deliver(const Message& m) = 0;
+  virtual void publisher_started() = 0;
+  virtual void publisher_stopped() = 0;
+};
+
+struct RegistryLimits {
+  std::size_t max_gop_bytes = 16u << 20;  // older GOP data is dropped beyond this
+  std::size_t max_players_per_stream = 1024;
+  std::size_t max_streams = 4096;
+};
+
+class StreamRegistry {
+ public:
+  explicit StreamRegistry(RegistryLimits limits = {}) : limits_(limits) {}
+
+  // Fails with Errc::bad_state if another publisher holds the key.
+  Result<void> publish(const std::string& key, const void* publisher);
+  void unpublish(const std::string& key, const void* publisher);
+  // Metadata must already be without @setDataFrame (players get onMetaData).
+  void on_media(const std::string& key, const Message& m);
+  Result<void> add_player(const std::string& key, StreamSink* sink);
+  void remove_player(const std::string& key, StreamSink* sink);
+
+  bool has_publisher(const std::string& key) const;
+  std::size_t gop_bytes(const std::string& key) const;
+
+ private:
+  struct Entry {
+    const void* publisher = nullptr;
+    std::optional<Message> metadata, avc_header, aac_header;
+    std::vector<Message> gop;
+    std::size_t gop_bytes = 0;
+    std::vector<StreamSink*> players;
+  };
+  void prime(const Entry& e, StreamSink* s);
+  void maybe_erase(const std::string& key);
+  RegistryLimits limits_;
+  std::map<std::string, Entry> streams_;
+};
+
+}  // namespace rtmfp::media::rtmp

@@ -1,0 +1,340 @@
+#include "rtmfp/core/flow/flow_set.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "rtmfp/core/flow/flow_params.hpp"
+#include "rtmfp/core/wire/ack_codec.hpp"
+#include "rtmfp/core/wire/chunks.hpp"
+#include "rtmfp/core/wire/vlu.hpp"
+
+namespace rtmfp::flow {
+
+namespace fp = rtmfp::flow_params;
+
+namespace {
+constexpr std::uint8_t kUserData = 0x10, kNextUserData = 0x11, kBitmapAck = 0x50, kRangeAck = 0x51,
+                       kBufferProbe = 0x18, kFlowException = 0x5e;
+}  // namespace
+
+FlowSet::FlowSet(const FlowSetConfig& cfg) : cfg_(cfg) {
+  cc::TcSentClock& clock = cfg_.tc_clock ? *cfg_.tc_clock : own_clock_;
+  auto made = cc::make_congestion_controller(cfg_.cc_name, cc::CcConfig{}, clock);
+  if (!made) made = cc::make_congestion_controller("appendix-a", cc::CcConfig{}, clock);  // unknown name: default
+  cc_ = std::move(*made);
+  if (cfg_.max_fragment == 0) cfg_.max_fragment = 1024;
+}
+
+void FlowSet::push(FlowEvent e) {
+  if (events_.size() < cfg_.max_events) events_.push_back(std::move(e));
+}
+
+std::optional<FlowEvent> FlowSet::poll_event() {
+  if (events_.empty()) return std::nullopt;
+  FlowEvent e = std::move(events_.front());
+  events_.pop_front();
+  return e;
+}
+
+Result<FlowId> FlowSet::open_flow(Bytes metadata, std::optional<FlowId> return_association, FlowOptions opts) {
+  const FlowId id = next_flow_id_++;
+  SendFlowConfig c;
+  c.flow_id = id;
+  c.metadata = std::move(metadata);
+  c.return_association = return_association;
+  c.max_fragment = cfg_.max_fragment;
+  c.priority = opts.priority;
+  send_.emplace(id, SendFlow(std::move(c)));
+  return id;
+}
+
+Result<std::shared_ptr<WriteReceipt>> FlowSet::write(FlowId id, ByteView message, TimePoint now,
+                                                     std::optional<Duration> start_within,
+                                                     std::optional<Duration> finish_within) {
+  auto it = send_.find(id);
+  if (it == send_.end()) return fail(Errc::not_found, "no such sending flow");
+  return it->second.write(message, now, start_within, finish_within);
+}
+
+void FlowSet::close_flow(FlowId id, TimePoint now) {
+  if (auto it = send_.find(id); it != send_.end()) it->second.close(now);
+}
+
+void FlowSet::reject_flow(FlowId receiving, std::uint64_t code, TimePoint now) {
+  if (auto it = recv_.find(receiving); it != recv_.end()) {
+    it->second.reject(code, now);
+    pending_exceptions_[receiving] = code;
+  }
+}
+
+std::uint64_t FlowSet::outstanding_bytes() const {
+  std::uint64_t n = 0;
+  for (const auto& [id, f] : send_) n += f.outstanding_bytes();
+  return n;
+}
+
+const SendFlow* FlowSet::send_flow(FlowId id) const {
+  auto it = send_.find(id);
+  return it == send_.end() ? nullptr : &it->second;
+}
+const RecvFlow* FlowSet::recv_flow(FlowId id) const {
+  auto it = recv_.find(id);
+  return it == recv_.end() ? nullptr : &it->second;
+}
+
+void FlowSet::on_packet_received(TimePoint now, std::optional<Duration> rtt_sample, bool tcr) {
+  if (rtt_sample) {
+    rtt_.on_rtt_sample(*rtt_sample);
+    cc_->on_rtt(rtt_.srtt());
+  }
+  if (tcr) cc_->on_tcr_received(now);
+  cc_->begin_packet(now, outstanding_bytes());  // Appendix A.2 "before each packet"
+  max_acked_tsn_ = 0;
+  prev_.reset();
+}
+
+void FlowSet::on_chunk(TimePoint now, std::uint8_t type, ByteView payload) {
+  if (type == kUserData) {
+    auto c = wire::UserDataChunk::decode(payload);
+    if (!c) {
+      prev_.reset();
+      ++stats_.dropped_chunks;
+      return;
+    }
+    const std::uint64_t fsn = c->sequence_number - c->fsn_offset;
+    prev_ = Prev{c->flow_id, c->sequence_number, fsn};
+    on_user_data(now, c->flow_id, c->sequence_number, fsn, c->flags, c->options, c->data);
+    return;
+  }
+  if (type == kNextUserData) {
+    // §2.3.12: same flow as the previous (Next) User Data chunk of THIS packet, seq + 1, same FSN.
+    auto c = wire::NextUserDataChunk::decode(payload);
+    if (!c || !prev_ || prev_->seq == UINT64_MAX) {
+      prev_.reset();
+      ++stats_.dropped_chunks;
+      return;
+    }
+    prev_->seq += 1;
+    on_user_data(now, prev_->flow, prev_->seq, prev_->fsn, c->flags, c->options, c->data);
+    return;
+  }
+  prev_.reset();
+  if (type == kBitmapAck || type == kRangeAck) {
+    on_ack(now, payload, type == kBitmapAck);
+  } else if (type == kBufferProbe) {
+    auto c = wire::BufferProbeChunk::decode(payload);
+    if (!c) return;
+    if (auto it = recv_.find(c->flow_id); it != recv_.end()) it->second.on_buffer_probe();
+  } else if (type == kFlowException) {
+    auto c = wire::FlowExceptionReportChunk::decode(payload);
+    if (!c) return;
+    auto it = send_.find(c->flow_id);
+    if (it == send_.end() || it->second.exception_code()) return;
+    it->second.on_exception(c->exception, now);  // §3.6.2.10
+    push(FlowEvent{.kind = FlowEventKind::exception, .flow = c->flow_id, .exception_code = c->exception});
+  }
+}
+
+void FlowSet::on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::uint64_t fsn, wire::UserDataFlags flags,
+                           const std::vector<wire::Option>& options, ByteView data) {
+  auto it = recv_.find(flow);
+  if (it == recv_.end()) {
+    // §3.6.3.1: a new receiving flow needs the per-flow metadata option.
+    std::optional<Bytes> metadata;
+    std::optional<FlowId> assoc;
+    for (const auto& o : options) {
+      if (o.marker) continue;
+      if (o.type == wire::kOptionPerFlowMetadata) metadata = Bytes(o.value.begin(), o.value.end());
+      if (o.type == wire::kOptionReturnFlowAssociation) {
+        ByteReader r(o.value);
+        const std::uint64_t v = wire::read_vlu(r);
+        if (r.ok()) assoc = v;
+      }
+    }
+    if (!metadata || recv_.size() >= cfg_.max_receiving_flows) {
+      ++stats_.dropped_chunks;  // no state for a flow we cannot accept (bounded memory)
+      return;
+    }
+    RecvFlowConfig rc;
+    rc.flow_id = flow;
+    rc.buffer_capacity = cfg_.receive_buffer;
+    rc.deliver_on_arrival = cfg_.deliver_on_arrival;
+    rc.max_sequence_ranges = fp::kMaxSequenceSetRanges;
+    it = recv_.emplace(flow, RecvFlow(rc)).first;
+    push(FlowEvent{.kind = FlowEventKind::incoming_flow, .flow = flow, .data = *metadata, .association = assoc});
+  }
+  if (!it->second.on_data(seq, fsn, flags, data, now)) ++stats_.dropped_chunks;
+  drain(flow, it->second);
+}
+
+void FlowSet::drain(FlowId id, RecvFlow& rf) {
+  if (rf.state() == RecvFlowState::RF_REJECTED) return;
+  while (auto m = rf.poll_message()) {
+    ++stats_.messages_delivered;
+    push(FlowEvent{.kind = FlowEventKind::message, .flow = id, .data = std::move(m->data), .first_seq = m->first_seq});
+  }
+  if (rf.state() == RecvFlowState::RF_COMPLETE_LINGER && finished_notified_.insert(id).second)
+    push(FlowEvent{.kind = FlowEventKind::flow_finished, .flow = id});  // §3.6.3.8
+}
+
+void FlowSet::on_ack(TimePoint now, ByteView payload, bool bitmap) {
+  auto ack = bitmap ? wire::decode_bitmap_ack(payload) : wire::decode_range_ack(payload);
+  if (!ack) return;
+  if (ack->ranges.size() > fp::kMaxAckRanges) ack->ranges.resize(fp::kMaxAckRanges);
+  burst_.on_ack_received();  // §3.5.2.3
+  auto it = send_.find(ack->flow_id);
+  if (it == send_.end()) return;
+  auto r = it->second.on_ack(*ack, now);
+  if (r.any_acked) {
+    cc_->on_acked(r.acked_bytes);  // §3.6.2.4 -> Appendix A ANY_ACKS
+    stats_.bytes_acked += r.acked_bytes;
+    max_acked_tsn_ = std::max(max_acked_tsn_, r.max_acked_tsn);
+    timeout_alarm_ = outstanding_bytes() ? std::optional<TimePoint>(now + rtt_.erto()) : std::nullopt;
+  }
+}
+
+void FlowSet::on_packet_end(TimePoint now) {
+  // §3.6.2.5: NAK in-flight fragments sent before the highest acked TSN (session-wide).
+  for (auto& [id, f] : send_) {
+    auto n = f.count_naks(max_acked_tsn_);
+    if (n.any_nak) cc_->on_nak();
+    if (n.lost_bytes) {
+      cc_->on_loss();
+      stats_.bytes_retransmitted += n.lost_bytes;
+    }
+  }
+  cc_->end_packet(now);  // Appendix A Figure 25
+  for (auto& [id, r] : recv_) r.on_packet_end(now);
+  prev_.reset();
+}
+
+bool FlowSet::acks_pending(TimePoint now) const {
+  if (!pending_exceptions_.empty()) return true;
+  for (const auto& [id, r] : recv_)
+    if (r.ack_due(now)) return true;
+  return false;
+}
+
+bool FlowSet::data_allowed(TimePoint now) const {
+  if (!burst_.may_send_data()) return false;                            // §3.5.2.3
+  if (outstanding_bytes() >= cc_->congestion_window()) return false;    // §3.5.2
+  return pacer_.can_send(now, cc_->pacing_rate());
+}
+
+bool FlowSet::wants_to_send(TimePoint now) const {
+  if (acks_pending(now)) return true;
+  if (!data_allowed(now)) return false;
+  for (const auto& [id, f] : send_)
+    if (f.has_data_to_send() && f.receive_window() > 0) return true;
+  return false;
+}
+
+FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
+  FillResult res;
+  // 1. Acknowledgements and exception reports first (§3.6.3.4, §3.6.3.7).
+  for (auto& [id, r] : recv_) {
+    if (!r.ack_due(now)) continue;
+    const std::size_t room = packet.payload_room();
+    auto enc = wire::encode_ack(r.make_ack(), room);
+    if (!enc || !packet.add_chunk(enc->chunk_type, enc->payload)) break;
+    r.on_ack_sent();
+    ++res.chunks;
+  }
+  for (auto it = pending_exceptions_.begin(); it != pending_exceptions_.end();) {
+    Bytes p;
+    ByteWriter w(p);
+    wire::FlowExceptionReportChunk{.flow_id = it->first, .exception = it->second}.encode(w);
+    if (!packet.add_chunk(kFlowException, p)) break;
+    ++res.chunks;
+    it = pending_exceptions_.erase(it);
+  }
+  // 2. Data by priority, within cwnd, pacing, burst limit and flow control.
+  std::vector<SendFlow*> order;
+  for (auto& [id, f] : send_) order.push_back(&f);
+  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->priority() > b->priority(); });
+  std::size_t data_bytes = 0;
+  if (data_allowed(now)) {
+    for (SendFlow* f : order) {
+      std::optional<std::uint64_t> prev_seq;
+      while (outstanding_bytes() < cc_->congestion_window()) {
+        auto frag = f->next_fragment(cfg_.max_fragment);
+        if (!frag) break;
+        const bool next_form = prev_seq && frag->seq == *prev_seq + 1;
+        Bytes p;
+        ByteWriter w(p);
+        if (next_form) {
+          wire::NextUserDataChunk{.flags = frag->flags, .options = frag->options, .data = frag->data}.encode(w);
+        } else {
+          wire::UserDataChunk{.flags = frag->flags, .flow_id = frag->flow_id, .sequence_number = frag->seq,
+                              .fsn_offset = frag->fsn_offset, .options = frag->options, .data = frag->data}
+              .encode(w);
+        }
+        const std::uint64_t seq = frag->seq;
+        if (!packet.add_chunk(next_form ? kNextUserData : kUserData, p)) break;
+        f->on_fragment_sent(seq, ++next_tsn_, p.size() + 3, now);
+        data_bytes += p.size() + 3;
+        prev_seq = seq;
+        ++res.chunks;
+        res.has_user_data = true;
+      }
+    }
+    // §3.6.2.9 buffer probe for flows stalled by a closed receive window.
+    for (SendFlow* f : order) {
+      if (!f->needs_buffer_probe() || f->outstanding_bytes()) continue;
+      Bytes p;
+      ByteWriter w(p);
+      wire::BufferProbeChunk{.flow_id = f->flow_id()}.encode(w);
+      if (packet.add_chunk(kBufferProbe, p)) ++res.chunks;
+    }
+  }
+  if (res.has_user_data) {
+    burst_.on_data_packet_sent();
+    cc_->on_packet_sent(now, packet.size(), true, res.time_critical);
+    pacer_.on_sent(now, packet.size(), cc_->pacing_rate());
+    stats_.bytes_sent += data_bytes;
+    if (!timeout_alarm_) timeout_alarm_ = now + rtt_.erto();  // §3.6.2.6
+  }
+  return res;
+}
+
+std::optional<TimePoint> FlowSet::next_deadline() const {
+  std::optional<TimePoint> d = timeout_alarm_;
+  for (const auto& [id, r] : recv_) d = earliest(d, r.next_deadline());
+  for (const auto& [id, f] : send_) {
+    d = earliest(d, f.next_deadline());
+    // Pacing (only when nothing else blocks data, so a past time never spins the caller).
+    if (f.has_data_to_send() && f.receive_window() > 0 && burst_.may_send_data() &&
+        outstanding_bytes() < cc_->congestion_window() && cc_->pacing_rate() > 0)
+      d = earliest(d, pacer_.next_send_time(TimePoint{}, cc_->pacing_rate()));
+  }
+  return d;
+}
+
+void FlowSet::on_deadline(TimePoint now) {
+  if (timeout_alarm_ && now >= *timeout_alarm_) {
+    // §3.6.2.6 / §3.5.2.2: retransmission timeout.
+    std::uint64_t lost = 0;
+    for (auto& [id, f] : send_) lost += f.on_timeout();
+    cc_->on_timeout(now, lost > 0);
+    if (lost) {
+      rtt_.on_timeout_backoff();
+      ++stats_.timeouts;
+      stats_.bytes_retransmitted += lost;
+    }
+    burst_.on_timeout();
+    timeout_alarm_.reset();
+  }
+  for (auto& [id, f] : send_) f.on_time(now);
+  for (auto& [id, r] : recv_) r.on_time(now);
+  std::erase_if(send_, [](const auto& kv) { return kv.second.state() == SendFlowState::F_CLOSED; });
+  for (auto it = recv_.begin(); it != recv_.end();) {
+    if (it->second.state() == RecvFlowState::RF_CLOSED) {
+      finished_notified_.erase(it->first);
+      it = recv_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace rtmfp::flow

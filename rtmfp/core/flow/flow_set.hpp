@@ -1,0 +1,139 @@
+// FlowSet: every sending and receiving flow of ONE session (RFC 7016 §3.6),
+// plus its RTT estimator (§3.5.2.2) and congestion controller (§3.5.2,
+// Appendix A). Sans-I/O, single-threaded, no exceptions.
+//
+// INTEGRATION CONTRACT (for the session code):
+//  * For every authenticated packet of an S_OPEN session, in order:
+//      on_packet_received(now, rtt_sample, tcr)  -- rtt_sample from the timestamp
+//                                                   echo (§3.5.2.2), tcr = TCR flag
+//      on_chunk(now, type, payload)              -- for each chunk, in packet order;
+//                                                   non-flow chunk types are ignored
+//      on_packet_end(now)                        -- NAK counting, CC step, ack scheduling
+//  * To send: while (wants_to_send(now)) { PacketBuilder b(...); auto r = fill_packet(now, b);
+//      if (b.empty()) break; set header TC flag from r.time_critical; send }.
+//  * Timers: arm next_deadline(); when it fires call on_deadline(now).
+//  * poll_event() after any of the above to drain application events.
+//  * on_packet_sent() is implied by fill_packet (call fill_packet only for packets
+//    you actually transmit).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "rtmfp/core/bytes.hpp"
+#include "rtmfp/core/cc/congestion_controller.hpp"
+#include "rtmfp/core/cc/pacer.hpp"
+#include "rtmfp/core/error.hpp"
+#include "rtmfp/core/flow/recv_flow.hpp"
+#include "rtmfp/core/flow/send_flow.hpp"
+#include "rtmfp/core/recovery/rtt_estimator.hpp"
+#include "rtmfp/core/time.hpp"
+#include "rtmfp/core/wire/packet.hpp"
+
+namespace rtmfp::flow {
+
+using FlowId = std::uint64_t;
+
+struct FlowSetConfig {
+  std::string cc_name = "appendix-a";
+  std::uint64_t receive_buffer = 256 * 1024;
+  std::size_t max_fragment = 1024;  // user data bytes per fragment; must fit a packet
+  bool deliver_on_arrival = false;  // RFC 7425 §5.1.1 RXI for receiving flows
+  std::size_t max_receiving_flows = 256;
+  std::size_t max_events = 4096;
+  cc::TcSentClock* tc_clock = nullptr;  // endpoint-wide; nullptr -> private one
+};
+
+struct FlowOptions {
+  int priority = 0;  // higher is served first
+};
+
+enum class FlowEventKind : std::uint8_t { incoming_flow, message, flow_finished, exception };
+
+struct FlowEvent {
+  FlowEventKind kind = FlowEventKind::message;
+  FlowId flow = 0;  // receiving flow id (incoming_flow/message/flow_finished) or sending flow id (exception)
+  Bytes data;       // metadata (incoming_flow) or message bytes
+  std::optional<FlowId> association;  // return flow association (incoming_flow)
+  std::uint64_t first_seq = 0;        // message ordering info
+  std::uint64_t exception_code = 0;
+};
+
+struct FillResult {
+  bool has_user_data = false;
+  bool time_critical = false;
+  std::size_t chunks = 0;
+};
+
+struct FlowSetStats {
+  std::uint64_t bytes_sent = 0, bytes_acked = 0, bytes_retransmitted = 0;
+  std::uint64_t messages_delivered = 0, timeouts = 0, dropped_chunks = 0;
+};
+
+class FlowSet {
+ public:
+  explicit FlowSet(const FlowSetConfig& cfg);
+  // Application side.
+  Result<FlowId> open_flow(Bytes metadata, std::optional<FlowId> return_association, FlowOptions opts);
+  Result<std::shared_ptr<WriteReceipt>> write(FlowId id, ByteView message, TimePoint now,
+                                              std::optional<Duration> start_within,
+                                              std::optional<Duration> finish_within);
+  void close_flow(FlowId id, TimePoint now);
+  void reject_flow(FlowId receiving, std::uint64_t code, TimePoint now);
+  std::optional<FlowEvent> poll_event();
+  // Session side.
+  void on_packet_received(TimePoint now, std::optional<Duration> rtt_sample, bool tcr);
+  void on_chunk(TimePoint now, std::uint8_t chunk_type, ByteView payload);
+  void on_packet_end(TimePoint now);
+  FillResult fill_packet(TimePoint now, wire::PacketBuilder& packet);
+  bool wants_to_send(TimePoint now) const;
+  std::optional<TimePoint> next_deadline() const;
+  void on_deadline(TimePoint now);
+  // Introspection.
+  Duration erto() const { return rtt_.erto(); }
+  const recovery::RttEstimator& rtt() const { return rtt_; }
+  const cc::CongestionController& congestion() const { return *cc_; }
+  const FlowSetStats& stats() const { return stats_; }
+  std::uint64_t outstanding_bytes() const;
+  const SendFlow* send_flow(FlowId id) const;
+  const RecvFlow* recv_flow(FlowId id) const;
+
+ private:
+  void on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::uint64_t fsn, wire::UserDataFlags flags,
+                    const std::vector<wire::Option>& options, ByteView data);
+  void on_ack(TimePoint now, ByteView payload, bool bitmap);
+  void drain(FlowId id, RecvFlow& rf);
+  void push(FlowEvent e);
+  bool data_allowed(TimePoint now) const;
+  bool acks_pending(TimePoint now) const;
+
+  FlowSetConfig cfg_;
+  cc::TcSentClock own_clock_;
+  recovery::RttEstimator rtt_;
+  std::unique_ptr<cc::CongestionController> cc_;
+  cc::Pacer pacer_;
+  cc::BurstGuard burst_;
+  std::map<FlowId, SendFlow> send_;
+  std::map<FlowId, RecvFlow> recv_;
+  std::map<FlowId, std::uint64_t> pending_exceptions_;  // receiving flow -> code to report (§3.6.3.7)
+  std::deque<FlowEvent> events_;
+  std::set<FlowId> finished_notified_;
+  FlowId next_flow_id_ = 1;
+  std::uint64_t next_tsn_ = 0;
+  // Per received packet.
+  std::uint64_t max_acked_tsn_ = 0;
+  struct Prev {
+    FlowId flow;
+    std::uint64_t seq, fsn;
+  };
+  std::optional<Prev> prev_;
+  std::optional<TimePoint> timeout_alarm_;  // §3.6.2.6 TIMEOUT_ALARM
+  FlowSetStats stats_;
+};
+
+}  // namespace rtmfp::flow

@@ -1,0 +1,138 @@
+// RFC 7016 §3.6.2 flow sender, sans-I/O, at the chunk level: it produces
+// User Data fragments to put in chunks and consumes decoded DataAcks.
+// Session-wide transmission sequence numbers (TSN, §3.6.2.5) are supplied by
+// the caller, which owns the session's TSN counter.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "rtmfp/core/bytes.hpp"
+#include "rtmfp/core/error.hpp"
+#include "rtmfp/core/flow/write_receipt.hpp"
+#include "rtmfp/core/time.hpp"
+#include "rtmfp/core/wire/ack_codec.hpp"
+#include "rtmfp/core/wire/chunks.hpp"
+
+namespace rtmfp::flow {
+
+enum class SendFlowState : std::uint8_t { F_OPEN, F_CLOSING, F_COMPLETE_LINGER, F_CLOSED };
+
+// §3.6.2 SEND_QUEUE entry.
+struct QueuedFragment {
+  std::uint64_t seq = 0;
+  Bytes data;
+  wire::Fragmentation fra = wire::Fragmentation::whole;
+  bool abandoned = false;       // ABANDONED
+  bool sent_abandoned = false;  // SENT_ABANDONED
+  bool ever_sent = false;       // EVER_SENT
+  std::uint32_t nak_count = 0;  // NAK_COUNT
+  bool in_flight = false;       // IN_FLIGHT
+  std::size_t transmit_size = 0;  // TRANSMIT_SIZE
+  std::uint64_t tsn = 0;          // TSN
+  bool final = false;
+  std::shared_ptr<WriteReceipt> receipt;
+};
+
+// One fragment selected for transmission; the caller encodes it.
+struct OutgoingFragment {
+  std::uint64_t flow_id = 0;
+  std::uint64_t seq = 0;
+  std::uint64_t fsn_offset = 0;
+  wire::UserDataFlags flags;
+  std::vector<wire::Option> options;  // startup options until acknowledged (§3.6.2.3)
+  ByteView data;                      // points into the queue; valid until the next mutating call
+  std::size_t size_estimate = 0;      // bytes this fragment will occupy on the wire (approx.)
+};
+
+struct SendFlowConfig {
+  std::uint64_t flow_id = 0;
+  Bytes metadata;  // §2.3.11.1.1 per-flow metadata (required on a new flow)
+  std::optional<std::uint64_t> return_association;  // §2.3.11.1.2
+  std::size_t max_fragment = 1024;                  // data bytes per fragment
+  std::size_t max_queue_bytes = 64 * 1024 * 1024;   // local bound on buffered messages
+  int priority = 0;
+};
+
+struct AckResult {
+  std::uint64_t acked_bytes = 0;  // TRANSMIT_SIZE of fragments newly acked
+  std::uint64_t max_acked_tsn = 0;
+  bool any_acked = false;
+};
+
+class SendFlow {
+ public:
+  explicit SendFlow(SendFlowConfig cfg);
+
+  SendFlowState state() const { return state_; }
+  std::uint64_t flow_id() const { return cfg_.flow_id; }
+  int priority() const { return cfg_.priority; }
+
+  // Queue a message (fragmented to max_fragment). Deadlines are absolute
+  // (now + start_within / finish_within).
+  Result<std::shared_ptr<WriteReceipt>> write(ByteView message, TimePoint now, std::optional<Duration> start_within,
+                                              std::optional<Duration> finish_within);
+  // §3.6.2.11 close: FIN on the last fragment (an empty FIN+ABN fragment if nothing is queued).
+  void close(TimePoint now);
+  // §3.6.2.10 exception from the receiver: abandon everything and close.
+  void on_exception(std::uint64_t code, TimePoint now);
+  std::optional<std::uint64_t> exception_code() const { return exception_; }
+
+  // Apply user abandons and start-by/finish-by deadlines (§3.6.2).
+  void apply_deadlines(TimePoint now);
+  std::optional<TimePoint> next_deadline() const;
+
+  // Transmission: the next fragment eligible (not IN_FLIGHT, within the
+  // receive window, §3.6.2.9), or nullopt. `max_data` limits the data size.
+  std::optional<OutgoingFragment> next_fragment(std::size_t max_data);
+  // Mark the fragment returned by next_fragment as sent in a packet with `tsn`.
+  void on_fragment_sent(std::uint64_t seq, std::uint64_t tsn, std::size_t transmit_size, TimePoint now);
+
+  // §3.6.2.4 acknowledgement processing.
+  AckResult on_ack(const wire::DataAck& ack, TimePoint now);
+  // §3.6.2.5: after all acks of a packet, count NAKs for in-flight fragments
+  // sent before the highest acknowledged TSN (session-wide). Returns lost bytes
+  // (fragments reaching 3 NAKs) and whether any NAK was given.
+  struct NakResult {
+    std::uint64_t lost_bytes = 0;
+    bool any_nak = false;
+  };
+  NakResult count_naks(std::uint64_t max_acked_tsn_in_packet);
+  // §3.6.2.6 retransmission timeout: everything in flight is presumed lost.
+  // Returns the bytes that were in flight.
+  std::uint64_t on_timeout();
+
+  // §3.6.2.9 flow control.
+  std::uint64_t receive_window() const { return rx_window_; }
+  bool needs_buffer_probe() const;  // window closed and data waiting
+  std::uint64_t outstanding_bytes() const { return outstanding_bytes_; }
+  bool has_data_to_send() const;
+  std::size_t queued_entries() const { return queue_.size(); }
+
+  // Housekeeping: F_COMPLETE_LINGER -> F_CLOSED after 130 s (§3.6.2.11).
+  void on_time(TimePoint now);
+
+ private:
+  std::uint64_t compute_fsn() const;  // §3.6.2.3 / §3.6.2.7.1
+  void release(std::map<std::uint64_t, QueuedFragment>::iterator it, bool delivered);
+  void check_complete(TimePoint now);
+  void abandon_receipt(const std::shared_ptr<WriteReceipt>& r);
+
+  SendFlowConfig cfg_;
+  SendFlowState state_ = SendFlowState::F_OPEN;
+  std::map<std::uint64_t, QueuedFragment> queue_;  // SEND_QUEUE by sequence number
+  std::uint64_t next_sn_ = 1;                  // NEXT_SN starts at 1
+  std::uint64_t queued_bytes_ = 0;
+  std::uint64_t outstanding_bytes_ = 0;        // sum TRANSMIT_SIZE of IN_FLIGHT
+  std::uint64_t rx_window_ = 65536;            // until the first ack (assumption; RFC leaves initial open)
+  bool any_ack_received_ = false;              // startup options stop after this (§3.6.2.3)
+  bool fin_queued_ = false;
+  Bytes return_assoc_vlu_;
+  std::optional<std::uint64_t> exception_;
+  std::optional<TimePoint> linger_until_;
+};
+
+}  // namespace rtmfp::flow

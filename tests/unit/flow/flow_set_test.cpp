@@ -1,0 +1,169 @@
+// Two FlowSets joined by a seeded lossy in-memory link; the "session" loop
+// is built here with PacketBuilder + wire::parse_packet.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <random>
+
+#include "rtmfp/core/flow/flow_set.hpp"
+#include "rtmfp/core/wire/packet.hpp"
+
+using namespace rtmfp;
+using namespace rtmfp::flow;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct InFlight {
+  TimePoint at;
+  Bytes packet;
+};
+
+struct Link {
+  FlowSet a, b;
+  std::deque<InFlight> to_a, to_b;
+  std::mt19937 rng;
+  double loss;
+  Duration delay;
+  TimePoint now = at(1s);
+  std::vector<FlowEvent> events_a, events_b;
+  std::uint64_t cwnd_max = 0, cwnd_min_after_peak = UINT64_MAX;
+
+  Link(std::uint32_t seed, double l, Duration d = 20ms, FlowSetConfig ca = {}, FlowSetConfig cb = {})
+      : a(ca), b(cb), rng(seed), loss(l), delay(d) {}
+
+  void send_from(FlowSet& s, std::deque<InFlight>& q) {
+    for (int i = 0; i < 64 && s.wants_to_send(now); ++i) {
+      wire::PacketHeader h;
+      h.mode = wire::PacketMode::initiator;
+      wire::PacketBuilder pb(h, 1200);
+      s.fill_packet(now, pb);
+      if (pb.empty()) break;
+      Bytes p = std::move(pb).finish();
+      if (std::uniform_real_distribution<double>(0, 1)(rng) >= loss) q.push_back({now + delay, std::move(p)});
+    }
+  }
+  void receive(FlowSet& s, std::deque<InFlight>& q, std::vector<FlowEvent>& ev) {
+    while (!q.empty() && q.front().at <= now) {
+      auto pkt = std::move(q.front().packet);
+      q.pop_front();
+      auto parsed = wire::parse_packet(pkt);
+      ASSERT_TRUE(parsed.has_value());
+      s.on_packet_received(now, 2 * delay, false);
+      for (const auto& c : parsed->chunks) s.on_chunk(now, c.type, c.payload);
+      s.on_packet_end(now);
+    }
+    while (auto e = s.poll_event()) ev.push_back(std::move(*e));
+  }
+  void step() {
+    now += 1ms;
+    for (FlowSet* s : {&a, &b})
+      if (auto d = s->next_deadline(); d && *d <= now) s->on_deadline(now);
+    receive(a, to_a, events_a);
+    receive(b, to_b, events_b);
+    send_from(a, to_b);
+    send_from(b, to_a);
+    const auto w = a.congestion().congestion_window();
+    cwnd_max = std::max(cwnd_max, w);
+    if (w < cwnd_max) cwnd_min_after_peak = std::min(cwnd_min_after_peak, w);
+  }
+};
+
+Bytes pattern(std::size_t n, std::uint32_t seed) {
+  Bytes b(n);
+  std::mt19937 r(seed);
+  for (auto& x : b) x = static_cast<std::uint8_t>(r());
+  return b;
+}
+
+class FlowSetLoss : public ::testing::TestWithParam<double> {};
+
+TEST_P(FlowSetLoss, ReliableFlowArrivesIntact) {
+  Link link(42, GetParam());
+  auto id = link.a.open_flow(Bytes{'m', 'd'}, std::nullopt, {});
+  ASSERT_TRUE(id);
+  std::vector<Bytes> sent;
+  std::vector<std::shared_ptr<WriteReceipt>> receipts;
+  sent.push_back(pattern(200000, 1));
+  for (int i = 0; i < 50; ++i) sent.push_back(pattern(10 + 37 * i, 100 + i));
+  for (auto& m : sent) receipts.push_back(*link.a.write(*id, m, link.now, std::nullopt, std::nullopt));
+  link.a.close_flow(*id, link.now);
+  for (int i = 0; i < 600000; ++i) {
+    link.step();
+    bool finished = false;
+    for (auto& e : link.events_b) finished |= e.kind == FlowEventKind::flow_finished;
+    if (finished && receipts.back()->status() == ReceiptStatus::delivered) break;
+  }
+  std::vector<Bytes> got;
+  bool incoming = false;
+  for (auto& e : link.events_b) {
+    if (e.kind == FlowEventKind::incoming_flow) {
+      incoming = true;
+      EXPECT_EQ(e.data, (Bytes{'m', 'd'}));
+    }
+    if (e.kind == FlowEventKind::message) got.push_back(e.data);
+  }
+  EXPECT_TRUE(incoming);
+  ASSERT_EQ(got.size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(got[i], sent[i]) << i;
+  for (auto& r : receipts) EXPECT_EQ(r->status(), ReceiptStatus::delivered);
+  EXPECT_GT(link.cwnd_max, 4380u);  // the window grew
+  if (GetParam() >= 0.10) {
+    EXPECT_LT(link.cwnd_min_after_peak, link.cwnd_max);  // and backed off on loss
+    EXPECT_GT(link.a.stats().bytes_retransmitted, 0u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Loss, FlowSetLoss, ::testing::Values(0.0, 0.01, 0.10, 0.30));
+
+TEST(FlowSetLink, DeadlinesAbandonLateMessages) {
+  Link link(7, 1.0);  // link down: nothing can be delivered
+  auto id = link.a.open_flow(Bytes{1}, std::nullopt, {});
+  auto r1 = link.a.write(*id, pattern(5000, 1), link.now, std::nullopt, 500ms);
+  for (int i = 0; i < 1000; ++i) link.step();
+  EXPECT_EQ((*r1)->status(), ReceiptStatus::abandoned);
+  link.loss = 0.0;  // link back
+  auto r2 = link.a.write(*id, pattern(100, 2), link.now, std::nullopt, std::nullopt);
+  for (int i = 0; i < 20000 && (*r2)->status() == ReceiptStatus::pending; ++i) link.step();
+  EXPECT_EQ((*r2)->status(), ReceiptStatus::delivered);
+  std::size_t messages = 0;
+  for (auto& e : link.events_b)
+    if (e.kind == FlowEventKind::message) {
+      ++messages;
+      EXPECT_EQ(e.data, pattern(100, 2));
+    }
+  EXPECT_EQ(messages, 1u);
+}
+
+TEST(FlowSetLink, RejectReachesSenderAsException) {
+  Link link(9, 0.0);
+  auto id = link.a.open_flow(Bytes{1}, std::nullopt, {});
+  auto r = link.a.write(*id, pattern(100, 1), link.now, std::nullopt, std::nullopt);
+  for (int i = 0; i < 100 && link.events_b.empty(); ++i) link.step();
+  ASSERT_FALSE(link.events_b.empty());
+  link.b.reject_flow(link.events_b.front().flow, 77, link.now);
+  (void)link.a.write(*id, pattern(100, 2), link.now, std::nullopt, std::nullopt);
+  for (int i = 0; i < 2000; ++i) link.step();
+  bool exc = false;
+  for (auto& e : link.events_a) exc |= e.kind == FlowEventKind::exception && e.exception_code == 77;
+  EXPECT_TRUE(exc);
+  (void)r;
+}
+
+TEST(FlowSetLink, HostileChunksDoNotCrash) {
+  FlowSet s(FlowSetConfig{});
+  std::mt19937 rng(1);
+  for (int i = 0; i < 20000; ++i) {
+    Bytes p(rng() % 40);
+    for (auto& x : p) x = static_cast<std::uint8_t>(rng());
+    const std::uint8_t types[] = {0x10, 0x11, 0x50, 0x51, 0x18, 0x5e};
+    s.on_packet_received(at(1s), std::nullopt, false);
+    s.on_chunk(at(1s), types[rng() % 6], p);
+    s.on_packet_end(at(1s));
+  }
+  while (s.poll_event()) {
+  }
+  SUCCEED();
+}
+
+}  // namespace

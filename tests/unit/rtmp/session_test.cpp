@@ -1,0 +1,171 @@
+// Client and server sessions connected in memory (no sockets): connect,
+// publish, play, GOP cache delivery to a late player, conflicts, errors.
+#include <gtest/gtest.h>
+
+#include "media/rtmp/client_session.hpp"
+#include "media/rtmp/server_session.hpp"
+
+using namespace rtmfp;
+using namespace rtmfp::media::rtmp;
+
+namespace {
+TimePoint now() { return at(milliseconds(0)); }
+
+// Pumps bytes between one client and one server until neither has output.
+void pump(ClientSession& c, ServerSession& s, std::vector<ClientEvent>& cev) {
+  for (int i = 0; i < 100; ++i) {
+    Bytes a = c.take_output();
+    Bytes b = s.take_output();
+    if (a.empty() && b.empty()) break;
+    if (!a.empty()) (void)s.receive(a, now());
+    if (!b.empty()) (void)c.receive(b, now());
+    for (auto& e : c.take_events()) cev.push_back(std::move(e));
+  }
+}
+
+ClientOptions opts(const std::string& url, bool publish) {
+  ClientOptions o;
+  o.url = *parse_rtmp_url(url);
+  o.publish = publish;
+  return o;
+}
+
+struct Peer {
+  ClientSession c;
+  ServerSession s;
+  std::vector<ClientEvent> ev;
+  Peer(StreamRegistry& reg, const std::string& url, bool publish) : c(opts(url, publish)), s(reg) {
+    Bytes c01 = c.start(now());
+    (void)s.receive(c01, now());
+    pump(c, s, ev);
+  }
+  bool has(ClientEvent::Kind k, const std::string& code = {}) const {
+    for (const auto& e : ev)
+      if (e.kind == k && (code.empty() || e.code.find(code) != std::string::npos)) return true;
+    return false;
+  }
+  std::vector<Message> media() const {
+    std::vector<Message> r;
+    for (const auto& e : ev)
+      if (e.kind == ClientEvent::Kind::media) r.push_back(e.message);
+    return r;
+  }
+};
+
+Message av(std::uint8_t type, std::uint32_t ts, Bytes payload) { return Message{ts, type, 0, 0, std::move(payload)}; }
+}  // namespace
+
+TEST(RtmpSession, PublishThenLatePlayerGetsMetadataHeadersAndGop) {
+  StreamRegistry reg;
+  Peer pub(reg, "rtmp://h/live/cam", true);
+  ASSERT_TRUE(pub.has(ClientEvent::Kind::connected));
+  ASSERT_TRUE(pub.has(ClientEvent::Kind::publishing));
+  ASSERT_TRUE(pub.c.ready());
+  EXPECT_TRUE(reg.has_publisher("live/cam"));
+
+  auto meta = encode_data(DataMessage{"onMetaData", {Value::ecma_array({{"width", Value(320)}})}}, 0, 0);
+  ASSERT_TRUE(meta);
+  ASSERT_TRUE(pub.c.send_media(*meta));
+  ASSERT_TRUE(pub.c.send_media(av(9, 0, {0x17, 0x00, 1, 2})));    // AVC sequence header
+  ASSERT_TRUE(pub.c.send_media(av(8, 0, {0xaf, 0x00, 0x12})));    // AAC sequence header
+  ASSERT_TRUE(pub.c.send_media(av(9, 0, {0x27, 0x01, 9})));       // inter frame before any key: not cached
+  ASSERT_TRUE(pub.c.send_media(av(9, 40, {0x17, 0x01, 1})));      // keyframe: GOP starts
+  ASSERT_TRUE(pub.c.send_media(av(8, 46, {0xaf, 0x01, 5})));
+  ASSERT_TRUE(pub.c.send_media(av(9, 80, {0x27, 0x01, 2})));
+  pump(pub.c, pub.s, pub.ev);
+
+  Peer player(reg, "rtmp://h/live/cam", false);
+  ASSERT_TRUE(player.has(ClientEvent::Kind::playing));
+  auto got = player.media();
+  ASSERT_EQ(got.size(), 6u);
+  auto d = decode_data(got[0]);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->handler, "onMetaData");  // @setDataFrame stripped for players
+  EXPECT_TRUE(is_avc_sequence_header(got[1].payload));
+  EXPECT_TRUE(is_aac_sequence_header(got[2].payload));
+  EXPECT_EQ(got[3].timestamp, 40u);
+  EXPECT_TRUE(is_video_keyframe(got[3].payload));
+  EXPECT_EQ(got[5].timestamp, 80u);
+
+  // Live fan-out after joining.
+  ASSERT_TRUE(pub.c.send_media(av(9, 120, {0x27, 0x01, 3})));
+  pump(pub.c, pub.s, pub.ev);
+  pump(player.c, player.s, player.ev);
+  got = player.media();
+  ASSERT_EQ(got.size(), 7u);
+  EXPECT_EQ(got[6].timestamp, 120u);
+}
+
+TEST(RtmpSession, WaitingPlayerGetsStreamThatStartsLater) {
+  StreamRegistry reg;
+  Peer player(reg, "rtmp://h/live/later", false);
+  ASSERT_TRUE(player.has(ClientEvent::Kind::playing));
+  Peer pub(reg, "rtmp://h/live/later", true);
+  ASSERT_TRUE(pub.c.send_media(av(9, 0, {0x17, 0x00, 1})));
+  ASSERT_TRUE(pub.c.send_media(av(9, 0, {0x17, 0x01, 1})));
+  pump(pub.c, pub.s, pub.ev);
+  pump(player.c, player.s, player.ev);
+  EXPECT_EQ(player.media().size(), 2u);
+  pub.c.finish();
+  pump(pub.c, pub.s, pub.ev);
+  pump(player.c, player.s, player.ev);
+  EXPECT_FALSE(reg.has_publisher("live/later"));
+  EXPECT_TRUE(player.has(ClientEvent::Kind::ended));
+}
+
+TEST(RtmpSession, PublishConflictIsBadName) {
+  StreamRegistry reg;
+  Peer a(reg, "rtmp://h/live/x", true);
+  ASSERT_TRUE(a.has(ClientEvent::Kind::publishing));
+  Peer b(reg, "rtmp://h/live/x", true);
+  EXPECT_FALSE(b.has(ClientEvent::Kind::publishing));
+  EXPECT_TRUE(b.has(ClientEvent::Kind::error, "NetStream.Publish.BadName"));
+}
+
+TEST(RtmpSession, ObjectEncodingNegotiation) {
+  // A client asking for objectEncoding 3 gets 3 and AMF3 (type 17) answers;
+  // our client (no objectEncoding) gets 0 and type 20 (E§8.1.1).
+  StreamRegistry reg;
+  ServerSession s(reg);
+  Handshake hs(HandshakeRole::client);
+  Bytes c01 = hs.start();
+  ASSERT_TRUE(s.receive(c01, now()));
+  Bytes c2;
+  ASSERT_TRUE(hs.feed(s.take_output(), c2));
+  ChunkSerializer ser;
+  auto conn = encode_command(
+      Command{"connect", 1, Value::object({{"app", Value("live")}, {"objectEncoding", Value(3)}}), {}}, 0, true);
+  ASSERT_TRUE(conn);
+  ASSERT_TRUE(ser.write(*conn, c2));
+  ASSERT_TRUE(s.receive(c2, now()));
+  ChunkParser p;
+  std::vector<Message> msgs;
+  ASSERT_TRUE(p.feed(s.take_output(), msgs));
+  bool found = false;
+  for (const auto& m : msgs) {
+    if (m.type != msg_type::command_amf3) continue;
+    auto c = decode_command(m);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->name, "_result");
+    ASSERT_FALSE(c->args.empty());
+    EXPECT_EQ(*c->args[0].get("objectEncoding")->as_number(), 3);
+    found = true;
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(RtmpSession, PingAndGarbage) {
+  StreamRegistry reg;
+  ServerSession s(reg);
+  Bytes junk = {3};
+  junk.resize(1537, 0);
+  ASSERT_TRUE(s.receive(junk, now()));
+  (void)s.take_output();
+  Bytes c2(1536, 0);
+  // Then a chunk referencing an unknown chunk stream with type 1.
+  c2.push_back(0x45);
+  c2.insert(c2.end(), {0, 0, 0, 0, 0, 1, 8});
+  auto r = s.receive(c2, now());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().detail.find("no previous type 0"), std::string::npos);
+}
