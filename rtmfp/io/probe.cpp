@@ -104,7 +104,7 @@ ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, Rando
       }
     } else if (auto* f = std::get_if<SessionOpenFailed>(&e)) {
       finish(f->error.code == Errc::timeout || f->error.code == Errc::not_found ? 4 : 5,
-             f->error.detail.empty() ? f->error.message() : f->error.detail);
+             f->error.code == Errc::not_found ? f->error.detail : f->error.message());
     } else if (auto* c = std::get_if<SessionClosed>(&e)) {
       if (!closing) finish(5, std::string("session closed by the far end (") + close_reason_name(c->reason) + ")");
     } else if (auto* r = std::get_if<PingReplied>(&e)) {
