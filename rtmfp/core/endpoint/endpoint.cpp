@@ -287,7 +287,19 @@ bool Endpoint::send_startup(TimePoint now, CryptoProfile& p, const SocketAddress
   return true;
 }
 
-std::optional<Transmit> Endpoint::poll_transmit(TimePoint /*now*/) {
+std::optional<Transmit> Endpoint::poll_transmit(TimePoint now) {
+  if (transmit_.empty() && !dirty_.empty()) {
+    // Sessions written to since the last flush (writes are batched so that
+    // many small messages share packets).
+    auto dirty = std::move(dirty_);
+    dirty_.clear();
+    for (auto h : dirty) {
+      if (Session* s = find(h)) {
+        flush(now, *s);
+        reschedule(*s);
+      }
+    }
+  }
   if (transmit_.empty()) return std::nullopt;
   Transmit t = std::move(transmit_.front());
   transmit_.pop_front();
@@ -313,6 +325,7 @@ void Endpoint::reschedule(Session& s) {
     }
   } else if (s.state == SessionState::S_OPEN) {
     t = earliest(s.next_keepalive, s.last_received + config_.idle_timeout);
+    if (s.flows) t = earliest(t, s.flows->next_deadline());
   } else if (s.state == SessionState::S_NEARCLOSE) {
     t = earliest(s.close_deadline, s.next_close_send);
   } else if (s.state == SessionState::S_FARCLOSE_LINGER) {
@@ -378,6 +391,7 @@ void Endpoint::destroy(Session& s) {
     timers_.erase({old->second, h});
     timer_of_.erase(old);
   }
+  dirty_.erase(h);
   sessions_.erase(h);  // s is gone after this
 }
 
@@ -403,8 +417,20 @@ std::optional<SessionInfo> Endpoint::session_info(SessionHandle h) const {
   }
   info.recv_session_id = s->recv_session_id;
   info.send_session_id = s->send_session_id;
-  info.srtt = s->srtt;
-  info.has_rtt = s->has_rtt;
+  if (s->flows) {
+    const auto& fs = *s->flows;
+    if (auto srtt = fs.rtt().srtt()) {
+      info.srtt = *srtt;
+      info.has_rtt = true;
+    }
+    info.erto = fs.erto();
+    info.congestion_control = std::string(fs.congestion().name());
+    info.cwnd = fs.congestion().congestion_window();
+    info.bytes_in_flight = fs.outstanding_bytes();
+    info.bytes_sent = fs.stats().bytes_sent;
+    info.bytes_retransmitted = fs.stats().bytes_retransmitted;
+    info.timeouts = fs.stats().timeouts;
+  }
   return info;
 }
 

@@ -63,6 +63,28 @@ class Endpoint {
   Result<SessionHandle> connect(TimePoint now, const ConnectRequest& request);
   // Sends a Ping (§2.3.9); the reply arrives as a PingReplied event.
   Result<void> ping(TimePoint now, SessionHandle session, ByteView message);
+  // ---- Flows (RFC 7016 §3.6; session_flows.cpp) ----
+  // Opens a sending flow with its per-flow metadata (§2.3.11.1.1), optionally
+  // in return for a receiving flow of the same session (§2.3.11.1.2).
+  Result<FlowId> open_flow(TimePoint now, SessionHandle session, ByteView metadata,
+                           std::optional<FlowId> return_association = {}, flow::FlowOptions options = {});
+  // Queues one message. start_within / finish_within are the message's
+  // start-by and finish-by deadlines from now (loss tolerance): a message
+  // that misses one is abandoned and its receipt says so. Datagrams follow
+  // from poll_transmit().
+  Result<std::shared_ptr<flow::WriteReceipt>> write(TimePoint now, SessionHandle session, FlowId flow,
+                                                    ByteView message, std::optional<Duration> start_within = {},
+                                                    std::optional<Duration> finish_within = {});
+  // Bytes written to a sending flow and still in its queue: not yet
+  // acknowledged (abandoned fragments stay until the receiver moves past them).
+  Result<std::uint64_t> buffered(SessionHandle session, FlowId flow) const;
+  // Closes a sending flow after everything queued (§3.6.2.11).
+  Result<void> close_flow(TimePoint now, SessionHandle session, FlowId flow);
+  // Rejects a receiving flow with an exception code (§3.6.3.7).
+  Result<void> reject_flow(TimePoint now, SessionHandle session, FlowId flow, std::uint64_t code);
+  // The session's flow layer, for statistics (nullptr before S_OPEN).
+  const flow::FlowSet* flows(SessionHandle session) const;
+
   // Orderly close (§3.5.5), or abrupt (Close Ack then S_CLOSED).
   Result<void> close(TimePoint now, SessionHandle session, bool abrupt = false);
   // Orderly close of every session, bounded by config.shutdown_grace; stops
@@ -118,8 +140,16 @@ class Endpoint {
   void queue_chunk(Session& s, std::uint8_t type, Bytes payload);
   void enter_closed(TimePoint now, Session& s, CloseReason reason, bool notify);
   void mark_open(TimePoint now, Session& s);
-  void update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t> echo);
+  std::optional<Duration> update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t> echo);
   void check_mobility(TimePoint now, Session& s, const SocketAddress& from);
+
+  // session_flows.cpp
+  void attach_flows(Session& s);
+  void pump_flow_events(Session& s);
+  bool tcr_to_send(TimePoint now, const Session& s) const;
+  void note_tc_received(TimePoint now, const Session& s);
+  Session* open_session(SessionHandle h, Result<void>& error);
+  void mark_dirty(Session& s) { dirty_.insert(s.handle); }
   bool on_mobility_reply(TimePoint now, Session& s, const SocketAddress& from, ByteView message);
 
   EndpointConfig config_;
@@ -138,6 +168,16 @@ class Endpoint {
   std::map<Bytes, SessionHandle> by_tag_;  // opening sessions in S_IHELLO_SENT
   std::set<std::pair<TimePoint, SessionHandle>> timers_;
   std::unordered_map<SessionHandle, TimePoint> timer_of_;
+
+  // §3.5.2.1 / Appendix A: TC sent on any session, and the two latest
+  // sessions that received TC (TCR goes out on the OTHER sessions).
+  cc::TcSentClock tc_sent_any_;
+  struct TcReceived {
+    SessionHandle session = 0;
+    std::optional<TimePoint> at;
+  };
+  TcReceived tc_rx_latest_, tc_rx_other_;
+  std::set<SessionHandle> dirty_;  // sessions with flow data to flush
 
   std::deque<Transmit> transmit_;
   std::deque<EndpointEvent> events_;

@@ -32,12 +32,19 @@ struct EndpointConfig {
   // dropped (RFC 7016 §3.5.5 allows 90 s; a server stopping wants seconds).
   Duration shutdown_grace = seconds(3);
   std::size_t max_sessions = params::kMaxSessions;
+  // Flow layer defaults for every session (RFC 7016 §3.6): congestion
+  // controller ("appendix-a" or "cubic"), receive buffer, delivery order.
+  std::string congestion_control = "appendix-a";
+  std::uint64_t receive_buffer = 1024 * 1024;
+  bool deliver_on_arrival = false;  // RFC 7425 §5.1.1 receive intent for incoming flows
+  std::size_t max_receiving_flows = 256;
 };
 
 struct ConnectRequest {
   ProfileKind profile = ProfileKind::modern;
   EpdRequest epd;
   std::vector<SocketAddress> candidates;  // at least one (RFC 7016 §3.5.1.1.1)
+  std::string congestion_control;         // empty: EndpointConfig::congestion_control
 };
 
 struct Transmit {
@@ -81,7 +88,32 @@ struct PingReceived {
   std::size_t size = 0;
 };
 
-using EndpointEvent = std::variant<SessionOpened, SessionOpenFailed, SessionClosed, PingReplied>;
+// Flow events (RFC 7016 §3.6). Flow IDs are per session and per direction.
+using FlowId = std::uint64_t;
+struct FlowIncoming {  // a new receiving flow (§3.6.3.1)
+  SessionHandle session = 0;
+  FlowId flow = 0;
+  Bytes metadata;                       // §2.3.11.1.1
+  std::optional<FlowId> association;    // §2.3.11.1.2: our sending flow it answers
+};
+struct FlowMessage {  // a complete message, in the flow's delivery order
+  SessionHandle session = 0;
+  FlowId flow = 0;
+  Bytes data;
+  std::uint64_t first_seq = 0;
+};
+struct FlowFinished {  // the sender closed the receiving flow and all of it arrived (§3.6.3.8)
+  SessionHandle session = 0;
+  FlowId flow = 0;
+};
+struct FlowRejected {  // the receiver rejected our sending flow (§3.6.2.10)
+  SessionHandle session = 0;
+  FlowId flow = 0;
+  std::uint64_t code = 0;
+};
+
+using EndpointEvent = std::variant<SessionOpened, SessionOpenFailed, SessionClosed, PingReplied, FlowIncoming,
+                                   FlowMessage, FlowFinished, FlowRejected>;
 
 enum class DropReason {
 #define X(name, text) name,
@@ -117,6 +149,13 @@ struct SessionInfo {
   std::uint32_t send_session_id = 0;
   Duration srtt{};
   bool has_rtt = false;
+  Duration erto{};
+  std::string congestion_control;
+  std::uint64_t cwnd = 0;
+  std::uint64_t bytes_in_flight = 0;
+  std::uint64_t bytes_sent = 0;           // user data sent, retransmissions included
+  std::uint64_t bytes_retransmitted = 0;
+  std::uint64_t timeouts = 0;
 };
 
 }  // namespace rtmfp

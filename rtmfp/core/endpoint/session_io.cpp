@@ -15,6 +15,7 @@ void Endpoint::mark_open(TimePoint now, Session& s) {
   s.last_received = now;
   s.next_keepalive = now + config_.keepalive_period;
   ++stats_.sessions_open;
+  attach_flows(s);
   if (trace_)
     trace_->event(now, "connectivity", "session_state_updated",
                   {{"session", s.handle},
@@ -34,22 +35,14 @@ void Endpoint::mark_open(TimePoint now, Session& s) {
   reschedule(s);
 }
 
-void Endpoint::update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t> echo) {
-  // §3.5.2.2: an RTT sample from each new timestamp echo.
-  if (!echo || (s.ts_echo_rx && *s.ts_echo_rx == *echo)) return;
+std::optional<Duration> Endpoint::update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t> echo) {
+  // §3.5.2.2 steps 1-4: an RTT sample from each new timestamp echo; the
+  // flow layer's estimator (rtmfp/core/recovery) does steps 5-8.
+  if (!echo || (s.ts_echo_rx && *s.ts_echo_rx == *echo)) return std::nullopt;
   s.ts_echo_rx = echo;
   auto ticks = static_cast<std::uint16_t>(timestamp_at(now) - *echo);
-  if (ticks > 32767) return;
-  Duration rtt = params::kTimestampTick * ticks;
-  if (!s.has_rtt) {
-    s.srtt = rtt;
-    s.rttvar = rtt / 2;
-    s.has_rtt = true;
-  } else {
-    Duration diff = s.srtt > rtt ? s.srtt - rtt : rtt - s.srtt;
-    s.rttvar = (3 * s.rttvar + diff) / 4;
-    s.srtt = (7 * s.srtt + rtt) / 8;
-  }
+  if (ticks > 32767) return std::nullopt;
+  return params::kTimestampTick * ticks;
 }
 
 void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress& from,
@@ -64,7 +57,10 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
   s.keepalive_outstanding = false;
   s.next_keepalive = now + config_.keepalive_period;
   s.ts_echo.on_received(now, pkt.header.timestamp);
-  update_rtt(now, s, pkt.header.timestamp_echo);
+  const auto rtt_sample = update_rtt(now, s, pkt.header.timestamp_echo);
+  if (pkt.header.time_critical) note_tc_received(now, s);
+  flow::FlowSet* flows = s.is_open() ? s.flows.get() : nullptr;
+  if (flows) flows->on_packet_received(now, rtt_sample, pkt.header.time_critical_reverse);
 
   for (const auto& chunk : pkt.chunks) {
     auto info = wire::chunk_type_info(chunk.type);
@@ -109,10 +105,15 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
         return;  // s is destroyed
       }
       default:
-        // Flow chunks (§2.3.11-2.3.16) are handled by the flow layer; until
-        // it is attached they are ignored like unknown chunks.
+        // Flow chunks (§2.3.11-2.3.16): the flow layer; after a Close they
+        // are ignored (no new flow data in S_FARCLOSE_LINGER, §3.5.5).
+        if (flows && s.is_open()) flows->on_chunk(now, chunk.type, chunk.payload);
         break;
     }
+  }
+  if (flows && s.is_open()) {
+    flows->on_packet_end(now);
+    pump_flow_events(s);
   }
   if (s.is_open() && from != s.dest) check_mobility(now, s, from);
   flush(now, s);
@@ -181,23 +182,38 @@ void Endpoint::queue_chunk(Session& s, std::uint8_t type, Bytes payload) {
 }
 
 void Endpoint::flush(TimePoint now, Session& s) {
+  // Control chunks first, then the flow layer's acks and data (within its
+  // congestion window, pacing and burst limit) in as few packets as fit.
   if (!s.cipher) return;
-  while (!s.pending.empty()) {
+  dirty_.erase(s.handle);
+  flow::FlowSet* flows = s.is_open() ? s.flows.get() : nullptr;
+  const std::size_t max_plain = s.cipher->max_plain_size(config_.max_datagram - params::kSessionIdSize);
+  for (int guard = 0; guard < 4096; ++guard) {
+    const bool flow_wants = flows && flows->wants_to_send(now);
+    if (s.pending.empty() && !flow_wants) break;
     wire::PacketHeader h;
     h.mode = s.initiator ? wire::PacketMode::initiator : wire::PacketMode::responder;
     h.timestamp = timestamp_at(now);
     h.timestamp_echo = s.ts_echo.echo_to_send(now);
-    std::size_t max_plain = s.cipher->max_plain_size(config_.max_datagram - params::kSessionIdSize);
+    h.time_critical_reverse = tcr_to_send(now, s);
     wire::PacketBuilder b(h, max_plain);
+    bool dropped_one = false;
     while (!s.pending.empty()) {
       auto& c = s.pending.front();
       if (!b.add_chunk(c.type, c.payload)) {
-        if (b.empty()) s.pending.pop_front();  // can never fit: drop it
+        if (b.empty()) {
+          s.pending.pop_front();  // can never fit: drop it
+          dropped_one = true;
+        }
         break;
       }
       s.pending.pop_front();
     }
-    if (b.empty()) continue;
+    if (flow_wants) flows->fill_packet(now, b);
+    if (b.empty()) {
+      if (dropped_one) continue;
+      break;
+    }
     std::size_t chunks = b.chunk_count();
     Bytes sealed = s.cipher->seal(std::move(b).finish());
     if (trace_)
@@ -206,11 +222,18 @@ void Endpoint::flush(TimePoint now, Session& s) {
                      {"size", static_cast<std::uint64_t>(sealed.size() + params::kSessionIdSize)}});
     send_datagram(s.dest, wire::scramble_datagram(s.send_session_id, sealed));
   }
+  if (flows) pump_flow_events(s);
 }
 
 void Endpoint::session_timers(TimePoint now, Session& s) {
   switch (s.state) {
     case SessionState::S_OPEN:
+      if (s.flows) {
+        auto due = s.flows->next_deadline();
+        if (due && *due <= now) s.flows->on_deadline(now);  // ERTO, deadlines, delayed acks, pacing
+        pump_flow_events(s);
+        flush(now, s);
+      }
       if (now - s.last_received >= config_.idle_timeout) {
         // §3.5.4.1: the far end is dead; close abruptly.
         queue_chunk(s, static_cast<std::uint8_t>(wire::ChunkType::session_close_ack), {});

@@ -17,12 +17,18 @@ Result<SessionHandle> Endpoint::connect(TimePoint now, const ConnectRequest& req
   if (sessions_.size() >= config_.max_sessions) return fail(Errc::limit_exceeded, "too many sessions");
   auto epd = p->make_epd(request.epd);
   if (!epd) return std::unexpected(epd.error());
+  if (!request.congestion_control.empty()) {
+    cc::TcSentClock probe;
+    if (!cc::make_congestion_controller(request.congestion_control, cc::CcConfig{}, probe))
+      return fail(Errc::invalid_argument, "unknown congestion controller: " + request.congestion_control);
+  }
 
   auto s = std::make_unique<Session>();
   s->handle = new_handle();
   s->initiator = true;
   s->profile = p;
   s->state = SessionState::S_IHELLO_SENT;
+  s->cc_name = request.congestion_control;
   OpeningState o;
   o.epd = std::move(*epd);
   o.fingerprint_required = request.epd.peer_id.has_value();

@@ -37,13 +37,19 @@ std::optional<FlowEvent> FlowSet::poll_event() {
 }
 
 Result<FlowId> FlowSet::open_flow(Bytes metadata, std::optional<FlowId> return_association, FlowOptions opts) {
+  // Until the first acknowledgement every fragment repeats the startup
+  // options (§3.6.2.3), so the metadata shares each packet with the data.
+  constexpr std::size_t kOptionOverhead = 2 * 3 + 10 + 1;  // two option headers, assoc VLU, marker
+  if (metadata.size() + kOptionOverhead + 64 > cfg_.max_fragment)
+    return fail(Errc::invalid_argument, "flow metadata too large for one packet");
   const FlowId id = next_flow_id_++;
   SendFlowConfig c;
   c.flow_id = id;
+  c.max_fragment = cfg_.max_fragment - metadata.size() - kOptionOverhead;
   c.metadata = std::move(metadata);
   c.return_association = return_association;
-  c.max_fragment = cfg_.max_fragment;
   c.priority = opts.priority;
+  c.time_critical = opts.time_critical;
   send_.emplace(id, SendFlow(std::move(c)));
   return id;
 }
@@ -257,7 +263,7 @@ FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
     for (SendFlow* f : order) {
       std::optional<std::uint64_t> prev_seq;
       while (outstanding_bytes() < cc_->congestion_window()) {
-        auto frag = f->next_fragment(cfg_.max_fragment);
+        auto frag = f->next_fragment(SIZE_MAX);  // fragmented at write() to fit a packet
         if (!frag) break;
         const bool next_form = prev_seq && frag->seq == *prev_seq + 1;
         Bytes p;
@@ -272,6 +278,10 @@ FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
         const std::uint64_t seq = frag->seq;
         if (!packet.add_chunk(next_form ? kNextUserData : kUserData, p)) break;
         f->on_fragment_sent(seq, ++next_tsn_, p.size() + 3, now);
+        if (f->time_critical() && !res.time_critical) {
+          res.time_critical = true;
+          packet.set_time_critical(true);
+        }
         data_bytes += p.size() + 3;
         prev_seq = seq;
         ++res.chunks;

@@ -42,7 +42,10 @@ using FlowId = std::uint64_t;
 struct FlowSetConfig {
   std::string cc_name = "appendix-a";
   std::uint64_t receive_buffer = 256 * 1024;
-  std::size_t max_fragment = 1024;  // user data bytes per fragment; must fit a packet
+  // Bytes per User Data chunk for data plus startup options (flow metadata,
+  // return association) after the fixed chunk fields; the endpoint derives it
+  // from the packet size so that every fragment fits one packet.
+  std::size_t max_fragment = 1024;
   bool deliver_on_arrival = false;  // RFC 7425 §5.1.1 RXI for receiving flows
   std::size_t max_receiving_flows = 256;
   std::size_t max_events = 4096;
@@ -50,7 +53,8 @@ struct FlowSetConfig {
 };
 
 struct FlowOptions {
-  int priority = 0;  // higher is served first
+  int priority = 0;            // higher is served first
+  bool time_critical = false;  // real-time data: packets carrying it set TC (§2.2.4)
 };
 
 enum class FlowEventKind : std::uint8_t { incoming_flow, message, flow_finished, exception };

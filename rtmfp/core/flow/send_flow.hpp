@@ -55,6 +55,7 @@ struct SendFlowConfig {
   std::size_t max_fragment = 1024;                  // data bytes per fragment
   std::size_t max_queue_bytes = 64 * 1024 * 1024;   // local bound on buffered messages
   int priority = 0;
+  bool time_critical = false;  // its packets carry the TC flag (§2.2.4, §3.5.2.1)
 };
 
 struct AckResult {
@@ -70,6 +71,9 @@ class SendFlow {
   SendFlowState state() const { return state_; }
   std::uint64_t flow_id() const { return cfg_.flow_id; }
   int priority() const { return cfg_.priority; }
+  bool time_critical() const { return cfg_.time_critical; }
+  // Bytes of messages queued and not yet acknowledged or abandoned.
+  std::uint64_t queued_bytes() const { return queued_bytes_; }
 
   // Queue a message (fragmented to max_fragment). Deadlines are absolute
   // (now + start_within / finish_within).

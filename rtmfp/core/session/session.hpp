@@ -14,6 +14,7 @@
 #include "rtmfp/core/bytes.hpp"
 #include "rtmfp/core/crypto/crypto_profile.hpp"
 #include "rtmfp/core/endpoint/endpoint_types.hpp"
+#include "rtmfp/core/flow/flow_set.hpp"
 #include "rtmfp/core/session/backoff.hpp"
 #include "rtmfp/core/session/session_state.hpp"
 #include "rtmfp/core/session/timestamp_echo.hpp"
@@ -76,9 +77,11 @@ struct Session {
 
   TimestampEcho ts_echo;
   std::optional<std::uint16_t> ts_echo_rx;  // last echo received (RTT samples)
-  Duration srtt{};
-  Duration rttvar{};
-  bool has_rtt = false;
+
+  // Flows, RTT estimator and congestion controller (§3.5.2, §3.6); made when
+  // the session enters S_OPEN.
+  std::string cc_name;  // empty: the endpoint's default
+  std::unique_ptr<flow::FlowSet> flows;
 
   TimePoint opened_at{};
   TimePoint last_received{};

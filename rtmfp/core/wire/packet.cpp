@@ -95,6 +95,13 @@ PacketBuilder::PacketBuilder(const PacketHeader& header, std::size_t max_size) :
   chunk_start_ = out_.size();
 }
 
+void PacketBuilder::set_time_critical(bool on) {
+  if (on)
+    out_[0] = static_cast<std::uint8_t>(out_[0] | kFlagTimeCritical);
+  else
+    out_[0] = static_cast<std::uint8_t>(out_[0] & ~kFlagTimeCritical);
+}
+
 std::size_t PacketBuilder::payload_room() const {
   if (out_.size() + kChunkHeaderSize > max_size_) return 0;
   return std::min(max_size_ - out_.size() - kChunkHeaderSize, kMaxChunkPayload);

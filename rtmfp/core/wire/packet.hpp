@@ -78,6 +78,10 @@ class PacketBuilder {
   // Finishes the chunk begun by begin_chunk; returns false (and removes the
   // chunk) if it exceeds max_size or 65535 bytes.
   bool end_chunk();
+  // Sets or clears the TC flag (§2.2.4) after the header was written: the
+  // flow layer knows whether a packet carries time-critical data only while
+  // it fills it.
+  void set_time_critical(bool on);
   std::size_t size() const { return out_.size(); }
   bool empty() const { return chunk_count_ == 0; }
   std::size_t chunk_count() const { return chunk_count_; }
