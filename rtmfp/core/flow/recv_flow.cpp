@@ -64,6 +64,13 @@ bool RecvFlow::on_data(std::uint64_t seq, std::uint64_t fsn, wire::UserDataFlags
     deliver_in_order();
   }
   if (in_set(seq)) {
+    // An empty abandoned FIN fragment (§3.6.2.11, sent when the flow closes
+    // after its data was acknowledged) is covered by its own FSN: its FIN
+    // still ends the flow.
+    if (flags.final && !fin_seq_) {
+      fin_seq_ = seq;
+      check_complete(now);
+    }
     ack_now_ = true;
     return false;
   }

@@ -17,179 +17,230 @@ SendFlow::SendFlow(SendFlowConfig cfg) : cfg_(std::move(cfg)) {
   }
 }
 
+QueuedFragment* SendFlow::find(std::uint64_t seq) {
+  if (seq < base_seq_ || seq >= next_sn_) return nullptr;
+  auto& e = queue_[static_cast<std::size_t>(seq - base_seq_)];
+  return e.released ? nullptr : &e;
+}
+
 Result<std::shared_ptr<WriteReceipt>> SendFlow::write(ByteView message, TimePoint now,
                                                       std::optional<Duration> start_within,
                                                       std::optional<Duration> finish_within) {
   if (state_ != SendFlowState::F_OPEN) return fail(Errc::bad_state, "flow is not open");
   if (queued_bytes_ + message.size() > cfg_.max_queue_bytes) return fail(Errc::limit_exceeded, "send queue full");
+  if (message.size() > UINT32_MAX) return fail(Errc::limit_exceeded, "message larger than 4 GiB");
   std::optional<TimePoint> start_by, finish_by;
   if (start_within) start_by = now + *start_within;
   if (finish_within) finish_by = now + *finish_within;
   auto receipt = std::make_shared<WriteReceipt>(start_by, finish_by);
+  receipt->set_abandon_signal(user_abandons_);
+  auto data = std::make_shared<const Bytes>(message.begin(), message.end());
   // §3.6.2.2 fragmentation: FRA whole / begin / middle / end.
   const std::size_t n = message.empty() ? 1 : (message.size() + cfg_.max_fragment - 1) / cfg_.max_fragment;
+  MessageSpan span{receipt, next_sn_, next_sn_ + n - 1};
   for (std::size_t i = 0; i < n; ++i) {
     QueuedFragment e;
-    e.seq = next_sn_++;
     const std::size_t off = i * cfg_.max_fragment;
     const std::size_t len = std::min(cfg_.max_fragment, message.size() - std::min(off, message.size()));
-    e.data.assign(message.begin() + static_cast<std::ptrdiff_t>(off),
-                  message.begin() + static_cast<std::ptrdiff_t>(off + len));
+    e.message = data;
+    e.offset = static_cast<std::uint32_t>(off);
+    e.length = static_cast<std::uint32_t>(len);
     e.fra = n == 1 ? wire::Fragmentation::whole
             : i == 0 ? wire::Fragmentation::begin
             : i + 1 == n ? wire::Fragmentation::end
                          : wire::Fragmentation::middle;
     e.receipt = receipt;
     queued_bytes_ += len;
-    queue_.emplace(e.seq, std::move(e));
+    queue_.push_back(std::move(e));
+    ++next_sn_;
+    ++live_entries_;
   }
   receipt->outstanding_fragments = static_cast<std::uint32_t>(n);
+  messages_.push_back(span);
+  if (start_by) deadlines_.insert(DeadlineEntry{*start_by, true, span});
+  if (finish_by) deadlines_.insert(DeadlineEntry{*finish_by, false, span});
   return receipt;
 }
 
 void SendFlow::close(TimePoint now) {
   if (state_ != SendFlowState::F_OPEN) return;
   state_ = SendFlowState::F_CLOSING;
-  // §3.6.2.11: the last fragment carries FIN; with nothing queued we queue an
-  // empty, abandoned FIN fragment (it still needs to be acknowledged).
-  if (!queue_.empty()) {
-    queue_.rbegin()->second.final = true;
+  // §3.6.2.11: the last fragment carries FIN. When it was already sent (or
+  // acknowledged) without FIN, or nothing is queued, an empty abandoned FIN
+  // fragment follows it (it still needs to be acknowledged).
+  QueuedFragment* last = next_sn_ > base_seq_ ? find(next_sn_ - 1) : nullptr;
+  if (last && !last->ever_sent && !last->in_flight) {
+    last->final = true;
   } else {
     QueuedFragment e;
-    e.seq = next_sn_++;
     e.abandoned = true;
     e.final = true;
-    queue_.emplace(e.seq, std::move(e));
+    queue_.push_back(std::move(e));
+    ++next_sn_;
+    ++live_entries_;
   }
   fin_queued_ = true;
   check_complete(now);
 }
 
-void SendFlow::abandon_receipt(const std::shared_ptr<WriteReceipt>& r) {
-  if (!r) return;
-  r->abandon();
-  for (auto& [seq, e] : queue_)
-    if (e.receipt == r) e.abandoned = true;
+void SendFlow::abandon_span(const MessageSpan& m) {
+  if (m.receipt) m.receipt->mark_abandoned();
+  for (std::uint64_t s = std::max(m.first, base_seq_); s <= m.last && s < next_sn_; ++s)
+    if (auto* e = find(s)) e->abandoned = true;
 }
 
 void SendFlow::on_exception(std::uint64_t code, TimePoint now) {
   // §3.6.2.10: the receiver rejected the flow: abandon all queued messages and close.
   exception_ = code;
-  for (auto& [seq, e] : queue_) {
+  for (auto& e : queue_) {
+    if (e.released) continue;
     e.abandoned = true;
-    if (e.receipt) e.receipt->abandon();
+    if (e.receipt) e.receipt->mark_abandoned();
   }
   close(now);
 }
 
+bool SendFlow::deadline_stale(const DeadlineEntry& d) const {
+  const auto& r = d.span.receipt;
+  return !r || r->status() != ReceiptStatus::pending || (d.start && r->started());
+}
+
 void SendFlow::apply_deadlines(TimePoint now) {
-  for (auto& [seq, e] : queue_) {
-    if (e.abandoned || !e.receipt) continue;
-    auto& r = *e.receipt;
-    const bool late_start = r.start_by() && !r.started() && now > *r.start_by();
-    const bool late_finish = r.finish_by() && now > *r.finish_by();
-    if (r.status() == ReceiptStatus::abandoned || late_start || late_finish) abandon_receipt(e.receipt);
+  // User abandons (WriteReceipt::abandon) are announced through a counter.
+  if (*user_abandons_ != user_abandons_seen_) {
+    user_abandons_seen_ = *user_abandons_;
+    for (const auto& m : messages_)
+      if (m.receipt && m.receipt->status() == ReceiptStatus::abandoned) abandon_span(m);
+  }
+  // Start-by / finish-by deadlines that passed (§3.6.2: the sender abandons).
+  while (!deadlines_.empty() && deadlines_.begin()->at < now) {
+    const DeadlineEntry d = *deadlines_.begin();
+    deadlines_.erase(deadlines_.begin());
+    if (!deadline_stale(d)) abandon_span(d.span);
   }
   // Abandoned, not-in-flight entries covered by the FSN need not be sent at all.
-  const std::uint64_t fsn = compute_fsn();
-  for (auto it = queue_.begin(); it != queue_.end() && it->first <= fsn;) {
-    auto& e = it->second;
-    if (e.abandoned && !e.in_flight && !e.final) {
-      auto next = std::next(it);
-      release(it, false);
-      it = next;
-    } else {
-      ++it;
+  for (std::uint64_t s = base_seq_; s < next_sn_;) {
+    auto* e = find(s);
+    if (!e) {
+      ++s;
+      continue;
     }
+    if (!e->abandoned) break;  // the FSN stops here
+    const std::uint64_t cur = s++;
+    if (!e->in_flight && !e->final) release(cur, false);
   }
 }
 
 std::optional<TimePoint> SendFlow::next_deadline() const {
+  while (!deadlines_.empty() && deadline_stale(*deadlines_.begin())) deadlines_.erase(deadlines_.begin());
   std::optional<TimePoint> d = linger_until_;
-  for (const auto& [seq, e] : queue_) {
-    if (e.abandoned || !e.receipt) continue;
-    if (!e.receipt->started()) d = earliest(d, e.receipt->start_by());
-    d = earliest(d, e.receipt->finish_by());
-  }
+  if (!deadlines_.empty()) d = earliest(d, deadlines_.begin()->at);
   return d;
 }
 
 std::uint64_t SendFlow::compute_fsn() const {
   // §3.6.2.3: FSN is the highest sequence number such that it and all below it
-  // are acknowledged or abandoned. Acknowledged entries leave the queue.
-  for (const auto& [seq, e] : queue_)
-    if (!e.abandoned) return seq - 1;
+  // are acknowledged or abandoned. Acknowledged entries are released.
+  for (std::uint64_t s = base_seq_; s < next_sn_; ++s) {
+    const auto& e = queue_[static_cast<std::size_t>(s - base_seq_)];
+    if (!e.released && !e.abandoned) return s - 1;
+  }
   return next_sn_ - 1;
 }
 
-bool SendFlow::has_data_to_send() const {
-  for (const auto& [seq, e] : queue_)
-    if (!e.in_flight) return true;
-  return false;
-}
+bool SendFlow::has_data_to_send() const { return !retransmit_.empty() || next_new_ < next_sn_; }
 
 bool SendFlow::needs_buffer_probe() const { return rx_window_ == 0 && has_data_to_send(); }
 
+void SendFlow::advance_cursor() {
+  next_new_ = std::max(next_new_, base_seq_);
+  while (next_new_ < next_sn_ && queue_[static_cast<std::size_t>(next_new_ - base_seq_)].released) ++next_new_;
+}
+
 std::optional<OutgoingFragment> SendFlow::next_fragment(std::size_t max_data) {
   if (state_ == SendFlowState::F_COMPLETE_LINGER || state_ == SendFlowState::F_CLOSED) return std::nullopt;
-  for (auto& [seq, e] : queue_) {
-    if (e.in_flight) continue;
-    const std::size_t len = e.abandoned ? 0 : e.data.size();
-    if (len > max_data) return std::nullopt;
-    // §3.6.2.9: stay within the advertised receive window (always allow one
-    // fragment when nothing is outstanding and the window is open).
-    if (rx_window_ == 0) return std::nullopt;
-    if (outstanding_bytes_ > 0 && outstanding_bytes_ + len > rx_window_) return std::nullopt;
-    OutgoingFragment f;
-    f.flow_id = cfg_.flow_id;
-    f.seq = seq;
-    f.fsn_offset = seq - std::min(compute_fsn(), seq);
-    f.flags.fragmentation = e.abandoned ? wire::Fragmentation::whole : e.fra;
-    f.flags.abandon = e.abandoned;
-    f.flags.final = e.final;
-    if (!any_ack_received_) {
-      // §3.6.2.3 startup options on every chunk until the flow is acknowledged.
-      wire::Option md;
-      md.type = wire::kOptionPerFlowMetadata;
-      md.value = ByteView(cfg_.metadata);
-      f.options.push_back(md);
-      if (cfg_.return_association) {
-        wire::Option ra;
-        ra.type = wire::kOptionReturnFlowAssociation;
-        ra.value = ByteView(return_assoc_vlu_);
-        f.options.push_back(ra);
-      }
-    }
-    if (len) f.data = ByteView(e.data);
-    f.size_estimate = len + 3 + 3 * 9 + cfg_.metadata.size() + 16;
-    return f;
+  // Lowest sequence number first: retransmissions (all below the cursor), then new data.
+  std::uint64_t seq;
+  if (!retransmit_.empty()) {
+    seq = *retransmit_.begin();
+  } else {
+    advance_cursor();
+    if (next_new_ >= next_sn_) return std::nullopt;
+    seq = next_new_;
   }
-  return std::nullopt;
+  const QueuedFragment* e = find(seq);
+  if (!e) return std::nullopt;  // unreachable: the indexes hold live entries only
+  const std::size_t len = e->abandoned ? 0 : e->length;
+  if (len > max_data) return std::nullopt;
+  // §3.6.2.9: stay within the advertised receive window (always allow one
+  // fragment when nothing is outstanding and the window is open).
+  if (rx_window_ == 0) return std::nullopt;
+  if (outstanding_bytes_ > 0 && outstanding_bytes_ + len > rx_window_) return std::nullopt;
+  OutgoingFragment f;
+  f.flow_id = cfg_.flow_id;
+  f.seq = seq;
+  f.fsn_offset = seq - std::min(compute_fsn(), seq);
+  f.flags.fragmentation = e->abandoned ? wire::Fragmentation::whole : e->fra;
+  f.flags.abandon = e->abandoned;
+  f.flags.final = e->final;
+  if (!any_ack_received_) {
+    // §3.6.2.3 startup options on every chunk until the flow is acknowledged.
+    wire::Option md;
+    md.type = wire::kOptionPerFlowMetadata;
+    md.value = ByteView(cfg_.metadata);
+    f.options.push_back(md);
+    if (cfg_.return_association) {
+      wire::Option ra;
+      ra.type = wire::kOptionReturnFlowAssociation;
+      ra.value = ByteView(return_assoc_vlu_);
+      f.options.push_back(ra);
+    }
+  }
+  if (len) f.data = e->data();
+  f.size_estimate = len + 3 + 3 * 9 + cfg_.metadata.size() + 16;
+  return f;
 }
 
 void SendFlow::on_fragment_sent(std::uint64_t seq, std::uint64_t tsn, std::size_t transmit_size, TimePoint) {
-  auto it = queue_.find(seq);
-  if (it == queue_.end() || it->second.in_flight) return;
-  auto& e = it->second;
-  e.in_flight = true;
-  e.ever_sent = true;
-  e.tsn = tsn;
-  e.nak_count = 0;
-  e.transmit_size = transmit_size;
-  if (e.abandoned) e.sent_abandoned = true;
-  if (e.receipt) e.receipt->mark_started();
+  auto* e = find(seq);
+  if (!e || e->in_flight) return;
+  e->in_flight = true;
+  e->ever_sent = true;
+  e->tsn = tsn;
+  e->nak_count = 0;
+  e->transmit_size = transmit_size;
+  if (e->abandoned) e->sent_abandoned = true;
+  if (e->receipt) e->receipt->mark_started();
   outstanding_bytes_ += transmit_size;
+  in_flight_.emplace(tsn, seq);
+  retransmit_.erase(seq);
+  if (seq == next_new_) ++next_new_;
 }
 
-void SendFlow::release(std::map<std::uint64_t, QueuedFragment>::iterator it, bool delivered) {
-  auto& e = it->second;
-  if (e.in_flight) outstanding_bytes_ -= std::min<std::uint64_t>(outstanding_bytes_, e.transmit_size);
-  queued_bytes_ -= std::min<std::uint64_t>(queued_bytes_, e.data.size());
-  if (e.receipt) {
-    if (e.receipt->outstanding_fragments) --e.receipt->outstanding_fragments;
-    if (delivered && !e.abandoned && e.receipt->outstanding_fragments == 0) e.receipt->mark_delivered();
+void SendFlow::release(std::uint64_t seq, bool delivered) {
+  auto* e = find(seq);
+  if (!e) return;
+  if (e->in_flight) {
+    outstanding_bytes_ -= std::min<std::uint64_t>(outstanding_bytes_, e->transmit_size);
+    in_flight_.erase({e->tsn, seq});
+  } else {
+    retransmit_.erase(seq);
   }
-  queue_.erase(it);
+  queued_bytes_ -= std::min<std::uint64_t>(queued_bytes_, e->length);
+  if (e->receipt) {
+    auto& r = *e->receipt;
+    if (r.outstanding_fragments) --r.outstanding_fragments;
+    if (delivered && !e->abandoned && r.outstanding_fragments == 0) r.mark_delivered();
+  }
+  *e = QueuedFragment{};
+  e->released = true;
+  --live_entries_;
+  while (!queue_.empty() && queue_.front().released) {
+    queue_.pop_front();
+    ++base_seq_;
+  }
+  while (!messages_.empty() && messages_.front().last < base_seq_) messages_.pop_front();
+  advance_cursor();
 }
 
 AckResult SendFlow::on_ack(const wire::DataAck& ack, TimePoint now) {
@@ -198,25 +249,28 @@ AckResult SendFlow::on_ack(const wire::DataAck& ack, TimePoint now) {
   any_ack_received_ = true;
   // §3.6.2.9: bufferBlocksAvailable x 1024 (saturating against hostile values).
   rx_window_ = ack.buffer_blocks_available > (UINT64_MAX >> 11) ? (UINT64_MAX >> 1) : ack.buffer_blocks_available * 1024;
-  auto take = [&](std::map<std::uint64_t, QueuedFragment>::iterator it) {
-    auto& e = it->second;
-    if (e.in_flight) {
-      r.acked_bytes += e.transmit_size;
-      r.max_acked_tsn = std::max(r.max_acked_tsn, e.tsn);
+  auto take = [&](std::uint64_t seq) {
+    auto* e = find(seq);
+    if (!e) return;
+    if (e->in_flight) {
+      r.acked_bytes += e->transmit_size;
+      r.max_acked_tsn = std::max(r.max_acked_tsn, e->tsn);
       r.any_acked = true;
     }
-    release(it, true);
+    release(seq, true);
   };
-  // §3.6.2.4: cumulative part, then ranges (cap on ranges bounds work).
-  while (!queue_.empty() && queue_.begin()->first <= ack.cumulative_ack) take(queue_.begin());
+  // §3.6.2.4: cumulative part, then ranges (each clamped to the queue; the cap
+  // on ranges bounds the work a hostile ack can cause).
+  while (base_seq_ < next_sn_ && base_seq_ <= ack.cumulative_ack) {
+    const std::uint64_t front = base_seq_;
+    take(front);
+    if (base_seq_ == front) break;  // cannot happen: the front entry is always live
+  }
   std::size_t n = 0;
   for (const auto& range : ack.ranges) {
     if (++n > fp::kMaxAckRanges) break;
-    for (auto it = queue_.lower_bound(range.from); it != queue_.end() && it->first <= range.to;) {
-      auto next = std::next(it);
-      take(it);
-      it = next;
-    }
+    const std::uint64_t to = std::min(range.to, next_sn_ - 1);
+    for (std::uint64_t s = std::max(range.from, base_seq_); s <= to && s < next_sn_; ++s) take(s);
   }
   check_complete(now);
   return r;
@@ -225,14 +279,20 @@ AckResult SendFlow::on_ack(const wire::DataAck& ack, TimePoint now) {
 SendFlow::NakResult SendFlow::count_naks(std::uint64_t max_acked_tsn) {
   NakResult r;
   if (max_acked_tsn == 0) return r;
-  for (auto& [seq, e] : queue_) {
-    if (!e.in_flight || e.tsn >= max_acked_tsn) continue;
+  // In-flight fragments sent before the highest acknowledged TSN, in TSN order.
+  for (auto it = in_flight_.begin(); it != in_flight_.end() && it->first < max_acked_tsn;) {
+    const std::uint64_t seq = it->second;
+    auto* e = find(seq);
     r.any_nak = true;
-    if (++e.nak_count >= fp::kNakLossThreshold) {  // §3.6.2.5: 3 NAKs = lost
-      e.in_flight = false;
-      e.nak_count = 0;
-      outstanding_bytes_ -= std::min<std::uint64_t>(outstanding_bytes_, e.transmit_size);
-      r.lost_bytes += e.transmit_size;
+    if (e && ++e->nak_count >= fp::kNakLossThreshold) {  // §3.6.2.5: 3 NAKs = lost
+      e->in_flight = false;
+      e->nak_count = 0;
+      outstanding_bytes_ -= std::min<std::uint64_t>(outstanding_bytes_, e->transmit_size);
+      r.lost_bytes += e->transmit_size;
+      it = in_flight_.erase(it);
+      retransmit_.insert(seq);
+    } else {
+      ++it;
     }
   }
   return r;
@@ -241,18 +301,21 @@ SendFlow::NakResult SendFlow::count_naks(std::uint64_t max_acked_tsn) {
 std::uint64_t SendFlow::on_timeout() {
   // §3.6.2.6: all IN_FLIGHT fragments are considered lost.
   std::uint64_t lost = 0;
-  for (auto& [seq, e] : queue_) {
-    if (!e.in_flight) continue;
-    e.in_flight = false;
-    e.nak_count = 0;
-    lost += e.transmit_size;
+  for (const auto& [tsn, seq] : in_flight_) {
+    auto* e = find(seq);
+    if (!e) continue;
+    e->in_flight = false;
+    e->nak_count = 0;
+    lost += e->transmit_size;
+    retransmit_.insert(seq);
   }
+  in_flight_.clear();
   outstanding_bytes_ = 0;
   return lost;
 }
 
 void SendFlow::check_complete(TimePoint now) {
-  if (state_ == SendFlowState::F_CLOSING && fin_queued_ && queue_.empty()) {
+  if (state_ == SendFlowState::F_CLOSING && fin_queued_ && live_entries_ == 0) {
     state_ = SendFlowState::F_COMPLETE_LINGER;  // §3.6.2.11
     linger_until_ = now + fp::kSendLinger;
   }

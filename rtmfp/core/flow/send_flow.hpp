@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <memory>
 #include <optional>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "rtmfp/core/bytes.hpp"
@@ -21,20 +23,24 @@ namespace rtmfp::flow {
 
 enum class SendFlowState : std::uint8_t { F_OPEN, F_CLOSING, F_COMPLETE_LINGER, F_CLOSED };
 
-// §3.6.2 SEND_QUEUE entry.
+// §3.6.2 SEND_QUEUE entry. The data is a slice of the message it belongs to
+// (one allocation per message, not per fragment).
 struct QueuedFragment {
-  std::uint64_t seq = 0;
-  Bytes data;
+  std::shared_ptr<const Bytes> message;
+  std::uint32_t offset = 0;
+  std::uint32_t length = 0;
   wire::Fragmentation fra = wire::Fragmentation::whole;
   bool abandoned = false;       // ABANDONED
   bool sent_abandoned = false;  // SENT_ABANDONED
   bool ever_sent = false;       // EVER_SENT
-  std::uint32_t nak_count = 0;  // NAK_COUNT
   bool in_flight = false;       // IN_FLIGHT
+  bool final = false;
+  bool released = false;        // acknowledged or dropped: no longer in SEND_QUEUE
+  std::uint32_t nak_count = 0;  // NAK_COUNT
   std::size_t transmit_size = 0;  // TRANSMIT_SIZE
   std::uint64_t tsn = 0;          // TSN
-  bool final = false;
   std::shared_ptr<WriteReceipt> receipt;
+  ByteView data() const { return message ? ByteView(*message).subspan(offset, length) : ByteView(); }
 };
 
 // One fragment selected for transmission; the caller encodes it.
@@ -114,21 +120,48 @@ class SendFlow {
   bool needs_buffer_probe() const;  // window closed and data waiting
   std::uint64_t outstanding_bytes() const { return outstanding_bytes_; }
   bool has_data_to_send() const;
-  std::size_t queued_entries() const { return queue_.size(); }
+  std::size_t queued_entries() const { return live_entries_; }
 
   // Housekeeping: F_COMPLETE_LINGER -> F_CLOSED after 130 s (§3.6.2.11).
   void on_time(TimePoint now);
 
  private:
+  // Every operation on the send path is O(log n) or amortised O(1) in the
+  // number of queued fragments: the queue is indexed by sequence number, and
+  // separate indexes hold what is in flight (by TSN), what waits for
+  // retransmission, the first never-sent fragment and the message deadlines.
+  struct MessageSpan {  // fragments [first, last] of one written message
+    std::shared_ptr<WriteReceipt> receipt;
+    std::uint64_t first = 0, last = 0;
+  };
+  struct DeadlineEntry {
+    TimePoint at;
+    bool start = false;  // start-by (else finish-by)
+    MessageSpan span;
+    bool operator<(const DeadlineEntry& o) const { return at < o.at; }
+  };
+
+  QueuedFragment* find(std::uint64_t seq);
   std::uint64_t compute_fsn() const;  // §3.6.2.3 / §3.6.2.7.1
-  void release(std::map<std::uint64_t, QueuedFragment>::iterator it, bool delivered);
+  void release(std::uint64_t seq, bool delivered);
+  void advance_cursor();
   void check_complete(TimePoint now);
-  void abandon_receipt(const std::shared_ptr<WriteReceipt>& r);
+  void abandon_span(const MessageSpan& m);
+  bool deadline_stale(const DeadlineEntry& d) const;
 
   SendFlowConfig cfg_;
   SendFlowState state_ = SendFlowState::F_OPEN;
-  std::map<std::uint64_t, QueuedFragment> queue_;  // SEND_QUEUE by sequence number
-  std::uint64_t next_sn_ = 1;                  // NEXT_SN starts at 1
+  std::deque<QueuedFragment> queue_;  // SEND_QUEUE: sequence numbers [base_seq_, next_sn_)
+  std::uint64_t base_seq_ = 1;
+  std::uint64_t next_sn_ = 1;  // NEXT_SN starts at 1
+  std::size_t live_entries_ = 0;
+  std::uint64_t next_new_ = 1;                                  // lowest never-sent sequence number
+  std::set<std::uint64_t> retransmit_;                          // lost, waiting to be sent again
+  std::set<std::pair<std::uint64_t, std::uint64_t>> in_flight_;  // (TSN, sequence number)
+  std::deque<MessageSpan> messages_;                            // in sequence order
+  mutable std::multiset<DeadlineEntry> deadlines_;              // stale entries pruned lazily
+  std::shared_ptr<std::uint64_t> user_abandons_ = std::make_shared<std::uint64_t>(0);
+  std::uint64_t user_abandons_seen_ = 0;
   std::uint64_t queued_bytes_ = 0;
   std::uint64_t outstanding_bytes_ = 0;        // sum TRANSMIT_SIZE of IN_FLIGHT
   std::uint64_t rx_window_ = 65536;            // until the first ack (assumption; RFC leaves initial open)
