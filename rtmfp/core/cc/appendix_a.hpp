@@ -1,11 +1,14 @@
 // RFC 7016 Appendix A.2 example congestion control, implemented exactly
 // (Figures 24 and 25). ANY_ACKS is reset per packet (see congestion_controller.hpp).
+// CcConfig::tcp_friendly (set by FlowSet for sessions) leaves out the
+// "scalable" regime when not sending time-critical data; see its comment.
 // Note: with FASTGROW_ALLOWED false and TC_SENT false the algorithm never slow
 // starts and grows by 24 B per AITHRESH (<= 4800 B) acked, i.e. <= 0.5% or
 // 384 B per round trip, which satisfies §3.5.2.1.
 #pragma once
 
 #include <limits>
+#include <optional>
 
 #include "rtmfp/core/cc/congestion_controller.hpp"
 
@@ -26,6 +29,9 @@ class AppendixA final : public CongestionController {
   std::uint64_t cwnd_;
   std::uint64_t ssthresh_ = std::numeric_limits<std::uint64_t>::max();  // +infinity
   std::uint64_t accumulator_ = 0;
+  // §3.5.2.1 per-round growth cap while a TCR is recent.
+  std::optional<TimePoint> round_start_;
+  std::uint64_t round_base_ = 0;
 };
 
 }  // namespace rtmfp::cc

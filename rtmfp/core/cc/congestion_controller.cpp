@@ -2,6 +2,7 @@
 
 #include "rtmfp/core/cc/appendix_a.hpp"
 #include "rtmfp/core/cc/cubic.hpp"
+#include "rtmfp/core/cc/veno.hpp"
 #include "rtmfp/core/flow/flow_params.hpp"
 
 namespace rtmfp::cc {
@@ -48,6 +49,7 @@ Result<std::unique_ptr<CongestionController>> make_congestion_controller(std::st
                                                                          TcSentClock& any) {
   if (name == "appendix-a") return std::unique_ptr<CongestionController>(new AppendixA(cfg, any));
   if (name == "cubic") return std::unique_ptr<CongestionController>(new Cubic(cfg, any));
+  if (name == "veno") return std::unique_ptr<CongestionController>(new Veno(cfg, any));
   return fail(Errc::invalid_argument, "unknown congestion controller");
 }
 

@@ -37,6 +37,20 @@ struct TcSentClock {
 struct CcConfig {
   std::uint64_t smss = 1460;       // Appendix A.2 SMSS
   std::uint64_t cwnd_init = 4380;  // Appendix A.2 CWND_INIT
+  // Appendix A only. false: Figures 24/25 exactly. true (what sessions use,
+  // FlowSet): while not sending time-critical data, leave out the "scalable"
+  // regime (the 1/8 cut above 67200 B and the AITHRESH cap of 4800 B, i.e.
+  // +1% per round trip): halving, and +1 SMSS per round trip (RFC 5681). The
+  // scalable regime is multiplicative-increase/multiplicative-decrease, which
+  // never converges to a fair share: on a 20 Mbit/s x 40 ms bottleneck two
+  // such flows settled at 16-17 vs 2-3 Mbit/s (Jain 0.61-0.70) and one took
+  // 4.5x what a TCP Reno flow got, against §3.5.2's "SHOULD NOT be more
+  // aggressive than [RFC5681]". The time-critical rules (TC_SENT: 1/8 cut,
+  // CEIL(ACKED/4) start, AITHRESH_CAP 2400) and the TCR clamp are unchanged,
+  // except that with a recent TCR the growth is also capped per round trip at
+  // max(0.5%, 384 B), spread over the round (Figure 25's slow branch alone can
+  // exceed it when more than CWND is acknowledged in one round trip).
+  bool tcp_friendly = false;
 };
 
 class CongestionController {
@@ -55,6 +69,8 @@ class CongestionController {
   virtual void on_timeout(TimePoint now, bool was_loss) = 0;
   void on_tcr_received(TimePoint now) { last_tcr_rx_ = now; }
   void on_rtt(std::optional<Duration> srtt) { srtt_ = srtt; }
+  // Every RTT sample (the session's estimator gets it too); default: unused.
+  virtual void on_rtt_sample(TimePoint, Duration) {}
 
   virtual std::uint64_t congestion_window() const = 0;
   virtual std::uint64_t slow_start_threshold() const = 0;  // UINT64_MAX = +infinity
@@ -85,7 +101,7 @@ class CongestionController {
   std::uint64_t pre_ack_outstanding_ = 0;
 };
 
-// Factory by name: "appendix-a" or "cubic". Unknown name -> invalid_argument.
+// Factory by name: "appendix-a", "cubic" or "veno". Unknown name -> invalid_argument.
 Result<std::unique_ptr<CongestionController>> make_congestion_controller(std::string_view name, const CcConfig& cfg,
                                                                          TcSentClock& any_session_tc);
 

@@ -33,7 +33,7 @@ struct EndpointConfig {
   Duration shutdown_grace = seconds(3);
   std::size_t max_sessions = params::kMaxSessions;
   // Flow layer defaults for every session (RFC 7016 §3.6): congestion
-  // controller ("appendix-a" or "cubic"), receive buffer, delivery order.
+  // controller ("appendix-a", "cubic" or "veno"), receive buffer, delivery order.
   std::string congestion_control = "appendix-a";
   std::uint64_t receive_buffer = 1024 * 1024;
   bool deliver_on_arrival = false;  // RFC 7425 §5.1.1 receive intent for incoming flows

@@ -19,8 +19,10 @@ constexpr std::uint8_t kUserData = 0x10, kNextUserData = 0x11, kBitmapAck = 0x50
 
 FlowSet::FlowSet(const FlowSetConfig& cfg) : cfg_(cfg) {
   cc::TcSentClock& clock = cfg_.tc_clock ? *cfg_.tc_clock : own_clock_;
-  auto made = cc::make_congestion_controller(cfg_.cc_name, cc::CcConfig{}, clock);
-  if (!made) made = cc::make_congestion_controller("appendix-a", cc::CcConfig{}, clock);  // unknown name: default
+  cc::CcConfig ccc;
+  ccc.tcp_friendly = true;  // see CcConfig::tcp_friendly
+  auto made = cc::make_congestion_controller(cfg_.cc_name, ccc, clock);
+  if (!made) made = cc::make_congestion_controller("appendix-a", ccc, clock);  // unknown name: default
   cc_ = std::move(*made);
   if (cfg_.max_fragment == 0) cfg_.max_fragment = 1024;
 }
@@ -92,6 +94,7 @@ void FlowSet::on_packet_received(TimePoint now, std::optional<Duration> rtt_samp
   if (rtt_sample) {
     rtt_.on_rtt_sample(*rtt_sample);
     cc_->on_rtt(rtt_.srtt());
+    cc_->on_rtt_sample(now, *rtt_sample);
   }
   if (tcr) cc_->on_tcr_received(now);
   cc_->begin_packet(now, outstanding_bytes());  // Appendix A.2 "before each packet"
@@ -201,12 +204,33 @@ void FlowSet::on_ack(TimePoint now, ByteView payload, bool bitmap) {
 
 void FlowSet::on_packet_end(TimePoint now) {
   // §3.6.2.5: NAK in-flight fragments sent before the highest acked TSN (session-wide).
+  // One congestion signal per loss episode (RFC 6582 NewReno "recover"):
+  // fragments found lost here were all sent before max_acked_tsn_; while that
+  // does not pass the TSN that was next when the controller last reduced, they
+  // belong to the window that reduction already answered. Reporting each such
+  // packet again would shrink CWND once per ack of the same burst (a drop-tail
+  // overflow after slow start takes Appendix A Figure 25 down to CWND_INIT).
+  // Retransmissions get new TSNs and can be acked before the last fragments
+  // of that window collect their third NAK, so the episode also lasts until
+  // every fragment sent before the reduction has had a round trip to be
+  // acknowledged: SRTT + 4 RTTVAR after it (MRTO without the delayed-ack
+  // allowance).
+  bool lost = false;
   for (auto& [id, f] : send_) {
     auto n = f.count_naks(max_acked_tsn_);
     if (n.any_nak) cc_->on_nak();
     if (n.lost_bytes) {
-      cc_->on_loss();
+      lost = true;
       stats_.bytes_retransmitted += n.lost_bytes;
+    }
+  }
+  if (lost) {
+    ++stats_.loss_packets;
+    if (max_acked_tsn_ > recover_tsn_ && (!recover_until_ || now >= *recover_until_)) {
+      cc_->on_loss();
+      ++stats_.loss_events;
+      recover_tsn_ = next_tsn_;  // the highest TSN sent so far
+      recover_until_ = now + rtt_.srtt().value_or(fp::kDefaultRtt) + 4 * rtt_.rttvar();
     }
   }
   cc_->end_packet(now);  // Appendix A Figure 25
@@ -326,6 +350,7 @@ void FlowSet::on_deadline(TimePoint now) {
     std::uint64_t lost = 0;
     for (auto& [id, f] : send_) lost += f.on_timeout();
     cc_->on_timeout(now, lost > 0);
+    recover_tsn_ = next_tsn_;  // what was in flight has been answered by the timeout
     if (lost) {
       rtt_.on_timeout_backoff();
       ++stats_.timeouts;

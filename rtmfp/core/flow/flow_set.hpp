@@ -77,6 +77,8 @@ struct FillResult {
 struct FlowSetStats {
   std::uint64_t bytes_sent = 0, bytes_acked = 0, bytes_retransmitted = 0;
   std::uint64_t messages_delivered = 0, timeouts = 0, dropped_chunks = 0;
+  std::uint64_t loss_packets = 0;  // received packets whose acks revealed a loss (§3.6.2.5)
+  std::uint64_t loss_events = 0;   // of those, the ones reported to congestion control (one per episode)
 };
 
 class FlowSet {
@@ -131,6 +133,8 @@ class FlowSet {
   std::uint64_t next_tsn_ = 0;
   // Per received packet.
   std::uint64_t max_acked_tsn_ = 0;
+  std::uint64_t recover_tsn_ = 0;  // TSN in flight when CC last reduced for loss (see on_packet_end)
+  std::optional<TimePoint> recover_until_;
   struct Prev {
     FlowId flow;
     std::uint64_t seq, fsn;
