@@ -12,5 +12,6 @@ int& exit_code();
 void add_rendezvous_command(CLI::App& app);
 void add_probe_command(CLI::App& app);
 void add_relay_command(CLI::App& app);
+void add_perf_command(CLI::App& app);
 
 }  // namespace rtmfp::cli

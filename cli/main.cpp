@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   rtmfp::cli::add_rendezvous_command(app);
   rtmfp::cli::add_probe_command(app);
   rtmfp::cli::add_relay_command(app);
+  rtmfp::cli::add_perf_command(app);
   CLI11_PARSE(app, argc, argv);
   return rtmfp::cli::exit_code();
 }

@@ -92,6 +92,15 @@ void UdpDriver::receive() {
     if (!*alive || stopped_) return;
     if (!ec) {
       endpoint_.on_datagram(steady_now(), from_asio(from_), ByteView(buffer_.data(), n));
+      // Drain what else is already queued before answering, so acks and
+      // data for a burst go out together.
+      for (int i = 0; i < 64 && !stopped_; ++i) {
+        asio::error_code ec2;
+        if (socket_.available(ec2) == 0 || ec2) break;
+        std::size_t m = socket_.receive_from(asio::buffer(buffer_), from_, 0, ec2);
+        if (ec2) break;
+        endpoint_.on_datagram(steady_now(), from_asio(from_), ByteView(buffer_.data(), m));
+      }
       pump();
     }
     // Errors such as ICMP port unreachable (ECONNREFUSED) are not fatal for UDP.
@@ -103,14 +112,25 @@ void UdpDriver::pump() {
   if (stopped_) return;
   TimePoint now = steady_now();
   if (auto d = endpoint_.next_deadline(); d && *d <= now) endpoint_.on_deadline(now);
-  while (auto t = endpoint_.poll_transmit(now)) {
-    asio::error_code ec;
-    socket_.send_to(asio::buffer(t->data), to_asio(t->to), 0, ec);
-    if (ec) ++send_errors_;
-  }
-  while (auto e = endpoint_.poll_event()) {
-    if (on_event) on_event(std::move(*e));
-    if (stopped_) return;
+  if (on_poll) on_poll(now);
+  if (stopped_) return;
+  // Events may issue commands (writes) that queue more datagrams: repeat,
+  // bounded, until both queues are empty.
+  for (int round = 0; round < 64; ++round) {
+    bool any = false;
+    while (auto t = endpoint_.poll_transmit(now)) {
+      any = true;
+      asio::error_code ec;
+      socket_.send_to(asio::buffer(t->data), to_asio(t->to), 0, ec);
+      if (ec) ++send_errors_;
+    }
+    while (auto e = endpoint_.poll_event()) {
+      any = true;
+      if (on_event) on_event(std::move(*e));
+      if (stopped_) return;
+    }
+    if (!any) break;
+    now = steady_now();
   }
   arm_timer();
 }
@@ -118,13 +138,17 @@ void UdpDriver::pump() {
 void UdpDriver::arm_timer() {
   auto d = endpoint_.next_deadline();
   if (!d) {
-    timer_.cancel();
+    if (armed_) timer_.cancel();
+    armed_.reset();
     return;
   }
+  if (armed_ && *armed_ == *d) return;  // already waiting for this deadline
+  armed_ = d;
   auto when = std::chrono::steady_clock::time_point(std::chrono::duration_cast<std::chrono::steady_clock::duration>(d->time_since_epoch()));
   timer_.expires_at(when);
   timer_.async_wait([this, alive = alive_](asio::error_code ec) {
     if (!*alive || ec || stopped_) return;
+    armed_.reset();
     endpoint_.on_deadline(steady_now());
     pump();
   });

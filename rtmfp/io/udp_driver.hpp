@@ -37,6 +37,10 @@ class UdpDriver {
   void stop();
 
   std::function<void(EndpointEvent&&)> on_event;
+  // Called at the start of every pump (after datagrams or a timer), before
+  // transmitting: the application's chance to write more (e.g. refill a
+  // sending flow as acknowledgements free its buffer).
+  std::function<void(TimePoint)> on_poll;
   std::uint64_t send_errors() const { return send_errors_; }
 
  private:
@@ -50,6 +54,7 @@ class UdpDriver {
   asio::ip::udp::endpoint from_;
   std::vector<std::uint8_t> buffer_;
   bool stopped_ = false;
+  std::optional<TimePoint> armed_;  // the deadline the timer waits for
   std::uint64_t send_errors_ = 0;
   std::shared_ptr<bool> alive_;
 };

@@ -1,0 +1,175 @@
+// `rtmfp perf --listen`: receives perf flows, measures them and reports back
+// on a return flow (protocol in perf.hpp).
+#include <nlohmann/json.hpp>
+
+#include <asio.hpp>
+#include <cstdio>
+#include <map>
+
+#include "rtmfp/core/endpoint/endpoint.hpp"
+#include "rtmfp/io/clock.hpp"
+#include "rtmfp/io/perf.hpp"
+#include "rtmfp/io/udp_driver.hpp"
+
+namespace rtmfp::io {
+
+namespace {
+
+constexpr std::uint64_t kRejectNotPerf = 1;  // flow exception code for unknown flows
+constexpr std::size_t kMaxLatencySamples = 4'000'000;
+
+struct Test {
+  SessionHandle session = 0;
+  FlowId rx = 0;
+  FlowId report = 0;
+  std::string mode;
+  std::uint32_t deadline_ms = 200;
+  PerfReceiverReport r;
+  std::vector<double> latency_ms;
+  TimePoint last_report{};
+  std::string peer;
+};
+
+bool parse_metadata(ByteView meta, Test& t) {
+  const std::string tag = kPerfFlowTag;
+  if (meta.size() < tag.size() || !std::equal(tag.begin(), tag.end(), meta.begin())) return false;
+  auto j = nlohmann::json::parse(meta.begin() + static_cast<std::ptrdiff_t>(tag.size()), meta.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  try {
+    t.mode = j.value("mode", std::string("bulk"));
+    t.deadline_ms = j.value("deadline_ms", std::uint32_t{200});
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+  return true;
+}
+
+void fill_latency(Test& t) {
+  t.r.latency_ms_p50 = percentile(t.latency_ms, 50);
+  t.r.latency_ms_p95 = percentile(t.latency_ms, 95);
+  t.r.latency_ms_max = t.latency_ms.empty() ? 0 : *std::max_element(t.latency_ms.begin(), t.latency_ms.end());
+}
+
+}  // namespace
+
+int run_perf_server(const PerfServerOptions& options, RandomSource& rng) {
+  asio::io_context io;
+  EndpointConfig cfg;
+  cfg.congestion_control = options.congestion_control;
+  Endpoint endpoint(cfg, rng);
+  for (auto* p : options.profiles) endpoint.add_profile(*p);
+  endpoint.set_trace(options.trace);
+  UdpDriver driver(io, endpoint);
+  if (auto b = driver.bind(options.listen); !b) {
+    std::fprintf(stderr, "rtmfp perf: %s\n", b.error().message().c_str());
+    return 6;
+  }
+  if (options.on_listening) options.on_listening(driver.local_address());
+
+  std::map<std::pair<SessionHandle, FlowId>, Test> tests;
+  auto send_report = [&](Test& t, TimePoint now) {
+    fill_latency(t);
+    std::string js = perf_report_json(t.r);
+    (void)endpoint.write(now, t.session, t.report, ByteView(reinterpret_cast<const std::uint8_t*>(js.data()), js.size()));
+    t.last_report = now;
+  };
+  auto print_result = [&](const Test& t) {
+    double secs = t.r.last_arrival_us > t.r.first_send_us ? (t.r.last_arrival_us - t.r.first_send_us) / 1e6 : 0;
+    double bps = secs > 0 ? static_cast<double>(t.r.bytes) * 8 / secs : 0;
+    if (options.json) {
+      nlohmann::json j;
+      j["peer"] = t.peer;
+      j["mode"] = t.mode;
+      j["bytes"] = t.r.bytes;
+      j["messages"] = t.r.messages;
+      j["on_time"] = t.r.on_time;
+      j["seconds"] = secs;
+      j["goodput_bps"] = bps;
+      j["latency_ms_p50"] = t.r.latency_ms_p50;
+      j["latency_ms_p95"] = t.r.latency_ms_p95;
+      std::printf("%s\n", j.dump().c_str());
+    } else {
+      std::printf("%s %s: %llu bytes, %llu messages (%llu on time) in %.2f s, %.1f Mbit/s, latency p50 %.1f ms p95 %.1f ms\n",
+                  t.peer.c_str(), t.mode.c_str(), static_cast<unsigned long long>(t.r.bytes),
+                  static_cast<unsigned long long>(t.r.messages), static_cast<unsigned long long>(t.r.on_time), secs,
+                  bps / 1e6, t.r.latency_ms_p50, t.r.latency_ms_p95);
+    }
+    std::fflush(stdout);
+  };
+
+  driver.on_event = [&](EndpointEvent&& e) {
+    TimePoint now = steady_now();
+    if (auto* in = std::get_if<FlowIncoming>(&e)) {
+      Test t;
+      if (!parse_metadata(in->metadata, t)) {
+        (void)endpoint.reject_flow(now, in->session, in->flow, kRejectNotPerf);
+        return;
+      }
+      std::string tag = kPerfReportTag;
+      auto report = endpoint.open_flow(now, in->session, ByteView(reinterpret_cast<const std::uint8_t*>(tag.data()), tag.size()),
+                                       in->flow);
+      if (!report) {
+        (void)endpoint.reject_flow(now, in->session, in->flow, kRejectNotPerf);
+        return;
+      }
+      t.session = in->session;
+      t.rx = in->flow;
+      t.report = *report;
+      t.last_report = now;
+      if (auto info = endpoint.session_info(in->session)) t.peer = info->peer.to_string();
+      tests[{in->session, in->flow}] = std::move(t);
+    } else if (auto* m = std::get_if<FlowMessage>(&e)) {
+      auto it = tests.find({m->session, m->flow});
+      if (it == tests.end()) return;
+      Test& t = it->second;
+      std::uint64_t seq = 0;
+      std::int64_t sent_us = 0;
+      if (!parse_perf_message(m->data, seq, sent_us)) return;
+      const std::int64_t arrival = wall_clock_us();
+      if (t.r.messages == 0) t.r.first_send_us = sent_us;
+      ++t.r.messages;
+      t.r.bytes += m->data.size();
+      t.r.last_arrival_us = arrival;
+      const double lat = static_cast<double>(arrival - sent_us) / 1000.0;
+      if (lat <= t.deadline_ms) ++t.r.on_time;
+      if (t.latency_ms.size() < kMaxLatencySamples) t.latency_ms.push_back(lat);
+      if (now - t.last_report >= seconds(1)) send_report(t, now);
+    } else if (auto* f = std::get_if<FlowFinished>(&e)) {
+      auto it = tests.find({f->session, f->flow});
+      if (it == tests.end()) return;
+      Test& t = it->second;
+      t.r.final = true;
+      send_report(t, now);
+      (void)endpoint.close_flow(now, t.session, t.report);
+      print_result(t);
+      tests.erase(it);
+    } else if (auto* c = std::get_if<SessionClosed>(&e)) {
+      std::erase_if(tests, [&](const auto& kv) { return kv.first.first == c->session; });
+    }
+  };
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer stop_timer(io);
+  std::function<void()> wait_drained = [&] {
+    if (endpoint.drained()) {
+      io.stop();
+      return;
+    }
+    stop_timer.expires_after(std::chrono::milliseconds(20));
+    stop_timer.async_wait([&](asio::error_code ec) {
+      if (!ec) wait_drained();
+    });
+  };
+  signals.async_wait([&](asio::error_code ec, int) {
+    if (ec) return;
+    endpoint.shutdown(steady_now());
+    driver.pump();
+    wait_drained();
+  });
+  driver.start();
+  io.run();
+  driver.stop();
+  return 0;
+}
+
+}  // namespace rtmfp::io

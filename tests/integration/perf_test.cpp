@@ -1,0 +1,146 @@
+// `rtmfp perf` as users run it: a real server process and real clients on
+// loopback with both profiles and both modes, then the same across two
+// network namespaces joined by the userspace link emulator (20 ms each way,
+// 1% loss each way), which needs root.
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/support/child_process.hpp"
+
+namespace rtmfp::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct PerfServer {
+  ChildProcess proc;
+  std::string uri, modern_id;
+};
+
+std::optional<PerfServer> start_server(std::vector<std::string> prefix = {}, std::string listen = "127.0.0.1:0") {
+  std::vector<std::string> argv = prefix;
+  for (std::string a : {std::string(RTMFP_CLI), std::string("perf"), std::string("--listen"), listen})
+    argv.push_back(a);
+  auto p = ChildProcess::spawn(argv);
+  if (!p) return std::nullopt;
+  auto l1 = p->read_line(5000ms);
+  if (!l1) return std::nullopt;
+  PerfServer s{std::move(*p)};
+  std::istringstream in(*l1);
+  std::string w, k;
+  in >> w >> s.uri >> k >> s.modern_id;
+  if (w != "listening") return std::nullopt;
+  return s;
+}
+
+nlohmann::json run_client(const std::vector<std::string>& args, std::vector<std::string> prefix = {},
+                          int* exit_code = nullptr) {
+  std::vector<std::string> argv = prefix;
+  argv.push_back(RTMFP_CLI);
+  argv.push_back("perf");
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--json");
+  auto r = run_command(argv, 60000ms);
+  if (exit_code) *exit_code = r.exit_code;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (j.is_discarded()) ADD_FAILURE() << "no JSON from perf: " << r.out << r.err;
+  return j;
+}
+
+TEST(CliPerf, BulkDeliversEverythingWithBothProfiles) {
+  auto s = start_server();
+  ASSERT_TRUE(s);
+  for (std::string crypto : {"modern", "flash"}) {
+    for (std::string cc : {"appendix-a", "cubic"}) {
+      int code = -1;
+      auto j = run_client({s->uri, "--seconds", "1.5", "--crypto", crypto, "--cc", cc}, {}, &code);
+      ASSERT_EQ(code, 0) << j.dump();
+      EXPECT_EQ(j["ok"], true);
+      EXPECT_EQ(j["cc"], cc);
+      EXPECT_GT(j["messages_sent"].get<std::uint64_t>(), 10u) << j.dump();
+      // Reliable bulk: every message written arrives.
+      EXPECT_EQ(j["messages_delivered"], j["messages_sent"]) << j.dump();
+      EXPECT_EQ(j["bytes"].get<std::uint64_t>(), j["messages_sent"].get<std::uint64_t>() * 16384) << j.dump();
+      EXPECT_GT(j["goodput_bps"].get<double>(), 1e6) << j.dump();
+      EXPECT_EQ(j["abandoned"], 0);
+      for (const char* k : {"seconds", "on_time", "retransmitted_bytes", "rtt_ms_p50", "rtt_ms_p95"})
+        EXPECT_TRUE(j.contains(k)) << k;
+    }
+  }
+}
+
+TEST(CliPerf, LiveModeOnLoopbackIsOnTime) {
+  auto s = start_server();
+  ASSERT_TRUE(s);
+  int code = -1;
+  auto j = run_client({s->uri, "--seconds", "2", "--mode", "live", "--rate", "2000000", "--deadline", "500"}, {}, &code);
+  ASSERT_EQ(code, 0) << j.dump();
+  const double sent = j["messages_sent"].get<double>();
+  // 2 Mbit/s of 1200-byte messages for 2 s.
+  EXPECT_NEAR(sent, 2e6 * 2 / (1200 * 8), 40);
+  EXPECT_GE(j["on_time"].get<double>(), 0.99 * sent) << j.dump();
+}
+
+TEST(CliPerf, ClearErrors) {
+  int code = -1;
+  auto j = run_client({"rtmfp://127.0.0.1:1", "--seconds", "1", "--timeout", "2"}, {}, &code);
+  // Nobody listens: no answer within the connect timeout is a timeout (4).
+  EXPECT_EQ(code, 4);
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_NE(j["error"].get<std::string>().find("timed out"), std::string::npos) << j.dump();
+  auto bad = run_command({RTMFP_CLI, "perf", "nope://x", "--seconds", "1"}, 10000ms);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("rtmfp perf:"), std::string::npos) << bad.err;
+  auto neither = run_command({RTMFP_CLI, "perf"}, 10000ms);
+  EXPECT_EQ(neither.exit_code, 2);
+}
+
+// Two namespaces and the link emulator (tests/netem, scripts/netns-link.sh).
+class NetnsLink {
+ public:
+  explicit NetnsLink(std::string name, std::vector<std::string> emu_args) : name_(std::move(name)) {
+    std::vector<std::string> argv{std::string(RTMFP_SOURCE_DIR) + "/scripts/netns-link.sh", "up", name_, RTMFP_LINKEMU};
+    argv.insert(argv.end(), emu_args.begin(), emu_args.end());
+    auto r = run_command(argv, 20000ms);
+    up_ = r.exit_code == 0;
+    error_ = r.err;
+  }
+  ~NetnsLink() { run_command({std::string(RTMFP_SOURCE_DIR) + "/scripts/netns-link.sh", "down", name_}, 20000ms); }
+  bool up() const { return up_; }
+  const std::string& error() const { return error_; }
+  std::vector<std::string> in(const char* side) const { return {"ip", "netns", "exec", name_ + "-" + side}; }
+
+ private:
+  std::string name_;
+  bool up_ = false;
+  std::string error_;
+};
+
+TEST(CliPerf, AcrossLossyDelayedNamespaces) {
+#ifndef RTMFP_LINKEMU
+  GTEST_SKIP() << "linkemu was not built";
+#else
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to create network namespaces (run as root to include this test)";
+  NetnsLink link("rtpf" + std::to_string(getpid() % 10000), {"--delay-ms", "20", "--loss", "0.01", "--seed", "7"});
+  ASSERT_TRUE(link.up()) << link.error();
+  auto s = start_server(link.in("a"), "10.77.0.1:0");
+  ASSERT_TRUE(s);
+  int code = -1;
+  auto bulk = run_client({s->uri, "--seconds", "3", "--crypto", "flash"}, link.in("b"), &code);
+  ASSERT_EQ(code, 0) << bulk.dump();
+  EXPECT_EQ(bulk["messages_delivered"], bulk["messages_sent"]) << bulk.dump();
+  EXPECT_GT(bulk["retransmitted_bytes"].get<std::uint64_t>(), 0u) << "1% loss must cost retransmissions";
+  EXPECT_GE(bulk["rtt_ms_p50"].get<double>(), 36.0) << bulk.dump();  // 2 x 20 ms, 4 ms timestamp ticks
+  auto live = run_client({s->uri, "--seconds", "3", "--mode", "live", "--rate", "2000000", "--deadline", "400"},
+                         link.in("b"), &code);
+  ASSERT_EQ(code, 0) << live.dump();
+  EXPECT_GE(live["on_time"].get<double>(), 0.99 * live["messages_sent"].get<double>()) << live.dump();
+#endif
+}
+
+}  // namespace
+}  // namespace rtmfp::testing
