@@ -25,20 +25,9 @@ Result<ParsedCertificate> parse_certificate(ByteView certificate) {
   ParsedCertificate c;
   c.canonical_length = certificate.size();
   bool canonical = true;
-  {
-    ByteReader r(certificate);
-    while (!r.empty()) {
-      const std::size_t at = r.position();
-      const std::uint64_t len = read_vlu(r);
-      if (len == 0) {
-        c.canonical_length = at;
-        break;
-      }
-      r.skip(static_cast<std::size_t>(len));
-    }
-  }
   for (const auto& o : *opts) {
     if (o.marker) {
+      if (canonical) c.canonical_length = o.offset;  // §4.3.1: ends at the first Marker
       canonical = false;
       continue;
     }
@@ -58,12 +47,9 @@ Result<ParsedCertificate> parse_certificate(ByteView certificate) {
         break;
       }
       case static_cast<std::uint64_t>(CertOption::static_key): {
-        ByteReader r(o.value);
-        const std::uint64_t g = read_vlu(r);
-        ByteView key = r.rest();
-        if (!r.ok() || key.empty())
-          return fail(Errc::malformed, "certificate Static DH Public Key malformed (RFC 7425 §4.3.3.5)");
-        c.static_keys.push_back(StaticKey{g, Bytes(key.begin(), key.end())});
+        auto k = read_group_key(o.value);
+        if (!k) return fail(Errc::malformed, "certificate Static DH Public Key malformed (RFC 7425 §4.3.3.5)");
+        c.static_keys.push_back(StaticKey{k->group, Bytes(k->key.begin(), k->key.end())});
         break;
       }
       default:
@@ -78,16 +64,14 @@ Result<ParsedCertificate> parse_certificate(ByteView certificate) {
 Result<PeerId> certificate_fingerprint(ByteView certificate) {
   auto c = parse_certificate(certificate);
   if (!c) return std::unexpected(c.error());
-  const Digest d = sha256(certificate.first(c->canonical_length));
+  return certificate_fingerprint(certificate, *c);
+}
+
+PeerId certificate_fingerprint(ByteView certificate, const ParsedCertificate& parsed) {
+  const Digest d = sha256(certificate.first(parsed.canonical_length));
   PeerId id;
   std::copy(d.begin(), d.end(), id.begin());
   return id;
-}
-
-bool certificate_ordered_before_or_equal(ByteView near_cert, ByteView far_cert) {
-  // std::lexicographical_compare on uint8_t is unsigned and orders a proper
-  // prefix first, exactly the rule of §4.3.6.
-  return !std::lexicographical_compare(far_cert.begin(), far_cert.end(), near_cert.begin(), near_cert.end());
 }
 
 Bytes build_certificate(const CertificateSpec& spec) {
@@ -97,19 +81,10 @@ Bytes build_certificate(const CertificateSpec& spec) {
   if (spec.accepts_ancillary_data) write_option(w, static_cast<std::uint64_t>(CertOption::accepts_ancillary_data), {});
   if (!spec.extra_randomness.empty())
     write_option(w, static_cast<std::uint64_t>(CertOption::extra_randomness), spec.extra_randomness);
-  for (std::uint64_t g : spec.ephemeral_groups) {
-    Bytes v;
-    ByteWriter vw(v);
-    write_vlu(vw, g);
-    write_option(w, static_cast<std::uint64_t>(CertOption::ephemeral_group), v);
-  }
-  for (const auto& k : spec.static_keys) {
-    Bytes v;
-    ByteWriter vw(v);
-    write_vlu(vw, k.group);
-    vw.bytes(k.public_key);
-    write_option(w, static_cast<std::uint64_t>(CertOption::static_key), v);
-  }
+  for (std::uint64_t g : spec.ephemeral_groups)
+    write_vlu_option(w, static_cast<std::uint64_t>(CertOption::ephemeral_group), g);
+  for (const auto& k : spec.static_keys)
+    write_group_key_option(w, static_cast<std::uint64_t>(CertOption::static_key), k.group, k.public_key);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "rtmfp/core/crypto/crypto_profile.hpp"
+#include "rtmfp/crypto/common/certificate_order.hpp"
 
 namespace rtmfp::crypto::flash {
 
@@ -36,10 +37,12 @@ Result<ParsedCertificate> parse_certificate(ByteView certificate);
 
 // Fingerprint (peer ID) = SHA-256 of the canonical section (§4.3.2).
 Result<PeerId> certificate_fingerprint(ByteView certificate);
+// The same for a certificate already parsed into `parsed`.
+PeerId certificate_fingerprint(ByteView certificate, const ParsedCertificate& parsed);
 
 // Glare ordering, §4.3.6: unsigned lexicographic, shorter prefix first.
 // True if the near end prevails (near <= far).
-bool certificate_ordered_before_or_equal(ByteView near_cert, ByteView far_cert);
+using crypto::certificate_ordered_before_or_equal;
 
 // Builders (§4.3.3).
 struct CertificateSpec {

@@ -57,11 +57,7 @@ Result<Bytes> FlashProfile::make_epd(const EpdRequest& req) const { return build
 Result<EpdInfo> FlashProfile::describe_epd(ByteView epd) const {
   auto e = parse_epd(epd);
   if (!e) return std::unexpected(e.error());
-  EpdInfo info;
-  info.uri = e->ancillary_data.value_or("");
-  info.peer_id = e->fingerprint;
-  info.hostname = e->required_hostname.value_or("");
-  return info;
+  return epd_info(*e);
 }
 
 bool FlashProfile::epd_selects_local(ByteView epd) const { return epd_selects_certificate(epd, certificate_); }
@@ -69,11 +65,7 @@ bool FlashProfile::epd_selects_local(ByteView epd) const { return epd_selects_ce
 bool FlashProfile::epd_selects_certificate(ByteView epd, ByteView certificate) const {
   auto e = parse_epd(epd);
   auto c = parse_certificate(certificate);
-  if (!e || !c) return false;
-  const Digest d = sha256(certificate.first(c->canonical_length));
-  PeerId fp;
-  std::copy(d.begin(), d.end(), fp.begin());
-  return epd_selects(*e, *c, fp);
+  return e && c && epd_selects(*e, *c, certificate_fingerprint(certificate, *c));
 }
 
 bool FlashProfile::certificate_authentic(ByteView certificate) const {

@@ -32,11 +32,9 @@ Result<ResponderIdentity> ResponderIdentity::decode(ByteView data) {
     if (o.type == kRandomness) {
       id.extra_randomness.assign(o.value.begin(), o.value.end());
     } else if (o.type == kStaticPrivate) {
-      ByteReader r(o.value);
-      const std::uint64_t g = read_vlu(r);
-      ByteView priv = r.rest();
-      if (!r.ok()) return fail(Errc::malformed, "flash identity: bad static key entry");
-      auto k = DhKey::from_private(g, priv);
+      auto entry = read_group_key(o.value);
+      if (!entry) return fail(Errc::malformed, "flash identity: bad static key entry");
+      auto k = DhKey::from_private(entry->group, entry->key);
       if (!k) return std::unexpected(k.error());
       id.static_keys.push_back(std::move(*k));
     }
@@ -49,13 +47,7 @@ Bytes ResponderIdentity::encode() const {
   Bytes out;
   ByteWriter w(out);
   write_option(w, kRandomness, extra_randomness);
-  for (const auto& k : static_keys) {
-    Bytes v;
-    ByteWriter vw(v);
-    write_vlu(vw, k.group());
-    vw.bytes(k.private_key());
-    write_option(w, kStaticPrivate, v);
-  }
+  for (const auto& k : static_keys) write_group_key_option(w, kStaticPrivate, k.group(), k.private_key());
   return out;
 }
 

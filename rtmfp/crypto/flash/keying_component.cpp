@@ -49,11 +49,9 @@ Result<KeyingComponent> parse_keying_component(ByteView data, const char* what) 
     switch (o.type) {
       case static_cast<std::uint64_t>(KeyingOption::ephemeral_key): {
         if (c.ephemeral_key) return fail(Errc::malformed, name + ": more than one Ephemeral DH Public Key (RFC 7425 §4.5.2.1)");
-        ByteReader r(o.value);
-        const std::uint64_t g = read_vlu(r);
-        ByteView key = r.rest();
-        if (!r.ok() || key.empty()) return fail(Errc::malformed, name + ": Ephemeral DH Public Key malformed (RFC 7425 §4.5.2.1)");
-        c.ephemeral_key = EphemeralKey{g, Bytes(key.begin(), key.end())};
+        auto k = read_group_key(o.value);
+        if (!k) return fail(Errc::malformed, name + ": Ephemeral DH Public Key malformed (RFC 7425 §4.5.2.1)");
+        c.ephemeral_key = EphemeralKey{k->group, Bytes(k->key.begin(), k->key.end())};
         break;
       }
       case static_cast<std::uint64_t>(KeyingOption::extra_randomness):
@@ -93,22 +91,13 @@ Result<KeyingComponent> parse_keying_component(ByteView data, const char* what) 
 Bytes build_keying_component(const KeyingComponent& c) {
   Bytes out;
   ByteWriter w(out);
-  if (c.group_select) {
-    Bytes v;
-    ByteWriter vw(v);
-    write_vlu(vw, *c.group_select);
-    write_option(w, static_cast<std::uint64_t>(KeyingOption::group_select), v);
-  }
+  if (c.group_select) write_vlu_option(w, static_cast<std::uint64_t>(KeyingOption::group_select), *c.group_select);
   if (c.extra_randomness) write_option(w, static_cast<std::uint64_t>(KeyingOption::extra_randomness), *c.extra_randomness);
   if (c.hmac) write_negotiation(w, KeyingOption::hmac_negotiation, *c.hmac, true);
   if (c.sseq) write_negotiation(w, KeyingOption::sseq_negotiation, *c.sseq, false);
-  if (c.ephemeral_key) {
-    Bytes v;
-    ByteWriter vw(v);
-    write_vlu(vw, c.ephemeral_key->group);
-    vw.bytes(c.ephemeral_key->public_key);
-    write_option(w, static_cast<std::uint64_t>(KeyingOption::ephemeral_key), v);
-  }
+  if (c.ephemeral_key)
+    write_group_key_option(w, static_cast<std::uint64_t>(KeyingOption::ephemeral_key), c.ephemeral_key->group,
+                           c.ephemeral_key->public_key);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "rtmfp/core/bytes.hpp"
@@ -15,11 +16,7 @@
 
 namespace rtmfp::crypto::flash {
 
-struct SeqOption {
-  bool marker = false;
-  std::uint64_t type = 0;
-  ByteView value;
-};
+using SeqOption = wire::Option;
 
 using wire::read_vlu;
 using wire::vlu_size;
@@ -32,5 +29,16 @@ Result<std::vector<SeqOption>> parse_options(ByteView data, const char* what);
 
 // Reads a VLU that must fill the whole value (e.g. a group ID option).
 Result<std::uint64_t> vlu_value(ByteView value, const char* what);
+void write_vlu_option(ByteWriter& w, std::uint64_t type, std::uint64_t value);
+
+// A DH group ID (VLU) followed by a non-empty key: the value of a Static DH
+// Public Key (F§4.3.3.5) or Ephemeral DH Public Key (F§4.5.2.1) option, and
+// of a persisted static private key. nullopt if malformed.
+struct GroupKey {
+  std::uint64_t group = 0;
+  ByteView key;
+};
+std::optional<GroupKey> read_group_key(ByteView value);
+void write_group_key_option(ByteWriter& w, std::uint64_t type, std::uint64_t group, ByteView key);
 
 }  // namespace rtmfp::crypto::flash

@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "rtmfp/core/wire/option.hpp"
+#include "rtmfp/crypto/modern/profile_version.hpp"
 
 namespace rtmfp::crypto::modern {
 
@@ -16,12 +17,9 @@ Result<ParsedCertificate> parse_certificate(ByteView certificate) {
   std::size_t index = 0;
   for (const auto& o : *opts) {
     if (o.marker) break;  // canonical section ends at the first Marker
-    const bool first = index++ == 0;
+    if (auto ok = check_profile_version_rule(o, index++, "modern certificate"); !ok) return std::unexpected(ok.error());
     switch (o.type) {
       case static_cast<std::uint64_t>(CertOption::profile_version):
-        if (!first) return fail(Errc::malformed, "modern certificate: Profile Version is not the first option");
-        if (o.value.size() != 1 || o.value[0] != kProfileVersion)
-          return fail(Errc::unsupported, "modern certificate: unsupported profile version");
         have_version = true;
         break;
       case static_cast<std::uint64_t>(CertOption::identity_key):
@@ -44,7 +42,6 @@ Result<ParsedCertificate> parse_certificate(ByteView certificate) {
         have_accepts = true;
         break;
       default:
-        if (first) return fail(Errc::malformed, "modern certificate: first option is not Profile Version");
         break;  // unknown: ignored
     }
   }
@@ -57,8 +54,7 @@ Result<ParsedCertificate> parse_certificate(ByteView certificate) {
 Bytes build_certificate(const CertificateSpec& spec) {
   Bytes out;
   ByteWriter w(out);
-  const std::uint8_t version = kProfileVersion;
-  wire::write_option(w, static_cast<std::uint64_t>(CertOption::profile_version), ByteView(&version, 1));
+  write_profile_version(w);
   wire::write_option(w, static_cast<std::uint64_t>(CertOption::identity_key), spec.identity_key);
   if (!spec.hostname.empty())
     wire::write_option(w, static_cast<std::uint64_t>(CertOption::hostname), as_bytes(spec.hostname));
@@ -77,10 +73,6 @@ Result<PeerId> certificate_peer_id(ByteView certificate) {
   auto c = parse_certificate(certificate);
   if (!c) return std::unexpected(c.error());
   return peer_id_of_key(c->identity_key);
-}
-
-bool certificate_ordered_before_or_equal(ByteView near_cert, ByteView far_cert) {
-  return !std::lexicographical_compare(far_cert.begin(), far_cert.end(), near_cert.begin(), near_cert.end());
 }
 
 }  // namespace rtmfp::crypto::modern

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "rtmfp/core/crypto/crypto_profile.hpp"
+#include "rtmfp/crypto/common/certificate_order.hpp"
 #include "rtmfp/crypto/modern/option_types.hpp"
 
 namespace rtmfp::crypto::modern {
@@ -37,6 +38,6 @@ PeerId peer_id_of_key(const PublicKey& identity_key);
 Result<PeerId> certificate_peer_id(ByteView certificate);
 
 // Glare (WIRE.md §9): unsigned bytewise, a proper prefix orders first.
-bool certificate_ordered_before_or_equal(ByteView near_cert, ByteView far_cert);
+using crypto::certificate_ordered_before_or_equal;
 
 }  // namespace rtmfp::crypto::modern

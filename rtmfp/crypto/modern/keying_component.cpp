@@ -4,11 +4,13 @@
 #include <string>
 
 #include "rtmfp/core/wire/option.hpp"
+#include "rtmfp/crypto/modern/profile_version.hpp"
 
 namespace rtmfp::crypto::modern {
 
 Result<KeyingComponent> parse_keying_component(ByteView data, const char* what) {
-  const std::string w = std::string("modern ") + what + ": ";
+  const std::string name = std::string("modern ") + what;
+  const std::string w = name + ": ";
   auto opts = wire::parse_option_sequence(data);
   if (!opts) return fail(Errc::malformed, w + "malformed option sequence: " + opts.error().message());
   KeyingComponent c;
@@ -16,12 +18,9 @@ Result<KeyingComponent> parse_keying_component(ByteView data, const char* what) 
   std::size_t index = 0;
   for (const auto& o : *opts) {
     if (o.marker) return fail(Errc::malformed, w + "contains a Marker");
-    const bool first = index++ == 0;
+    if (auto ok = check_profile_version_rule(o, index++, name); !ok) return std::unexpected(ok.error());
     switch (o.type) {
       case static_cast<std::uint64_t>(KeyingOption::profile_version):
-        if (!first) return fail(Errc::malformed, w + "Profile Version is not the first option");
-        if (o.value.size() != 1 || o.value[0] != kProfileVersion)
-          return fail(Errc::unsupported, w + "unsupported profile version");
         have_version = true;
         break;
       case static_cast<std::uint64_t>(KeyingOption::ephemeral_key):
@@ -37,8 +36,7 @@ Result<KeyingComponent> parse_keying_component(ByteView data, const char* what) 
         have_nonce = true;
         break;
       default:
-        if (first) return fail(Errc::malformed, w + "first option is not Profile Version");
-        break;
+        break;  // unknown: ignored
     }
   }
   if (!have_version) return fail(Errc::malformed, w + "no Profile Version option");
@@ -50,8 +48,7 @@ Result<KeyingComponent> parse_keying_component(ByteView data, const char* what) 
 Bytes build_keying_component(const KeyingComponent& c) {
   Bytes out;
   ByteWriter w(out);
-  const std::uint8_t version = kProfileVersion;
-  wire::write_option(w, static_cast<std::uint64_t>(KeyingOption::profile_version), ByteView(&version, 1));
+  write_profile_version(w);
   wire::write_option(w, static_cast<std::uint64_t>(KeyingOption::ephemeral_key), c.ephemeral_key);
   wire::write_option(w, static_cast<std::uint64_t>(KeyingOption::nonce), c.nonce);
   return out;

@@ -33,11 +33,7 @@ Result<Bytes> ModernProfile::make_epd(const EpdRequest& req) const { return buil
 Result<EpdInfo> ModernProfile::describe_epd(ByteView epd) const {
   auto e = parse_epd(epd);
   if (!e) return std::unexpected(e.error());
-  EpdInfo info;
-  info.uri = e->ancillary_data.value_or("");
-  info.peer_id = e->fingerprint;
-  info.hostname = e->required_hostname.value_or("");
-  return info;
+  return epd_info(*e);
 }
 
 bool ModernProfile::epd_selects_local(ByteView epd) const { return epd_selects_certificate(epd, certificate_); }
