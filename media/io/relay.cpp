@@ -5,99 +5,15 @@
 #include <cstdio>
 #include <thread>
 
-#include "media/flv/flv_reader.hpp"
-#include "media/flv/flv_writer.hpp"
-#include "media/io/rtmp_tcp.hpp"
-#include "media/rtmp/command.hpp"
+#include "media/io/flv_endpoints.hpp"
+#include "media/io/listen_endpoints.hpp"
+#include "media/io/rtmp_client_conn.hpp"
+#include "media/io/rtmfp_endpoints.hpp"
 #include "media/rtmp/url.hpp"
 
 namespace rtmfp::media::io {
 
 namespace {
-
-class FlvSource : public Source {
- public:
-  explicit FlvSource(std::FILE* f, bool owned) : f_(f), owned_(owned) {}
-  ~FlvSource() override {
-    if (owned_ && f_) std::fclose(f_);
-  }
-  Result<std::optional<Message>> next() override {
-    for (;;) {
-      auto t = reader_.next();
-      if (!t) return std::unexpected(t.error());
-      if (*t) {
-        Message m;
-        m.type = static_cast<std::uint8_t>((*t)->type);
-        m.timestamp = (*t)->timestamp;
-        m.payload = std::move((*t)->data);
-        if (m.type == rtmp::msg_type::data_amf0) {
-          // Files hold onMetaData; normalise @setDataFrame away (sinks add it when publishing).
-          if (auto d = rtmp::decode_data(m)) {
-            auto s = rtmp::strip_set_data_frame(std::move(*d));
-            if (auto enc = rtmp::encode_data(s, 0, m.timestamp)) m = std::move(*enc);
-          }
-        }
-        return m;
-      }
-      if (eof_) {
-        if (auto r = reader_.finish(); !r) return std::unexpected(r.error());
-        return std::optional<Message>{};
-      }
-      Bytes buf(64 * 1024);
-      std::size_t n = std::fread(buf.data(), 1, buf.size(), f_);
-      if (n == 0) {
-        if (std::ferror(f_)) return fail(Errc::io_error, "read error on FLV input");
-        eof_ = true;
-      }
-      buf.resize(n);
-      reader_.feed(buf);
-    }
-  }
-
- private:
-  std::FILE* f_;
-  bool owned_;
-  bool eof_ = false;
-  flv::Reader reader_;
-};
-
-class FlvSink : public Sink {
- public:
-  FlvSink(std::FILE* f, bool owned) : f_(f), owned_(owned) {}
-  ~FlvSink() override {
-    if (owned_ && f_) std::fclose(f_);
-  }
-  Result<void> write(const Message& m) override {
-    if (m.type != 8 && m.type != 9 && m.type != 18) return {};
-    Bytes out;
-    if (!header_done_) {
-      flv::write_header(flv::Header{}, out);
-      header_done_ = true;
-    }
-    flv::Tag t;
-    t.type = static_cast<flv::TagType>(m.type);
-    t.timestamp = m.timestamp;
-    t.data = m.payload;
-    if (auto r = flv::write_tag(t, out); !r) return r;
-    if (std::fwrite(out.data(), 1, out.size(), f_) != out.size()) return fail(Errc::io_error, "write error on FLV output");
-    return {};
-  }
-  Result<void> finish() override {
-    if (!header_done_) {
-      Bytes out;
-      flv::write_header(flv::Header{}, out);
-      header_done_ = true;
-      (void)std::fwrite(out.data(), 1, out.size(), f_);
-    }
-    if (std::fflush(f_) != 0) return fail(Errc::io_error, "flush failed on FLV output");
-    return {};
-  }
-
- private:
-  std::FILE* f_;
-  bool owned_;
-  bool header_done_ = false;
-};
 
 class RtmpPlaySource : public Source {
  public:
@@ -123,22 +39,12 @@ class RtmpPublishSink : public Sink {
   std::unique_ptr<RtmpClientConn> c_;
 };
 
-class ListenSource : public Source {
- public:
-  explicit ListenSource(std::unique_ptr<RtmpListenSource> l) : l_(std::move(l)) {}
-  Result<std::optional<Message>> next() override { return l_->next(); }
-
- private:
-  std::unique_ptr<RtmpListenSource> l_;
-};
-
 bool is_url(const std::string& s) { return s.find("://") != std::string::npos; }
 
 Result<rtmp::RtmpUrl> parse(const std::string& url) {
   auto u = rtmp::parse_rtmp_url(url);
   if (!u) return u;
   if (u->stream.empty()) return fail(Errc::invalid_argument, "URL '" + url + "' has no stream name (…/app/stream)");
-  if (u->tls()) return fail(Errc::unsupported, "rtmps:// is not implemented yet");
   return u;
 }
 
@@ -151,9 +57,64 @@ int exit_code_for(const Error& e) {
     case Errc::malformed: return relay_bad_input;
     case Errc::timeout: return relay_connect_failed;
     case Errc::io_error: return relay_connect_failed;
+    case Errc::closed: return relay_connect_failed;
+    case Errc::crypto_failure: return relay_tls_failed;
     default: return relay_io_error;
   }
 }
+
+RtmpListenServer::Options listen_options(const rtmp::RtmpUrl& u, const RelayOptions& o) {
+  RtmpListenServer::Options so;
+  so.bind = u.host;
+  so.port = u.port;
+  so.io_timeout = o.io_timeout;
+  if (o.log_clients) so.log = [](const std::string& line) { std::fprintf(stderr, "relay: %s\n", line.c_str()); };
+  return so;
+}
+
+void announce(const rtmp::RtmpUrl& u, std::uint16_t port) {
+  std::fprintf(stderr, "relay: listening rtmp://%s:%u/%s/%s\n", u.host.c_str(), unsigned(port), u.app.c_str(),
+               u.stream.c_str());
+}
+
+Result<std::unique_ptr<RtmpClientConn>> open_client(const rtmp::RtmpUrl& u, bool publish, const RelayOptions& o) {
+  if (o.object_encoding != 0 && o.object_encoding != 3)
+    return fail(Errc::invalid_argument, "object encoding must be 0 or 3, not " + std::to_string(o.object_encoding));
+  rtmp::ClientOptions co;
+  co.url = u;
+  co.publish = publish;
+  co.object_encoding = o.object_encoding;
+  TlsOptions tls;
+  tls.ca_file = o.ca_file;
+  auto c = std::make_unique<RtmpClientConn>(co, tls, o.connect_timeout, o.io_timeout);
+  if (auto r = c->open(); !r) return std::unexpected(r.error());
+  return c;
+}
+
+bool is_listen_url(const std::string& s) { return s.rfind("rtmp-listen://", 0) == 0; }
+
+// --realtime: holds each message until its timestamp is due on the wall
+// clock, measured from the first one. A timestamp going back or jumping more
+// than 10 s ahead restarts the reference instead of stalling.
+class Pacer {
+ public:
+  void wait(std::uint32_t ts) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto due = start_ + std::chrono::milliseconds(std::int64_t(ts) - std::int64_t(first_));
+    if (!started_ || ts < first_ || due - now > std::chrono::seconds(10)) {
+      started_ = true;
+      first_ = ts;
+      start_ = now;
+      return;
+    }
+    std::this_thread::sleep_until(due);
+  }
+
+ private:
+  bool started_ = false;
+  std::uint32_t first_ = 0;
+  std::chrono::steady_clock::time_point start_;
+};
 
 }  // namespace
 
@@ -163,19 +124,18 @@ Result<std::unique_ptr<Source>> open_source(const std::string& url, const RelayO
     if (!f) return fail(Errc::not_found, "cannot open FLV input '" + url + "'");
     return std::unique_ptr<Source>(new FlvSource(f, url != "-"));
   }
+  if (is_rtmfp_url(url)) return open_rtmfp_source(url, o);
   auto u = parse(url);
   if (!u) return std::unexpected(u.error());
   if (u->scheme == "rtmp-listen") {
-    auto l = std::make_unique<RtmpListenSource>(u->host, u->port, u->app + "/" + u->stream, o.io_timeout);
-    if (auto r = l->open(); !r) return std::unexpected(r.error());
-    return std::unique_ptr<Source>(new ListenSource(std::move(l)));
+    auto l = ListenSource::open(listen_options(*u, o), u->app + "/" + u->stream);
+    if (!l) return std::unexpected(l.error());
+    announce(*u, (*l)->port());
+    return std::unique_ptr<Source>(std::move(*l));
   }
-  rtmp::ClientOptions co;
-  co.url = *u;
-  co.publish = false;
-  auto c = std::make_unique<RtmpClientConn>(co, o.connect_timeout, o.io_timeout);
-  if (auto r = c->open(); !r) return std::unexpected(r.error());
-  return std::unique_ptr<Source>(new RtmpPlaySource(std::move(c)));
+  auto c = open_client(*u, false, o);
+  if (!c) return std::unexpected(c.error());
+  return std::unique_ptr<Source>(new RtmpPlaySource(std::move(*c)));
 }
 
 Result<std::unique_ptr<Sink>> open_sink(const std::string& url, const RelayOptions& o) {
@@ -184,45 +144,70 @@ Result<std::unique_ptr<Sink>> open_sink(const std::string& url, const RelayOptio
     if (!f) return fail(Errc::io_error, "cannot create FLV output '" + url + "'");
     return std::unique_ptr<Sink>(new FlvSink(f, url != "-"));
   }
+  if (is_rtmfp_url(url)) return open_rtmfp_sink(url, o);
   auto u = parse(url);
   if (!u) return std::unexpected(u.error());
-  if (u->scheme == "rtmp-listen") return fail(Errc::unsupported, "rtmp-listen:// as a destination is not implemented yet");
-  rtmp::ClientOptions co;
-  co.url = *u;
-  co.publish = true;
-  auto c = std::make_unique<RtmpClientConn>(co, o.connect_timeout, o.io_timeout);
-  if (auto r = c->open(); !r) return std::unexpected(r.error());
-  return std::unique_ptr<Sink>(new RtmpPublishSink(std::move(c)));
+  if (u->scheme == "rtmp-listen") {
+    auto l = ListenSink::open(listen_options(*u, o), u->app + "/" + u->stream);
+    if (!l) return std::unexpected(l.error());
+    announce(*u, (*l)->port());
+    return std::unique_ptr<Sink>(std::move(*l));
+  }
+  auto c = open_client(*u, true, o);
+  if (!c) return std::unexpected(c.error());
+  return std::unique_ptr<Sink>(new RtmpPublishSink(std::move(*c)));
 }
 
 int run_relay(const RelayOptions& o) {
   using clock = std::chrono::steady_clock;
   int attempts = 0;
   std::uint64_t frames = 0, bytes = 0;
+  auto report = [](const Error& e, const char* where) {
+    std::fprintf(stderr, "relay: %s: %s\n", where, e.detail.empty() ? errc_text(e.code) : e.detail.c_str());
+    return exit_code_for(e);
+  };
+  auto retry = [&](int rc, bool connect_only) {
+    const bool retriable = connect_only ? rc == relay_connect_failed : (rc != relay_bad_input && rc != relay_tls_failed);
+    if (!o.reconnect || !retriable || ++attempts >= o.max_reconnects) return false;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    return true;
+  };
+  if (o.object_encoding != 0 && o.object_encoding != 3)
+    return report(Error{Errc::invalid_argument, "--object-encoding must be 0 or 3"}, "options");
+  if (!o.ca_file.empty()) {
+    std::FILE* f = std::fopen(o.ca_file.c_str(), "rb");
+    if (!f) return report(Error{Errc::invalid_argument, "cannot read CA file '" + o.ca_file + "'"}, "options");
+    std::fclose(f);
+  }
+  // A listening destination opens first, so players can subscribe before the
+  // data flows, and stays open across source reconnects. Otherwise the source
+  // opens first (a publish connection is not left idle while it connects).
+  std::unique_ptr<Sink> sink;
+  const bool keep_sink = is_listen_url(o.to);
+  if (keep_sink) {
+    auto s = open_sink(o.to, o);
+    if (!s) return report(s.error(), "destination");
+    sink = std::move(*s);
+  }
   for (;;) {
-    auto report = [&](const Error& e, const char* where) {
-      std::fprintf(stderr, "relay: %s: %s\n", where, e.detail.empty() ? errc_text(e.code) : e.detail.c_str());
-      return exit_code_for(e);
-    };
     auto src = open_source(o.from, o);
     if (!src) {
       int rc = report(src.error(), "source");
-      if (o.reconnect && rc == relay_connect_failed && ++attempts < o.max_reconnects) {
-        std::this_thread::sleep_for(std::chrono::seconds(1));
-        continue;
-      }
+      if (retry(rc, true)) continue;
+      if (sink) (void)sink->finish();
       return rc;
     }
-    auto sink = open_sink(o.to, o);
     if (!sink) {
-      int rc = report(sink.error(), "destination");
-      if (o.reconnect && rc == relay_connect_failed && ++attempts < o.max_reconnects) {
-        std::this_thread::sleep_for(std::chrono::seconds(1));
-        continue;
+      auto s = open_sink(o.to, o);
+      if (!s) {
+        int rc = report(s.error(), "destination");
+        if (retry(rc, true)) continue;
+        return rc;
       }
-      return rc;
+      sink = std::move(*s);
     }
     auto last_stats = clock::now();
+    Pacer pacer;
     std::uint64_t window_bytes = 0;
     std::uint32_t last_ts = 0;
     auto start = clock::now();
@@ -232,19 +217,23 @@ int run_relay(const RelayOptions& o) {
       auto m = (*src)->next();
       if (!m) {
         int rc = report(m.error(), "source");
-        if (o.reconnect && rc != relay_bad_input && ++attempts < o.max_reconnects) break;
-        (void)(*sink)->finish();
+        if (retry(rc, false)) break;
+        (void)sink->finish();
         return rc;
       }
       if (!*m) {
-        if (auto r = (*sink)->finish(); !r) return report(r.error(), "destination");
+        if (auto r = sink->finish(); !r) return report(r.error(), "destination");
         std::fprintf(stderr, "relay: done, %llu frames, %llu bytes\n", static_cast<unsigned long long>(frames),
                      static_cast<unsigned long long>(bytes));
         return relay_ok;
       }
-      if (auto r = (*sink)->write(**m); !r) {
+      if (o.realtime) pacer.wait((*m)->timestamp);
+      if (auto r = sink->write(**m); !r) {
         int rc = report(r.error(), "destination");
-        if (o.reconnect && rc != relay_bad_input && ++attempts < o.max_reconnects) break;
+        if (retry(rc, false)) {
+          if (!keep_sink) sink.reset();
+          break;
+        }
         return rc;
       }
       ++frames;
@@ -271,7 +260,6 @@ int run_relay(const RelayOptions& o) {
         window_bytes = 0;
       }
     }
-    std::this_thread::sleep_for(std::chrono::seconds(1));
   }
 }
 

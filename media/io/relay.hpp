@@ -1,11 +1,16 @@
-// Media relay: Source → Sink pipeline over RTMP (Asio TCP) and FLV files.
+// Media relay: Source → Sink pipeline over RTMP (Asio TCP, TLS) and FLV files.
 // Endpoints:
 //   path.flv / -              FLV file, or stdin (source) / stdout (sink)
 //   rtmp://host[:port]/app/stream         play (source) or publish (sink)
-//   rtmp-listen://addr:port/app/stream    built-in server: waits for one
-//                                         publisher (source only for now)
-// rtmps:// is parsed but not implemented yet (clear error).
-// New endpoint kinds (e.g. rtmfp://) implement Source / Sink and are added in
+//   rtmps://host[:port]/app/stream        the same over TLS (default port 443,
+//                                         SNI, certificate + hostname checked)
+//   rtmp-listen://addr:port/app/stream    built-in server (concurrent clients):
+//                                         as a source it waits for a publisher;
+//                                         as a destination players connect to it
+//   rtmfp://host[:port]/app/stream        RTMP over RTMFP (RFC 7425 §5) client:
+//   rtmfp-listen://addr:port/app/stream   play/publish, and the RTMFP server
+//                                         (see media/io/rtmfp_endpoints.hpp)
+// New endpoint kinds implement Source / Sink and are added in
 // open_source / open_sink.
 #pragma once
 
@@ -44,6 +49,11 @@ struct RelayOptions {
   std::chrono::milliseconds io_timeout{15000};  // no data for this long = failure
   std::chrono::seconds stats_interval{5};
   int max_reconnects = 1000;
+  std::string ca_file;       // rtmps://: extra trusted CA certificates (PEM)
+  int object_encoding = 0;   // rtmp(s):// client: 0 (AMF0) or 3 (AMF3 commands, type 17)
+  bool log_clients = true;   // rtmp-listen://: a stderr line per publisher/player
+  bool realtime = false;     // pace writes by the message timestamps (like ffmpeg -re), for file sources
+  std::string rtmfp_crypto = "flash";  // rtmfp:// client crypto profile: flash (RFC 7425) or modern
 };
 
 // Exit codes of run_relay.
@@ -54,6 +64,7 @@ enum RelayExit : int {
   relay_refused = 4,         // publish/play refused by the server (BadName, _error, Rejected)
   relay_bad_input = 5,       // truncated or malformed input
   relay_io_error = 6,
+  relay_tls_failed = 7,      // TLS certificate verification failed (rtmps://)
 };
 
 Result<std::unique_ptr<Source>> open_source(const std::string& url, const RelayOptions& o);

@@ -12,7 +12,7 @@ Bytes ClientSession::start(TimePoint now) {
 }
 
 void ClientSession::call(const std::string& name, double trid, Value obj, std::vector<Value> args, std::uint32_t sid) {
-  auto m = encode_command(Command{name, trid, std::move(obj), std::move(args)}, sid, false);
+  auto m = encode_command(Command{name, trid, std::move(obj), std::move(args)}, sid, amf3_);
   if (m) send(std::move(*m));
 }
 
@@ -48,6 +48,7 @@ Result<void> ClientSession::receive(ByteView data, TimePoint now) {
       props.push_back({"videoCodecs", Value::number(252)});
       props.push_back({"videoFunction", Value::number(1)});
     }
+    if (opts_.object_encoding == 3) props.push_back({"objectEncoding", Value::number(3)});
     call("connect", connect_trid_, Value::object(std::move(props)), {});
     if (auto p = parser_.feed(rest, msgs); !p) return failure(p.error().detail);
   } else if (auto p = parser_.feed(data, msgs); !p) {
@@ -118,6 +119,14 @@ Result<void> ClientSession::on_command(const Command& c) {
   if (c.name == "_result" && c.transaction_id == connect_trid_ && state_ == State::connecting) {
     if (code.find("Rejected") != std::string::npos || code.find("Failed") != std::string::npos)
       return failure("connect rejected: " + code);
+    if (opts_.object_encoding == 3) {
+      // E§8.1.1: the server's answer decides; no answer means AMF0.
+      const Value* oe = nullptr;
+      for (const auto& a : c.args)
+        if (!oe) oe = a.get("objectEncoding");
+      if (!oe) oe = c.command_object.get("objectEncoding");
+      amf3_ = oe && oe->as_number() && *oe->as_number() == 3;
+    }
     events_.push_back({ClientEvent::Kind::connected, code, {}});
     state_ = State::creating;
     if (opts_.publish) {

@@ -1,5 +1,8 @@
 // Sans-I/O RTMP client session: handshake (C1 version 0), connect (tcUrl,
-// app, flashVer, fpad, capabilities, audio/videoCodecs when playing),
+// app, flashVer, fpad, capabilities, audio/videoCodecs when playing,
+// objectEncoding 3 on request: then, if the server answers 3 (E§8.1.1), every
+// later command goes as type 17, like Flash Player; connect itself stays
+// type 20 since the encoding is not agreed yet),
 // createStream, then publish (releaseStream + FCPublish first, like ffmpeg)
 // or play (+ SetBufferLength). Answers PingRequest, sends acknowledgements,
 // reports onStatus results and clear errors for _error / BadName / Rejected.
@@ -22,6 +25,7 @@ struct ClientOptions {
   std::string flash_ver = "FMLE/3.0 (compatible; rtmfp-media)";
   std::uint32_t chunk_size = 4096;
   std::uint32_t buffer_ms = 3000;
+  int object_encoding = 0;  // 0 = AMF0, 3 = ask for AMF3 commands
   ChunkLimits limits;
 };
 
@@ -40,6 +44,8 @@ class ClientSession {
   Bytes take_output() { return std::exchange(out_, Bytes{}); }
   std::vector<ClientEvent> take_events() { return std::exchange(events_, {}); }
   bool ready() const { return state_ == State::streaming; }
+  // True once the server agreed to objectEncoding 3 (commands are type 17).
+  bool amf3() const { return amf3_; }
 
   // Publishing: audio/video/data message (stream ID and csid are filled in;
   // onMetaData gets @setDataFrame added).
@@ -67,6 +73,7 @@ class ClientSession {
   double connect_trid_ = 0, create_trid_ = 0;
   std::uint32_t sid_ = 0;
   std::uint64_t hs_bytes_ = 0;
+  bool amf3_ = false;
 };
 
 }  // namespace rtmfp::media::rtmp

@@ -155,13 +155,16 @@ Result<void> ServerSession::on_command(const Command& c, const Message& m) {
     return {};
   }
   if (c.name == "releaseStream" || c.name == "FCPublish" || c.name == "FCUnpublish" || c.name == "_checkbw" ||
-      c.name == "getStreamLength") {
+      c.name == "getStreamLength" || c.name == "FCSubscribe" || c.name == "FCUnsubscribe") {
     if (c.name == "FCUnpublish" && !publish_key_.empty()) {
       registry_.unpublish(publish_key_, this);
       events_.push_back({ServerEvent::Kind::stopped, publish_key_, {}});
       publish_key_.clear();
     }
-    if (c.transaction_id != 0) send_command("_result", c.transaction_id, Value::null(), {Value::undefined()}, 0);
+    // getStreamLength expects a number (ffmpeg warns otherwise): a live stream has length 0.
+    if (c.transaction_id != 0)
+      send_command("_result", c.transaction_id, Value::null(),
+                   {c.name == "getStreamLength" ? Value::number(0) : Value::undefined()}, 0);
     return {};
   }
   if (c.name == "publish") {

@@ -41,6 +41,8 @@ class ServerSession : public StreamSink {
   Result<void> receive(ByteView data, TimePoint now);
   // Bytes to send to the client (moves them out).
   Bytes take_output();
+  // Bytes waiting in take_output() (a transport uses it to spot slow players).
+  std::size_t pending_output() const { return out_.size(); }
   std::vector<ServerEvent> take_events();
   bool closed() const { return closed_; }
   // Call when the connection ends: releases publish/play registrations.

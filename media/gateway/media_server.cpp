@@ -1,0 +1,113 @@
+// See media_server.hpp.
+#include "media/gateway/media_server.hpp"
+
+namespace rtmfp::media::gateway {
+
+MediaServer::MediaServer(Endpoint& endpoint, ServerPolicy policy, rtmp::RegistryLimits limits)
+    : endpoint_(endpoint), policy_(std::move(policy)), registry_(limits) {}
+
+MediaServer::~MediaServer() {
+  conns_.clear();  // NetConnectionServers leave the registry first
+  if (publishing_) registry_.unpublish(policy_.key(), this);
+}
+
+MediaServer::Conn* MediaServer::find(SessionHandle s) {
+  auto it = conns_.find(s);
+  return it == conns_.end() ? nullptr : &it->second;
+}
+
+void MediaServer::collect_log(Conn& c) {
+  for (auto& line : c.nc->take_log()) log_.push_back(c.peer + ": " + line);
+}
+
+void MediaServer::on_event(TimePoint now, const EndpointEvent& e) {
+  if (auto* o = std::get_if<SessionOpened>(&e)) {
+    if (o->initiator) return;
+    Conn c;
+    c.peer = o->peer.to_string();
+    c.port = std::make_unique<EndpointFlowPort>(endpoint_, o->session);
+    c.nc = std::make_unique<NetConnectionServer>(registry_, policy_, *c.port, c.peer);
+    log_.push_back(c.peer + ": session open (" + profile_name(o->profile) + " profile)");
+    conns_.emplace(o->session, std::move(c));
+  } else if (auto* cl = std::get_if<SessionClosed>(&e)) {
+    if (Conn* c = find(cl->session)) {
+      c->nc->on_session_closed();
+      collect_log(*c);
+      log_.push_back(c->peer + ": session closed (" + close_reason_name(cl->reason) + ")");
+      conns_.erase(cl->session);
+    }
+  } else if (auto* in = std::get_if<FlowIncoming>(&e)) {
+    if (Conn* c = find(in->session)) {
+      c->nc->on_flow_incoming(now, in->flow, in->metadata, in->association);
+      collect_log(*c);
+    } else {
+      (void)endpoint_.reject_flow(now, in->session, in->flow, 0);
+    }
+  } else if (auto* m = std::get_if<rtmfp::FlowMessage>(&e)) {
+    if (Conn* c = find(m->session)) {
+      c->nc->on_flow_message(now, m->flow, m->data);
+      collect_log(*c);
+    }
+  } else if (auto* f = std::get_if<FlowFinished>(&e)) {
+    if (Conn* c = find(f->session)) {
+      c->nc->on_flow_finished(now, f->flow);
+      collect_log(*c);
+    }
+  } else if (auto* r = std::get_if<FlowRejected>(&e)) {
+    if (Conn* c = find(r->session)) {
+      c->nc->on_flow_rejected(now, r->flow, r->code);
+      collect_log(*c);
+    }
+  }
+}
+
+void MediaServer::flush(TimePoint now) {
+  std::vector<SessionHandle> dropped;
+  for (auto& [session, c] : conns_) {
+    c.nc->flush(now);
+    collect_log(c);
+    if (c.nc->overloaded()) {
+      log_.push_back(c.peer + ": player over " + std::to_string(policy_.max_player_backlog >> 20) +
+                     " MiB behind, disconnected");
+      dropped.push_back(session);
+    }
+  }
+  for (SessionHandle s : dropped) {
+    conns_.erase(s);  // a local close is not reported back as SessionClosed
+    (void)endpoint_.close(now, s);
+  }
+}
+
+Result<void> MediaServer::publish() {
+  auto r = registry_.publish(policy_.key(), this);
+  if (r) publishing_ = true;
+  return r;
+}
+
+void MediaServer::media(const rtmp::Message& m) {
+  if (!publishing_) return;
+  if (m.type == rtmp::msg_type::audio || m.type == rtmp::msg_type::video) {
+    rtmp::Message copy = m;
+    copy.stream_id = 0;
+    registry_.on_media(policy_.key(), copy);
+  } else if (m.type == rtmp::msg_type::data_amf0 || m.type == rtmp::msg_type::data_amf3) {
+    if (auto d = normalize_metadata(m)) registry_.on_media(policy_.key(), *d);
+  }
+}
+
+void MediaServer::unpublish() {
+  if (!publishing_) return;
+  publishing_ = false;
+  registry_.unpublish(policy_.key(), this);
+}
+
+Result<void> MediaServer::add_player(rtmp::StreamSink* sink) { return registry_.add_player(policy_.key(), sink); }
+void MediaServer::remove_player(rtmp::StreamSink* sink) { registry_.remove_player(policy_.key(), sink); }
+
+std::uint64_t MediaServer::buffered() const {
+  std::uint64_t n = 0;
+  for (const auto& [s, c] : conns_) n += c.nc->buffered();
+  return n;
+}
+
+}  // namespace rtmfp::media::gateway

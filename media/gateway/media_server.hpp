@@ -1,0 +1,64 @@
+// The RTMFP side of the relay's rtmfp-listen:// endpoint: every responder
+// session of an Endpoint gets a NetConnectionServer (RFC 7425 §5.3); all
+// share one rtmp::StreamRegistry for ServerPolicy::key() (one publisher,
+// any number of players, late players primed with metadata, sequence
+// headers and the GOP since the last keyframe). The relay itself is either
+// the publisher (publish/media/unpublish: rtmfp-listen as destination) or a
+// player (add_player: rtmfp-listen as source). Sans-I/O: the owner feeds
+// endpoint events with `now` and calls flush() after each batch.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "media/gateway/flow_port.hpp"
+#include "media/gateway/net_connection_server.hpp"
+#include "media/rtmp/stream_registry.hpp"
+
+namespace rtmfp::media::gateway {
+
+class MediaServer {
+ public:
+  MediaServer(Endpoint& endpoint, ServerPolicy policy, rtmp::RegistryLimits limits = {});
+  ~MediaServer();
+  MediaServer(const MediaServer&) = delete;
+  MediaServer& operator=(const MediaServer&) = delete;
+
+  const ServerPolicy& policy() const { return policy_; }
+  void on_event(TimePoint now, const EndpointEvent& e);
+  // Sends what players were handed and drops players that fell too far behind.
+  void flush(TimePoint now);
+
+  // The relay as publisher of policy().key().
+  Result<void> publish();
+  void media(const rtmp::Message& m);  // audio, video, onMetaData (other types ignored)
+  void unpublish();
+  // The relay as a player of policy().key().
+  Result<void> add_player(rtmp::StreamSink* sink);
+  void remove_player(rtmp::StreamSink* sink);
+  bool has_publisher() const { return registry_.has_publisher(policy_.key()); }
+
+  std::size_t connections() const { return conns_.size(); }
+  std::uint64_t buffered() const;  // unacknowledged bytes towards all clients
+  std::vector<std::string> take_log() { return std::exchange(log_, {}); }
+
+ private:
+  struct Conn {
+    std::unique_ptr<EndpointFlowPort> port;
+    std::unique_ptr<NetConnectionServer> nc;
+    std::string peer;
+  };
+  Conn* find(SessionHandle s);
+  void collect_log(Conn& c);
+
+  Endpoint& endpoint_;
+  ServerPolicy policy_;
+  rtmp::StreamRegistry registry_;  // before conns_: connections unregister on destruction
+  std::map<SessionHandle, Conn> conns_;
+  bool publishing_ = false;
+  std::vector<std::string> log_;
+};
+
+}  // namespace rtmfp::media::gateway

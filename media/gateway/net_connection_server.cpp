@@ -1,0 +1,398 @@
+// See net_connection_server.hpp.
+#include "media/gateway/net_connection_server.hpp"
+
+#include <algorithm>
+
+#include "media/rtmp/control.hpp"
+
+namespace rtmfp::media::gateway {
+
+namespace {
+using rtmp::Value;
+namespace mt = rtmp::msg_type;
+}  // namespace
+
+std::optional<rtmp::Message> normalize_metadata(const rtmp::Message& m) {
+  auto d = rtmp::decode_data(m);
+  if (!d) return std::nullopt;
+  auto s = rtmp::strip_set_data_frame(std::move(*d));
+  if (s.handler != "onMetaData") return std::nullopt;
+  auto enc = rtmp::encode_data(s, 0, m.timestamp, false);
+  if (!enc) return std::nullopt;
+  return *enc;
+}
+
+NetConnectionServer::NetConnectionServer(rtmp::StreamRegistry& registry, const ServerPolicy& policy, FlowPort& port,
+                                         std::string peer)
+    : registry_(registry), policy_(policy), port_(port), peer_(std::move(peer)) {}
+
+NetConnectionServer::~NetConnectionServer() { release(); }
+
+void NetConnectionServer::release() {
+  if (publishing_sid_) registry_.unpublish(policy_.key(), this);
+  if (playing_sid_) registry_.remove_player(policy_.key(), this);
+  publishing_sid_.reset();
+  playing_sid_.reset();
+}
+
+// ------------------------------------------------------------------ flows
+
+void NetConnectionServer::on_flow_incoming(TimePoint now, FlowId flow, ByteView metadata,
+                                           std::optional<FlowId> association) {
+  auto md = decode_metadata(metadata);
+  bool accept = false;
+  if (md && !ended_) {
+    if (!association) {
+      // §5.3.1: the client's NetConnection control flow (one per session).
+      if (md->stream_id == 0 && !control_in_) {
+        control_in_ = flow;
+        accept = true;
+      }
+    } else {
+      bool ours = control_out_ && *association == *control_out_;
+      for (auto& [sid, s] : streams_) ours = ours || (s.out && s.out->owns(*association));
+      // §5.3.5.1: stream flows (or more stream-0 flows) in return to our control flow.
+      accept = ours && (md->stream_id == 0 || streams_.contains(md->stream_id));
+    }
+  }
+  if (!accept) {
+    (void)port_.reject_flow(now, flow, 0);  // §5.3.5.3: code 0
+    log_.push_back(md ? "rejected an unexpected flow for stream " + std::to_string(md->stream_id)
+                      : "rejected a flow that is not an RTMP 'TC' flow");
+    return;
+  }
+  rx_.add_flow(flow, md->stream_id);
+}
+
+void NetConnectionServer::on_flow_message(TimePoint now, FlowId flow, ByteView data) {
+  if (!rx_.has_flow(flow) || ended_) return;
+  std::vector<rtmp::Message> out;
+  if (auto r = rx_.on_message(flow, data, out); !r) {
+    log_.push_back("bad message: " + r.error().detail);
+    end(now);
+    return;
+  }
+  for (auto& m : out) on_message(now, std::move(m));
+}
+
+void NetConnectionServer::on_flow_finished(TimePoint now, FlowId flow) {
+  rx_.remove_flow(flow);
+  if (control_in_ && flow == *control_in_ && !control_closed_) {
+    // §5.3.6: the client closed its control flow: we close our sending flows,
+    // and the connection is over once all its flows have completed.
+    control_closed_ = true;
+    close_sending(now);
+  }
+  // Messages still held behind a barrier (§5.2) mean flows are still on
+  // their way (e.g. deleteStream waiting for the media flows): wait for them;
+  // the session's end bounds the wait.
+  if (control_closed_ && !ended_ && rx_.all_finished() && rx_.held_bytes() == 0) end(now);
+}
+
+void NetConnectionServer::on_flow_rejected(TimePoint now, FlowId flow, std::uint64_t) {
+  if (control_out_ && flow == *control_out_) {
+    end(now);  // §5.3.6: abrupt close by the client
+    return;
+  }
+  for (auto& [sid, s] : streams_)
+    if (s.out && s.out->owns(flow)) {
+      // §5.3.5.3: the client does not want this stream's flows any more.
+      stop_stream(now, sid, true);
+      return;
+    }
+}
+
+void NetConnectionServer::on_session_closed() {
+  ended_ = true;
+  release();
+}
+
+void NetConnectionServer::close_sending(TimePoint now) {
+  if (sending_closed_) return;
+  sending_closed_ = true;
+  for (auto& [sid, s] : streams_)
+    if (s.out) s.out->close(now, port_);
+  if (control_out_) (void)close_tc_flow(now, port_, *control_out_, 0);
+}
+
+void NetConnectionServer::end(TimePoint now) {
+  if (ended_) return;
+  ended_ = true;
+  release();
+  close_sending(now);
+  outbox_.clear();
+  outbox_bytes_ = 0;
+}
+
+std::uint64_t NetConnectionServer::buffered() const {
+  std::uint64_t n = control_out_ ? port_.buffered(*control_out_) : 0;
+  for (const auto& [sid, s] : streams_)
+    if (s.out) n += s.out->buffered(port_);
+  return n;
+}
+
+// ------------------------------------------------------------------ sending
+
+void NetConnectionServer::reply(TimePoint now, const std::string& name, double trid, Value obj, std::vector<Value> args) {
+  if (!control_out_) return;
+  auto m = rtmp::encode_command(rtmp::Command{name, trid, std::move(obj), std::move(args)}, 0, amf3_);
+  if (!m) return;
+  (void)port_.write(now, *control_out_, encode_message(m->type, 0, m->payload), std::nullopt);
+}
+
+void NetConnectionServer::send_user_control(TimePoint now, Bytes payload) {
+  if (control_out_) (void)port_.write(now, *control_out_, encode_message(kUserControlType, 0, payload), std::nullopt);
+}
+
+NetConnectionServer::Stream* NetConnectionServer::stream(std::uint32_t sid) {
+  auto it = streams_.find(sid);
+  return it == streams_.end() ? nullptr : &it->second;
+}
+
+StreamSender& NetConnectionServer::sender(std::uint32_t sid) {
+  Stream& s = streams_[sid];
+  // §5.3.5.2: our stream flows are associated to the client's control flow.
+  if (!s.out) s.out.emplace(sid, control_in_, policy_.loss);
+  return *s.out;
+}
+
+void NetConnectionServer::stream_send(TimePoint now, std::uint32_t sid, const rtmp::Message& m) {
+  if (ended_) return;
+  if (auto r = sender(sid).send(now, port_, m.type, m.timestamp, m.payload); !r)
+    log_.push_back("cannot send on stream " + std::to_string(sid) + ": " + r.error().message());
+}
+
+void NetConnectionServer::status(TimePoint now, std::uint32_t sid, std::string_view level, std::string_view code,
+                                 std::string desc) {
+  auto m = rtmp::encode_command(
+      rtmp::Command{"onStatus", 0, Value::null(), {rtmp::status_info(level, code, desc)}}, sid, amf3_);
+  if (m) stream_send(now, sid, *m);
+}
+
+void NetConnectionServer::stop_stream(TimePoint now, std::uint32_t sid, bool close_flows) {
+  if (publishing_sid_ == sid) {
+    registry_.unpublish(policy_.key(), this);
+    publishing_sid_.reset();
+    log_.push_back("publisher of " + policy_.key() + " stopped");
+  }
+  if (playing_sid_ == sid) {
+    registry_.remove_player(policy_.key(), this);
+    playing_sid_.reset();
+    log_.push_back("player of " + policy_.key() + " stopped");
+  }
+  if (Stream* s = stream(sid)) {
+    s->role = Stream::Role::none;
+    if (close_flows && s->out) s->out->close(now, port_);
+  }
+}
+
+// ------------------------------------------------------------------ receiving
+
+void NetConnectionServer::on_message(TimePoint now, rtmp::Message m) {
+  if (ended_) return;
+  switch (m.type) {
+    case mt::command_amf0:
+    case mt::command_amf3: {
+      auto c = rtmp::decode_command(m);
+      if (!c) {
+        log_.push_back("bad command: " + c.error().detail);
+        return;
+      }
+      return on_command(now, *c, m.stream_id);
+    }
+    case mt::audio:
+    case mt::video:
+      if (publishing_sid_ && m.stream_id == *publishing_sid_) {
+        m.stream_id = 0;
+        registry_.on_media(policy_.key(), m);
+      }
+      return;
+    case mt::data_amf0:
+    case mt::data_amf3:
+      if (publishing_sid_ && m.stream_id == *publishing_sid_)
+        if (auto d = normalize_metadata(m)) registry_.on_media(policy_.key(), *d);
+      return;
+    default:
+      return;  // user control from clients (SetBufferLength …), shared objects: nothing to do
+  }
+}
+
+void NetConnectionServer::on_command(TimePoint now, const rtmp::Command& c, std::uint32_t sid) {
+  auto first_string = [&]() -> std::string {
+    if (!c.args.empty() && c.args[0].as_string()) return std::string(*c.args[0].as_string());
+    return {};
+  };
+  if (c.name == "connect") {
+    if (connected_ || sid != 0 || !control_in_) return;
+    // §5.3.2: the return control flow, associated to the client's control flow.
+    auto f = port_.open_flow(now, encode_metadata({0, false}), control_in_,
+                             flow::FlowOptions{.priority = 4, .time_critical = false});
+    if (!f) {
+      log_.push_back("cannot open the return control flow: " + f.error().message());
+      end(now);
+      return;
+    }
+    control_out_ = *f;
+    const Value* app = c.command_object.get("app");
+    app_ = app && app->as_string() ? std::string(*app->as_string()) : std::string();
+    if (auto q = app_.find('?'); q != std::string::npos) app_.resize(q);
+    while (!app_.empty() && app_.back() == '/') app_.pop_back();
+    double enc = 0;
+    if (const Value* oe = c.command_object.get("objectEncoding"); oe && oe->as_number()) enc = *oe->as_number();
+    amf3_ = enc == 3;  // E§8.1.1: answer 3 only if the client asked for it
+    if (app_ != policy_.app) {
+      reply(now, "_error", c.transaction_id, Value::null(),
+            {rtmp::status_info("error", "NetConnection.Connect.Rejected",
+                               "unknown application '" + app_ + "' (this server has '" + policy_.app + "')")});
+      log_.push_back("rejected connect to unknown application '" + app_ + "'");
+      end(now);
+      return;
+    }
+    connected_ = true;
+    Value info = rtmp::status_info("status", "NetConnection.Connect.Success", "Connection succeeded.");
+    info.set("objectEncoding", Value::number(amf3_ ? 3 : 0));
+    reply(now, "_result", c.transaction_id,
+          Value::object({{"fmsVer", Value::string("FMS/3,5,7,7009")}, {"capabilities", Value::number(31)}}),
+          {std::move(info)});
+    send_user_control(now, encode_set_keepalive(policy_.keepalive));  // §5.3.4
+    log_.push_back("connected to " + app_);
+    return;
+  }
+  if (!connected_) {
+    if (c.transaction_id != 0)
+      reply(now, "_error", c.transaction_id, Value::null(),
+            {rtmp::status_info("error", "NetConnection.Call.Failed", "'" + c.name + "' before connect")});
+    return;
+  }
+  if (c.name == "setPeerInfo") {
+    // §5.3.3: NAT iff the observed address is not among the client's.
+    behind_nat_ = true;
+    for (const auto& a : c.args)
+      if (a.as_string() && std::string(*a.as_string()) == peer_) behind_nat_ = false;
+    log_.push_back(std::string("setPeerInfo with ") + std::to_string(c.args.size()) + " address(es)" +
+                   (behind_nat_ ? ", assumed behind a NAT" : ""));
+    return;
+  }
+  if (c.name == "createStream") {
+    if (streams_.size() >= policy_.max_streams) {
+      reply(now, "_error", c.transaction_id, Value::null(),
+            {rtmp::status_info("error", "NetConnection.Call.Failed", "too many streams")});
+      return;
+    }
+    const std::uint32_t id = next_sid_++;
+    streams_[id];
+    reply(now, "_result", c.transaction_id, Value::null(), {Value::number(id)});
+    return;
+  }
+  if (c.name == "deleteStream" || c.name == "closeStream") {
+    std::uint32_t target = sid;  // E§8.3: deleteStream on stream 0 names the stream
+    if (!c.args.empty() && c.args[0].as_number()) target = static_cast<std::uint32_t>(*c.args[0].as_number());
+    stop_stream(now, target, true);
+    return;
+  }
+  if (c.name == "publish") {
+    Stream* s = stream(sid);
+    if (!s || sid == 0) return;
+    const std::string name = first_string();
+    if (!policy_.allow_publish || name != policy_.stream) {
+      status(now, sid, "error", "NetStream.Publish.BadName",
+             policy_.allow_publish ? "no stream '" + name + "' here (publish '" + policy_.stream + "')"
+                                   : "this server does not accept publishers");
+      log_.push_back("refused publish of '" + app_ + "/" + name + "' (BadName)");
+      return;
+    }
+    if (publishing_sid_) {
+      status(now, sid, "error", "NetStream.Publish.BadName", "already publishing");
+      return;
+    }
+    if (auto r = registry_.publish(policy_.key(), this); !r) {
+      status(now, sid, "error", "NetStream.Publish.BadName", r.error().detail);
+      log_.push_back("refused publish of '" + policy_.key() + "': " + r.error().detail);
+      return;
+    }
+    publishing_sid_ = sid;
+    s->role = Stream::Role::publishing;
+    stream_send(now, sid, rtmp::control::stream_begin(sid));
+    status(now, sid, "status", "NetStream.Publish.Start", policy_.key() + " is now published.");
+    log_.push_back("publishing " + policy_.key());
+    return;
+  }
+  if (c.name == "play") {
+    Stream* s = stream(sid);
+    if (!s || sid == 0) return;
+    const std::string name = first_string();
+    if (!policy_.allow_play || name != policy_.stream || playing_sid_) {
+      status(now, sid, "error", "NetStream.Play.StreamNotFound",
+             playing_sid_ ? "already playing" : "no stream '" + app_ + "/" + name + "' here");
+      log_.push_back("refused play of '" + app_ + "/" + name + "' (StreamNotFound)");
+      return;
+    }
+    playing_sid_ = sid;
+    s->role = Stream::Role::playing;
+    stream_send(now, sid, rtmp::control::stream_begin(sid));
+    status(now, sid, "status", "NetStream.Play.Reset", "Playing and resetting " + policy_.key() + ".");
+    status(now, sid, "status", "NetStream.Play.Start", "Started playing " + policy_.key() + ".");
+    if (auto r = registry_.add_player(policy_.key(), this); !r) {
+      playing_sid_.reset();
+      status(now, sid, "error", "NetStream.Play.Failed", r.error().detail);
+      return;
+    }
+    log_.push_back("playing " + policy_.key());
+    flush(now);  // the cached metadata, sequence headers and GOP
+    return;
+  }
+  if (c.name == "releaseStream" || c.name == "FCPublish" || c.name == "FCUnpublish" || c.name == "FCSubscribe" ||
+      c.name == "getStreamLength" || c.name == "_checkbw") {
+    if (c.transaction_id != 0) reply(now, "_result", c.transaction_id, Value::null(), {Value::undefined()});
+    return;
+  }
+  if (c.transaction_id != 0)
+    reply(now, "_error", c.transaction_id, Value::null(),
+          {rtmp::status_info("error", "NetConnection.Call.Failed", "Method not found: " + c.name)});
+}
+
+// ------------------------------------------------------------------ players
+
+void NetConnectionServer::deliver(const rtmp::Message& m) {
+  if (ended_ || !playing_sid_ || overloaded_) return;
+  outbox_bytes_ += m.payload.size();
+  outbox_.push_back(m);
+}
+
+void NetConnectionServer::publisher_started() {
+  if (!ended_ && playing_sid_) outbox_.push_back(Started{});
+}
+
+void NetConnectionServer::publisher_stopped() {
+  if (!ended_ && playing_sid_) outbox_.push_back(Stopped{});
+}
+
+void NetConnectionServer::flush(TimePoint now) {
+  while (!outbox_.empty()) {
+    Item item = std::move(outbox_.front());
+    outbox_.pop_front();
+    if (ended_ || !playing_sid_) continue;
+    const std::uint32_t sid = *playing_sid_;
+    if (auto* m = std::get_if<rtmp::Message>(&item)) {
+      outbox_bytes_ -= m->payload.size();
+      if (sender(sid).buffered(port_) > policy_.max_player_backlog) {
+        overloaded_ = true;  // the owner drops this connection
+        continue;
+      }
+      m->stream_id = sid;
+      stream_send(now, sid, *m);
+    } else if (std::holds_alternative<Started>(item)) {
+      streams_[sid].eof_sent = false;
+      stream_send(now, sid, rtmp::control::stream_begin(sid));
+    } else if (!streams_[sid].eof_sent) {
+      // §5.2: StreamEOF and UnpublishNotify after all media of the stream.
+      streams_[sid].eof_sent = true;
+      (void)sender(sid).sync(now, port_, next_sync_id_++, 0);
+      stream_send(now, sid, rtmp::control::stream_eof(sid));
+      status(now, sid, "status", "NetStream.Play.UnpublishNotify", policy_.key() + " is now unpublished.");
+    }
+  }
+  outbox_bytes_ = 0;
+}
+
+}  // namespace rtmfp::media::gateway

@@ -1,0 +1,123 @@
+// The server side of one RTMP NetConnection over RTMFP (RFC 7425 §5.3) for
+// the relay's rtmfp-listen:// endpoint. It serves exactly one application
+// and stream name (ServerPolicy) through a shared rtmp::StreamRegistry:
+//   * the client's first unassociated stream-0 "TC" flow is its control flow
+//     (§5.3.1); "connect" opens our return control flow associated to it
+//     (§5.3.2) and answers _result (or _error NetConnection.Connect.Rejected
+//     for another app), followed by Set Keepalive Timers (§5.3.4);
+//   * setPeerInfo (§5.3.3) is recorded: NAT assumed iff the observed address
+//     is not in the list;
+//   * createStream, then on the stream's flows (associated to our control
+//     flow, §5.3.5.1) publish (NetStream.Publish.BadName if not allowed or
+//     not this stream) or play (NetStream.Play.StreamNotFound likewise);
+//   * players get their stream on StreamSender flows associated to the
+//     client's control flow (§5.3.5.2); at unpublish a Flow Synchronization
+//     barrier (§5.2) puts StreamEOF + Play.UnpublishNotify after the media;
+//   * flows that are not "TC", or for streams not created, or stream-0
+//     flows other than the first that are not associated, are rejected with
+//     code 0 (§5.1.1, §5.3.5.3);
+//   * the client closing its control flow or an exception on ours ends the
+//     connection and we close our sending flows (§5.3.6).
+// Sans-I/O; registry deliveries are queued and sent by flush(now).
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "media/gateway/flow_port.hpp"
+#include "media/gateway/rtmfp_mapping.hpp"
+#include "media/gateway/stream_sender.hpp"
+#include "media/gateway/tc_receiver.hpp"
+#include "media/rtmp/command.hpp"
+#include "media/rtmp/stream_registry.hpp"
+
+namespace rtmfp::media::gateway {
+
+struct ServerPolicy {
+  std::string app;
+  std::string stream;
+  bool allow_publish = false;  // clients may publish app/stream (the relay's source)
+  bool allow_play = false;     // clients may play app/stream (the relay's destination)
+  SetKeepalive keepalive{15000, 10000};  // advised to clients (§5.3.4)
+  LossTolerance loss;
+  std::uint64_t max_player_backlog = 16u << 20;  // a player further behind is dropped
+  std::uint32_t max_streams = 16;                // createStream calls per connection
+  std::string key() const { return app + "/" + stream; }
+};
+
+// RTMP data messages as the registry keeps them: onMetaData without
+// @setDataFrame, AMF0, stream 0; nullopt for other data (|RtmpSampleAccess …).
+std::optional<rtmp::Message> normalize_metadata(const rtmp::Message& m);
+
+class NetConnectionServer final : public rtmp::StreamSink {
+ public:
+  NetConnectionServer(rtmp::StreamRegistry& registry, const ServerPolicy& policy, FlowPort& port, std::string peer);
+  ~NetConnectionServer() override;
+  NetConnectionServer(const NetConnectionServer&) = delete;
+  NetConnectionServer& operator=(const NetConnectionServer&) = delete;
+
+  void on_flow_incoming(TimePoint now, FlowId flow, ByteView metadata, std::optional<FlowId> association);
+  void on_flow_message(TimePoint now, FlowId flow, ByteView data);
+  void on_flow_finished(TimePoint now, FlowId flow);
+  void on_flow_rejected(TimePoint now, FlowId flow, std::uint64_t code);
+  void on_session_closed();
+  // Sends what the registry handed over since the last call.
+  void flush(TimePoint now);
+
+  // StreamSink: called by the registry (queued until flush).
+  void deliver(const rtmp::Message& m) override;
+  void publisher_started() override;
+  void publisher_stopped() override;
+
+  bool ended() const { return ended_; }        // the NetConnection is over (§5.3.6)
+  bool overloaded() const { return overloaded_; }  // a player too far behind
+  bool behind_nat() const { return behind_nat_; }
+  std::uint64_t buffered() const;
+  std::vector<std::string> take_log() { return std::exchange(log_, {}); }
+
+ private:
+  struct Stream {
+    enum class Role { none, publishing, playing } role = Role::none;
+    std::optional<StreamSender> out;
+    bool eof_sent = false;
+  };
+  struct Started {};
+  struct Stopped {};
+  using Item = std::variant<rtmp::Message, Started, Stopped>;
+
+  void on_message(TimePoint now, rtmp::Message m);
+  void on_command(TimePoint now, const rtmp::Command& c, std::uint32_t stream_id);
+  void reply(TimePoint now, const std::string& name, double trid, rtmp::Value obj, std::vector<rtmp::Value> args);
+  void send_user_control(TimePoint now, Bytes payload);
+  Stream* stream(std::uint32_t sid);
+  StreamSender& sender(std::uint32_t sid);
+  void stream_send(TimePoint now, std::uint32_t sid, const rtmp::Message& m);
+  void status(TimePoint now, std::uint32_t sid, std::string_view level, std::string_view code, std::string desc);
+  void stop_stream(TimePoint now, std::uint32_t sid, bool close_flows);
+  void close_sending(TimePoint now);  // §5.3.6
+  void end(TimePoint now);
+  void release();
+
+  rtmp::StreamRegistry& registry_;
+  const ServerPolicy& policy_;
+  FlowPort& port_;
+  std::string peer_;
+  TcReceiver rx_;
+  std::optional<FlowId> control_in_, control_out_;
+  bool connected_ = false, amf3_ = false, ended_ = false, overloaded_ = false, behind_nat_ = false;
+  bool control_closed_ = false, sending_closed_ = false;
+  std::string app_;
+  std::uint32_t next_sid_ = 1;
+  std::map<std::uint32_t, Stream> streams_;
+  std::optional<std::uint32_t> publishing_sid_, playing_sid_;
+  std::deque<Item> outbox_;
+  std::uint64_t outbox_bytes_ = 0;
+  std::uint32_t next_sync_id_ = 1;
+  std::vector<std::string> log_;
+};
+
+}  // namespace rtmfp::media::gateway

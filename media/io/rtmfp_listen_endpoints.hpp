@@ -1,0 +1,67 @@
+// rtmfp-listen:// relay endpoints on RtmfpListenServer:
+//  * RtmfpListenSource: waits for an RTMFP client publishing APP/STREAM
+//    (others get NetStream.Publish.BadName) and yields its messages.
+//  * RtmfpListenSink: the relay publishes APP/STREAM; any number of RTMFP
+//    clients play it, before or during the stream (late ones get metadata,
+//    sequence headers and the GOP since the last keyframe); others get
+//    NetStream.Play.StreamNotFound.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "media/io/relay.hpp"
+#include "media/io/rtmfp_listen_server.hpp"
+
+namespace rtmfp::media::io {
+
+class RtmfpListenSource : public Source {
+ public:
+  static Result<std::unique_ptr<RtmfpListenSource>> open(RtmfpListenServer::Options so, milliseconds io_timeout);
+  ~RtmfpListenSource() override;
+  // Waits for a publisher without limit; once it started, io_timeout without
+  // a message is a failure. nullopt when the publisher stops.
+  Result<std::optional<Message>> next() override;
+  SocketAddress local_address() const { return server_->local_address(); }
+
+ private:
+  struct Capture : rtmp::StreamSink {  // called on the server's thread
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Message> q;
+    std::size_t bytes = 0;
+    bool started = false, stopped = false, overflow = false;
+    void deliver(const Message& m) override;
+    void publisher_started() override;
+    void publisher_stopped() override;
+  };
+  RtmfpListenSource() = default;
+  milliseconds io_timeout_{15000};
+  std::string key_;
+  Capture cap_;
+  std::unique_ptr<RtmfpListenServer> server_;  // last: stopped before the rest goes
+};
+
+class RtmfpListenSink : public Sink {
+ public:
+  static Result<std::unique_ptr<RtmfpListenSink>> open(RtmfpListenServer::Options so, milliseconds io_timeout);
+  ~RtmfpListenSink() override;
+  Result<void> write(const Message& m) override;
+  // Unpublishes (players get StreamEOF + Play.UnpublishNotify after the
+  // media, RFC 7425 §5.2) and waits, bounded, until the players have
+  // acknowledged everything.
+  Result<void> finish() override;
+  SocketAddress local_address() const { return server_->local_address(); }
+
+ private:
+  RtmfpListenSink() = default;
+  milliseconds io_timeout_{15000};
+  bool published_ = false;
+  std::shared_ptr<std::atomic<std::size_t>> queued_ = std::make_shared<std::atomic<std::size_t>>(0);
+  std::unique_ptr<RtmfpListenServer> server_;  // last
+};
+
+}  // namespace rtmfp::media::io

@@ -1,0 +1,73 @@
+// See rtmfp_listen_server.hpp.
+#include "media/io/rtmfp_listen_server.hpp"
+
+namespace rtmfp::media::io {
+
+RtmfpListenServer::RtmfpListenServer(Options o) : o_(std::move(o)) {}
+
+Result<std::unique_ptr<RtmfpListenServer>> RtmfpListenServer::start(Options o) {
+  std::unique_ptr<RtmfpListenServer> s(new RtmfpListenServer(std::move(o)));
+  asio::io_context resolver_io;
+  auto addrs = rtmfp::io::resolve(resolver_io, s->o_.url.host, s->o_.url.port);
+  if (!addrs) return fail(Errc::invalid_argument, "rtmfp-listen: " + addrs.error().detail);
+  gateway::ServerPolicy policy;
+  policy.app = s->o_.url.app;
+  policy.stream = s->o_.url.stream;
+  policy.allow_play = s->o_.relay_publishes;
+  policy.allow_publish = !s->o_.relay_publishes;
+
+  RtmfpNode::Options no;
+  no.config.accept_sessions = true;
+  no.profiles = {ProfileKind::flash, ProfileKind::modern};  // one port, both profiles
+  no.bind = addrs->front();
+  RtmfpListenServer* self = s.get();
+  no.on_start = [self, policy](Endpoint& e) { self->server_ = std::make_unique<gateway::MediaServer>(e, policy); };
+  no.on_event = [self](TimePoint now, Endpoint&, EndpointEvent&& ev) {
+    if (!self->server_) return;
+    self->server_->on_event(now, ev);
+    self->flush(now);
+  };
+  no.on_tick = [self](TimePoint now, Endpoint&) { self->flush(now); };
+  auto node = RtmfpNode::start(std::move(no));
+  if (!node) return fail(Errc::io_error, "rtmfp-listen: " + node.error().detail);
+  s->node_ = std::move(*node);
+  return s;
+}
+
+RtmfpListenServer::~RtmfpListenServer() {
+  if (node_) {
+    shutdown(milliseconds(1000));
+    (void)node_->call([this](TimePoint, Endpoint&) { server_.reset(); });
+  }
+  node_.reset();
+}
+
+void RtmfpListenServer::flush(TimePoint now) {
+  if (!server_) return;
+  server_->flush(now);
+  buffered_ = server_->buffered();
+  for (auto& line : server_->take_log())
+    if (o_.log) o_.log(line);
+}
+
+void RtmfpListenServer::post(std::function<void(TimePoint, gateway::MediaServer&)> f) {
+  node_->post([this, f = std::move(f)](TimePoint now, Endpoint&) {
+    if (!server_) return;
+    f(now, *server_);
+    flush(now);
+  });
+}
+
+bool RtmfpListenServer::call(std::function<void(TimePoint, gateway::MediaServer&)> f, milliseconds timeout) {
+  return node_->call(
+      [this, f = std::move(f)](TimePoint now, Endpoint&) {
+        if (!server_) return;
+        f(now, *server_);
+        flush(now);
+      },
+      timeout);
+}
+
+void RtmfpListenServer::shutdown(milliseconds timeout) { node_->shutdown(timeout); }
+
+}  // namespace rtmfp::media::io

@@ -1,0 +1,47 @@
+// The server behind rtmfp-listen://ADDR:PORT/APP/STREAM: an RTMFP responder
+// accepting both crypto profiles (flash, RFC 7425, and modern) on one UDP
+// port, running gateway::MediaServer (RFC 7425 §5.3 NetConnections sharing
+// one stream registry) on an RtmfpNode thread. The relay reaches the
+// MediaServer only through post() / call().
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "media/gateway/media_server.hpp"
+#include "media/gateway/rtmfp_url.hpp"
+#include "media/io/rtmfp_node.hpp"
+
+namespace rtmfp::media::io {
+
+class RtmfpListenServer {
+ public:
+  struct Options {
+    gateway::RtmfpMediaUrl url;  // rtmfp-listen://ADDR:PORT/APP/STREAM
+    bool relay_publishes = false;  // true: players may play (destination); false: one publisher (source)
+    std::function<void(const std::string&)> log;  // a line per client event (node thread), optional
+  };
+
+  static Result<std::unique_ptr<RtmfpListenServer>> start(Options o);
+  ~RtmfpListenServer();  // orderly close of the sessions (bounded), then the thread stops
+
+  SocketAddress local_address() const { return node_->local_address(); }
+  void post(std::function<void(TimePoint, gateway::MediaServer&)> f);
+  bool call(std::function<void(TimePoint, gateway::MediaServer&)> f, milliseconds timeout = milliseconds(5000));
+  // Unacknowledged bytes towards all clients (refreshed every tick).
+  std::uint64_t buffered() const { return buffered_.load(); }
+  void shutdown(milliseconds timeout);
+
+ private:
+  explicit RtmfpListenServer(Options o);
+  void flush(TimePoint now);
+
+  Options o_;
+  std::unique_ptr<gateway::MediaServer> server_;  // node thread only
+  std::atomic<std::uint64_t> buffered_{0};
+  std::unique_ptr<RtmfpNode> node_;  // last: stopped before the rest goes
+};
+
+}  // namespace rtmfp::media::io

@@ -1,0 +1,73 @@
+// One RTMFP Endpoint with its UDP socket on a thread of its own, for the
+// relay's rtmfp:// and rtmfp-listen:// endpoints (whose Source / Sink calls
+// block on the relay's thread). All endpoint and protocol state lives on the
+// node's thread; other threads reach it only through post() / call().
+#pragma once
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rtmfp/core/endpoint/endpoint.hpp"
+#include "rtmfp/io/system_random.hpp"
+#include "rtmfp/io/udp_driver.hpp"
+
+namespace rtmfp::media::io {
+
+using std::chrono::milliseconds;
+
+class RtmfpNode {
+ public:
+  struct Options {
+    EndpointConfig config;
+    std::vector<ProfileKind> profiles;  // each gets a fresh identity (RFC 7425 §5.3: no reuse)
+    SocketAddress bind;                 // port 0: any
+    // Run on the node's thread. on_event: every endpoint event; on_tick: at
+    // every pump and at least every tick_period.
+    std::function<void(TimePoint, Endpoint&, EndpointEvent&&)> on_event;
+    std::function<void(TimePoint, Endpoint&)> on_tick;
+    // Run once on the caller's thread before the node's thread starts.
+    std::function<void(Endpoint&)> on_start;
+    milliseconds tick_period{100};
+  };
+
+  static Result<std::unique_ptr<RtmfpNode>> start(Options o);
+  ~RtmfpNode();  // stops the thread (no orderly close: use shutdown() first)
+  RtmfpNode(const RtmfpNode&) = delete;
+  RtmfpNode& operator=(const RtmfpNode&) = delete;
+
+  SocketAddress local_address() const { return local_; }
+  // Runs f on the node's thread, then sends what it queued. Returns at once.
+  void post(std::function<void(TimePoint, Endpoint&)> f);
+  // The same, waiting for it; false if it did not run within `timeout`.
+  bool call(std::function<void(TimePoint, Endpoint&)> f, milliseconds timeout = milliseconds(5000));
+  // Orderly close of every session (RFC 7016 §3.5.5), waiting at most `timeout`.
+  void shutdown(milliseconds timeout);
+
+ private:
+  explicit RtmfpNode(Options o);
+  void tick();
+
+  Options o_;
+  rtmfp::io::SystemRandom rng_;
+  std::vector<std::unique_ptr<CryptoProfile>> profiles_;
+  std::unique_ptr<Endpoint> endpoint_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::unique_ptr<rtmfp::io::UdpDriver> driver_;
+  asio::steady_timer tick_timer_;
+  SocketAddress local_;
+  std::thread thread_;
+};
+
+// Addresses of this host's interfaces for setPeerInfo (RFC 7425 §5.3.3:
+// "SHOULD NOT include link-local or loopback addresses"), with `port`.
+std::vector<std::string> peer_info_addresses(std::uint16_t port, bool v6);
+
+}  // namespace rtmfp::media::io

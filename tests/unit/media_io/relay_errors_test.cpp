@@ -1,0 +1,156 @@
+// run_relay failures on loopback with our own server (no external programs):
+// each gives its documented exit code and a message on stderr saying what was
+// wrong: a refused publish (the key is taken), a refused play, bad URLs and
+// options, a server that is not there, a truncated FLV file.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "media/flv/flv_writer.hpp"
+#include "media/io/listen_endpoints.hpp"
+#include "media/io/relay.hpp"
+
+using namespace rtmfp;
+using namespace rtmfp::media;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A small valid FLV file (one keyframe, one inter frame).
+std::string write_flv(bool truncate = false) {
+  std::vector<flv::Tag> tags;
+  for (std::uint32_t i = 0; i < 2; ++i) {
+    Bytes v(100, 0x33);
+    v[0] = i == 0 ? 0x17 : 0x27;
+    v[1] = 1;
+    tags.push_back({flv::TagType::video, i * 40, 0, false, std::move(v), 0});
+  }
+  auto bytes = flv::write_file(flv::Header{}, tags);
+  EXPECT_TRUE(bytes);
+  if (truncate) bytes->resize(bytes->size() - 30);
+  char path[] = "/tmp/relay_err_XXXXXX";
+  int fd = ::mkstemp(path);
+  EXPECT_EQ(::write(fd, bytes->data(), bytes->size()), static_cast<ssize_t>(bytes->size()));
+  ::close(fd);
+  return path;
+}
+
+struct Outcome {
+  int code;
+  std::string err;
+};
+
+Outcome relay(io::RelayOptions o) {
+  o.log_clients = false;
+  if (o.connect_timeout > 2000ms) o.connect_timeout = 2000ms;
+  o.io_timeout = 3000ms;
+  ::testing::internal::CaptureStderr();
+  const int code = io::run_relay(o);
+  return {code, ::testing::internal::GetCapturedStderr()};
+}
+
+io::RtmpListenServer::Options server_options() {
+  io::RtmpListenServer::Options so;
+  so.bind = "127.0.0.1";
+  so.port = 0;
+  so.io_timeout = 3000ms;
+  return so;
+}
+
+}  // namespace
+
+TEST(RelayErrors, PublishToATakenKeyIsRefused) {
+  // The listening sink is the publisher of live/taken: a second publisher
+  // gets NetStream.Publish.BadName.
+  auto held = io::ListenSink::open(server_options(), "live/taken");
+  ASSERT_TRUE(held) << held.error().detail;
+  const std::string file = write_flv();
+  io::RelayOptions o;
+  o.from = file;
+  o.to = "rtmp://127.0.0.1:" + std::to_string((*held)->port()) + "/live/taken";
+  auto r = relay(o);
+  std::remove(file.c_str());
+  EXPECT_EQ(r.code, io::relay_refused) << r.err;
+  EXPECT_NE(r.err.find("NetStream.Publish.BadName"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("live/taken"), std::string::npos) << r.err;
+}
+
+TEST(RelayErrors, PublishToAFreeKeyWorks) {
+  // The counterpart of the test above: the same relay to a free key succeeds.
+  auto held = io::ListenSink::open(server_options(), "live/taken");
+  ASSERT_TRUE(held) << held.error().detail;
+  const std::string file = write_flv();
+  io::RelayOptions o;
+  o.from = file;
+  o.to = "rtmp://127.0.0.1:" + std::to_string((*held)->port()) + "/live/free";
+  auto r = relay(o);
+  std::remove(file.c_str());
+  EXPECT_EQ(r.code, io::relay_ok) << r.err;
+}
+
+TEST(RelayErrors, PlayWithoutStreamNameIsABadUrl) {
+  io::RelayOptions o;
+  o.from = "rtmp://127.0.0.1:1/live";
+  o.to = "/dev/null";
+  auto r = relay(o);
+  EXPECT_EQ(r.code, io::relay_bad_url) << r.err;
+  EXPECT_NE(r.err.find("no stream name"), std::string::npos) << r.err;
+}
+
+TEST(RelayErrors, BadUrlsAndOptions) {
+  const std::string file = write_flv();
+  struct Case {
+    std::string to;
+    int object_encoding;
+    std::string ca_file;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"rtmp://127.0.0.1:99999/live/s", 0, "", "bad port '99999'"},
+      {"rtmp://127.0.0.1:x/live/s", 0, "", "bad port 'x'"},
+      {"ftp://127.0.0.1/live/s", 0, "", "unsupported URL scheme 'ftp'"},
+      {"rtmp:///live/s", 0, "", "has no host"},
+      {"rtmp-listen://not-an-ip:1935/live/s", 0, "", "bad bind address 'not-an-ip'"},
+      {"rtmp://127.0.0.1:1/live/s", 2, "", "--object-encoding must be 0 or 3"},
+      {"rtmps://127.0.0.1:1/live/s", 0, "/nonexistent/ca.pem", "/nonexistent/ca.pem"},
+  };
+  for (const auto& c : cases) {
+    io::RelayOptions o;
+    o.from = file;
+    o.to = c.to;
+    o.object_encoding = c.object_encoding;
+    o.ca_file = c.ca_file;
+    auto r = relay(o);
+    EXPECT_EQ(r.code, io::relay_bad_url) << c.to << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.to << ": " << r.err;
+  }
+  std::remove(file.c_str());
+}
+
+TEST(RelayErrors, NoServerListening) {
+  // A port nobody listens on (a listener opened then closed).
+  std::uint16_t port;
+  {
+    auto s = io::RtmpListenServer::start(server_options());
+    ASSERT_TRUE(s);
+    port = (*s)->port();
+  }
+  io::RelayOptions o;
+  o.from = "rtmp://127.0.0.1:" + std::to_string(port) + "/live/x";
+  o.to = "/dev/null";
+  auto r = relay(o);
+  EXPECT_EQ(r.code, io::relay_connect_failed) << r.err;
+  EXPECT_NE(r.err.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << r.err;
+}
+
+TEST(RelayErrors, TruncatedFile) {
+  const std::string file = write_flv(true);
+  io::RelayOptions o;
+  o.from = file;
+  o.to = "/dev/null";
+  auto r = relay(o);
+  std::remove(file.c_str());
+  EXPECT_EQ(r.code, io::relay_bad_input) << r.err;
+  EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+}
