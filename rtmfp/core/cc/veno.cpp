@@ -32,6 +32,18 @@ double Veno::backlog_packets() const {
          srtt;
 }
 
+bool Veno::queue_standing() const {
+  // Veno's test is backlog >= 3 packets; RTMFP's RTT samples come from 4 ms
+  // timestamps (§2.2.4) plus ack timing, so a few packets of apparent backlog
+  // is noise at small windows. The queue must also add a delay of at least
+  // max(kVenoMinQueueDelay, BaseRTT / 4) to count as congestion (a drop-tail
+  // queue that overflows adds about one BaseRTT).
+  const auto base = base_rtt();
+  if (!base || !srtt_) return false;
+  const Duration queued = *srtt_ - *base;
+  return backlog_packets() >= fp::kVenoBacklogPackets && queued >= std::max(fp::kVenoMinQueueDelay, *base / 4);
+}
+
 void Veno::on_timeout(TimePoint, bool was_loss) {
   // RFC 5681 §3.1 on a retransmission timeout; a timeout without loss (idle)
   // restarts at CWND_INIT like Appendix A Figure 24.
@@ -47,13 +59,16 @@ void Veno::on_timeout(TimePoint, bool was_loss) {
 }
 
 void Veno::end_packet(TimePoint now) {
-  const bool congested = backlog_packets() >= fp::kVenoBacklogPackets;
+  const bool congested = queue_standing();
   if (any_loss_) {
-    // The session reports one loss per episode (FlowSet), so this cuts once per round trip at most.
+    // The session reports one loss per episode (FlowSet), so this acts once
+    // per round trip at most. Congestion (a standing queue): halve, RFC 5681.
+    // A loss while no queue stands is not a congestion signal: slow start
+    // ends and the window is the data that was outstanding, without a
+    // multiplicative cut (the loss is repaired by retransmission inside it).
     const std::uint64_t base = std::max(pre_ack_outstanding_, cfg_.cwnd_init);
-    ssthresh_ = congested ? std::max(base / 2, cfg_.cwnd_init) : std::max(base * 7 / 8, cfg_.cwnd_init);
-    cwnd_ = std::min(cwnd_, ssthresh_);
-    cwnd_ = std::max(cwnd_, cfg_.cwnd_init);
+    ssthresh_ = congested ? std::max(base / 2, cfg_.cwnd_init) : base;
+    cwnd_ = std::max(std::min(cwnd_, ssthresh_), cfg_.cwnd_init);
     accumulator_ = 0;
     return;
   }
@@ -62,7 +77,7 @@ void Veno::end_packet(TimePoint now) {
   const bool clamp = tcr_clamp(now);
   const std::uint64_t before = cwnd_;
   if (!clamp && cwnd_ < ssthresh_) {
-    cwnd_ += std::min(acked_this_packet_, cfg_.smss);  // RFC 5681 slow start
+    cwnd_ += std::min(acked_this_packet_, 2 * cfg_.smss);  // RFC 5681 slow start, RFC 3465 L = 2
   } else {
     // One SMSS per CWND acknowledged (RFC 5681 congestion avoidance).
     accumulator_ += acked_this_packet_;

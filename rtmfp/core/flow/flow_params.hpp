@@ -43,6 +43,7 @@ inline constexpr double kCubicBeta = 0.7;   // RFC 9438 §4.6 beta_cubic
 // --- "veno" (loss discrimination after TCP Veno), see rtmfp/core/cc/veno.hpp ---
 inline constexpr double kVenoBacklogPackets = 3.0;                          // Veno's beta: queue that means congestion
 inline constexpr Duration kVenoBaseRttWindow = std::chrono::seconds(10);   // BaseRTT = min over 1-2 windows (assumption)
+inline constexpr Duration kVenoMinQueueDelay = std::chrono::milliseconds(10);  // below this a queue is timestamp noise (assumption)
 // Round trip used for pacing/TCR rounds before any RTT sample (assumption, not in RFC).
 inline constexpr Duration kDefaultRtt = std::chrono::milliseconds(250);
 inline constexpr double kPacingGain = 1.25;  // pacing above cwnd/srtt so pacing never limits the window (assumption)

@@ -28,7 +28,7 @@ void lose_one(cc::Veno& v, TimePoint now) {
   v.end_packet(now);
 }
 
-TEST(Veno, RandomLossWithoutQueueCutsByAnEighth) {
+TEST(Veno, RandomLossWithoutQueueKeepsTheWindow) {
   cc::TcSentClock clock;
   cc::Veno v({}, clock);
   TimePoint now = at(1s);
@@ -36,7 +36,8 @@ TEST(Veno, RandomLossWithoutQueueCutsByAnEighth) {
   EXPECT_LT(v.backlog_packets(), 3.0);
   const auto before = v.congestion_window();
   lose_one(v, now + 1ms);
-  EXPECT_EQ(v.congestion_window(), before * 7 / 8);
+  EXPECT_EQ(v.congestion_window(), before);  // no cut...
+  EXPECT_EQ(v.slow_start_threshold(), before);  // ...but slow start is over
 }
 
 TEST(Veno, LossWithStandingQueueHalves) {
