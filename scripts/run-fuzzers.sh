@@ -28,7 +28,7 @@ for bin in "${bins[@]}"; do
     tail -n 60 "$scratch/$target.log" >&2
     status=1
   else
-    grep -E "^#[0-9]+ *DONE" "$scratch/$target.log" | tail -n 1 || true
+    grep -E "^#[0-9]+[[:space:]]+DONE" "$scratch/$target.log" | tail -n 1 || true
   fi
 done
 exit $status
