@@ -91,7 +91,9 @@ Result<std::unique_ptr<RtmpClientConn>> open_client(const rtmp::RtmpUrl& u, bool
   return c;
 }
 
-bool is_listen_url(const std::string& s) { return s.rfind("rtmp-listen://", 0) == 0; }
+bool is_listen_url(const std::string& s) {
+  return s.rfind("rtmp-listen://", 0) == 0 || s.rfind("rtmfp-listen://", 0) == 0;
+}
 
 // --realtime: holds each message until its timestamp is due on the wall
 // clock, measured from the first one. A timestamp going back or jumping more
