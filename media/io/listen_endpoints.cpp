@@ -6,34 +6,12 @@
 namespace rtmfp::media::io {
 
 namespace {
-constexpr std::size_t kMaxSourceBacklog = 64u << 20;  // relay destination this far behind = failure
 // The relay waits while this much is not yet handed to the server thread;
 // below RtmpListenServer's max_player_backlog so a burst alone never drops a player.
 constexpr std::size_t kMaxSinkQueue = 4u << 20;
 }  // namespace
 
 // ------------------------------------------------------------ source
-
-void ListenSource::Capture::deliver(const Message& m) {
-  std::lock_guard lk(mu);
-  if (overflow) return;
-  bytes += m.payload.size();
-  if (bytes > kMaxSourceBacklog) overflow = true;
-  q.push_back(m);
-  cv.notify_all();
-}
-
-void ListenSource::Capture::publisher_started() {
-  std::lock_guard lk(mu);
-  started = true;
-  cv.notify_all();
-}
-
-void ListenSource::Capture::publisher_stopped() {
-  std::lock_guard lk(mu);
-  if (started) stopped = true;
-  cv.notify_all();
-}
 
 Result<std::unique_ptr<ListenSource>> ListenSource::open(RtmpListenServer::Options so, std::string key) {
   std::unique_ptr<ListenSource> s(new ListenSource());
@@ -53,29 +31,7 @@ ListenSource::~ListenSource() {
   if (server_) (void)server_->call([this](rtmp::StreamRegistry& reg) { reg.remove_player(key_, &cap_); });
 }
 
-Result<std::optional<Message>> ListenSource::next() {
-  std::unique_lock lk(cap_.mu);
-  auto last = std::chrono::steady_clock::now();
-  for (;;) {
-    if (cap_.overflow)
-      return fail(Errc::io_error, "rtmp-listen: the relay destination is too slow (over " +
-                                      std::to_string(kMaxSourceBacklog >> 20) + " MiB queued)");
-    if (!cap_.q.empty()) {
-      Message m = std::move(cap_.q.front());
-      cap_.q.pop_front();
-      cap_.bytes -= m.payload.size();
-      return m;
-    }
-    if (cap_.stopped) return std::optional<Message>{};
-    cap_.cv.wait_for(lk, milliseconds(200));
-    if (!cap_.started) {
-      last = std::chrono::steady_clock::now();  // waiting for a publisher has no limit
-    } else if (cap_.q.empty() && !cap_.stopped && std::chrono::steady_clock::now() - last > io_timeout_) {
-      return fail(Errc::timeout, "rtmp-listen: no media from the publisher of '" + key_ + "' for " +
-                                     std::to_string(io_timeout_.count()) + " ms");
-    }
-  }
-}
+Result<std::optional<Message>> ListenSource::next() { return cap_.next(io_timeout_, "rtmp-listen", key_); }
 
 // ------------------------------------------------------------ sink
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "media/io/publisher_capture.hpp"
 #include "media/io/relay.hpp"
 #include "media/io/rtmp_listen_server.hpp"
 
@@ -28,21 +29,10 @@ class ListenSource : public Source {
   std::uint16_t port() const { return server_->port(); }
 
  private:
-  // Called on the server thread; read by next() under the mutex.
-  struct Capture : rtmp::StreamSink {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<Message> q;
-    std::size_t bytes = 0;
-    bool started = false, stopped = false, overflow = false;
-    void deliver(const Message& m) override;
-    void publisher_started() override;
-    void publisher_stopped() override;
-  };
   ListenSource() = default;
   std::string key_;
   milliseconds io_timeout_{15000};
-  Capture cap_;
+  PublisherCapture cap_;  // filled on the server thread
   std::unique_ptr<RtmpListenServer> server_;  // last: stopped before the rest goes
 };
 

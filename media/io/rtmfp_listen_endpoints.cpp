@@ -6,32 +6,10 @@
 namespace rtmfp::media::io {
 
 namespace {
-constexpr std::size_t kMaxSourceBacklog = 64u << 20;  // relay destination this far behind = failure
 constexpr std::size_t kMaxSinkQueue = 4u << 20;       // relay runs at most this far ahead of the server thread
 }  // namespace
 
 // ------------------------------------------------------------ source
-
-void RtmfpListenSource::Capture::deliver(const Message& m) {
-  std::lock_guard lk(mu);
-  if (overflow) return;
-  bytes += m.payload.size();
-  if (bytes > kMaxSourceBacklog) overflow = true;
-  q.push_back(m);
-  cv.notify_all();
-}
-
-void RtmfpListenSource::Capture::publisher_started() {
-  std::lock_guard lk(mu);
-  started = true;
-  cv.notify_all();
-}
-
-void RtmfpListenSource::Capture::publisher_stopped() {
-  std::lock_guard lk(mu);
-  if (started) stopped = true;
-  cv.notify_all();
-}
 
 Result<std::unique_ptr<RtmfpListenSource>> RtmfpListenSource::open(RtmfpListenServer::Options so,
                                                                    milliseconds io_timeout) {
@@ -53,29 +31,7 @@ RtmfpListenSource::~RtmfpListenSource() {
   if (server_) (void)server_->call([this](TimePoint, gateway::MediaServer& m) { m.remove_player(&cap_); });
 }
 
-Result<std::optional<Message>> RtmfpListenSource::next() {
-  std::unique_lock lk(cap_.mu);
-  auto last = std::chrono::steady_clock::now();
-  for (;;) {
-    if (cap_.overflow)
-      return fail(Errc::io_error, "rtmfp-listen: the relay destination is too slow (over " +
-                                      std::to_string(kMaxSourceBacklog >> 20) + " MiB queued)");
-    if (!cap_.q.empty()) {
-      Message m = std::move(cap_.q.front());
-      cap_.q.pop_front();
-      cap_.bytes -= m.payload.size();
-      return m;
-    }
-    if (cap_.stopped) return std::optional<Message>{};
-    cap_.cv.wait_for(lk, milliseconds(200));
-    if (!cap_.started) {
-      last = std::chrono::steady_clock::now();  // waiting for a publisher has no limit
-    } else if (cap_.q.empty() && !cap_.stopped && std::chrono::steady_clock::now() - last > io_timeout_) {
-      return fail(Errc::timeout, "rtmfp-listen: no media from the publisher of '" + key_ + "' for " +
-                                     std::to_string(io_timeout_.count()) + " ms");
-    }
-  }
-}
+Result<std::optional<Message>> RtmfpListenSource::next() { return cap_.next(io_timeout_, "rtmfp-listen", key_); }
 
 // ------------------------------------------------------------ sink
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "media/io/publisher_capture.hpp"
 #include "media/io/relay.hpp"
 #include "media/io/rtmfp_listen_server.hpp"
 
@@ -28,20 +29,10 @@ class RtmfpListenSource : public Source {
   SocketAddress local_address() const { return server_->local_address(); }
 
  private:
-  struct Capture : rtmp::StreamSink {  // called on the server's thread
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<Message> q;
-    std::size_t bytes = 0;
-    bool started = false, stopped = false, overflow = false;
-    void deliver(const Message& m) override;
-    void publisher_started() override;
-    void publisher_stopped() override;
-  };
   RtmfpListenSource() = default;
   milliseconds io_timeout_{15000};
   std::string key_;
-  Capture cap_;
+  PublisherCapture cap_;  // filled on the server thread
   std::unique_ptr<RtmfpListenServer> server_;  // last: stopped before the rest goes
 };
 
