@@ -51,13 +51,10 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
   endpoint.add_profile(profile);
   endpoint.set_trace(o.trace);
   UdpDriver driver(io, endpoint);
-  SocketAddress local;
-  local.v6 = addrs->front().v6;
-  std::vector<SocketAddress> candidates;
-  for (auto& a : *addrs)
-    if (a.v6 == local.v6) candidates.push_back(a);
-  if (auto b = driver.bind(local); !b) {
-    res.error = b.error().message();
+  // One socket: the family of the first resolved address.
+  auto candidates = driver.bind_for(*addrs);
+  if (!candidates) {
+    res.error = candidates.error().message();
     res.exit_code = 6;
     return res;
   }
@@ -65,7 +62,7 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
   req.profile = profile.kind();
   req.epd.uri = uri->epd_uri();
   req.epd.peer_id = o.peer_id;
-  req.candidates = candidates;
+  req.candidates = *candidates;
   req.congestion_control = o.congestion_control;
   const TimePoint start = steady_now();
   auto session = endpoint.connect(start, req);

@@ -32,14 +32,10 @@ ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, Rando
   endpoint.add_profile(profile);
   endpoint.set_trace(options.trace);
   UdpDriver driver(io, endpoint);
-  // One socket per probe: the family of the first candidate.
-  SocketAddress local;
-  local.v6 = addrs->front().v6;
-  std::vector<SocketAddress> candidates;
-  for (auto& a : *addrs)
-    if (a.v6 == local.v6) candidates.push_back(a);
-  if (auto b = driver.bind(local); !b) {
-    result.error = b.error().message();
+  // One socket: the family of the first resolved address.
+  auto candidates = driver.bind_for(*addrs);
+  if (!candidates) {
+    result.error = candidates.error().message();
     result.exit_code = 6;
     return result;
   }
@@ -48,7 +44,7 @@ ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, Rando
   req.profile = profile.kind();
   req.epd.uri = uri->epd_uri();
   req.epd.peer_id = options.peer_id;
-  req.candidates = candidates;
+  req.candidates = *candidates;
   TimePoint start = steady_now();
   auto handle = endpoint.connect(start, req);
   if (!handle) {

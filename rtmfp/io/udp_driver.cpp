@@ -54,6 +54,17 @@ UdpDriver::~UdpDriver() {
   stop();
 }
 
+Result<std::vector<SocketAddress>> UdpDriver::bind_for(const std::vector<SocketAddress>& remotes) {
+  if (remotes.empty()) return fail(Errc::invalid_argument, "no address to reach");
+  SocketAddress local;
+  local.v6 = remotes.front().v6;
+  std::vector<SocketAddress> same_family;
+  for (const auto& a : remotes)
+    if (a.v6 == local.v6) same_family.push_back(a);
+  if (auto b = bind(local); !b) return std::unexpected(b.error());
+  return same_family;
+}
+
 Result<void> UdpDriver::bind(const SocketAddress& local) {
   asio::error_code ec;
   auto ep = to_asio(local);

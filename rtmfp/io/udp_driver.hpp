@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/core/error.hpp"
@@ -28,6 +29,10 @@ class UdpDriver {
 
   // Binds the socket. Errors name the address and the reason.
   Result<void> bind(const SocketAddress& local);
+  // For an initiator: binds an ephemeral socket of the first address's
+  // family (IPv4 or IPv6) and returns the addresses of that family, the
+  // candidates one socket can reach.
+  Result<std::vector<SocketAddress>> bind_for(const std::vector<SocketAddress>& remotes);
   SocketAddress local_address() const;
   // Starts receiving; call after bind.
   void start();
