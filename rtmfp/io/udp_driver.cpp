@@ -2,6 +2,8 @@
 
 #include "rtmfp/io/clock.hpp"
 
+#include <asio/post.hpp>
+
 namespace rtmfp::io {
 
 asio::ip::udp::endpoint to_asio(const SocketAddress& a) {
@@ -47,7 +49,7 @@ Result<std::vector<SocketAddress>> resolve(asio::io_context& io, const std::stri
 }
 
 UdpDriver::UdpDriver(asio::io_context& io, Endpoint& endpoint)
-    : io_(io), endpoint_(endpoint), socket_(io), timer_(io), buffer_(65536), alive_(std::make_shared<bool>(true)) {}
+    : io_(io), endpoint_(endpoint), socket_(io), timer_(io), alive_(std::make_shared<bool>(true)) {}
 
 UdpDriver::~UdpDriver() {
   *alive_ = false;
@@ -75,6 +77,9 @@ Result<void> UdpDriver::bind(const SocketAddress& local) {
   // Generous buffers: bursts of datagrams at line rate.
   socket_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
   socket_.set_option(asio::socket_base::send_buffer_size(4 << 20), ec);
+  batch_.attach(socket_.native_handle(), ep.protocol() == asio::ip::udp::v6());
+  // Never IP-fragment: RFC 7016 §3.5.4.3 probes the path cannot carry must be lost.
+  batch_.set_path_mtu_probe_mode();
   return {};
 }
 
@@ -94,29 +99,39 @@ void UdpDriver::stop() {
   stopped_ = true;
   asio::error_code ec;
   timer_.cancel();
+  batch_.detach();
   socket_.close(ec);
 }
 
 void UdpDriver::receive() {
   if (stopped_) return;
-  socket_.async_receive_from(asio::buffer(buffer_), from_, [this, alive = alive_](asio::error_code ec, std::size_t n) {
+  socket_.async_wait(asio::ip::udp::socket::wait_read, [this, alive = alive_](asio::error_code ec) {
     if (!*alive || stopped_) return;
-    if (!ec) {
-      endpoint_.on_datagram(steady_now(), from_asio(from_), ByteView(buffer_.data(), n));
-      // Drain what else is already queued before answering, so acks and
-      // data for a burst go out together.
-      for (int i = 0; i < 64 && !stopped_; ++i) {
-        asio::error_code ec2;
-        if (socket_.available(ec2) == 0 || ec2) break;
-        std::size_t m = socket_.receive_from(asio::buffer(buffer_), from_, 0, ec2);
-        if (ec2) break;
-        endpoint_.on_datagram(steady_now(), from_asio(from_), ByteView(buffer_.data(), m));
-      }
-      pump();
-    }
-    // Errors such as ICMP port unreachable (ECONNREFUSED) are not fatal for UDP.
-    if (ec != asio::error::operation_aborted) receive();
+    if (ec == asio::error::operation_aborted) return;
+    drain();
   });
+}
+
+void UdpDriver::drain() {
+  // Read what is queued in batches, answering (pump) after each batch so
+  // acknowledgements go out while a burst is still arriving. The reactor is
+  // edge-triggered: either read until the socket would block, or come back
+  // through the queue when the budget is spent.
+  bool would_block = false;
+  for (int round = 0; round < 8 && !stopped_ && !would_block; ++round) {
+    const std::size_t n = batch_.receive_some(
+        UdpBatch::kBatch,
+        [this](const SocketAddress& from, ByteView data) { endpoint_.on_datagram(steady_now(), from, data); },
+        would_block);
+    if (n) pump();
+  }
+  if (stopped_) return;
+  if (would_block)
+    receive();
+  else
+    asio::post(io_, [this, alive = alive_] {
+      if (*alive && !stopped_) drain();
+    });
 }
 
 void UdpDriver::pump() {
@@ -126,15 +141,15 @@ void UdpDriver::pump() {
   if (on_poll) on_poll(now);
   if (stopped_) return;
   // Events may issue commands (writes) that queue more datagrams: repeat,
-  // bounded, until both queues are empty.
+  // bounded, until both queues are empty. Datagrams go out in batches.
   for (int round = 0; round < 64; ++round) {
     bool any = false;
     while (auto t = endpoint_.poll_transmit(now)) {
       any = true;
-      asio::error_code ec;
-      socket_.send_to(asio::buffer(t->data), to_asio(t->to), 0, ec);
-      if (ec) ++send_errors_;
+      batch_.queue(t->to, std::move(t->data));
+      if (batch_.queued() >= 4 * UdpBatch::kBatch) batch_.flush();
     }
+    batch_.flush();
     while (auto e = endpoint_.poll_event()) {
       any = true;
       if (on_event) on_event(std::move(*e));

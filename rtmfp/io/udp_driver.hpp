@@ -12,6 +12,7 @@
 
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/core/error.hpp"
+#include "rtmfp/io/udp_batch.hpp"
 
 namespace rtmfp::io {
 
@@ -46,21 +47,21 @@ class UdpDriver {
   // transmitting: the application's chance to write more (e.g. refill a
   // sending flow as acknowledgements free its buffer).
   std::function<void(TimePoint)> on_poll;
-  std::uint64_t send_errors() const { return send_errors_; }
+  std::uint64_t send_errors() const { return batch_.stats().send_errors; }
+  const UdpBatchStats& io_stats() const { return batch_.stats(); }
 
  private:
   void receive();
+  void drain();
   void arm_timer();
 
   asio::io_context& io_;
   Endpoint& endpoint_;
   asio::ip::udp::socket socket_;
   asio::steady_timer timer_;
-  asio::ip::udp::endpoint from_;
-  std::vector<std::uint8_t> buffer_;
+  UdpBatch batch_;
   bool stopped_ = false;
   std::optional<TimePoint> armed_;  // the deadline the timer waits for
-  std::uint64_t send_errors_ = 0;
   std::shared_ptr<bool> alive_;
 };
 
