@@ -21,6 +21,7 @@ std::string format_stats(const EndpointStats& s, std::size_t sessions) {
     why += std::string(drop_reason_name(static_cast<DropReason>(i))) + "=" + std::to_string(s.drops[i]);
   }
   if (!why.empty()) line += " (" + why + ")";
+  if (s.datagrams_shed) line += " shed_out=" + std::to_string(s.datagrams_shed);
   return line;
 }
 

@@ -84,7 +84,10 @@ void Endpoint::emit(EndpointEvent e) {
 }
 
 void Endpoint::send_datagram(const SocketAddress& to, Bytes datagram) {
-  if (transmit_.size() >= params::kMaxQueuedDatagrams) return;  // caller not draining: shed
+  if (transmit_.size() >= params::kMaxQueuedDatagrams) {  // caller not draining: shed, counted
+    ++stats_.datagrams_shed;
+    return;
+  }
   ++stats_.packets_out;
   stats_.bytes_out += datagram.size();
   transmit_.push_back(Transmit{to, std::move(datagram)});

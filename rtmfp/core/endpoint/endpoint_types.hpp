@@ -126,6 +126,7 @@ const char* drop_reason_text(DropReason r);
 
 struct EndpointStats {
   std::uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;
+  std::uint64_t datagrams_shed = 0;         // outgoing, dropped: the caller let kMaxQueuedDatagrams pile up
   std::uint64_t handshakes_started = 0;     // connect() calls
   std::uint64_t handshakes_completed = 0;   // as initiator
   std::uint64_t handshakes_failed = 0;      // as initiator

@@ -267,6 +267,28 @@ TEST(EndpointRobustness, GarbageIsDroppedAndCounted) {
   EXPECT_FALSE(server.endpoint->poll_transmit(h.now));
 }
 
+TEST(EndpointRobustness, OutgoingQueueIsBoundedAndShedDatagramsAreCounted) {
+  // A caller that never drains poll_transmit: the queue stops at
+  // kMaxQueuedDatagrams and every datagram beyond it is counted as shed.
+  Harness h;
+  Node& client = h.add(addr(2, 5000), 2);
+  const std::size_t connects = params::kMaxQueuedDatagrams / 2 + 100;  // two IHellos each
+  for (std::size_t i = 0; i < connects; ++i) {
+    ConnectRequest r;
+    r.profile = ProfileKind::modern;
+    r.epd.uri = "rtmfp://server/app";
+    r.candidates = {addr(static_cast<std::uint8_t>(10 + i % 200), static_cast<std::uint16_t>(1000 + i)),
+                    addr(static_cast<std::uint8_t>(10 + i % 200), static_cast<std::uint16_t>(30000 + i))};
+    ASSERT_TRUE(client.endpoint->connect(h.now, r)) << i;
+  }
+  const auto& st = client.endpoint->stats();
+  EXPECT_EQ(st.packets_out, params::kMaxQueuedDatagrams);
+  EXPECT_EQ(st.datagrams_shed, 2 * connects - params::kMaxQueuedDatagrams);
+  std::size_t queued = 0;
+  while (client.endpoint->poll_transmit(h.now)) ++queued;
+  EXPECT_EQ(queued, params::kMaxQueuedDatagrams);
+}
+
 }  // namespace
 }  // namespace rtmfp::testing
 
