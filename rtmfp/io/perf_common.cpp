@@ -2,7 +2,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstring>
 
 #include "rtmfp/io/perf.hpp"
 
@@ -19,7 +21,19 @@ Bytes perf_message(std::uint64_t seq, std::int64_t send_us, std::size_t size) {
     m[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(seq >> (56 - 8 * i));
     m[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(send_us) >> (56 - 8 * i));
   }
-  for (std::size_t i = kPerfHeaderSize; i < m.size(); ++i) m[i] = static_cast<std::uint8_t>(seq + i);
+  // Payload: a fixed byte pattern shifted by the sequence number, copied in
+  // blocks (filling byte by byte cost 7% of the sender's CPU in bulk mode).
+  static const std::array<std::uint8_t, 512> pattern = [] {
+    std::array<std::uint8_t, 512> p{};
+    for (std::size_t i = 0; i < p.size(); ++i) p[i] = static_cast<std::uint8_t>(i);
+    return p;
+  }();
+  const std::size_t shift = static_cast<std::size_t>(seq % 256);
+  for (std::size_t i = kPerfHeaderSize; i < m.size();) {
+    const std::size_t n = std::min<std::size_t>(256, m.size() - i);
+    std::memcpy(m.data() + i, pattern.data() + ((shift + i) % 256), n);
+    i += n;
+  }
   return m;
 }
 

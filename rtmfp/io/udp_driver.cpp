@@ -168,7 +168,10 @@ void UdpDriver::arm_timer() {
     armed_.reset();
     return;
   }
-  if (armed_ && *armed_ == *d) return;  // already waiting for this deadline
+  // Already waiting for this deadline or an earlier one: keep that timer (an
+  // early wake-up finds nothing due and re-arms), which saves a timerfd
+  // system call on nearly every pump while pacing moves the deadline forward.
+  if (armed_ && *armed_ <= *d) return;
   armed_ = d;
   auto when = std::chrono::steady_clock::time_point(std::chrono::duration_cast<std::chrono::steady_clock::duration>(d->time_since_epoch()));
   timer_.expires_at(when);
