@@ -78,6 +78,31 @@ TEST(CliProbe, BothProfilesSucceedWithJsonFields) {
   EXPECT_NE(human.out.find("handshake"), std::string::npos) << human.out;
 }
 
+TEST(CliProbe, Ipv6AndDualStackListener) {
+  // A rendezvous on [::] answers IPv6 peers and, through v4-mapped addresses,
+  // IPv4 peers on the same socket (the batched I/O sends to both).
+  auto p = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "[::]:0", "--crypto", "both"});
+  ASSERT_TRUE(p);
+  auto line = p->read_line(5000ms);
+  if (!line || line->rfind("listening rtmfp://[::]:", 0) != 0) GTEST_SKIP() << "no IPv6 on this machine: " << line.value_or("");
+  const std::string port = line->substr(std::string("listening rtmfp://[::]:").size(), line->find(' ', 20) - 23);
+  for (const std::string host : {"[::1]", "127.0.0.1"}) {
+    for (const char* crypto : {"modern", "flash"}) {
+      auto res = run_command({RTMFP_CLI, "probe", "rtmfp://" + host + ":" + port, "--crypto", crypto, "--count", "2",
+                              "--timeout", "5", "--json"},
+                             10000ms);
+      ASSERT_EQ(res.exit_code, 0) << host << " " << crypto << ": " << res.out << res.err;
+      auto j = nlohmann::json::parse(res.out);
+      EXPECT_EQ(j["ok"], true);
+      EXPECT_EQ(j["rtt_ms"].size(), 2u);
+    }
+  }
+  p->signal(SIGINT);
+  auto code = p->wait(5000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0);
+}
+
 TEST(CliProbe, WrongPeerIdIsReportedAsNoAnswer) {
   auto r = start();
   ASSERT_TRUE(r);
