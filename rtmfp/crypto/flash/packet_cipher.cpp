@@ -1,5 +1,8 @@
 #include "rtmfp/crypto/flash/packet_cipher.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -12,17 +15,34 @@ constexpr std::uint8_t kZeroIv[16] = {};
 constexpr std::size_t kBlock = 16;
 }  // namespace
 
+// Every packet is CBC with a zero IV (§4.7.1). Re-initialising the OpenSSL
+// context per packet costs a provider parameter lookup each time, so the
+// contexts keep chaining across packets and each packet cancels the carried
+// chaining block instead: CBC encrypts the first block as E(P1 ^ chain), so
+// feeding P1 ^ chain yields E(P1), exactly the zero-IV result; decryption
+// yields D(C1) ^ chain, and XORing chain back out gives the zero-IV plaintext.
+// `chain` is the last cipher block the context processed.
 struct FlashPacketCipher::Ctx {
   EVP_CIPHER_CTX* enc = EVP_CIPHER_CTX_new();
   EVP_CIPHER_CTX* dec = EVP_CIPHER_CTX_new();
+  std::uint8_t enc_chain[16] = {};
+  std::uint8_t dec_chain[16] = {};
   ~Ctx() {
     EVP_CIPHER_CTX_free(enc);
     EVP_CIPHER_CTX_free(dec);
+    OPENSSL_cleanse(enc_chain, sizeof enc_chain);
+    OPENSSL_cleanse(dec_chain, sizeof dec_chain);
   }
 };
 
+namespace {
+void xor_block(std::uint8_t* dst, const std::uint8_t* src) {
+  for (std::size_t i = 0; i < kBlock; ++i) dst[i] ^= src[i];
+}
+}  // namespace
+
 FlashPacketCipher::FlashPacketCipher(const CipherConfig& cfg) : cfg_(cfg), ctx_(std::make_unique<Ctx>()) {
-  // Keys are bound once; the IV is reset to zero on every packet (§4.7.1).
+  // Keys are bound once, with the zero IV of §4.7.1 as the first chaining block.
   if (ctx_->enc) {
     EVP_EncryptInit_ex(ctx_->enc, EVP_aes_128_cbc(), nullptr, cfg_.encrypt_key.data(), kZeroIv);
     EVP_CIPHER_CTX_set_padding(ctx_->enc, 0);
@@ -59,11 +79,16 @@ Bytes FlashPacketCipher::seal(ByteView plain) {
   }
   Bytes out(pt.size());
   int n = 0;
-  bool ok = ctx_->enc && EVP_EncryptInit_ex(ctx_->enc, nullptr, nullptr, nullptr, kZeroIv) == 1 &&
-            EVP_CipherUpdate(ctx_->enc, out.data(), &n, pt.data(), static_cast<int>(pt.size())) == 1 &&
+  xor_block(pt.data(), ctx_->enc_chain);  // zero IV, see Ctx
+  bool ok = ctx_->enc && EVP_CipherUpdate(ctx_->enc, out.data(), &n, pt.data(), static_cast<int>(pt.size())) == 1 &&
             static_cast<std::size_t>(n) == pt.size();
   OPENSSL_cleanse(pt.data(), pt.size());
-  if (!ok) return {};  // cannot happen with a valid context; an empty packet is never accepted
+  if (!ok) {  // cannot happen with a valid context; an empty packet is never accepted
+    if (ctx_->enc) EVP_EncryptInit_ex(ctx_->enc, nullptr, nullptr, nullptr, kZeroIv);
+    std::fill(std::begin(ctx_->enc_chain), std::end(ctx_->enc_chain), 0);
+    return {};
+  }
+  std::copy(out.end() - kBlock, out.end(), ctx_->enc_chain);
   if (cfg_.send.hmac) {  // §4.7.3.2: HMAC over all cipher blocks, truncated
     const Digest mac = hmac_sha256(cfg_.hmac_send_key, out);
     out.insert(out.end(), mac.begin(), mac.begin() + static_cast<std::ptrdiff_t>(cfg_.send.hmac_length));
@@ -85,10 +110,14 @@ Result<Bytes> FlashPacketCipher::open(ByteView encrypted) {
   }
   Bytes pt(blocks_len);
   int n = 0;
-  if (!ctx_->dec || EVP_DecryptInit_ex(ctx_->dec, nullptr, nullptr, nullptr, kZeroIv) != 1 ||
-      EVP_CipherUpdate(ctx_->dec, pt.data(), &n, blocks.data(), static_cast<int>(blocks_len)) != 1 ||
-      static_cast<std::size_t>(n) != blocks_len)
+  if (!ctx_->dec || EVP_CipherUpdate(ctx_->dec, pt.data(), &n, blocks.data(), static_cast<int>(blocks_len)) != 1 ||
+      static_cast<std::size_t>(n) != blocks_len) {
+    if (ctx_->dec) EVP_DecryptInit_ex(ctx_->dec, nullptr, nullptr, nullptr, kZeroIv);
+    std::fill(std::begin(ctx_->dec_chain), std::end(ctx_->dec_chain), 0);
     return fail(Errc::crypto_failure, "AES-128-CBC decryption failed");
+  }
+  xor_block(pt.data(), ctx_->dec_chain);  // zero IV, see Ctx
+  std::copy(blocks.end() - kBlock, blocks.end(), ctx_->dec_chain);
   ByteReader r(pt);
   std::uint64_t seq = 0;
   if (cfg_.recv.sseq) {
@@ -106,8 +135,8 @@ Result<Bytes> FlashPacketCipher::open(ByteView encrypted) {
       return fail(Errc::crypto_failure, "duplicate session sequence number (RFC 7425 §4.7.3.3)");
     window_.record(seq);
   }
-  const std::size_t start = r.position();
-  return Bytes(pt.begin() + static_cast<std::ptrdiff_t>(start), pt.end());
+  pt.erase(pt.begin(), pt.begin() + static_cast<std::ptrdiff_t>(r.position()));  // no second buffer
+  return pt;
 }
 
 std::size_t FlashPacketCipher::max_plain_size(std::size_t wire_budget) const {

@@ -59,6 +59,40 @@ TEST(FlashDefaultCipher, SealMatchesDirectAesWithZeroIvAndChecksum) {
   EXPECT_EQ(opened->size(), 14u);  // padding remains for the §2.2.4 parser
 }
 
+TEST(FlashDefaultCipher, EveryPacketIsZeroIvCbcWhateverCameBefore) {
+  // §4.7.1: each packet on its own is AES-CBC with a zero IV. One long-lived
+  // cipher seals and opens many packets of different sizes, in any order;
+  // every packet must equal the direct zero-IV encryption and open both in
+  // the long-lived cipher and in a fresh one.
+  auto sealer = FlashPacketCipher::make_default();
+  auto opener = FlashPacketCipher::make_default();
+  SeededRandom rng(7);
+  std::vector<std::pair<Bytes, Bytes>> packets;  // plain, wire
+  for (int i = 0; i < 40; ++i) {
+    Bytes plain(1 + rng.below(1300));
+    rng.fill(plain);
+    Bytes wire = sealer->seal(plain);
+    ASSERT_FALSE(wire.empty());
+    const Bytes pt = ref_aes_cbc(false, kDefaultSessionKey, wire);  // zero IV
+    EXPECT_EQ(Bytes(pt.begin() + 2, pt.begin() + 2 + static_cast<std::ptrdiff_t>(plain.size())), plain) << i;
+    packets.emplace_back(std::move(plain), std::move(wire));
+  }
+  for (std::size_t k = 0; k < packets.size(); ++k) {
+    const std::size_t i = (k * 7) % packets.size();  // out of order
+    auto a = opener->open(packets[i].second);
+    ASSERT_TRUE(a) << i;
+    EXPECT_EQ(Bytes(a->begin(), a->begin() + static_cast<std::ptrdiff_t>(packets[i].first.size())), packets[i].first);
+    auto b = FlashPacketCipher::make_default()->open(packets[i].second);
+    ASSERT_TRUE(b) << i;
+    EXPECT_EQ(*a, *b);
+  }
+  // A forged packet (fails its checksum) does not disturb the next one.
+  Bytes forged = packets[0].second;
+  forged[5] ^= 0x40;
+  EXPECT_FALSE(opener->open(forged));
+  EXPECT_TRUE(opener->open(packets[1].second));
+}
+
 TEST(FlashDefaultCipher, ExactMultipleOf16AfterChecksum) {
   auto c = FlashPacketCipher::make_default();
   EXPECT_EQ(c->seal(Bytes(14, 0x01)).size(), 16u);
