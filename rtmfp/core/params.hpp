@@ -48,6 +48,33 @@ inline constexpr std::size_t kMinIHelloPlainSize = 96;
 inline constexpr std::size_t kDefaultMaxDatagram = 1200;
 inline constexpr std::size_t kSessionIdSize = 4;  // §2.2.2
 
+// ---- Path MTU discovery (§3.5.4.3, adapting RFC 4821) ----
+// Default upper bound for probing, by the peer's address family: a
+// 1500-byte Ethernet path less the IPv4 (20) or IPv6 (40) header and UDP
+// (8). Local choice: larger paths (jumbo frames) must be asked for with
+// EndpointConfig::max_datagram_limit.
+inline constexpr std::size_t kPmtuLimitIpv4 = 1500 - 20 - 8;  // 1472
+inline constexpr std::size_t kPmtuLimitIpv6 = 1500 - 40 - 8;  // 1452
+// RFC 4821 §7.5 MAX_PROBES (RFC 8899 §5.1.2 default 3): consecutive
+// unanswered probes of one size before it is taken as too large.
+inline constexpr int kPmtuMaxProbes = 3;
+// Probe timeout: max(this, the session's ERTO). Local choice: the reply to
+// a probe is a Ping Reply sent at once (§3.5.4), so one ERTO covers a round
+// trip; the 1 s floor keeps a tiny ERTO (250 ms on a LAN) from declaring a
+// probe lost while the far end is merely busy (RFC 8899 §5.1.1 likewise asks
+// for a PROBE_TIMER of at least 1 s).
+inline constexpr Duration kPmtuProbeMinTimeout = seconds(1);
+// Local choice: the search stops when search_high - search_low is below
+// this (RFC 4821 §7.3 leaves the stopping rule open). 16 bytes is ~1% of a
+// datagram; each further bisection step can cost MAX_PROBES timeouts.
+inline constexpr std::size_t kPmtuSearchGranularity = 16;
+// After a completed search below the limit, probe upward again this often
+// (RFC 8899 §5.1.1 PMTU_RAISE_TIMER, 600 s; RFC 1981 §4 likewise 10 min).
+inline constexpr Duration kPmtuRaiseInterval = seconds(600);
+// Probe replies remembered per session, so a late reply to an earlier probe
+// is still recognised (and never shown to the application as a PingReplied).
+inline constexpr std::size_t kPmtuProbeMemory = 8;
+
 // ---- Timestamps (§2.2.4, §3.5.2.2) ----
 inline constexpr Duration kTimestampTick = milliseconds(4);
 inline constexpr Duration kTimestampEchoExpiry = seconds(128);

@@ -24,8 +24,13 @@ MobilityRun run_mobility(std::uint64_t seed, double loss) {
   const auto ca = SocketAddress::ipv4(192, 168, 1, 2, 5000);
   const auto nat_ip = SocketAddress::ipv4(203, 0, 113, 7, 0);
   const auto attacker = SocketAddress::ipv4(198, 51, 100, 9, 4444);
-  Peer& server = w.add(sa);
-  Peer& client = w.add(ca);
+  // Path MTU discovery on (the endpoint default): each rebind moves the
+  // server's DESTADDR, which resets its datagram size to the base while
+  // fragments cut for the larger size are still queued (session_pmtu.cpp).
+  EndpointConfig cfg;
+  cfg.path_mtu_discovery = true;
+  Peer& server = w.add(sa, cfg);
+  Peer& client = w.add(ca, cfg);
   sim::NatConfig nc;
   nc.type = sim::NatType::PortRestricted;
   nc.public_ip = nat_ip;

@@ -11,6 +11,7 @@ const char* to_string(TraceKind k) {
     case TraceKind::DropLoss: return "drop-loss";
     case TraceKind::DropQueue: return "drop-queue";
     case TraceKind::DropScript: return "drop-script";
+    case TraceKind::DropMtu: return "drop-mtu";
     case TraceKind::DropFiltered: return "drop-filtered";
     case TraceKind::NoRoute: return "no-route";
     case TraceKind::Unreachable: return "unreachable";
@@ -198,6 +199,7 @@ void Network::hop(Datagram d, std::shared_ptr<const std::vector<Pipe*>> path, st
     case Pipe::Fate::Loss: trace(TraceKind::DropLoss, pipe->name(), d); return;
     case Pipe::Fate::Queue: trace(TraceKind::DropQueue, pipe->name(), d); return;
     case Pipe::Fate::Script: trace(TraceKind::DropScript, pipe->name(), d); return;
+    case Pipe::Fate::Mtu: trace(TraceKind::DropMtu, pipe->name(), d); return;
     case Pipe::Fate::Admitted: break;
   }
   if (a.copies == 2) trace(TraceKind::Duplicate, pipe->name(), d);

@@ -26,6 +26,7 @@ enum class TraceKind {
   DropLoss,       // random loss in pipe `where`
   DropQueue,      // queue overflow in pipe `where`
   DropScript,     // scripted loss in pipe `where`
+  DropMtu,        // larger than pipe `where`'s MTU
   DropFiltered,   // a NAT refused an inbound datagram
   NoRoute,        // no route between the two IPs
   Unreachable,    // nobody listens at the destination address

@@ -44,6 +44,14 @@ Pipe::Admission Pipe::offer(TimePoint now, const Datagram& d) {
   // setting does not shift the random stream seen by the others.
   const double r_loss = rng_.unit(), r_reorder = rng_.unit(), r_dup = rng_.unit();
   const std::uint64_t r_jitter = rng_.u64();
+  // A link MTU drops what is too large (a don't-fragment datagram on a
+  // narrower hop), after the random draws so the stream does not depend on it.
+  if (config_.mtu > 0 && size > config_.mtu) {
+    ++stats_.dropped_mtu;
+    a.fate = Fate::Mtu;
+    return a;
+  }
+  stats_.largest_admitted = std::max(stats_.largest_admitted, size);
   if (config_.loss > 0 && r_loss < config_.loss) {
     ++stats_.dropped_loss;
     a.fate = Fate::Loss;

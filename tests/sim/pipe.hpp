@@ -27,6 +27,7 @@ struct PipeConfig {
   double reorder = 0;                // probability a datagram is held back by reorder_delay
   Duration reorder_delay{0};
   double duplicate = 0;              // probability a second copy is delivered right after
+  std::size_t mtu = 0;               // largest datagram (payload bytes) the link carries; 0 = no limit
 
   // Bandwidth-delay product in bytes for a round trip `rtt` at `rate_bps`.
   static std::size_t bdp_bytes(std::uint64_t rate_bps, Duration rtt) {
@@ -43,6 +44,8 @@ struct PipeStats {
   std::uint64_t dropped_loss = 0;   // random loss
   std::uint64_t dropped_queue = 0;  // queue full
   std::uint64_t dropped_script = 0; // drop_nth / drop_if / blackhole
+  std::uint64_t dropped_mtu = 0;    // larger than config.mtu
+  std::size_t largest_admitted = 0; // bytes of the largest datagram that got through the MTU check
   std::uint64_t duplicated = 0;
   std::uint64_t reordered = 0;
   Duration queue_delay_total{0};    // summed over admitted datagrams
@@ -57,7 +60,7 @@ struct PipeStats {
 
 class Pipe {
  public:
-  enum class Fate { Admitted, Loss, Queue, Script };
+  enum class Fate { Admitted, Loss, Queue, Script, Mtu };
   struct Admission {
     Fate fate = Fate::Admitted;
     int copies = 0;                     // 1, or 2 when duplicated

@@ -45,6 +45,32 @@ TEST(Pipe, DelayAndSerializationAreExact) {
   EXPECT_EQ(p.link.forward.stats().delivered_bytes, 3000u);
 }
 
+TEST(Pipe, MtuDropsOnlyLargerDatagramsAndKeepsTheRandomStream) {
+  PipeConfig cfg;
+  cfg.delay = milliseconds(5);
+  cfg.loss = 0.2;
+  Pair plain(7, cfg);
+  cfg.mtu = 1400;
+  Pair limited(7, cfg);
+  for (int i = 0; i < 200; ++i) {
+    const std::size_t size = i % 2 ? 1400 : 1401;
+    plain.a.send_at(at(milliseconds(i)), kB, numbered(i, size));
+    limited.a.send_at(at(milliseconds(i)), kB, numbered(i, size));
+  }
+  plain.net.run_until(at(milliseconds(500)));
+  limited.net.run_until(at(milliseconds(500)));
+  const auto& st = limited.link.forward.stats();
+  EXPECT_EQ(st.dropped_mtu + st.dropped_loss + st.delivered, 200u);
+  EXPECT_EQ(plain.link.forward.stats().dropped_mtu, 0u);
+  EXPECT_EQ(st.largest_admitted, 1400u);
+  // Every 1400-byte datagram meets the same random fate with or without the MTU.
+  std::size_t plain_small = 0;
+  for (auto& r : plain.b.received) plain_small += r.data.size() == 1400;
+  EXPECT_EQ(limited.b.received.size(), plain_small);
+  for (auto& r : limited.b.received) EXPECT_EQ(r.data.size(), 1400u);
+  EXPECT_EQ(st.dropped_mtu, 100u);  // every 1401-byte one, whatever its random draw
+}
+
 TEST(Pipe, SubMillisecondSerialization) {
   PipeConfig cfg;
   cfg.delay = milliseconds(5);

@@ -329,6 +329,7 @@ void Endpoint::reschedule(Session& s) {
   } else if (s.state == SessionState::S_OPEN) {
     t = earliest(s.next_keepalive, s.last_received + config_.idle_timeout);
     if (s.flows) t = earliest(t, s.flows->next_deadline());
+    t = earliest(t, s.pmtu.next_deadline());
   } else if (s.state == SessionState::S_NEARCLOSE) {
     t = earliest(s.close_deadline, s.next_close_send);
   } else if (s.state == SessionState::S_FARCLOSE_LINGER) {
@@ -434,6 +435,8 @@ std::optional<SessionInfo> Endpoint::session_info(SessionHandle h) const {
     info.bytes_retransmitted = fs.stats().bytes_retransmitted;
     info.timeouts = fs.stats().timeouts;
   }
+  info.max_datagram = *session_max_datagram(h);
+  info.path_mtu_state = s->pmtu_armed ? "pending" : path_mtu_state_name(s->pmtu.state());
   return info;
 }
 

@@ -95,6 +95,9 @@ class Endpoint {
   // ---- Introspection ----
   const EndpointStats& stats() const { return stats_; }
   std::optional<SessionInfo> session_info(SessionHandle session) const;
+  // The datagram size a session sends now (path MTU discovery, §3.5.4.3),
+  // or nullopt for no such session.
+  std::optional<std::size_t> session_max_datagram(SessionHandle session) const;
   std::vector<SessionHandle> sessions() const;
   const EndpointConfig& config() const { return config_; }
 
@@ -142,6 +145,16 @@ class Endpoint {
   void mark_open(TimePoint now, Session& s);
   std::optional<Duration> update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t> echo);
   void check_mobility(TimePoint now, Session& s, const SocketAddress& from);
+
+  // session_pmtu.cpp (§3.5.4.3 path MTU discovery)
+  void arm_path_mtu(TimePoint now, Session& s);
+  void start_path_mtu(TimePoint now, Session& s);
+  void path_mtu_step(TimePoint now, Session& s);
+  void send_mtu_probe(TimePoint now, Session& s, std::size_t size);
+  bool on_mtu_probe_reply(TimePoint now, Session& s, ByteView message);
+  void path_changed(TimePoint now, Session& s);
+  void apply_datagram_size(TimePoint now, Session& s, const char* why);
+  std::size_t max_fragment_for(const Session& s, std::size_t datagram) const;
 
   // session_flows.cpp
   void attach_flows(Session& s);

@@ -23,7 +23,14 @@ namespace rtmfp {
 using SessionHandle = std::uint64_t;
 
 struct EndpointConfig {
+  // Datagram size every session starts with (UDP payload bytes): the base
+  // of path MTU discovery, assumed to fit any path (params.hpp).
   std::size_t max_datagram = params::kDefaultMaxDatagram;
+  // Path MTU discovery (RFC 7016 §3.5.4.3): each open session probes for a
+  // larger datagram size, up to this limit (0: by the peer's family,
+  // params::kPmtuLimitIpv4 / kPmtuLimitIpv6). Never below max_datagram.
+  std::size_t max_datagram_limit = 0;
+  bool path_mtu_discovery = true;
   bool accept_sessions = true;  // act as responder (RFC 7016 §3.5.1.1.2)
   Duration keepalive_period = params::kDefaultKeepalivePeriod;
   Duration idle_timeout = params::kDefaultIdleTimeout;
@@ -134,6 +141,11 @@ struct EndpointStats {
   std::uint64_t rhellos_sent = 0;
   std::uint64_t cookie_changes_sent = 0;
   std::uint64_t sessions_open = 0;          // currently S_OPEN
+  // Path MTU probes (§3.5.4.3): packets of Padding + Ping, not user data.
+  // Their bytes are in bytes_out/packets_out too.
+  std::uint64_t pmtu_probes_sent = 0;
+  std::uint64_t pmtu_probes_acked = 0;      // replies matched to a probe (late ones included)
+  std::uint64_t pmtu_probe_bytes = 0;       // datagram bytes of the probes sent
   std::array<std::uint64_t, static_cast<std::size_t>(DropReason::count_)> drops{};
   std::uint64_t total_drops() const;
 };
@@ -157,6 +169,13 @@ struct SessionInfo {
   std::uint64_t bytes_sent = 0;           // user data sent, retransmissions included
   std::uint64_t bytes_retransmitted = 0;
   std::uint64_t timeouts = 0;
+  // Path MTU discovery (§3.5.4.3): the largest datagram the session sends
+  // now (UDP payload bytes; new writes are fragmented to fit it; as measured
+  // by the probe that confirmed it) and where the search stands
+  // ("disabled", "pending" (a responder waiting for the initiator's first
+  // packet), "searching", "search_complete").
+  std::size_t max_datagram = 0;
+  std::string path_mtu_state;
 };
 
 }  // namespace rtmfp

@@ -8,14 +8,6 @@
 
 namespace rtmfp {
 
-namespace {
-// Fixed User Data chunk fields before data and options (§2.3.11): flags,
-// and the flow ID, sequence number and FSN offset VLUs at their largest.
-constexpr std::size_t kUserDataFixedMax = 1 + 3 * 10;
-constexpr std::size_t kPacketHeaderMax = 1 + 2 + 2;  // flags, timestamp, echo (§2.2.4)
-constexpr std::size_t kChunkHeader = 3;
-}  // namespace
-
 void Endpoint::attach_flows(Session& s) {
   if (s.flows) return;
   flow::FlowSetConfig c;
@@ -25,9 +17,7 @@ void Endpoint::attach_flows(Session& s) {
   c.max_receiving_flows = config_.max_receiving_flows;
   c.max_events = std::size_t{1} << 20;  // drained after every call; bounded by the receive buffer
   c.tc_clock = &tc_sent_any_;
-  const std::size_t max_plain = s.cipher->max_plain_size(config_.max_datagram - params::kSessionIdSize);
-  const std::size_t fixed = kPacketHeaderMax + kChunkHeader + kUserDataFixedMax;
-  c.max_fragment = max_plain > fixed + 128 ? max_plain - fixed : 128;
+  c.max_fragment = max_fragment_for(s, s.pmtu.current());  // session_pmtu.cpp
   s.flows = std::make_unique<flow::FlowSet>(c);
 }
 

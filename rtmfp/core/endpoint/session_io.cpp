@@ -15,6 +15,7 @@ void Endpoint::mark_open(TimePoint now, Session& s) {
   s.last_received = now;
   s.next_keepalive = now + config_.keepalive_period;
   ++stats_.sessions_open;
+  arm_path_mtu(now, s);  // before the flows: they fragment to its size
   attach_flows(s);
   if (trace_)
     trace_->event(now, "connectivity", "session_state_updated",
@@ -54,6 +55,7 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
                   {{"session", s.handle}, {"chunks", static_cast<std::uint64_t>(pkt.chunks.size())},
                    {"from", from.to_string()}});
   s.last_received = now;
+  if (s.is_open()) start_path_mtu(now, s);  // the responder's search waits for this (session_pmtu.cpp)
   s.keepalive_outstanding = false;
   s.next_keepalive = now + config_.keepalive_period;
   s.ts_echo.on_received(now, pkt.header.timestamp);
@@ -81,6 +83,7 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
         break;
       }
       case wire::ChunkType::ping_reply: {
+        if (on_mtu_probe_reply(now, s, chunk.payload)) break;  // §3.5.4.3 probe, not the app's
         if (on_mobility_reply(now, s, from, chunk.payload)) break;
         if (!chunk.payload.empty())
           emit(PingReplied{s.handle, Bytes(chunk.payload.begin(), chunk.payload.end())});
@@ -172,6 +175,7 @@ bool Endpoint::on_mobility_reply(TimePoint now, Session& s, const SocketAddress&
       trace_->event(now, "connectivity", "address_changed",
                     {{"session", s.handle}, {"old", s.dest.to_string()}, {"new", from.to_string()}});
     s.dest = from;
+    path_changed(now, s);  // the new path may carry less (§3.5.4.3)
   }
   return true;
 }
@@ -187,7 +191,15 @@ void Endpoint::flush(TimePoint now, Session& s) {
   if (!s.cipher) return;
   dirty_.erase(s.handle);
   flow::FlowSet* flows = s.is_open() ? s.flows.get() : nullptr;
-  const std::size_t max_plain = s.cipher->max_plain_size(config_.max_datagram - params::kSessionIdSize);
+  // Packets are filled to the session's datagram size (path MTU discovery,
+  // §3.5.4.3). A fragment cut for a larger size before the size went down
+  // (path_changed) fits only a packet of that larger size: such a packet is
+  // sent when nothing else fits, since the fragment cannot be re-cut
+  // (§3.6.2 numbers each fragment).
+  const std::size_t max_plain = s.cipher->max_plain_size(s.pmtu.current() - params::kSessionIdSize);
+  const std::size_t cut_plain =
+      s.cipher->max_plain_size(std::max(s.cut_datagram, s.pmtu.current()) - params::kSessionIdSize);
+  bool oversize = false;
   for (int guard = 0; guard < 4096; ++guard) {
     const bool flow_wants = flows && flows->wants_to_send(now);
     if (s.pending.empty() && !flow_wants) break;
@@ -196,7 +208,7 @@ void Endpoint::flush(TimePoint now, Session& s) {
     h.timestamp = timestamp_at(now);
     h.timestamp_echo = s.ts_echo.echo_to_send(now);
     h.time_critical_reverse = tcr_to_send(now, s);
-    wire::PacketBuilder b(h, max_plain);
+    wire::PacketBuilder b(h, oversize ? cut_plain : max_plain);
     bool dropped_one = false;
     while (!s.pending.empty()) {
       auto& c = s.pending.front();
@@ -212,8 +224,13 @@ void Endpoint::flush(TimePoint now, Session& s) {
     if (flow_wants) flows->fill_packet(now, b);
     if (b.empty()) {
       if (dropped_one) continue;
+      if (flow_wants && !oversize && cut_plain > max_plain) {
+        oversize = true;  // retry once with room for an older, larger fragment
+        continue;
+      }
       break;
     }
+    oversize = false;
     std::size_t chunks = b.chunk_count();
     Bytes sealed = s.cipher->seal(std::move(b).finish());
     if (trace_)
@@ -241,6 +258,7 @@ void Endpoint::session_timers(TimePoint now, Session& s) {
         enter_closed(now, s, CloseReason::idle_timeout, true);
         return;
       }
+      path_mtu_step(now, s);  // §3.5.4.3 probe timeouts and new probes
       if (now >= s.next_keepalive) {
         // §3.5.4.1: keepalive Ping with an empty message, at most once per period.
         queue_chunk(s, static_cast<std::uint8_t>(wire::ChunkType::ping), {});

@@ -38,16 +38,22 @@ std::optional<FlowEvent> FlowSet::poll_event() {
   return e;
 }
 
+namespace {
+// Until the first acknowledgement every fragment repeats the startup
+// options (§3.6.2.3), so the metadata shares each packet with the data.
+constexpr std::size_t kOptionOverhead = 2 * 3 + 10 + 1;  // two option headers, assoc VLU, marker
+std::size_t data_per_fragment(std::size_t max_fragment, std::size_t metadata) {
+  return max_fragment > metadata + kOptionOverhead ? max_fragment - metadata - kOptionOverhead : 1;
+}
+}  // namespace
+
 Result<FlowId> FlowSet::open_flow(Bytes metadata, std::optional<FlowId> return_association, FlowOptions opts) {
-  // Until the first acknowledgement every fragment repeats the startup
-  // options (§3.6.2.3), so the metadata shares each packet with the data.
-  constexpr std::size_t kOptionOverhead = 2 * 3 + 10 + 1;  // two option headers, assoc VLU, marker
   if (metadata.size() + kOptionOverhead + 64 > cfg_.max_fragment)
     return fail(Errc::invalid_argument, "flow metadata too large for one packet");
   const FlowId id = next_flow_id_++;
   SendFlowConfig c;
   c.flow_id = id;
-  c.max_fragment = cfg_.max_fragment - metadata.size() - kOptionOverhead;
+  c.max_fragment = data_per_fragment(cfg_.max_fragment, metadata.size());
   c.metadata = std::move(metadata);
   c.return_association = return_association;
   c.priority = opts.priority;
@@ -62,6 +68,12 @@ Result<std::shared_ptr<WriteReceipt>> FlowSet::write(FlowId id, ByteView message
   auto it = send_.find(id);
   if (it == send_.end()) return fail(Errc::not_found, "no such sending flow");
   return it->second.write(message, now, start_within, finish_within);
+}
+
+void FlowSet::set_max_fragment(std::size_t max_fragment) {
+  if (max_fragment == 0) return;
+  cfg_.max_fragment = max_fragment;
+  for (auto& [id, f] : send_) f.set_max_fragment(data_per_fragment(max_fragment, f.metadata_size()));
 }
 
 void FlowSet::close_flow(FlowId id, TimePoint now) {

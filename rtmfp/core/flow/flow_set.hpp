@@ -91,6 +91,12 @@ class FlowSet {
                                               std::optional<Duration> finish_within);
   void close_flow(FlowId id, TimePoint now);
   void reject_flow(FlowId receiving, std::uint64_t code, TimePoint now);
+  // The packet size changed (path MTU discovery, RFC 7016 §3.5.4.3): later
+  // writes on every sending flow, and later flows, are fragmented to
+  // `max_fragment` (see FlowSetConfig). Fragments already queued keep their
+  // size: their sequence numbers are assigned (§3.6.2).
+  void set_max_fragment(std::size_t max_fragment);
+  std::size_t max_fragment() const { return cfg_.max_fragment; }
   std::optional<FlowEvent> poll_event();
   // Session side.
   void on_packet_received(TimePoint now, std::optional<Duration> rtt_sample, bool tcr);

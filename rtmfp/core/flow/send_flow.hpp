@@ -80,6 +80,10 @@ class SendFlow {
   bool time_critical() const { return cfg_.time_critical; }
   // Bytes of messages queued and not yet acknowledged or abandoned.
   std::uint64_t queued_bytes() const { return queued_bytes_; }
+  // Data bytes per fragment for LATER writes (queued fragments keep theirs).
+  void set_max_fragment(std::size_t n) { cfg_.max_fragment = n ? n : 1; }
+  std::size_t max_fragment() const { return cfg_.max_fragment; }
+  std::size_t metadata_size() const { return cfg_.metadata.size(); }
 
   // Queue a message (fragmented to max_fragment). Deadlines are absolute
   // (now + start_within / finish_within).

@@ -16,6 +16,7 @@
 #include "rtmfp/core/endpoint/endpoint_types.hpp"
 #include "rtmfp/core/flow/flow_set.hpp"
 #include "rtmfp/core/session/backoff.hpp"
+#include "rtmfp/core/session/path_mtu.hpp"
 #include "rtmfp/core/session/session_state.hpp"
 #include "rtmfp/core/session/timestamp_echo.hpp"
 #include "rtmfp/core/siphash.hpp"
@@ -92,6 +93,23 @@ struct Session {
   std::optional<TimePoint> mob_tx_ts;  // MOB_TX_TS (nullopt = -infinity)
   std::optional<TimePoint> mob_rx_ts;  // MOB_RX_TS
   SipKey mob_secret{};                 // MOB_SECRET, 128 bits
+
+  // Path MTU discovery (§3.5.4.3; endpoint/session_pmtu.cpp). pmtu.current()
+  // is the datagram budget the session fills packets to now; pmtu_wire the
+  // size on the wire of a full packet at that budget, as the confirming
+  // probe measured it (a cipher's block padding can make it a little less).
+  PathMtu pmtu;
+  std::size_t pmtu_wire = 0;
+  bool pmtu_armed = false;          // configured at S_OPEN; the search starts once the far end is known open
+  std::size_t cut_datagram = 0;     // largest datagram size fragments were cut for (queued ones may need it)
+  std::uint32_t pmtu_epoch = 0;     // bumped on a path change: older probe replies confirm nothing
+  struct MtuProbe {
+    std::uint64_t token = 0;
+    std::size_t size = 0;           // the probed datagram size (the search's budget)
+    std::size_t wire = 0;           // the probe's actual datagram size (<= size)
+    std::uint32_t epoch = 0;
+  };
+  std::deque<MtuProbe> pmtu_probes; // recent probes, oldest first (params::kPmtuProbeMemory)
 
   TimePoint close_deadline{};   // S_NEARCLOSE / S_FARCLOSE_LINGER end
   TimePoint next_close_send{};  // S_NEARCLOSE resend

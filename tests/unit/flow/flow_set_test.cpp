@@ -29,6 +29,8 @@ struct Link {
   TimePoint now = at(1s);
   std::vector<FlowEvent> events_a, events_b;
   std::uint64_t cwnd_max = 0, cwnd_min_after_peak = UINT64_MAX;
+  std::size_t packet_size = 1200;  // plain packet budget
+  std::size_t largest_packet = 0;  // plain bytes, over every packet sent
 
   Link(std::uint32_t seed, double l, Duration d = 20ms, FlowSetConfig ca = {}, FlowSetConfig cb = {})
       : a(ca), b(cb), rng(seed), loss(l), delay(d) {}
@@ -37,10 +39,11 @@ struct Link {
     for (int i = 0; i < 64 && s.wants_to_send(now); ++i) {
       wire::PacketHeader h;
       h.mode = wire::PacketMode::initiator;
-      wire::PacketBuilder pb(h, 1200);
+      wire::PacketBuilder pb(h, packet_size);
       s.fill_packet(now, pb);
       if (pb.empty()) break;
       Bytes p = std::move(pb).finish();
+      largest_packet = std::max(largest_packet, p.size());
       if (std::uniform_real_distribution<double>(0, 1)(rng) >= loss) q.push_back({now + delay, std::move(p)});
     }
   }
@@ -138,6 +141,41 @@ TEST(FlowSetLink, CloseAfterEverythingAcknowledgedFinishesTheFlow) {
     for (auto& e : link.events_b) finished |= e.kind == FlowEventKind::flow_finished;
   }
   EXPECT_TRUE(finished);
+}
+
+// Path MTU discovery raised the packet size (RFC 7016 §3.5.4.3): later
+// writes are cut to the larger fragments, earlier ones keep theirs.
+TEST(FlowSetLink, SetMaxFragmentAppliesToLaterWrites) {
+  FlowSetConfig ca;
+  ca.max_fragment = 1000;
+  Link link(5, 0.0, 20ms, ca);
+  link.packet_size = 1100;
+  auto id = link.a.open_flow(Bytes{'m'}, std::nullopt, {});
+  ASSERT_TRUE(id);
+  Bytes first = pattern(30000, 1), second = pattern(30000, 2);
+  auto r1 = link.a.write(*id, first, link.now, std::nullopt, std::nullopt);
+  ASSERT_TRUE(r1);
+  link.a.set_max_fragment(1400);
+  EXPECT_EQ(link.a.max_fragment(), 1400u);
+  EXPECT_EQ(link.a.send_flow(*id)->max_fragment(), 1400u - 1 - (2 * 3 + 10 + 1));
+  for (int i = 0; i < 5000 && (*r1)->status() != ReceiptStatus::delivered; ++i) link.step();
+  ASSERT_EQ((*r1)->status(), ReceiptStatus::delivered) << "queued fragments must keep their size and fit";
+  EXPECT_LE(link.largest_packet, 1100u);
+  link.packet_size = 1500;
+  auto r2 = link.a.write(*id, second, link.now, std::nullopt, std::nullopt);
+  ASSERT_TRUE(r2);
+  for (int i = 0; i < 5000 && (*r2)->status() != ReceiptStatus::delivered; ++i) link.step();
+  ASSERT_EQ((*r2)->status(), ReceiptStatus::delivered);
+  EXPECT_GT(link.largest_packet, 1300u) << "the second message was not cut to the larger fragments";
+  std::vector<Bytes> got;
+  for (auto& e : link.events_b)
+    if (e.kind == FlowEventKind::message) got.push_back(e.data);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], first);
+  EXPECT_EQ(got[1], second);
+  // A new flow after the change uses the new size too; zero is ignored.
+  link.a.set_max_fragment(0);
+  EXPECT_EQ(link.a.max_fragment(), 1400u);
 }
 
 TEST(FlowSetLink, DeadlinesAbandonLateMessages) {
