@@ -82,6 +82,12 @@ class Endpoint {
   Result<void> close_flow(TimePoint now, SessionHandle session, FlowId flow);
   // Rejects a receiving flow with an exception code (§3.6.3.7).
   Result<void> reject_flow(TimePoint now, SessionHandle session, FlowId flow, std::uint64_t code);
+  // RFC 7425 §5.1.1: delivery order of one receiving flow (FlowMessage events
+  // made deliverable by the change follow at once; none is repeated).
+  Result<void> set_receive_order(TimePoint now, SessionHandle session, FlowId flow, flow::ReceiveOrder order);
+  // RFC 7016 §3.6.3.3: hold a receiving flow's messages (its advertised
+  // window closes as they accumulate, §3.6.3.5) until resumed.
+  Result<void> suspend_delivery(TimePoint now, SessionHandle session, FlowId flow, bool suspended);
   // The session's flow layer, for statistics (nullptr before S_OPEN).
   const flow::FlowSet* flows(SessionHandle session) const;
 

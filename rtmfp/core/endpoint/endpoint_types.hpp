@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -13,6 +14,7 @@
 #include "rtmfp/core/bytes.hpp"
 #include "rtmfp/core/crypto/crypto_profile.hpp"
 #include "rtmfp/core/error.hpp"
+#include "rtmfp/core/flow/receive_order.hpp"
 #include "rtmfp/core/params.hpp"
 #include "rtmfp/core/session/session_state.hpp"
 #include "rtmfp/core/time.hpp"
@@ -44,6 +46,10 @@ struct EndpointConfig {
   std::string congestion_control = "appendix-a";
   std::uint64_t receive_buffer = 1024 * 1024;
   bool deliver_on_arrival = false;  // RFC 7425 §5.1.1 receive intent for incoming flows
+  // Per incoming flow, from its metadata, before its first message (e.g. the
+  // RXI bit of RFC 7425 §5.1.1); unset: deliver_on_arrival for all. Endpoint::
+  // set_receive_order changes a flow's order afterwards.
+  std::function<flow::ReceiveOrder(ByteView metadata)> choose_receive_order;
   std::size_t max_receiving_flows = 256;
 };
 

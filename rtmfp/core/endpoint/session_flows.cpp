@@ -14,6 +14,7 @@ void Endpoint::attach_flows(Session& s) {
   c.cc_name = s.cc_name.empty() ? config_.congestion_control : s.cc_name;
   c.receive_buffer = config_.receive_buffer;
   c.deliver_on_arrival = config_.deliver_on_arrival;
+  c.choose_receive_order = config_.choose_receive_order;
   c.max_receiving_flows = config_.max_receiving_flows;
   c.max_events = std::size_t{1} << 20;  // drained after every call; bounded by the receive buffer
   c.tc_clock = &tc_sent_any_;
@@ -126,6 +127,26 @@ Result<void> Endpoint::reject_flow(TimePoint now, SessionHandle h, FlowId flow, 
   mark_dirty(*s);
   reschedule(*s);
   return {};
+}
+
+Result<void> Endpoint::set_receive_order(TimePoint, SessionHandle h, FlowId flow, flow::ReceiveOrder order) {
+  Result<void> err;
+  Session* s = open_session(h, err);
+  if (!s) return err;
+  auto r = s->flows->set_receive_order(flow, order);
+  pump_flow_events(*s);
+  return r;
+}
+
+Result<void> Endpoint::suspend_delivery(TimePoint, SessionHandle h, FlowId flow, bool suspended) {
+  Result<void> err;
+  Session* s = open_session(h, err);
+  if (!s) return err;
+  auto r = s->flows->set_delivery_suspended(flow, suspended);
+  pump_flow_events(*s);
+  mark_dirty(*s);  // resuming may owe the sender a window update (§3.6.3.5)
+  reschedule(*s);
+  return r;
 }
 
 const flow::FlowSet* Endpoint::flows(SessionHandle h) const {

@@ -56,5 +56,11 @@ inline constexpr Duration kDelayedAck = std::chrono::milliseconds(200);   // §3
 inline constexpr std::size_t kMaxAckRanges = 1024;                        // local bound on ranges processed per ack
 inline constexpr std::size_t kMaxSequenceSetRanges = 4096;                // local bound on SEQUENCE_SET size
 inline constexpr std::uint64_t kBufferBlock = 1024;                       // §3.6.3.5 1024-byte blocks
+// §3.6.2.9.1 Buffer Probe: first probe "within one second" of the window
+// closing; then a period of at least max(1 s, ERTO), growing, at most max(60 s, ERTO).
+inline constexpr Duration kBufferProbeFirst = std::chrono::seconds(1);
+inline constexpr Duration kBufferProbeMinPeriod = std::chrono::seconds(1);
+inline constexpr Duration kBufferProbeMaxPeriod = std::chrono::seconds(60);
+inline constexpr int kBufferProbeBackoff = 2;  // "SHOULD increase over time" (doubling is an assumption)
 
 }  // namespace rtmfp::flow_params

@@ -87,6 +87,22 @@ void FlowSet::reject_flow(FlowId receiving, std::uint64_t code, TimePoint now) {
   }
 }
 
+Result<void> FlowSet::set_receive_order(FlowId receiving, ReceiveOrder order) {
+  auto it = recv_.find(receiving);
+  if (it == recv_.end()) return fail(Errc::not_found, "no such receiving flow");
+  it->second.set_receive_order(order);
+  drain(receiving, it->second);
+  return {};
+}
+
+Result<void> FlowSet::set_delivery_suspended(FlowId receiving, bool suspended) {
+  auto it = recv_.find(receiving);
+  if (it == recv_.end()) return fail(Errc::not_found, "no such receiving flow");
+  it->second.set_suspended(suspended);
+  drain(receiving, it->second);
+  return {};
+}
+
 std::uint64_t FlowSet::outstanding_bytes() const {
   std::uint64_t n = 0;
   for (const auto& [id, f] : send_) n += f.outstanding_bytes();
@@ -179,7 +195,9 @@ void FlowSet::on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::u
     RecvFlowConfig rc;
     rc.flow_id = flow;
     rc.buffer_capacity = cfg_.receive_buffer;
-    rc.deliver_on_arrival = cfg_.deliver_on_arrival;
+    rc.order = cfg_.choose_receive_order ? cfg_.choose_receive_order(*metadata)
+               : cfg_.deliver_on_arrival    ? ReceiveOrder::network_arrival
+                                            : ReceiveOrder::original_queuing;
     rc.max_sequence_ranges = fp::kMaxSequenceSetRanges;
     it = recv_.emplace(flow, RecvFlow(rc)).first;
     push(FlowEvent{.kind = FlowEventKind::incoming_flow, .flow = flow, .data = *metadata, .association = assoc});
@@ -189,12 +207,13 @@ void FlowSet::on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::u
 }
 
 void FlowSet::drain(FlowId id, RecvFlow& rf) {
-  if (rf.state() == RecvFlowState::RF_REJECTED) return;
+  if (rf.state() == RecvFlowState::RF_REJECTED || rf.delivery_suspended()) return;
   while (auto m = rf.poll_message()) {
     ++stats_.messages_delivered;
     push(FlowEvent{.kind = FlowEventKind::message, .flow = id, .data = std::move(m->data), .first_seq = m->first_seq});
   }
-  if (rf.state() == RecvFlowState::RF_COMPLETE_LINGER && finished_notified_.insert(id).second)
+  const bool complete = rf.state() == RecvFlowState::RF_COMPLETE_LINGER || rf.state() == RecvFlowState::RF_CLOSED;
+  if (complete && finished_notified_.insert(id).second)
     push(FlowEvent{.kind = FlowEventKind::flow_finished, .flow = id});  // §3.6.3.8
 }
 
@@ -265,6 +284,8 @@ bool FlowSet::data_allowed(TimePoint now) const {
 
 bool FlowSet::wants_to_send(TimePoint now) const {
   if (acks_pending(now)) return true;
+  for (const auto& [id, f] : send_)
+    if (f.buffer_probe_due(now)) return true;  // §3.6.2.9.1, not subject to congestion control
   if (!data_allowed(now)) return false;
   for (const auto& [id, f] : send_)
     if (f.has_data_to_send() && f.receive_window() > 0) return true;
@@ -324,14 +345,17 @@ FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
         res.has_user_data = true;
       }
     }
-    // §3.6.2.9 buffer probe for flows stalled by a closed receive window.
-    for (SendFlow* f : order) {
-      if (!f->needs_buffer_probe() || f->outstanding_bytes()) continue;
-      Bytes p;
-      ByteWriter w(p);
-      wire::BufferProbeChunk{.flow_id = f->flow_id()}.encode(w);
-      if (packet.add_chunk(kBufferProbe, p)) ++res.chunks;
-    }
+  }
+  // §3.6.2.9.1 Buffer Probes for suspended flows whose probe timer is due.
+  for (SendFlow* f : order) {
+    if (!f->buffer_probe_due(now)) continue;
+    Bytes p;
+    ByteWriter w(p);
+    wire::BufferProbeChunk{.flow_id = f->flow_id()}.encode(w);
+    if (!packet.add_chunk(kBufferProbe, p)) break;
+    f->on_buffer_probe_sent(now, rtt_.erto());
+    ++stats_.buffer_probes_sent;
+    ++res.chunks;
   }
   if (res.has_user_data) {
     burst_.on_data_packet_sent();
@@ -348,6 +372,7 @@ std::optional<TimePoint> FlowSet::next_deadline() const {
   for (const auto& [id, r] : recv_) d = earliest(d, r.next_deadline());
   for (const auto& [id, f] : send_) {
     d = earliest(d, f.next_deadline());
+    d = earliest(d, f.buffer_probe_deadline());  // §3.6.2.9.1
     // Pacing (only when nothing else blocks data, so a past time never spins the caller).
     if (f.has_data_to_send() && f.receive_window() > 0 && burst_.may_send_data() &&
         outstanding_bytes() < cc_->congestion_window() && cc_->pacing_rate() > 0)
@@ -375,7 +400,8 @@ void FlowSet::on_deadline(TimePoint now) {
   for (auto& [id, r] : recv_) r.on_time(now);
   std::erase_if(send_, [](const auto& kv) { return kv.second.state() == SendFlowState::F_CLOSED; });
   for (auto it = recv_.begin(); it != recv_.end();) {
-    if (it->second.state() == RecvFlowState::RF_CLOSED) {
+    // A flow whose user suspended delivery keeps its undelivered messages.
+    if (it->second.state() == RecvFlowState::RF_CLOSED && it->second.pending_messages() == 0) {
       finished_notified_.erase(it->first);
       it = recv_.erase(it);
     } else {

@@ -11,7 +11,11 @@
 //      on_packet_end(now)                        -- NAK counting, CC step, ack scheduling
 //  * To send: while (wants_to_send(now)) { PacketBuilder b(...); auto r = fill_packet(now, b);
 //      if (b.empty()) break; set header TC flag from r.time_critical; send }.
-//  * Timers: arm next_deadline(); when it fires call on_deadline(now).
+//  * Timers: arm next_deadline(); when it fires call on_deadline(now), then
+//    send as above (delayed acks, retransmission timeout, message deadlines,
+//    pacing and Buffer Probes, §3.6.2.9.1, all come due this way).
+//  * After set_receive_order / set_delivery_suspended: poll_event(), and send
+//    (resuming delivery can owe the sender a window update).
 //  * poll_event() after any of the above to drain application events.
 //  * on_packet_sent() is implied by fill_packet (call fill_packet only for packets
 //    you actually transmit).
@@ -19,6 +23,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -46,7 +51,12 @@ struct FlowSetConfig {
   // return association) after the fixed chunk fields; the endpoint derives it
   // from the packet size so that every fragment fits one packet.
   std::size_t max_fragment = 1024;
-  bool deliver_on_arrival = false;  // RFC 7425 §5.1.1 RXI for receiving flows
+  // RFC 7425 §5.1.1: delivery order of a new receiving flow. The hook, when
+  // set, chooses per flow from its metadata (e.g. the sender's RXI hint)
+  // before its first message is delivered; otherwise deliver_on_arrival is
+  // the default for every flow. FlowSet::set_receive_order changes it later.
+  bool deliver_on_arrival = false;
+  std::function<ReceiveOrder(ByteView metadata)> choose_receive_order;
   std::size_t max_receiving_flows = 256;
   std::size_t max_events = 4096;
   cc::TcSentClock* tc_clock = nullptr;  // endpoint-wide; nullptr -> private one
@@ -77,6 +87,7 @@ struct FillResult {
 struct FlowSetStats {
   std::uint64_t bytes_sent = 0, bytes_acked = 0, bytes_retransmitted = 0;
   std::uint64_t messages_delivered = 0, timeouts = 0, dropped_chunks = 0;
+  std::uint64_t buffer_probes_sent = 0;  // §3.6.2.9.1
   std::uint64_t loss_packets = 0;  // received packets whose acks revealed a loss (§3.6.2.5)
   std::uint64_t loss_events = 0;   // of those, the ones reported to congestion control (one per episode)
 };
@@ -97,6 +108,12 @@ class FlowSet {
   // size: their sequence numbers are assigned (§3.6.2).
   void set_max_fragment(std::size_t max_fragment);
   std::size_t max_fragment() const { return cfg_.max_fragment; }
+  // RFC 7425 §5.1.1 per receiving flow (see RecvFlow::set_receive_order);
+  // messages it makes deliverable are queued as events at once.
+  Result<void> set_receive_order(FlowId receiving, ReceiveOrder order);
+  // §3.6.3.3 user suspension of delivery: messages stay in the flow's buffer
+  // (the advertised window can close, §3.6.3.5) until resumed.
+  Result<void> set_delivery_suspended(FlowId receiving, bool suspended);
   std::optional<FlowEvent> poll_event();
   // Session side.
   void on_packet_received(TimePoint now, std::optional<Duration> rtt_sample, bool tcr);

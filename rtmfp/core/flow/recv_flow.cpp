@@ -49,10 +49,6 @@ bool RecvFlow::add_range(std::uint64_t from, std::uint64_t to) {
 bool RecvFlow::on_data(std::uint64_t seq, std::uint64_t fsn, wire::UserDataFlags flags, ByteView data, TimePoint now) {
   if (state_ == RecvFlowState::RF_CLOSED || seq == 0 || fsn > seq) return false;
   got_data_this_packet_ = true;
-  if (in_set(seq)) {
-    ack_now_ = true;  // §3.6.3.4.1 duplicate -> acknowledge immediately
-    return false;
-  }
   const bool reject_data = state_ == RecvFlowState::RF_REJECTED;
   const bool keep = !flags.abandon && !reject_data;
   // §3.6.3.5: bounded buffer. The next in-order fragment is always accepted so
@@ -64,20 +60,19 @@ bool RecvFlow::on_data(std::uint64_t seq, std::uint64_t fsn, wire::UserDataFlags
     deliver_in_order();
   }
   if (in_set(seq)) {
-    // An empty abandoned FIN fragment (§3.6.2.11, sent when the flow closes
-    // after its data was acknowledged) is covered by its own FSN: its FIN
+    // A duplicate (§3.6.3.2 step 9: acknowledge now; its FSN was applied
+    // above, step 12, as a retransmission may carry a newer one), or a
+    // fragment covered by its own FSN. An empty abandoned FIN fragment
+    // (§3.6.2.11, sent when the flow closes after its data was acknowledged)
     // still ends the flow.
-    if (flags.final && !fin_seq_) {
-      fin_seq_ = seq;
-      check_complete(now);
-    }
+    if (flags.final && !fin_seq_) fin_seq_ = seq;
+    check_complete(now);
     ack_now_ = true;
     return false;
   }
   // The next in-order fragment may exceed capacity only while the user is
   // reading (not suspended), so a partial message or gap can always complete.
-  const bool suspended = !delivered_.empty();
-  if (keep && buffered_ + data.size() > cfg_.buffer_capacity && (suspended || seq != cumulative() + 1)) return false;
+  if (keep && buffered_ + data.size() > cfg_.buffer_capacity && (suspended() || seq != cumulative() + 1)) return false;
   const bool in_order = seq == cumulative() + 1;
   if (!add_range(seq, seq)) return false;
   if (flags.final) fin_seq_ = seq;
@@ -88,7 +83,7 @@ bool RecvFlow::on_data(std::uint64_t seq, std::uint64_t fsn, wire::UserDataFlags
   // §3.6.3.4.1: out-of-order arrival or FIN -> ack now.
   if (!in_order || flags.final || flags.abandon) ack_now_ = true;
   if (!ack_deadline_) ack_deadline_ = now + fp::kDelayedAck;  // §3.6.3.4.4
-  if (cfg_.deliver_on_arrival && keep) try_deliver_around(seq);
+  if (cfg_.order == ReceiveOrder::network_arrival && keep) try_deliver_around(seq);
   deliver_in_order();
   check_complete(now);
   return true;
@@ -125,6 +120,70 @@ void RecvFlow::try_deliver_around(std::uint64_t seq) {
     buffer_.erase(f);
   }
   delivered_.push_back(std::move(m));
+  // Remember the span (merged with a neighbour) for the ordered scan.
+  auto nx = early_.find(last + 1);
+  std::uint64_t to = last;
+  if (nx != early_.end()) {
+    to = nx->second;
+    early_.erase(nx);
+  }
+  auto pv = early_.lower_bound(first);
+  if (pv != early_.begin() && std::prev(pv)->second + 1 == first) {
+    std::prev(pv)->second = to;
+  } else {
+    early_[first] = to;
+  }
+}
+
+void RecvFlow::deliver_all_complete() {
+  // Every message whose fragments are all buffered, lowest first.
+  for (auto it = buffer_.begin(); it != buffer_.end();) {
+    const std::uint64_t seq = it->first;
+    const auto fra = it->second.fra;
+    if (fra != wire::Fragmentation::whole && fra != wire::Fragmentation::begin) {
+      ++it;
+      continue;
+    }
+    try_deliver_around(seq);
+    it = buffer_.upper_bound(seq);
+  }
+}
+
+std::uint64_t RecvFlow::take_early(std::uint64_t from, std::uint64_t to_excl) {
+  // Sequence numbers in [from, to_excl) already delivered on arrival; spans
+  // below to_excl are forgotten (ordered delivery has passed them).
+  std::uint64_t n = 0;
+  while (!early_.empty() && early_.begin()->first < to_excl) {
+    auto it = early_.begin();
+    const std::uint64_t lo = std::max(it->first, from);
+    const std::uint64_t hi = std::min(it->second, to_excl - 1);
+    if (hi >= lo) n += hi - lo + 1;
+    if (it->second >= to_excl) {
+      const std::uint64_t rest = it->second;
+      early_.erase(it);
+      early_[to_excl] = rest;
+      break;
+    }
+    early_.erase(it);
+  }
+  return n;
+}
+
+void RecvFlow::set_receive_order(ReceiveOrder order) {
+  if (order == cfg_.order) return;
+  cfg_.order = order;
+  if (order == ReceiveOrder::network_arrival && state_ != RecvFlowState::RF_REJECTED) deliver_all_complete();
+}
+
+void RecvFlow::set_suspended(bool s) {
+  suspended_ = s;
+  window_update();
+}
+
+void RecvFlow::window_update() {
+  // The last ack closed the window and it is open again: tell the sender now
+  // rather than wait for its next Buffer Probe (§3.6.2.9.1 covers a loss).
+  if (prev_rwnd_blocks_ == 0 && advertised_window_bytes() > 0 && state_ == RecvFlowState::RF_OPEN) ack_now_ = true;
 }
 
 void RecvFlow::deliver_in_order() {
@@ -137,7 +196,7 @@ void RecvFlow::deliver_in_order() {
       // Jump over the gap in one step (bounded work even for huge FSN jumps).
       auto nb = buffer_.lower_bound(next_deliver_);
       const std::uint64_t target = (nb == buffer_.end() || nb->first > cum) ? cum + 1 : nb->first;
-      skipped_ += target - next_deliver_;
+      skipped_ += target - next_deliver_ - take_early(next_deliver_, target);
       next_deliver_ = target;
       continue;
     }
@@ -200,6 +259,7 @@ std::optional<RecvMessage> RecvFlow::poll_message() {
   delivered_.pop_front();
   // BUFFERED_SIZE counts delivered messages until the user takes them (§3.6.3.5).
   buffered_ -= std::min<std::uint64_t>(buffered_, m.data.size());
+  if (delivered_.empty()) window_update();
   return m;
 }
 
@@ -208,14 +268,18 @@ std::uint64_t RecvFlow::advertised_window_bytes() const {
   // §3.6.3.5 steps 1-4, including the MUST: at least one block if capacity > 0.
   std::uint64_t adv = buffered_ >= cfg_.buffer_capacity ? 0 : cfg_.buffer_capacity - buffered_;
   // "if it is not suspended": unread delivered messages mean the user has suspended delivery.
-  if (adv == 0 && cfg_.buffer_capacity > 0 && delivered_.empty()) adv = fp::kBufferBlock;
+  if (adv == 0 && cfg_.buffer_capacity > 0 && !suspended()) adv = fp::kBufferBlock;
   return adv;
+}
+
+std::uint64_t RecvFlow::advertised_blocks() const {
+  return (advertised_window_bytes() + fp::kBufferBlock - 1) / fp::kBufferBlock;
 }
 
 wire::DataAck RecvFlow::make_ack() const {
   wire::DataAck a;
   a.flow_id = cfg_.flow_id;
-  a.buffer_blocks_available = (advertised_window_bytes() + fp::kBufferBlock - 1) / fp::kBufferBlock;
+  a.buffer_blocks_available = advertised_blocks();
   a.cumulative_ack = cumulative();
   for (auto it = std::next(set_.begin()); it != set_.end(); ++it) a.ranges.push_back({it->first, it->second});
   return a;
@@ -227,6 +291,7 @@ void RecvFlow::reject(std::uint64_t code, TimePoint now) {
   exception_ = code;
   buffer_.clear();
   delivered_.clear();
+  early_.clear();
   buffered_ = 0;
   ack_now_ = true;
   check_complete(now);

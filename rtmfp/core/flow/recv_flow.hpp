@@ -1,6 +1,7 @@
 // RFC 7016 §3.6.3 flow receiver, sans-I/O, at the chunk level: consumes
-// decoded User Data fragments, delivers messages (in order, §3.6.3.3, or on
-// network arrival as RFC 7425 §5.1.1 RXI allows), and produces DataAcks.
+// decoded User Data fragments, delivers messages (in original queuing order,
+// §3.6.3.3, or in network arrival order as RFC 7425 §5.1.1 RXI allows; the
+// order can change while the flow runs), and produces DataAcks.
 // Memory is bounded: the receive buffer has a capacity and the SEQUENCE_SET
 // a maximum number of ranges; fragments beyond either are dropped unacked.
 #pragma once
@@ -11,6 +12,7 @@
 #include <optional>
 
 #include "rtmfp/core/bytes.hpp"
+#include "rtmfp/core/flow/receive_order.hpp"
 #include "rtmfp/core/time.hpp"
 #include "rtmfp/core/wire/ack_codec.hpp"
 #include "rtmfp/core/wire/chunks.hpp"
@@ -22,7 +24,7 @@ enum class RecvFlowState : std::uint8_t { RF_OPEN, RF_REJECTED, RF_COMPLETE_LING
 struct RecvFlowConfig {
   std::uint64_t flow_id = 0;
   std::uint64_t buffer_capacity = 256 * 1024;  // BUFFER_CAPACITY (§3.6.3.5)
-  bool deliver_on_arrival = false;             // RFC 7425 §5.1.1 RXI style
+  ReceiveOrder order = ReceiveOrder::original_queuing;  // RFC 7425 §5.1.1, changeable later
   std::size_t max_sequence_ranges = 4096;      // bound on SEQUENCE_SET
 };
 
@@ -59,13 +61,26 @@ class RecvFlow {
     ack_now_ = false;
     ack_deadline_.reset();
     packets_unacked_ = 0;
+    prev_rwnd_blocks_ = advertised_blocks();  // §3.6.3.4.5 step 6 PREV_RWND
   }
   std::uint64_t cumulative() const;
   std::uint64_t buffered_size() const { return buffered_; }
   std::uint64_t advertised_window_bytes() const;  // §3.6.3.5
+  std::uint64_t advertised_blocks() const;        // the same in 1024-byte blocks (rounded up)
 
-  // Application: user suspension of delivery is modelled by not polling.
+  // Application: user suspension of delivery is modelled by not polling
+  // (messages waiting in poll_message) or explicitly with set_suspended
+  // (§3.6.3.3); either lets the advertised window fall to zero (§3.6.3.5).
   void set_buffer_capacity(std::uint64_t c) { cfg_.buffer_capacity = c; }
+  void set_suspended(bool s);
+  bool suspended() const { return suspended_ || !delivered_.empty(); }
+  bool delivery_suspended() const { return suspended_; }  // by set_suspended
+
+  // RFC 7425 §5.1.1: the receiver chooses the delivery order. Switching to
+  // network arrival hands over every complete message already buffered;
+  // switching back continues in sequence order and never repeats a message.
+  void set_receive_order(ReceiveOrder order);
+  ReceiveOrder receive_order() const { return cfg_.order; }
 
   // §3.6.3.7 rejection.
   void reject(std::uint64_t code, TimePoint now);
@@ -81,6 +96,9 @@ class RecvFlow {
   bool add_range(std::uint64_t from, std::uint64_t to);  // false when bound exceeded
   void deliver_in_order();
   void try_deliver_around(std::uint64_t seq);
+  void deliver_all_complete();
+  std::uint64_t take_early(std::uint64_t from, std::uint64_t to_excl);
+  void window_update();
   void check_complete(TimePoint now);
 
   struct Frag {
@@ -96,6 +114,11 @@ class RecvFlow {
   std::uint64_t next_deliver_ = 1;
   std::uint64_t skipped_ = 0;
   std::deque<RecvMessage> delivered_;
+  // Messages delivered on arrival above next_deliver_ (first -> last seq), so
+  // that ordered delivery neither repeats them nor counts them as skipped.
+  std::map<std::uint64_t, std::uint64_t> early_;
+  bool suspended_ = false;
+  std::uint64_t prev_rwnd_blocks_ = 1;  // window in the last ack sent
   std::optional<std::uint64_t> fin_seq_;
   std::optional<std::uint64_t> exception_;
   bool ack_now_ = false;

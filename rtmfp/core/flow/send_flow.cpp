@@ -92,6 +92,7 @@ void SendFlow::abandon_span(const MessageSpan& m) {
 void SendFlow::on_exception(std::uint64_t code, TimePoint now) {
   // §3.6.2.10: the receiver rejected the flow: abandon all queued messages and close.
   exception_ = code;
+  probe_at_.reset();  // no longer suspended (§3.6.2.9.1)
   for (auto& e : queue_) {
     if (e.released) continue;
     e.abandoned = true;
@@ -127,8 +128,48 @@ void SendFlow::apply_deadlines(TimePoint now) {
     }
     if (!e->abandoned) break;  // the FSN stops here
     const std::uint64_t cur = s++;
-    if (!e->in_flight && !e->final) release(cur, false);
+    if (!e->in_flight && !e->final && !e->fsn_update) release(cur, false);
   }
+  maybe_queue_fsn_update();
+}
+
+void SendFlow::maybe_queue_fsn_update() {
+  // §3.6.2.7.1: the receiver holds data above a gap, every queued fragment
+  // is abandoned (so no later transmission will carry a newer FSN), and the
+  // fragment that would have told it was dropped from the queue unsent. Queue
+  // an empty, already abandoned fragment: sent with fsnOffset 0 its sequence
+  // number is the FSN, and it is retransmitted like data until acknowledged.
+  if (state_ != SendFlowState::F_OPEN || !peer_has_gaps_ || next_sn_ == 1) return;
+  const std::uint64_t fsn = compute_fsn();
+  if (fsn != next_sn_ - 1 || fsn <= peer_cumulative_) return;  // a non-abandoned fragment remains / nothing new
+  if (find(next_sn_ - 1)) return;  // the last entry is still queued: its (re)transmission carries the FSN
+  QueuedFragment e;
+  e.abandoned = true;
+  e.fsn_update = true;
+  queue_.push_back(std::move(e));
+  ++next_sn_;
+  ++live_entries_;
+  ++fsn_updates_;
+}
+
+std::optional<TimePoint> SendFlow::buffer_probe_deadline() const {
+  if (!probe_at_ || !suspended() || !has_data_to_send()) return std::nullopt;
+  if (state_ != SendFlowState::F_OPEN && state_ != SendFlowState::F_CLOSING) return std::nullopt;
+  return probe_at_;
+}
+
+bool SendFlow::buffer_probe_due(TimePoint now) const {
+  auto d = buffer_probe_deadline();
+  return d && now >= *d;
+}
+
+void SendFlow::on_buffer_probe_sent(TimePoint now, Duration erto) {
+  // §3.6.2.9.1: initial period max(1 s, ERTO), increasing, capped at max(60 s, ERTO).
+  const Duration floor = std::max(fp::kBufferProbeMinPeriod, erto);
+  const Duration cap = std::max(fp::kBufferProbeMaxPeriod, erto);
+  probe_period_ = probe_period_ == Duration{0} ? floor : std::min(cap, std::max(floor, probe_period_ * fp::kBufferProbeBackoff));
+  probe_at_ = now + probe_period_;
+  ++probes_sent_;
 }
 
 std::optional<TimePoint> SendFlow::next_deadline() const {
@@ -248,7 +289,17 @@ AckResult SendFlow::on_ack(const wire::DataAck& ack, TimePoint now) {
   if (state_ == SendFlowState::F_CLOSED) return r;
   any_ack_received_ = true;
   // §3.6.2.9: bufferBlocksAvailable x 1024 (saturating against hostile values).
+  const std::uint64_t old_window = rx_window_;
   rx_window_ = ack.buffer_blocks_available > (UINT64_MAX >> 11) ? (UINT64_MAX >> 1) : ack.buffer_blocks_available * 1024;
+  if (rx_window_ > 0) {
+    probe_at_.reset();  // §3.6.2.9.1 stop probing once no longer suspended
+    probe_period_ = Duration{0};
+  } else if (old_window > 0 && !exception_) {
+    probe_at_ = now + fp::kBufferProbeFirst;  // "SHOULD send a probe within one second"
+    probe_period_ = Duration{0};
+  }
+  peer_cumulative_ = std::max(peer_cumulative_, ack.cumulative_ack);
+  peer_has_gaps_ = !ack.ranges.empty();
   auto take = [&](std::uint64_t seq) {
     auto* e = find(seq);
     if (!e) return;
@@ -272,6 +323,7 @@ AckResult SendFlow::on_ack(const wire::DataAck& ack, TimePoint now) {
     const std::uint64_t to = std::min(range.to, next_sn_ - 1);
     for (std::uint64_t s = std::max(range.from, base_seq_); s <= to && s < next_sn_; ++s) take(s);
   }
+  maybe_queue_fsn_update();
   check_complete(now);
   return r;
 }

@@ -36,6 +36,7 @@ struct QueuedFragment {
   bool in_flight = false;       // IN_FLIGHT
   bool final = false;
   bool released = false;        // acknowledged or dropped: no longer in SEND_QUEUE
+  bool fsn_update = false;      // empty abandoned entry queued only to carry the FSN (§3.6.2.7.1)
   std::uint32_t nak_count = 0;  // NAK_COUNT
   std::size_t transmit_size = 0;  // TRANSMIT_SIZE
   std::uint64_t tsn = 0;          // TSN
@@ -122,6 +123,16 @@ class SendFlow {
   // §3.6.2.9 flow control.
   std::uint64_t receive_window() const { return rx_window_; }
   bool needs_buffer_probe() const;  // window closed and data waiting
+  // §3.6.2.9.1 Buffer Probe timer: while suspended (RX_BUFFER_SIZE zero, no
+  // EXCEPTION) with data waiting, a probe is due at buffer_probe_deadline();
+  // the caller sends one and reports it with on_buffer_probe_sent.
+  bool suspended() const { return rx_window_ == 0 && !exception_; }
+  std::optional<TimePoint> buffer_probe_deadline() const;
+  bool buffer_probe_due(TimePoint now) const;
+  void on_buffer_probe_sent(TimePoint now, Duration erto);
+  std::uint64_t buffer_probes_sent() const { return probes_sent_; }
+  // §3.6.2.7.1 Forward Sequence Number Updates queued so far.
+  std::uint64_t fsn_updates() const { return fsn_updates_; }
   std::uint64_t outstanding_bytes() const { return outstanding_bytes_; }
   bool has_data_to_send() const;
   std::size_t queued_entries() const { return live_entries_; }
@@ -148,6 +159,7 @@ class SendFlow {
   QueuedFragment* find(std::uint64_t seq);
   std::uint64_t compute_fsn() const;  // §3.6.2.3 / §3.6.2.7.1
   void release(std::uint64_t seq, bool delivered);
+  void maybe_queue_fsn_update();
   void advance_cursor();
   void check_complete(TimePoint now);
   void abandon_span(const MessageSpan& m);
@@ -170,6 +182,12 @@ class SendFlow {
   std::uint64_t outstanding_bytes_ = 0;        // sum TRANSMIT_SIZE of IN_FLIGHT
   std::uint64_t rx_window_ = 65536;            // until the first ack (assumption; RFC leaves initial open)
   bool any_ack_received_ = false;              // startup options stop after this (§3.6.2.3)
+  std::uint64_t peer_cumulative_ = 0;          // from the latest ack: the receiver's CSN
+  bool peer_has_gaps_ = false;                 // and whether it holds data above a gap
+  std::uint64_t fsn_updates_ = 0;
+  std::optional<TimePoint> probe_at_;          // §3.6.2.9.1 next Buffer Probe
+  Duration probe_period_{0};                   // zero until the first probe
+  std::uint64_t probes_sent_ = 0;
   bool fin_queued_ = false;
   Bytes return_assoc_vlu_;
   std::optional<std::uint64_t> exception_;

@@ -41,7 +41,7 @@ struct Harness {
 
   Harness(std::uint32_t seed, double loss_rate, std::uint64_t rx_capacity = 256 * 1024, bool on_arrival = false)
       : tx(SendFlowConfig{.flow_id = 5, .metadata = Bytes{1, 2, 3}, .max_fragment = 1100}),
-        rx(RecvFlowConfig{.flow_id = 5, .buffer_capacity = rx_capacity, .deliver_on_arrival = on_arrival}),
+        rx(RecvFlowConfig{.flow_id = 5, .buffer_capacity = rx_capacity, .order = on_arrival ? ReceiveOrder::network_arrival : ReceiveOrder::original_queuing}),
         rng(seed),
         loss(loss_rate) {}
 
@@ -164,7 +164,7 @@ TEST(SendFlow, FinishByAbandonsInFlightMessageUnderTotalLoss) {
 }
 
 TEST(RecvFlow, OutOfOrderDeliveryOnArrival) {
-  RecvFlow rx(RecvFlowConfig{.flow_id = 1, .deliver_on_arrival = true});
+  RecvFlow rx(RecvFlowConfig{.flow_id = 1, .order = ReceiveOrder::network_arrival});
   wire::UserDataFlags whole;
   const Bytes a{1}, b{2};
   EXPECT_TRUE(rx.on_data(2, 0, whole, b, at(1s)));
