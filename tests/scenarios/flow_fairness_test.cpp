@@ -127,13 +127,17 @@ void check_against_reno(const std::string& cc) {
 }
 
 TEST(Fairness, TwoAppendixAFlows) { check_two_flows("appendix-a"); }
-// NOT MET YET (issue 4 open): CUBIC converges slowly within the 15 s window
-// and takes more than Reno on some seeds (measured: Jain min 0.848 on seeds
-// 1 and 7; ratio against Reno up to 2.27 on seed 9). Run with
-//   sim_scenarios --gtest_also_run_disabled_tests --gtest_filter='Fairness.DISABLED_*'
-TEST(Fairness, DISABLED_TwoCubicFlows) { check_two_flows("cubic"); }
+// CUBIC (RFC 9438 with HyStart++, rtmfp/core/cc/cubic.hpp). Before HyStart++
+// and the §4.3/§4.8 fixes: Jain min 0.848 (seeds 1, 7), up to 2.27x Reno's
+// share (seed 9). Now, seeds 1-10: Jain min 0.911, ratio max 1.54. Seeds
+// 1-40 are not all within the bounds: Jain min 0.892 (seed 11 the only one
+// below 0.9), median 0.985; ratio median 1.32, above 2 on seeds 12, 15, 35,
+// 40 (max 2.46). There the CUBIC flow, paced and near its W_max plateau,
+// had 4-6 loss events in the 15 s against 7-8 for the unpaced Reno flow
+// (Appendix A on the same seeds: 5-7 each), and cuts by 0.3 instead of 0.5.
+TEST(Fairness, TwoCubicFlows) { check_two_flows("cubic"); }
 TEST(Fairness, AppendixAAgainstReno) { check_against_reno("appendix-a"); }
-TEST(Fairness, DISABLED_CubicAgainstReno) { check_against_reno("cubic"); }
+TEST(Fairness, CubicAgainstReno) { check_against_reno("cubic"); }
 TEST(Fairness, TwoVenoFlows) { check_two_flows("veno"); }
 TEST(Fairness, VenoAgainstReno) { check_against_reno("veno"); }
 

@@ -86,6 +86,98 @@ TEST(Cubic, ConcaveThenConvexAroundWmax) {
   EXPECT_GT(w.back(), wmax);  // probes beyond W_max (convex region)
 }
 
+// RFC 9438 §4.3: in the Reno-friendly region W_est grows by
+// alpha_cubic = 3(1 - 0.7)/(1 + 0.7) ~= 0.53 SMSS per window acknowledged
+// until it reaches cwnd_prior (the window before the cut), then by 1 SMSS.
+TEST(Cubic, RenoFriendlyAlphaBecomesOneAboveCwndPrior) {
+  cc::TcSentClock clock;
+  cc::Cubic c{{}, clock};
+  c.on_rtt(100ms);
+  TimePoint now = at(1s);
+  run_round(c, now, 100ms);  // 4380 -> 8760 in slow start
+  const double prior = static_cast<double>(c.congestion_window());
+  c.begin_packet(now, c.congestion_window());
+  c.on_loss();
+  c.end_packet(now);
+  now += 100ms;
+  std::vector<double> growth;
+  std::vector<double> start;
+  for (int r = 0; r < 20; ++r) {
+    const double w = static_cast<double>(c.congestion_window());
+    start.push_back(w);
+    growth.push_back(static_cast<double>(run_round(c, now, 100ms)) - w);
+  }
+  // Rounds fully below cwnd_prior: about 0.53 SMSS each (a round acks
+  // floor(cwnd / SMSS) packets, a little under one window).
+  for (int r = 1; r < 3; ++r) {
+    ASSERT_LT(start[r] + growth[r], prior) << r;
+    EXPECT_GT(growth[r], 0.40 * 1460) << r;
+    EXPECT_LT(growth[r], 0.60 * 1460) << r;
+  }
+  // Well above cwnd_prior (and the cubic curve still below W_est): 1 SMSS per round.
+  for (int r = 10; r < 20; ++r) {
+    EXPECT_GT(growth[r], 0.85 * 1460) << r;
+    EXPECT_LT(growth[r], 1.05 * 1460) << r;
+  }
+}
+
+// RFC 9438 §4.8: the first congestion avoidance after a timeout uses K = 0
+// and W_max = cwnd at its start, not the window from before the timeout.
+TEST(Cubic, TimeoutRestartsTheCubicCurveAtTheEpochWindow) {
+  cc::TcSentClock clock;
+  cc::Cubic c{{}, clock};
+  c.on_rtt(100ms);
+  TimePoint now = at(1s);
+  while (c.congestion_window() < 146000) run_round(c, now, 100ms);
+  const double before = static_cast<double>(c.congestion_window());
+  c.on_timeout(now, true);
+  EXPECT_EQ(c.congestion_window(), 1460u);
+  EXPECT_NEAR(static_cast<double>(c.slow_start_threshold()), before * 0.7, 2.0);
+  while (c.congestion_window() < c.slow_start_threshold()) run_round(c, now, 100ms);
+  const double epoch = static_cast<double>(c.congestion_window());
+  run_round(c, now, 100ms);
+  // The epoch started at the first ack past ssthresh (within the last slow-start round).
+  EXPECT_GE(c.w_max(), static_cast<double>(c.slow_start_threshold()));
+  EXPECT_LE(c.w_max(), epoch);
+  EXPECT_LT(c.w_max(), 0.8 * before);
+}
+
+// RFC 9438 §4.10 / RFC 9406: a rising round-minimum RTT ends slow start;
+// Conservative Slow Start grows by a quarter per round; after CSS_ROUNDS
+// ssthresh is set to cwnd without any loss.
+TEST(Cubic, HyStartLeavesSlowStartOnRisingRtt) {
+  cc::TcSentClock clock;
+  cc::Cubic c{{}, clock};
+  c.on_rtt(40ms);
+  TimePoint now = at(1s);
+  auto round = [&](Duration sample) {
+    const std::uint64_t w = c.congestion_window();
+    const std::uint64_t n = std::max<std::uint64_t>(1, w / 1460);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      now += Duration{40ms} / static_cast<long>(n);
+      c.on_rtt_sample(now, sample);
+      c.begin_packet(now, c.congestion_window());
+      c.on_acked(1460);
+      c.end_packet(now);
+    }
+    return static_cast<double>(c.congestion_window()) / static_cast<double>(w);
+  };
+  for (int r = 0; r < 4; ++r) EXPECT_GT(round(40ms), 1.8) << "slow start, round " << r;
+  EXPECT_EQ(c.slow_start_phase(), cc::HyStartPlusPlus::Phase::slow_start);
+  round(52ms);  // queue building: +12 ms >= 5 ms
+  EXPECT_EQ(c.slow_start_phase(), cc::HyStartPlusPlus::Phase::conservative);
+  EXPECT_EQ(c.slow_start_threshold(), UINT64_MAX);
+  for (int r = 0; r < 3; ++r) {
+    const double g = round(52ms);
+    EXPECT_GT(g, 1.15) << "CSS round " << r;
+    EXPECT_LT(g, 1.30) << "CSS round " << r;
+  }
+  for (int r = 0; r < 4; ++r) round(52ms);
+  EXPECT_EQ(c.slow_start_phase(), cc::HyStartPlusPlus::Phase::done);
+  EXPECT_LT(c.slow_start_threshold(), UINT64_MAX);
+  EXPECT_LE(static_cast<double>(c.slow_start_threshold()), static_cast<double>(c.congestion_window()));
+}
+
 void expect_tcr_clamped(cc::CongestionController& c) {
   c.on_rtt(100ms);
   TimePoint now = at(10s);
