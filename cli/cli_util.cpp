@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "rtmfp/core/params.hpp"
 #include "rtmfp/io/jsonl_trace_sink.hpp"
+#include "rtmfp/io/udp_batch.hpp"
 
 namespace rtmfp::cli {
 
@@ -23,6 +25,30 @@ std::unique_ptr<TraceSink> open_trace(const std::string& path) {
     std::exit(2);
   }
   return std::move(*sink);
+}
+
+}  // namespace rtmfp::cli
+
+namespace rtmfp::cli {
+
+CLI::Option* add_max_datagram_option(CLI::App* cmd, std::size_t& limit) {
+  const std::size_t lo = params::kDefaultMaxDatagram, hi = io::UdpBatch::kSlotSize;
+  return cmd
+      ->add_option("--max-datagram", limit,
+                   "Largest UDP payload path MTU discovery may reach (RFC 7016 §3.5.4.3), " + std::to_string(lo) + "-" +
+                       std::to_string(hi) + "; default 1472 for IPv4 peers, 1452 for IPv6 peers; " + std::to_string(lo) +
+                       " keeps every datagram at " + std::to_string(lo) + " bytes")
+      ->check(CLI::Validator(
+          [lo, hi](std::string& v) -> std::string {
+            try {
+              const unsigned long n = std::stoul(v);
+              if (n >= lo && n <= hi) return {};
+            } catch (...) {
+            }
+            return "--max-datagram must be a number of bytes from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                   ", not '" + v + "'";
+          },
+          "BYTES"));
 }
 
 }  // namespace rtmfp::cli

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "rtmfp/core/crypto/crypto_profile.hpp"
 #include "rtmfp/core/trace.hpp"
 
@@ -14,5 +16,9 @@ namespace rtmfp::cli {
 std::optional<PeerId> parse_peer_id(const std::string& hex);
 // Opens --trace FILE if given (nullptr if empty); exits with a message on error.
 std::unique_ptr<TraceSink> open_trace(const std::string& path);
+// --max-datagram N: the ceiling of path MTU discovery (RFC 7016 §3.5.4.3),
+// EndpointConfig::max_datagram_limit. 0 (default): 1472 for IPv4 peers, 1452
+// for IPv6 peers; 1200 keeps every datagram at the 1200-byte base.
+CLI::Option* add_max_datagram_option(CLI::App* cmd, std::size_t& limit);
 
 }  // namespace rtmfp::cli

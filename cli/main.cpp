@@ -18,6 +18,12 @@ int main(int argc, char** argv) {
   rtmfp::cli::add_probe_command(app);
   rtmfp::cli::add_relay_command(app);
   rtmfp::cli::add_perf_command(app);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help prints and succeeds; every malformed command line is a usage
+    // error, exit code 2 like the other usage errors of every subcommand.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   return rtmfp::cli::exit_code();
 }

@@ -29,6 +29,7 @@ struct Opts {
   bool json = false;
   std::string trace;
   double timeout = 10;
+  std::size_t max_datagram = 0;
 };
 
 int serve(const Opts& o) {
@@ -49,6 +50,7 @@ int serve(const Opts& o) {
   so.congestion_control = o.cc.empty() ? "appendix-a" : o.cc;
   so.json = o.json;
   so.trace = trace.get();
+  so.max_datagram_limit = o.max_datagram;
   so.on_listening = [&](const SocketAddress& local) {
     std::printf("listening rtmfp://%s peer-id %s\n", local.to_string().c_str(), to_hex(owned.front()->local_peer_id()).c_str());
     for (std::size_t i = 1; i < owned.size(); ++i)
@@ -91,6 +93,7 @@ int run_client(const Opts& o) {
     po.congestion_control = cc;
     po.progress_to_stderr = o.json;
     po.trace = trace.get();
+    po.max_datagram_limit = o.max_datagram;
     po.connect_timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.timeout));
     r = io::run_perf_client(po, **profile, rng);
   }
@@ -113,6 +116,7 @@ int run_client(const Opts& o) {
     j["mode"] = r.mode;
     j["crypto"] = r.crypto;
     j["handshake_ms"] = r.handshake_ms;
+    j["max_datagram"] = r.max_datagram;
     j["error"] = r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error);
     std::printf("%s\n", j.dump().c_str());
   } else if (r.ok) {
@@ -124,6 +128,7 @@ int run_client(const Opts& o) {
     std::printf("retransmitted %llu bytes; rtt p50 %.2f ms p95 %.2f ms; one-way latency p50 %.2f ms p95 %.2f ms\n",
                 static_cast<unsigned long long>(r.retransmitted_bytes), r.rtt_ms_p50, r.rtt_ms_p95, r.latency_ms_p50,
                 r.latency_ms_p95);
+    if (r.max_datagram) std::printf("datagrams of %zu bytes (path MTU discovery)\n", r.max_datagram);
   } else {
     std::fprintf(stderr, "rtmfp perf: %s\n", r.error.c_str());
   }
@@ -161,6 +166,7 @@ void add_perf_command(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--trace", o->trace, "Write a qlog-shaped JSON-lines trace to FILE");
+  add_max_datagram_option(cmd, o->max_datagram);
   cmd->callback([o] {
     if (o->listen.empty() == o->uri.empty()) {
       std::fprintf(stderr, "rtmfp perf: give either --listen ADDR:PORT (server) or a URI (client)\n");

@@ -21,6 +21,7 @@ void add_probe_command(CLI::App& app) {
     double timeout = 10;
     bool json = false;
     std::string trace;
+    std::size_t max_datagram = 0;
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("probe", "Open a session to an RTMFP endpoint, time the handshake and N round trips");
@@ -33,6 +34,7 @@ void add_probe_command(CLI::App& app) {
   cmd->add_option("--timeout", opts->timeout, "Seconds before giving up")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_flag("--json", opts->json, "Print one JSON object: ok, crypto, peer_id, address, handshake_ms, rtt_ms, error");
   cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
+  add_max_datagram_option(cmd, opts->max_datagram);
   cmd->callback([opts] {
     io::ProbeResult r;
     auto kind = crypto::parse_profile_kind(opts->crypto);
@@ -59,6 +61,7 @@ void add_probe_command(CLI::App& app) {
         po.count = opts->count;
         po.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(opts->timeout));
         po.trace = trace.get();
+        po.max_datagram_limit = opts->max_datagram;
         r = io::run_probe(po, **profile, rng);
       }
     }
@@ -70,6 +73,8 @@ void add_probe_command(CLI::App& app) {
       j["address"] = r.address.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.address);
       j["handshake_ms"] = r.address.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.handshake_ms);
       j["rtt_ms"] = r.rtt_ms;
+      j["max_datagram"] = r.max_datagram ? nlohmann::json(r.max_datagram) : nlohmann::json(nullptr);
+      j["path_mtu_state"] = r.path_mtu_state.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.path_mtu_state);
       j["error"] = r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error);
       std::printf("%s\n", j.dump().c_str());
     } else if (r.ok) {
@@ -77,6 +82,9 @@ void add_probe_command(CLI::App& app) {
       std::printf("peer id %s\n", r.peer_id ? to_hex(*r.peer_id).c_str() : "?");
       std::printf("handshake %.2f ms\n", r.handshake_ms);
       for (std::size_t i = 0; i < r.rtt_ms.size(); ++i) std::printf("ping %zu: rtt %.3f ms\n", i + 1, r.rtt_ms[i]);
+      if (r.max_datagram)
+        std::printf("path MTU: %zu-byte datagrams (%s)\n", r.max_datagram,
+                    r.path_mtu_state == "search_complete" ? "search complete" : r.path_mtu_state.c_str());
       std::printf("closed cleanly\n");
     } else {
       std::fprintf(stderr, "rtmfp probe: %s\n", r.error.c_str());

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
 #include "media/io/relay.hpp"
 
@@ -28,6 +29,7 @@ void add_relay_command(CLI::App& app) {
                 "Send at the pace of the message timestamps (like ffmpeg -re), e.g. a file to rtmp-listen://");
   // Checked by run_relay (bad values exit with code 2 and a message).
   cmd->add_option("--ca-file", opts->ca_file, "rtmps://: also trust the CA certificates in this PEM file");
+  add_max_datagram_option(cmd, opts->max_datagram_limit);
   cmd->add_option("--object-encoding", opts->object_encoding,
                   "rtmp(s):// client: 0 = AMF0 commands, 3 = ask for AMF3 commands (type 17)");
   cmd->add_option("--crypto", opts->rtmfp_crypto,

@@ -17,6 +17,7 @@ void add_rendezvous_command(CLI::App& app) {
     std::string identity;
     double stats_interval = 10;
     std::string trace;
+    std::size_t max_datagram = 0;
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("rendezvous", "Run a rendezvous server: accepts RTMFP sessions on one UDP port");
@@ -31,6 +32,7 @@ void add_rendezvous_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
+  add_max_datagram_option(cmd, opts->max_datagram);
   cmd->callback([opts] {
     auto listen = SocketAddress::parse(opts->listen);
     if (!listen) {
@@ -78,6 +80,7 @@ void add_rendezvous_command(CLI::App& app) {
     for (auto& p : owned) so.profiles.push_back(p.get());
     so.stats_interval = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(opts->stats_interval));
     so.trace = trace.get();
+    so.endpoint.max_datagram_limit = opts->max_datagram;
     so.on_listening = [&](const SocketAddress& local) {
       // First stdout line, exactly: listening rtmfp://ADDR:PORT peer-id <hex>
       std::printf("listening rtmfp://%s peer-id %s\n", local.to_string().c_str(),

@@ -54,6 +54,7 @@ struct RelayOptions {
   bool log_clients = true;   // rtmp-listen://: a stderr line per publisher/player
   bool realtime = false;     // pace writes by the message timestamps (like ffmpeg -re), for file sources
   std::string rtmfp_crypto = "flash";  // rtmfp:// client crypto profile: flash (RFC 7425) or modern
+  std::size_t max_datagram_limit = 0;  // rtmfp endpoints: path MTU probing ceiling (EndpointConfig); 0: by family
 };
 
 // Exit codes of run_relay.

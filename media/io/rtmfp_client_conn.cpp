@@ -40,6 +40,7 @@ Result<std::unique_ptr<RtmfpClientConn>> RtmfpClientConn::open(const Options& o)
   RtmfpNode::Options no;
   no.config.accept_sessions = false;  // initiator only
   no.config.open_timeout = std::chrono::duration_cast<Duration>(o.connect_timeout);
+  no.config.max_datagram_limit = o.max_datagram_limit;
   no.profiles = {o.profile};  // a fresh certificate per connection (RFC 7425 §5.3)
   no.bind.v6 = addrs->front().v6;
   RtmfpClientConn* self = c.get();

@@ -32,6 +32,7 @@ class RtmfpClientConn {
     ProfileKind profile = ProfileKind::flash;
     milliseconds connect_timeout{5000};
     milliseconds io_timeout{15000};
+    std::size_t max_datagram_limit = 0;  // EndpointConfig::max_datagram_limit
   };
 
   static Result<std::unique_ptr<RtmfpClientConn>> open(const Options& o);

@@ -39,6 +39,7 @@ Result<ProfileKind> profile_of(const RelayOptions& o) {
 RtmfpListenServer::Options listen_options(const gateway::RtmfpMediaUrl& u, const RelayOptions& o) {
   RtmfpListenServer::Options so;
   so.url = u;
+  so.max_datagram_limit = o.max_datagram_limit;
   if (o.log_clients) so.log = [](const std::string& line) { std::fprintf(stderr, "relay: rtmfp %s\n", line.c_str()); };
   return so;
 }
@@ -59,6 +60,7 @@ Result<std::unique_ptr<RtmfpClientConn>> open_client(const gateway::RtmfpMediaUr
   co.profile = *profile;
   co.connect_timeout = o.connect_timeout;
   co.io_timeout = o.io_timeout;
+  co.max_datagram_limit = o.max_datagram_limit;
   return RtmfpClientConn::open(co);
 }
 

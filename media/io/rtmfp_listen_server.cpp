@@ -18,6 +18,7 @@ Result<std::unique_ptr<RtmfpListenServer>> RtmfpListenServer::start(Options o) {
 
   RtmfpNode::Options no;
   no.config.accept_sessions = true;
+  no.config.max_datagram_limit = s->o_.max_datagram_limit;
   no.profiles = {ProfileKind::flash, ProfileKind::modern};  // one port, both profiles
   no.bind = addrs->front();
   RtmfpListenServer* self = s.get();

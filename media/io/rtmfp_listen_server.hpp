@@ -22,6 +22,7 @@ class RtmfpListenServer {
     gateway::RtmfpMediaUrl url;  // rtmfp-listen://ADDR:PORT/APP/STREAM
     bool relay_publishes = false;  // true: players may play (destination); false: one publisher (source)
     std::function<void(const std::string&)> log;  // a line per client event (node thread), optional
+    std::size_t max_datagram_limit = 0;           // EndpointConfig::max_datagram_limit
   };
 
   static Result<std::unique_ptr<RtmfpListenServer>> start(Options o);

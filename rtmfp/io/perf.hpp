@@ -55,6 +55,7 @@ struct PerfServerOptions {
   bool json = false;                     // one JSON line per finished test on stdout
   std::function<void(const SocketAddress&)> on_listening;
   TraceSink* trace = nullptr;
+  std::size_t max_datagram_limit = 0;  // path MTU probing ceiling (EndpointConfig); 0: by family
 };
 
 // Serves until SIGINT/SIGTERM. Returns the process exit code.
@@ -73,6 +74,7 @@ struct PerfClientOptions {
   bool progress_to_stderr = false;
   Duration connect_timeout = rtmfp::seconds(10);
   TraceSink* trace = nullptr;
+  std::size_t max_datagram_limit = 0;  // path MTU probing ceiling (EndpointConfig); 0: by family
 };
 
 struct PerfResult {
@@ -88,6 +90,7 @@ struct PerfResult {
   double rtt_ms_p50 = 0, rtt_ms_p95 = 0;
   double latency_ms_p50 = 0, latency_ms_p95 = 0;
   double handshake_ms = 0;
+  std::size_t max_datagram = 0;  // the session's datagram size at the end (path MTU discovery)
 };
 
 PerfResult run_perf_client(const PerfClientOptions& options, CryptoProfile& profile, RandomSource& rng);

@@ -47,6 +47,7 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
   cfg.accept_sessions = false;
   cfg.open_timeout = o.connect_timeout;
   cfg.congestion_control = o.congestion_control;
+  cfg.max_datagram_limit = o.max_datagram_limit;
   Endpoint endpoint(cfg, rng);
   endpoint.add_profile(profile);
   endpoint.set_trace(o.trace);
@@ -183,6 +184,7 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
         ++second;
         settle_receipts();
         auto info = endpoint.session_info(*session);
+        if (info) res.max_datagram = info->max_datagram;
         double mbps = static_cast<double>(delivered_bytes_sender - last_delivered) * 8 / 1e6;
         last_delivered = delivered_bytes_sender;
         if (o.progress && info) {

@@ -56,6 +56,7 @@ int run_perf_server(const PerfServerOptions& options, RandomSource& rng) {
   asio::io_context io;
   EndpointConfig cfg;
   cfg.congestion_control = options.congestion_control;
+  cfg.max_datagram_limit = options.max_datagram_limit;
   Endpoint endpoint(cfg, rng);
   for (auto* p : options.profiles) endpoint.add_profile(*p);
   endpoint.set_trace(options.trace);

@@ -28,6 +28,7 @@ ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, Rando
   EndpointConfig cfg;
   cfg.accept_sessions = false;  // a probe is only an initiator
   cfg.open_timeout = options.timeout;
+  cfg.max_datagram_limit = options.max_datagram_limit;
   Endpoint endpoint(cfg, rng);
   endpoint.add_profile(profile);
   endpoint.set_trace(options.trace);
@@ -63,6 +64,10 @@ ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, Rando
     result.exit_code = code;
     result.error = std::move(error);
     result.ok = code == 0;
+    if (auto info = endpoint.session_info(*handle)) {
+      result.max_datagram = info->max_datagram;
+      result.path_mtu_state = info->path_mtu_state;
+    }
     if (endpoint.session_info(*handle) && endpoint.session_info(*handle)->state == SessionState::S_OPEN) {
       (void)endpoint.close(steady_now(), *handle);
       driver.pump();

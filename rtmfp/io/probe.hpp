@@ -19,6 +19,7 @@ struct ProbeOptions {
   Duration timeout = seconds(10);  // for the whole probe
   Duration ping_interval = milliseconds(100);
   TraceSink* trace = nullptr;
+  std::size_t max_datagram_limit = 0;  // path MTU probing ceiling (EndpointConfig); 0: by family
 };
 
 struct ProbeResult {
@@ -28,6 +29,10 @@ struct ProbeResult {
   std::string address;
   double handshake_ms = 0;
   std::vector<double> rtt_ms;
+  // Path MTU discovery (RFC 7016 §3.5.4.3) when the probe ended: the datagram
+  // size the session had confirmed and whether the search had finished.
+  std::size_t max_datagram = 0;
+  std::string path_mtu_state;
   std::string error;
   int exit_code = 0;  // 0 ok, 2 usage/bad URI, 3 resolve, 4 timeout/no answer, 5 refused/closed, 6 I/O
 };

@@ -161,6 +161,29 @@ TEST(CliRendezvous, BadListenAddressFails) {
   EXPECT_NE(res.err.find("invalid --listen"), std::string::npos) << res.err;
 }
 
+TEST(CliUsage, MalformedOptionsExitWithTwoAndNameTheOption) {
+  struct Case {
+    std::vector<std::string> argv;
+    std::string mentions;
+  };
+  const std::vector<Case> cases = {
+      {{RTMFP_CLI, "probe", "rtmfp://127.0.0.1:1", "--max-datagram", "99"}, "--max-datagram"},
+      {{RTMFP_CLI, "perf", "rtmfp://127.0.0.1:1", "--max-datagram", "100000"}, "--max-datagram"},
+      {{RTMFP_CLI, "rendezvous", "--max-datagram", "lots"}, "--max-datagram"},
+      {{RTMFP_CLI, "probe", "rtmfp://127.0.0.1:1", "--count", "-5"}, "--count"},
+      {{RTMFP_CLI, "probe"}, "uri"},
+      {{RTMFP_CLI, "nosuchcommand"}, "subcommand"},
+  };
+  for (const auto& c : cases) {
+    auto res = run_command(c.argv, 5000ms);
+    EXPECT_EQ(res.exit_code, 2) << c.argv[1] << ": " << res.err;
+    EXPECT_NE(res.err.find(c.mentions), std::string::npos) << res.err;
+  }
+  auto help = run_command({RTMFP_CLI, "probe", "--help"}, 5000ms);
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--max-datagram"), std::string::npos);
+}
+
 TEST(CliHelp, EverySubcommandDescribesItsOptions) {
   auto top = run_command({RTMFP_CLI, "--help"}, 5000ms);
   EXPECT_EQ(top.exit_code, 0);
