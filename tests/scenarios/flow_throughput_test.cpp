@@ -25,11 +25,13 @@ struct BulkResult {
   std::uint64_t idle_zero_advance = 0;
 };
 
-BulkResult run_bulk(std::uint64_t seed, const std::string& cc, Duration window, Duration idle) {
+BulkResult run_bulk(std::uint64_t seed, const std::string& cc, Duration window, Duration idle, bool pmtu = false) {
   World w(seed);
   const auto sa = SocketAddress::ipv4(10, 0, 0, 1, 1935), ca = SocketAddress::ipv4(10, 0, 0, 2, 5000);
-  Peer& server = w.add(sa);
-  Peer& client = w.add(ca);
+  EndpointConfig cfg = World::fixed_datagram_config();
+  cfg.path_mtu_discovery = pmtu;  // on: the product default, 1472-byte datagrams on this path
+  Peer& server = w.add(sa, cfg);
+  Peer& client = w.add(ca, cfg);
   auto link = w.net.connect(ca, sa, bottleneck());
   auto sp = w.connect(client, server, cc);
   EXPECT_TRUE(sp) << w.net.seed_string();
@@ -75,10 +77,10 @@ BulkResult run_bulk(std::uint64_t seed, const std::string& cc, Duration window, 
   return r;
 }
 
-void check_goodput(const std::string& cc) {
+void check_goodput(const std::string& cc, bool pmtu = false) {
   sim::Samples good, steady, retx, wake, silent, idle;
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
-    BulkResult r = run_bulk(seed, cc, 8s, 60s);
+    BulkResult r = run_bulk(seed, cc, 8s, 60s, pmtu);
     EXPECT_FALSE(r.corrupt) << cc << " seed=" << seed;
     // Issue item 1: >= 90% of the link rate, slow start included.
     EXPECT_GE(r.goodput_fraction, 0.90) << cc << " seed=" << seed << " goodput=" << r.goodput_fraction;
@@ -97,20 +99,32 @@ void check_goodput(const std::string& cc) {
     wake.add(r.wakeups_per_s);
     silent.add(r.silent_wakeups_per_s);
     idle.add(r.idle_wakeups_per_s);
-    std::printf("%s seed=%llu goodput=%.1f%% (after 2 s %.1f%%) retx=%.2f%% queue_drops=%llu wakeups/s=%.0f "
+    std::printf("%s%s seed=%llu goodput=%.1f%% (after 2 s %.1f%%) retx=%.2f%% queue_drops=%llu wakeups/s=%.0f "
                 "(silent %.0f, data pkts/s %.0f) idle wakeups/s=%.2f\n",
-                cc.c_str(), static_cast<unsigned long long>(seed), r.goodput_fraction * 100, r.steady_fraction * 100,
+                cc.c_str(), pmtu ? " (1472 B)" : "", static_cast<unsigned long long>(seed), r.goodput_fraction * 100, r.steady_fraction * 100,
                 r.retransmit_fraction * 100, static_cast<unsigned long long>(r.queue_drops), r.wakeups_per_s,
                 r.silent_wakeups_per_s, r.data_packets_per_s, r.idle_wakeups_per_s);
   }
-  std::printf("%s goodput (from open): min=%.3f median=%.3f max=%.3f; steady median=%.3f; wakeups/s median=%.0f "
+  std::printf("%s%s goodput (from open): min=%.3f median=%.3f max=%.3f; steady median=%.3f; wakeups/s median=%.0f "
               "silent median=%.0f; idle wakeups/s max=%.2f\n",
-              cc.c_str(), good.min(), good.median(), good.max(), steady.median(), wake.median(), silent.median(),
+              cc.c_str(), pmtu ? " (1472 B)" : "", good.min(), good.median(), good.max(), steady.median(), wake.median(), silent.median(),
               idle.max());
 }
 
 TEST(BulkThroughput, AppendixAFillsTheLink) { check_goodput("appendix-a"); }
 TEST(BulkThroughput, CubicFillsTheLink) { check_goodput("cubic"); }
+// The same bulk transfer with path MTU discovery on (the product default:
+// 1472-byte datagrams on this path). Kept for comparison, not yet met by
+// every controller (sim_scenarios --gtest_also_run_disabled_tests
+// --gtest_filter='BulkThroughput.DISABLED_*'): cubic min 0.940 median 0.940;
+// appendix-a min 0.863 median 0.931 (seed 9); veno min 0.803 median 0.939
+// (seeds 3, 4, 6, ...). The failing seeds are low in the steady state too
+// (87% after 2 s against 96.7%, ~1620 against ~1740 data packets/s), not in
+// slow start; a pacer burst allowance of 8 packets instead of 4 barely moves
+// them (appendix-a 0.869, veno 0.881). Cause not found yet.
+TEST(BulkThroughput, DISABLED_AppendixAWithPathMtu) { check_goodput("appendix-a", true); }
+TEST(BulkThroughput, DISABLED_CubicWithPathMtu) { check_goodput("cubic", true); }
+TEST(BulkThroughput, DISABLED_VenoWithPathMtu) { check_goodput("veno", true); }
 
 }  // namespace
 }  // namespace rtmfp::testing
