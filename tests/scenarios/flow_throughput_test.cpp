@@ -121,7 +121,10 @@ TEST(BulkThroughput, CubicFillsTheLink) { check_goodput("cubic"); }
 // (seeds 3, 4, 6, ...). The failing seeds are low in the steady state too
 // (87% after 2 s against 96.7%, ~1620 against ~1740 data packets/s), not in
 // slow start; a pacer burst allowance of 8 packets instead of 4 barely moves
-// them (appendix-a 0.869, veno 0.881). Cause not found yet.
+// them (appendix-a 0.869, veno 0.881), nor does a §3.5.2.3 burst limit of 12
+// packets (0.865, 0.872). Appendix-a seed 9 has no retransmission timeout and
+// the same mean datagram (1395 B) as the good seeds, but offers 7% fewer
+// datagrams: the link idles ~0.6 s of 8 s. Cause not found yet.
 TEST(BulkThroughput, DISABLED_AppendixAWithPathMtu) { check_goodput("appendix-a", true); }
 TEST(BulkThroughput, DISABLED_CubicWithPathMtu) { check_goodput("cubic", true); }
 TEST(BulkThroughput, DISABLED_VenoWithPathMtu) { check_goodput("veno", true); }
