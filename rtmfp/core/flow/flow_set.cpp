@@ -246,18 +246,25 @@ void FlowSet::on_packet_end(TimePoint now) {
   // every fragment sent before the reduction has had a round trip to be
   // acknowledged: SRTT + 4 RTTVAR after it (MRTO without the delayed-ack
   // allowance).
+  // And a loss is a new episode only if a transmission sent after the last
+  // reduction was lost: a fragment of the answered window whose third NAK
+  // arrives late (behind a long queue, after the timer below) must not cut a
+  // second time (that took a 1472-byte bulk flow from 195 KB to 99 KB and then
+  // to 37 KB, idling the link for seconds).
   bool lost = false;
+  std::uint64_t max_lost_tsn = 0;
   for (auto& [id, f] : send_) {
     auto n = f.count_naks(max_acked_tsn_);
     if (n.any_nak) cc_->on_nak();
     if (n.lost_bytes) {
       lost = true;
       stats_.bytes_retransmitted += n.lost_bytes;
+      max_lost_tsn = std::max(max_lost_tsn, n.max_lost_tsn);
     }
   }
   if (lost) {
     ++stats_.loss_packets;
-    if (max_acked_tsn_ > recover_tsn_ && (!recover_until_ || now >= *recover_until_)) {
+    if (max_lost_tsn > recover_tsn_ && (!recover_until_ || now >= *recover_until_)) {
       cc_->on_loss();
       ++stats_.loss_events;
       recover_tsn_ = next_tsn_;  // the highest TSN sent so far

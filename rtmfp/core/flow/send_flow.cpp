@@ -341,6 +341,7 @@ SendFlow::NakResult SendFlow::count_naks(std::uint64_t max_acked_tsn) {
       e->nak_count = 0;
       outstanding_bytes_ -= std::min<std::uint64_t>(outstanding_bytes_, e->transmit_size);
       r.lost_bytes += e->transmit_size;
+      r.max_lost_tsn = std::max(r.max_lost_tsn, it->first);
       it = in_flight_.erase(it);
       retransmit_.insert(seq);
     } else {

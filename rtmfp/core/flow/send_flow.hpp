@@ -114,6 +114,7 @@ class SendFlow {
   struct NakResult {
     std::uint64_t lost_bytes = 0;
     bool any_nak = false;
+    std::uint64_t max_lost_tsn = 0;  // newest transmission declared lost here (0: none)
   };
   NakResult count_naks(std::uint64_t max_acked_tsn_in_packet);
   // §3.6.2.6 retransmission timeout: everything in flight is presumed lost.
