@@ -186,7 +186,8 @@ void UdpBatch::flush() {
     // the last, which may be shorter (udp(7) UDP_SEGMENT).
     mmsghdr msgs[kBatch];
     sockaddr_storage to[kBatch];
-    std::vector<iovec> iov;
+    std::vector<iovec>& iov = iov_;  // reused: no allocation per flush once grown
+    iov.clear();
     iov.reserve(std::min<std::size_t>(out_.size() - next, kBatch * kMaxGsoSegments));
     struct Ctl {
       alignas(cmsghdr) std::uint8_t buf[CMSG_SPACE(sizeof(std::uint16_t))];

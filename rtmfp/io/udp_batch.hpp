@@ -16,6 +16,8 @@
 #include <functional>
 #include <vector>
 
+#include <sys/uio.h>
+
 #include "rtmfp/core/address.hpp"
 #include "rtmfp/core/bytes.hpp"
 
@@ -71,6 +73,7 @@ class UdpBatch {
   bool v6_ = false;
   bool gso_ = true;  // cleared for good when the kernel refuses UDP_SEGMENT
   std::vector<Out> out_;
+  std::vector<iovec> iov_;           // send scatter list, kept between flushes
   std::vector<std::uint8_t> slots_;  // kBatch * kSlotSize receive buffers
   UdpBatchStats stats_;
 };
