@@ -29,7 +29,9 @@ NetConnectionServer::NetConnectionServer(rtmp::StreamRegistry& registry, const S
 NetConnectionServer::~NetConnectionServer() { release(); }
 
 void NetConnectionServer::release() {
-  if (publishing_sid_) registry_.unpublish(policy_.key(), this);
+  // Still publishing here = the session ended without closeStream/deleteStream:
+  // an abrupt loss of the publisher, not an orderly end.
+  if (publishing_sid_) registry_.unpublish(policy_.key(), this, /*abrupt=*/true);
   if (playing_sid_) registry_.remove_player(policy_.key(), this);
   publishing_sid_.reset();
   playing_sid_.reset();

@@ -1,6 +1,9 @@
 // See flv_endpoints.hpp.
 #include "media/io/flv_endpoints.hpp"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,8 +14,17 @@
 
 namespace rtmfp::media::io {
 
+FlvSource::FlvSource(std::FILE* f, bool owned) : f_(f), owned_(owned), wake_fd_(::eventfd(0, EFD_CLOEXEC)) {}
+
 FlvSource::~FlvSource() {
   if (owned_ && f_) std::fclose(f_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void FlvSource::interrupt() {
+  if (wake_fd_ < 0) return;
+  const std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
 }
 
 Result<std::optional<Message>> FlvSource::next() {
@@ -39,6 +51,12 @@ Result<std::optional<Message>> FlvSource::next() {
     }
     // read(2), not fread: a pipe or FIFO (ffmpeg -re | rtmfp relay --from -)
     // must hand over each tag as it arrives, not once 64 KiB have piled up.
+    // Waits for input or an interrupt (shutdown), whichever comes first.
+    pollfd fds[2] = {{::fileno(f_), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    int pr;
+    do pr = ::poll(fds, wake_fd_ >= 0 ? 2 : 1, -1);
+    while (pr < 0 && errno == EINTR);
+    if (wake_fd_ >= 0 && (fds[1].revents & POLLIN)) return std::optional<Message>{};
     Bytes buf(64 * 1024);
     ssize_t n;
     do n = ::read(::fileno(f_), buf.data(), buf.size());
@@ -48,6 +66,11 @@ Result<std::optional<Message>> FlvSource::next() {
     buf.resize(static_cast<std::size_t>(n));
     reader_.feed(buf);
   }
+}
+
+FlvSink::FlvSink(std::FILE* f, bool owned) : f_(f), owned_(owned) {
+  struct stat st{};
+  flush_each_ = ::fstat(::fileno(f_), &st) != 0 || !S_ISREG(st.st_mode);
 }
 
 FlvSink::~FlvSink() {
@@ -66,7 +89,8 @@ Result<void> FlvSink::write(const Message& m) {
   t.timestamp = m.timestamp;
   t.data = m.payload;
   if (auto r = flv::write_tag(t, out); !r) return r;
-  if (std::fwrite(out.data(), 1, out.size(), f_) != out.size()) return fail(Errc::io_error, "write error on FLV output");
+  if (std::fwrite(out.data(), 1, out.size(), f_) != out.size() || (flush_each_ && std::fflush(f_) != 0))
+    return fail(Errc::io_error, std::string("write error on FLV output: ") + std::strerror(errno));
   return {};
 }
 
@@ -77,7 +101,7 @@ Result<void> FlvSink::finish() {
     header_done_ = true;
     (void)std::fwrite(out.data(), 1, out.size(), f_);
   }
-  if (std::fflush(f_) != 0) return fail(Errc::io_error, "flush failed on FLV output");
+  if (std::fflush(f_) != 0) return fail(Errc::io_error, std::string("flush failed on FLV output: ") + std::strerror(errno));
   return {};
 }
 

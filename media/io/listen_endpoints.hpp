@@ -26,6 +26,7 @@ class ListenSource : public Source {
   // Waits for a publisher without limit; once it started, more than io_timeout
   // without a message is a failure. nullopt when the publisher stops.
   Result<std::optional<Message>> next() override;
+  void interrupt() override { cap_.interrupt(); }
   std::uint16_t port() const { return server_->port(); }
 
  private:

@@ -2,13 +2,20 @@
 // stats, reconnects and exit codes. See relay.hpp.
 #include "media/io/relay.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <random>
 #include <thread>
 
 #include "media/io/flv_endpoints.hpp"
 #include "media/io/listen_endpoints.hpp"
 #include "media/io/rtmp_client_conn.hpp"
+#include "media/io/reconnect_backoff.hpp"
+#include "media/io/relay_stats.hpp"
 #include "media/io/rtmfp_endpoints.hpp"
+#include "media/io/sink_primer.hpp"
+#include "media/io/timestamp_rebaser.hpp"
 #include "media/rtmp/url.hpp"
 
 namespace rtmfp::media::io {
@@ -20,6 +27,7 @@ class RtmpPlaySource : public Source {
   explicit RtmpPlaySource(std::unique_ptr<RtmpClientConn> c) : c_(std::move(c)) {}
   ~RtmpPlaySource() override { c_->close(); }
   Result<std::optional<Message>> next() override { return c_->next(); }
+  void interrupt() override { c_->interrupt(); }
 
  private:
   std::unique_ptr<RtmpClientConn> c_;
@@ -48,21 +56,6 @@ Result<rtmp::RtmpUrl> parse(const std::string& url) {
   return u;
 }
 
-int exit_code_for(const Error& e) {
-  switch (e.code) {
-    case Errc::invalid_argument: return relay_bad_url;
-    case Errc::unsupported: return relay_bad_url;
-    case Errc::refused: return relay_refused;
-    case Errc::truncated:
-    case Errc::malformed: return relay_bad_input;
-    case Errc::timeout: return relay_connect_failed;
-    case Errc::io_error: return relay_connect_failed;
-    case Errc::closed: return relay_connect_failed;
-    case Errc::crypto_failure: return relay_tls_failed;
-    default: return relay_io_error;
-  }
-}
-
 RtmpListenServer::Options listen_options(const rtmp::RtmpUrl& u, const RelayOptions& o) {
   RtmpListenServer::Options so;
   so.bind = u.host;
@@ -72,9 +65,11 @@ RtmpListenServer::Options listen_options(const rtmp::RtmpUrl& u, const RelayOpti
   return so;
 }
 
-void announce(const rtmp::RtmpUrl& u, std::uint16_t port) {
-  std::fprintf(stderr, "relay: listening rtmp://%s:%u/%s/%s\n", u.host.c_str(), unsigned(port), u.app.c_str(),
-               u.stream.c_str());
+void announce(const rtmp::RtmpUrl& u, std::uint16_t port, const RelayOptions& o) {
+  const std::string where = "rtmp://" + u.host + ":" + std::to_string(port) + "/" + u.app + "/" + u.stream;
+  std::fprintf(stderr, "relay: listening %s\n", where.c_str());
+  std::fflush(stderr);
+  if (o.on_listening) o.on_listening(where);
 }
 
 Result<std::unique_ptr<RtmpClientConn>> open_client(const rtmp::RtmpUrl& u, bool publish, const RelayOptions& o) {
@@ -123,7 +118,7 @@ class Pacer {
 Result<std::unique_ptr<Source>> open_source(const std::string& url, const RelayOptions& o) {
   if (!is_url(url)) {
     std::FILE* f = url == "-" ? stdin : std::fopen(url.c_str(), "rb");
-    if (!f) return fail(Errc::not_found, "cannot open FLV input '" + url + "'");
+    if (!f) return fail(Errc::not_found, "cannot open FLV input '" + url + "': " + std::strerror(errno));
     return std::unique_ptr<Source>(new FlvSource(f, url != "-"));
   }
   if (is_rtmfp_url(url)) return open_rtmfp_source(url, o);
@@ -132,7 +127,7 @@ Result<std::unique_ptr<Source>> open_source(const std::string& url, const RelayO
   if (u->scheme == "rtmp-listen") {
     auto l = ListenSource::open(listen_options(*u, o), u->app + "/" + u->stream);
     if (!l) return std::unexpected(l.error());
-    announce(*u, (*l)->port());
+    announce(*u, (*l)->port(), o);
     return std::unique_ptr<Source>(std::move(*l));
   }
   auto c = open_client(*u, false, o);
@@ -143,7 +138,7 @@ Result<std::unique_ptr<Source>> open_source(const std::string& url, const RelayO
 Result<std::unique_ptr<Sink>> open_sink(const std::string& url, const RelayOptions& o) {
   if (!is_url(url)) {
     std::FILE* f = url == "-" ? stdout : std::fopen(url.c_str(), "wb");
-    if (!f) return fail(Errc::io_error, "cannot create FLV output '" + url + "'");
+    if (!f) return fail(Errc::io_error, "cannot create FLV output '" + url + "': " + std::strerror(errno));
     return std::unique_ptr<Sink>(new FlvSink(f, url != "-"));
   }
   if (is_rtmfp_url(url)) return open_rtmfp_sink(url, o);
@@ -152,7 +147,7 @@ Result<std::unique_ptr<Sink>> open_sink(const std::string& url, const RelayOptio
   if (u->scheme == "rtmp-listen") {
     auto l = ListenSink::open(listen_options(*u, o), u->app + "/" + u->stream);
     if (!l) return std::unexpected(l.error());
-    announce(*u, (*l)->port());
+    announce(*u, (*l)->port(), o);
     return std::unique_ptr<Sink>(std::move(*l));
   }
   auto c = open_client(*u, true, o);
@@ -160,109 +155,200 @@ Result<std::unique_ptr<Sink>> open_sink(const std::string& url, const RelayOptio
   return std::unique_ptr<Sink>(new RtmpPublishSink(std::move(*c)));
 }
 
-int run_relay(const RelayOptions& o) {
-  using clock = std::chrono::steady_clock;
-  int attempts = 0;
-  std::uint64_t frames = 0, bytes = 0;
-  auto report = [](const Error& e, const char* where) {
-    std::fprintf(stderr, "relay: %s: %s\n", where, e.detail.empty() ? errc_text(e.code) : e.detail.c_str());
-    return exit_code_for(e);
-  };
-  auto retry = [&](int rc, bool connect_only) {
-    const bool retriable = connect_only ? rc == relay_connect_failed : (rc != relay_bad_input && rc != relay_tls_failed);
-    if (!o.reconnect || !retriable || ++attempts >= o.max_reconnects) return false;
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-    return true;
-  };
-  if (o.object_encoding != 0 && o.object_encoding != 3)
-    return report(Error{Errc::invalid_argument, "--object-encoding must be 0 or 3"}, "options");
-  if (!o.ca_file.empty()) {
-    std::FILE* f = std::fopen(o.ca_file.c_str(), "rb");
-    if (!f) return report(Error{Errc::invalid_argument, "cannot read CA file '" + o.ca_file + "'"}, "options");
-    std::fclose(f);
-  }
-  // A listening destination opens first, so players can subscribe before the
-  // data flows, and stays open across source reconnects. Otherwise the source
-  // opens first (a publish connection is not left idle while it connects).
-  std::unique_ptr<Sink> sink;
-  const bool keep_sink = is_listen_url(o.to);
-  if (keep_sink) {
-    auto s = open_sink(o.to, o);
-    if (!s) return report(s.error(), "destination");
-    sink = std::move(*s);
-  }
-  for (;;) {
-    auto src = open_source(o.from, o);
-    if (!src) {
-      int rc = report(src.error(), "source");
-      if (retry(rc, true)) continue;
-      if (sink) (void)sink->finish();
-      return rc;
-    }
-    if (!sink) {
-      auto s = open_sink(o.to, o);
-      if (!s) {
-        int rc = report(s.error(), "destination");
-        if (retry(rc, true)) continue;
-        return rc;
-      }
-      sink = std::move(*s);
-    }
-    auto last_stats = clock::now();
-    Pacer pacer;
-    std::uint64_t window_bytes = 0;
-    std::uint32_t last_ts = 0;
-    auto start = clock::now();
-    std::uint32_t first_ts = 0;
-    bool have_first = false;
-    for (;;) {
-      auto m = (*src)->next();
-      if (!m) {
-        int rc = report(m.error(), "source");
-        if (retry(rc, false)) break;
-        (void)sink->finish();
-        return rc;
-      }
-      if (!*m) {
-        if (auto r = sink->finish(); !r) return report(r.error(), "destination");
-        std::fprintf(stderr, "relay: done, %llu frames, %llu bytes\n", static_cast<unsigned long long>(frames),
-                     static_cast<unsigned long long>(bytes));
-        return relay_ok;
-      }
-      if (o.realtime) pacer.wait((*m)->timestamp);
-      if (auto r = sink->write(**m); !r) {
-        int rc = report(r.error(), "destination");
-        if (retry(rc, false)) {
-          if (!keep_sink) sink.reset();
-          break;
-        }
-        return rc;
-      }
-      ++frames;
-      bytes += (*m)->payload.size();
-      window_bytes += (*m)->payload.size();
-      last_ts = (*m)->timestamp;
-      if (!have_first) {
-        first_ts = last_ts;
-        have_first = true;
-      }
-      const auto t = clock::now();
-      if (t - last_stats >= o.stats_interval) {
-        const double secs = std::chrono::duration<double>(t - last_stats).count();
-        const double media_s = (last_ts - first_ts) / 1000.0;
-        const double wall_s = std::chrono::duration<double>(t - start).count();
-        const double lag = wall_s - media_s;
-        if (o.json)
-          std::fprintf(stderr, "{\"frames\":%llu,\"kbps\":%.1f,\"lag_s\":%.2f}\n", static_cast<unsigned long long>(frames),
-                       window_bytes * 8 / secs / 1000, lag);
-        else
-          std::fprintf(stderr, "relay: %llu frames, %.1f kbit/s, lag %.2f s\n", static_cast<unsigned long long>(frames),
-                       window_bytes * 8 / secs / 1000, lag);
-        last_stats = t;
-        window_bytes = 0;
-      }
-    }
+
+EndpointKind endpoint_kind(const std::string& url) {
+  if (!is_url(url)) return EndpointKind::file;
+  if (is_listen_url(url)) return EndpointKind::listen;
+  return EndpointKind::client;
+}
+
+// The README's exit codes (relay section): 3 = the network failed (retriable),
+// 4 = the far end said no, 5 = the far end (or the input) sent something
+// malformed or over a limit, 6 = local I/O, 7 = TLS.
+int exit_code_for(const Error& e, EndpointKind kind) {
+  switch (e.code) {
+    case Errc::invalid_argument:
+    case Errc::unsupported: return relay_bad_url;
+    case Errc::refused: return relay_refused;
+    case Errc::truncated:
+    case Errc::malformed:
+    case Errc::limit_exceeded: return relay_bad_input;
+    case Errc::crypto_failure: return relay_tls_failed;
+    case Errc::timeout:
+    case Errc::closed: return relay_connect_failed;
+    case Errc::io_error: return kind == EndpointKind::client ? relay_connect_failed : relay_io_error;
+    case Errc::not_found: return kind == EndpointKind::client ? relay_connect_failed : relay_io_error;
+    case Errc::bad_state: return kind == EndpointKind::client ? relay_bad_input : relay_io_error;
+    default: return relay_io_error;
   }
 }
 
+void RelayControl::request_stop() {
+  std::lock_guard lk(mu_);
+  stop_ = true;
+  if (source_) source_->interrupt();
+  cv_.notify_all();
+}
+
+void RelayControl::attach(Source* s) {
+  std::lock_guard lk(mu_);
+  source_ = s;
+  if (s && stop_) s->interrupt();
+}
+
+bool RelayControl::wait_for(std::chrono::milliseconds d) {
+  std::unique_lock lk(mu_);
+  return !cv_.wait_for(lk, d, [&] { return stop_.load(); });
+}
+
+int run_relay(const RelayOptions& o, RelayControl* control) {
+  using clock = std::chrono::steady_clock;
+  RelayControl own_control;
+  RelayControl& ctl = control ? *control : own_control;
+  const EndpointKind src_kind = endpoint_kind(o.from), dst_kind = endpoint_kind(o.to);
+  RelayStats stats(o.stats_interval, o.json);
+  auto report = [&](const Error& e, const char* where, EndpointKind kind) {
+    const std::string text = e.detail.empty() ? errc_text(e.code) : e.detail;
+    std::fprintf(stderr, "relay: %s: %s\n", where, text.c_str());
+    stats.on_error(std::string(where) + ": " + text);
+    return exit_code_for(e, kind);
+  };
+  if (o.object_encoding != 0 && o.object_encoding != 3)
+    return report(Error{Errc::invalid_argument, "--object-encoding must be 0 or 3"}, "options", EndpointKind::file);
+  if (!o.ca_file.empty()) {
+    std::FILE* f = std::fopen(o.ca_file.c_str(), "rb");
+    if (!f) return report(Error{Errc::invalid_argument, "cannot read CA file '" + o.ca_file + "'"}, "options", EndpointKind::file);
+    std::fclose(f);
+  }
+  ReconnectBackoff::Params bp;
+  bp.initial = o.reconnect_delay;
+  bp.max = std::max(o.reconnect_delay, o.reconnect_max_delay);
+  bp.max_attempts = o.max_reconnects;
+  ReconnectBackoff backoff(bp);
+  std::minstd_rand rng(std::random_device{}());
+  // Only a network failure (exit class 3) is retried: local I/O, refusals,
+  // malformed input and TLS would fail the same way again.
+  auto retry = [&](int rc) {
+    if (!o.reconnect || rc != relay_connect_failed) return false;
+    auto delay = backoff.on_failure(clock::now(), std::uniform_real_distribution<double>(0, 1)(rng));
+    if (!delay) {
+      std::fprintf(stderr, "relay: giving up after %d reconnect attempts\n", o.max_reconnects);
+      return false;
+    }
+    std::fprintf(stderr, "relay: reconnecting in %.1f s\n", static_cast<double>(delay->count()) / 1000);
+    stats.on_reconnect();
+    return ctl.wait_for(*delay);
+  };
+
+  std::unique_ptr<Source> src;
+  std::unique_ptr<Sink> sink;
+  TimestampRebaser rebaser;
+  SinkPrimer primer;
+  Pacer pacer;
+  bool sink_opened_before = false;
+  auto finish_sink = [&] {
+    if (sink) (void)sink->finish();
+  };
+  auto stopped = [&] {
+    finish_sink();
+    std::fprintf(stderr, "relay: stopped, %llu frames, %llu bytes\n", static_cast<unsigned long long>(stats.frames()),
+                 static_cast<unsigned long long>(stats.bytes()));
+    return relay_ok;
+  };
+  auto open_the_sink = [&]() -> std::optional<int> {
+    auto s = open_sink(o.to, o);
+    if (!s) return report(s.error(), "destination", dst_kind);
+    sink = std::move(*s);
+    if (sink_opened_before) {
+      // A reconnected destination starts decodable: metadata, sequence
+      // headers and the GOP since the last keyframe first.
+      for (const auto& m : primer.prime())
+        if (auto r = sink->write(m); !r) return report(r.error(), "destination", dst_kind);
+    }
+    sink_opened_before = true;
+    return std::nullopt;
+  };
+  // A listening destination opens first, so players can subscribe before the
+  // data flows. Otherwise the source opens first (a publish connection is
+  // not left idle while the source connects).
+  if (dst_kind == EndpointKind::listen) {
+    if (auto rc = open_the_sink()) return *rc;
+  }
+  struct Detach {
+    RelayControl& c;
+    ~Detach() { c.attach(nullptr); }
+  } detach{ctl};
+  for (;;) {
+    if (ctl.stop_requested()) return stopped();
+    if (!src) {
+      auto s = open_source(o.from, o);
+      if (!s) {
+        const int rc = report(s.error(), "source", src_kind);
+        if (retry(rc)) continue;
+        if (ctl.stop_requested()) return stopped();
+        finish_sink();
+        return rc;
+      }
+      src = std::move(*s);
+      ctl.attach(src.get());
+      rebaser.source_changed();
+      stats.source_changed();
+      primer.reset();
+    }
+    if (!sink) {
+      if (auto rc = open_the_sink()) {
+        sink.reset();
+        if (retry(*rc)) continue;
+        if (ctl.stop_requested()) return stopped();
+        return *rc;
+      }
+    }
+    auto m = src->next();
+    if (!m) {
+      const int rc = report(m.error(), "source", src_kind);
+      if (ctl.stop_requested()) return stopped();
+      // A listen source keeps its server (and the destination's players):
+      // it waits for the next publisher. Other sources are reopened.
+      const bool keep_source = src_kind == EndpointKind::listen;
+      if (o.reconnect && rc == relay_connect_failed && keep_source) {
+        stats.on_reconnect();
+        rebaser.source_changed();
+        stats.source_changed();
+        primer.reset();
+        std::fprintf(stderr, "relay: waiting for the next publisher\n");
+        continue;
+      }
+      if (!keep_source) {
+        ctl.attach(nullptr);
+        src.reset();
+      }
+      if (retry(rc)) continue;
+      if (ctl.stop_requested()) return stopped();
+      finish_sink();
+      return rc;
+    }
+    if (!*m) {
+      if (ctl.stop_requested()) return stopped();
+      if (auto r = sink->finish(); !r) return report(r.error(), "destination", dst_kind);
+      std::fprintf(stderr, "relay: done, %llu frames, %llu bytes\n", static_cast<unsigned long long>(stats.frames()),
+                   static_cast<unsigned long long>(stats.bytes()));
+      return relay_ok;
+    }
+    Message& msg = **m;
+    if (o.realtime) pacer.wait(msg.timestamp);
+    msg.timestamp = rebaser.map(msg);
+    primer.on_message(msg);
+    if (auto r = sink->write(msg); !r) {
+      const int rc = report(r.error(), "destination", dst_kind);
+      // Only the destination is reopened; the source goes on where it was.
+      sink.reset();
+      if (retry(rc)) continue;
+      if (ctl.stop_requested()) return stopped();
+      return rc;
+    }
+    const auto now = clock::now();
+    stats.on_message(msg, now);
+    backoff.on_progress(now);
+  }
+}
 }  // namespace rtmfp::media::io

@@ -14,8 +14,12 @@
 // open_source / open_sink.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -31,6 +35,9 @@ class Source {
   virtual ~Source() = default;
   // Next media/data message; std::nullopt at a clean end of stream.
   virtual Result<std::optional<Message>> next() = 0;
+  // Any thread (a signal watcher): a blocked next() returns soon, with
+  // nullopt or an error. Default: nothing (next() returns when it returns).
+  virtual void interrupt() {}
 };
 
 class Sink {
@@ -43,35 +50,69 @@ class Sink {
 struct RelayOptions {
   std::string from;
   std::string to;
-  bool reconnect = false;      // reopen both ends after a network failure
+  // After a network failure (exit class 3) reopen the end that failed (the
+  // other one is kept); a listen source waits for the next publisher.
+  bool reconnect = false;
   bool json = false;           // stats lines as JSON
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds io_timeout{15000};  // no data for this long = failure
-  std::chrono::seconds stats_interval{5};
-  int max_reconnects = 1000;
+  std::chrono::milliseconds stats_interval{5000};  // <= 0: no stats lines
+  int max_reconnects = 1000;   // consecutive failed attempts (reset after a good period)
+  std::chrono::milliseconds reconnect_delay{500};       // first delay, doubles (±20% jitter)
+  std::chrono::milliseconds reconnect_max_delay{30000};
   std::string ca_file;       // rtmps://: extra trusted CA certificates (PEM)
   int object_encoding = 0;   // rtmp(s):// client: 0 (AMF0) or 3 (AMF3 commands, type 17)
   bool log_clients = true;   // rtmp-listen://: a stderr line per publisher/player
   bool realtime = false;     // pace writes by the message timestamps (like ffmpeg -re), for file sources
   std::string rtmfp_crypto = "flash";  // rtmfp:// client crypto profile: flash (RFC 7425) or modern
   std::size_t max_datagram_limit = 0;  // rtmfp endpoints: path MTU probing ceiling (EndpointConfig); 0: by family
+  // Called with "rtmp://ADDR:PORT/APP/STREAM" when an rtmp-listen:// endpoint
+  // listens (besides the stderr line); tests read the bound port from it.
+  std::function<void(const std::string&)> on_listening;
 };
 
 // Exit codes of run_relay.
 enum RelayExit : int {
-  relay_ok = 0,
+  relay_ok = 0,              // the source ended in order, or SIGINT/SIGTERM (clean stop)
   relay_bad_url = 2,
-  relay_connect_failed = 3,  // connection refused / timeout / DNS
+  relay_connect_failed = 3,  // connection refused / reset / timeout / DNS, publisher lost (retriable)
   relay_refused = 4,         // publish/play refused by the server (BadName, _error, Rejected)
-  relay_bad_input = 5,       // truncated or malformed input
-  relay_io_error = 6,
+  relay_bad_input = 5,       // truncated or malformed input, protocol error or limit from the far end
+  relay_io_error = 6,        // local I/O: FLV file/stdio read or write, cannot listen, relay too slow
   relay_tls_failed = 7,      // TLS certificate verification failed (rtmps://)
+};
+
+// Which kind of endpoint an error came from decides its exit code: an
+// io_error is local (6) for files, stdio and listeners, but a network
+// failure (3) for a client connection.
+enum class EndpointKind { file, listen, client };
+EndpointKind endpoint_kind(const std::string& url);
+int exit_code_for(const Error& e, EndpointKind kind);
+
+// Stops a running relay from another thread (the CLI's signal watcher): the
+// source is interrupted, the destination finished in order (FLV flushed,
+// FCUnpublish/deleteStream sent, listen players told), exit code 0.
+class RelayControl {
+ public:
+  void request_stop();
+  bool stop_requested() const { return stop_.load(); }
+  // Relay thread: the source request_stop() interrupts (nullptr: none).
+  void attach(Source* s);
+  // Relay thread: waits `d` (a reconnect delay); false if a stop came.
+  bool wait_for(std::chrono::milliseconds d);
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Source* source_ = nullptr;
 };
 
 Result<std::unique_ptr<Source>> open_source(const std::string& url, const RelayOptions& o);
 Result<std::unique_ptr<Sink>> open_sink(const std::string& url, const RelayOptions& o);
 
-// Runs until the source ends (0) or a failure; prints errors and stats to stderr.
-int run_relay(const RelayOptions& options);
+// Runs until the source ends (0), a stop (0) or a failure; prints errors and
+// stats to stderr.
+int run_relay(const RelayOptions& options, RelayControl* control = nullptr);
 
 }  // namespace rtmfp::media::io

@@ -26,6 +26,7 @@ class RtmfpListenSource : public Source {
   // Waits for a publisher without limit; once it started, io_timeout without
   // a message is a failure. nullopt when the publisher stops.
   Result<std::optional<Message>> next() override;
+  void interrupt() override { cap_.interrupt(); }
   SocketAddress local_address() const { return server_->local_address(); }
 
  private:

@@ -48,7 +48,7 @@ Result<void> RtmpClientConn::open() {
 Result<std::optional<rtmp::Message>> RtmpClientConn::next() {
   auto last = std::chrono::steady_clock::now();
   while (media_.empty()) {
-    if (ended_) return std::optional<rtmp::Message>{};
+    if (ended_ || interrupted_) return std::optional<rtmp::Message>{};
     auto r = step(milliseconds(200));
     if (!r) {
       // A clean end is announced (StreamEOF / UnpublishNotify / Play.Stop);

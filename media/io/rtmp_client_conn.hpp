@@ -3,6 +3,7 @@
 // for play sources and publish sinks, and by the benchmarks.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <optional>
@@ -23,6 +24,9 @@ class RtmpClientConn {
   // Publish: sends one message (and services pings/acks without blocking).
   Result<void> send(const rtmp::Message& m);
   void close();
+  // Any thread: a next() waiting for media returns nullopt within one read
+  // timeout (200 ms) (the relay's shutdown on SIGINT/SIGTERM).
+  void interrupt() { interrupted_ = true; }
 
  private:
   Result<void> step(milliseconds timeout);  // one read + process + flush
@@ -36,6 +40,7 @@ class RtmpClientConn {
   std::deque<rtmp::Message> media_;
   bool ended_ = false;
   bool closed_ = false;
+  std::atomic<bool> interrupted_{false};
 };
 
 }  // namespace rtmfp::media::io

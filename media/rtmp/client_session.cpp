@@ -16,10 +16,10 @@ void ClientSession::call(const std::string& name, double trid, Value obj, std::v
   if (m) send(std::move(*m));
 }
 
-Result<void> ClientSession::failure(std::string what) {
+Result<void> ClientSession::failure(std::string what, Errc code) {
   state_ = State::failed;
   events_.push_back({ClientEvent::Kind::error, what, {}});
-  return fail(Errc::refused, std::move(what));
+  return fail(code, std::move(what));
 }
 
 Result<void> ClientSession::receive(ByteView data, TimePoint now) {
@@ -27,7 +27,7 @@ Result<void> ClientSession::receive(ByteView data, TimePoint now) {
   if (state_ == State::failed) return fail(Errc::bad_state, "RTMP client session failed earlier");
   std::vector<Message> msgs;
   if (state_ == State::handshake) {
-    if (auto r = hs_.feed(data, out_); !r) return failure(r.error().detail);
+    if (auto r = hs_.feed(data, out_); !r) return failure(r.error().detail);  // the server's handshake bytes: malformed
     if (!hs_.done()) return {};
     Bytes rest = hs_.take_leftover();
     hs_bytes_ = hs_.bytes_received() - rest.size();
@@ -50,9 +50,9 @@ Result<void> ClientSession::receive(ByteView data, TimePoint now) {
     }
     if (opts_.object_encoding == 3) props.push_back({"objectEncoding", Value::number(3)});
     call("connect", connect_trid_, Value::object(std::move(props)), {});
-    if (auto p = parser_.feed(rest, msgs); !p) return failure(p.error().detail);
+    if (auto p = parser_.feed(rest, msgs); !p) return failure(p.error().detail, p.error().code);
   } else if (auto p = parser_.feed(data, msgs); !p) {
-    return failure(p.error().detail);
+    return failure(p.error().detail, p.error().code);
   }
   for (auto& m : msgs)
     if (auto r = on_message(std::move(m)); !r) return r;
@@ -64,13 +64,13 @@ Result<void> ClientSession::on_message(Message m) {
   switch (m.type) {
     case msg_type::window_ack_size: {
       auto v = control::decode_u32(m);
-      if (!v) return failure(v.error().detail);
+      if (!v) return failure(v.error().detail, v.error().code);
       acks_.set_window(*v);
       return {};
     }
     case msg_type::user_control: {
       auto uc = control::decode_user_control(m);
-      if (!uc) return failure(uc.error().detail);
+      if (!uc) return failure(uc.error().detail, uc.error().code);
       if (uc->event == static_cast<std::uint16_t>(UserControlEvent::ping_request)) send(control::ping_response(uc->value));
       if (uc->event == static_cast<std::uint16_t>(UserControlEvent::stream_eof) && state_ == State::streaming)
         events_.push_back({ClientEvent::Kind::ended, "StreamEOF", {}});
@@ -79,12 +79,12 @@ Result<void> ClientSession::on_message(Message m) {
     case msg_type::command_amf0:
     case msg_type::command_amf3: {
       auto c = decode_command(m);
-      if (!c) return failure(c.error().detail);
+      if (!c) return failure(c.error().detail, c.error().code);
       return on_command(*c);
     }
     case msg_type::aggregate: {
       auto parts = split_aggregate(m);
-      if (!parts) return failure(parts.error().detail);
+      if (!parts) return failure(parts.error().detail, parts.error().code);
       for (auto& p : *parts)
         if (auto r = on_message(std::move(p)); !r) return r;
       return {};
@@ -112,13 +112,13 @@ Result<void> ClientSession::on_message(Message m) {
 Result<void> ClientSession::on_command(const Command& c) {
   const auto code = info_code(c).value_or("");
   if (c.name == "_error") {
-    if (c.transaction_id == connect_trid_) return failure("connect rejected: " + (code.empty() ? c.name : code));
-    if (c.transaction_id == create_trid_) return failure("createStream failed: " + code);
+    if (c.transaction_id == connect_trid_) return failure("connect rejected: " + (code.empty() ? c.name : code), Errc::refused);
+    if (c.transaction_id == create_trid_) return failure("createStream failed: " + code, Errc::refused);
     return {};  // e.g. releaseStream/FCPublish unknown to the server
   }
   if (c.name == "_result" && c.transaction_id == connect_trid_ && state_ == State::connecting) {
     if (code.find("Rejected") != std::string::npos || code.find("Failed") != std::string::npos)
-      return failure("connect rejected: " + code);
+      return failure("connect rejected: " + code, Errc::refused);
     if (opts_.object_encoding == 3) {
       // E§8.1.1: the server's answer decides; no answer means AMF0.
       const Value* oe = nullptr;
@@ -163,13 +163,13 @@ Result<void> ClientSession::on_command(const Command& c) {
       std::string desc;
       for (const auto& a : c.args)
         if (const Value* d = a.get("description"); d && d->as_string()) desc = std::string(*d->as_string());
-      return failure(code + (desc.empty() ? "" : ": " + desc));
+      return failure(code + (desc.empty() ? "" : ": " + desc), Errc::refused);
     } else if (code == "NetStream.Play.UnpublishNotify" || code == "NetStream.Play.Stop") {
       events_.push_back({ClientEvent::Kind::ended, code, {}});
     }
     return {};
   }
-  if (c.name == "close") return failure("server closed the connection (close command)");
+  if (c.name == "close") return failure("server closed the connection (close command)", Errc::closed);
   return {};  // onBWDone, _checkbw, onFCPublish ... tolerated
 }
 

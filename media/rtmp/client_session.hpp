@@ -57,7 +57,10 @@ class ClientSession {
   enum class State { handshake, connecting, creating, starting, streaming, failed };
   Result<void> on_message(Message m);
   Result<void> on_command(const Command& c);
-  Result<void> failure(std::string what);
+  // Fails the session. `code` says whose fault: refused (the server said no:
+  // _error, BadName, Rejected), closed (close command), or the peer's bytes
+  // were bad (malformed, truncated, limit_exceeded: a protocol error).
+  Result<void> failure(std::string what, Errc code = Errc::malformed);
   void send(Message m) { (void)ser_.write(m, out_); }
   void call(const std::string& name, double trid, Value obj, std::vector<Value> args, std::uint32_t sid = 0);
 

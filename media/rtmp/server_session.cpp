@@ -9,7 +9,9 @@ ServerSession::ServerSession(StreamRegistry& registry, ServerOptions opts)
 ServerSession::~ServerSession() { close(); }
 
 void ServerSession::close() {
-  if (!publish_key_.empty()) registry_.unpublish(publish_key_, this);
+  // Still publishing here = the connection ended without FCUnpublish or
+  // deleteStream (reset, timeout, error): an abrupt loss, not an orderly end.
+  if (!publish_key_.empty()) registry_.unpublish(publish_key_, this, /*abrupt=*/true);
   if (!play_key_.empty()) registry_.remove_player(play_key_, this);
   publish_key_.clear();
   play_key_.clear();

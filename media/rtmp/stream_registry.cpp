@@ -23,13 +23,18 @@ Result<void> StreamRegistry::publish(const std::string& key, const void* publish
   return {};
 }
 
-void StreamRegistry::unpublish(const std::string& key, const void* publisher) {
+void StreamRegistry::unpublish(const std::string& key, const void* publisher, bool abrupt) {
   auto it = streams_.find(key);
   if (it == streams_.end() || it->second.publisher != publisher) return;
   it->second.publisher = nullptr;
   it->second.gop.clear();
   it->second.gop_bytes = 0;
-  for (auto* p : it->second.players) p->publisher_stopped();
+  for (auto* p : it->second.players) {
+    if (abrupt)
+      p->publisher_lost();
+    else
+      p->publisher_stopped();
+  }
   maybe_erase(key);
 }
 

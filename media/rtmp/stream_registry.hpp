@@ -22,6 +22,10 @@ class StreamSink {
   virtual void deliver(const Message& m) = 0;
   virtual void publisher_started() = 0;
   virtual void publisher_stopped() = 0;
+  // The publisher went away without an orderly end (connection reset, timed
+  // out, session dropped: no FCUnpublish/deleteStream/closeStream). Players
+  // that do not care treat it as a stop.
+  virtual void publisher_lost() { publisher_stopped(); }
 };
 
 struct RegistryLimits {
@@ -36,7 +40,9 @@ class StreamRegistry {
 
   // Fails with Errc::bad_state if another publisher holds the key.
   Result<void> publish(const std::string& key, const void* publisher);
-  void unpublish(const std::string& key, const void* publisher);
+  // abrupt: the publisher's connection ended without an orderly unpublish
+  // (players get publisher_lost instead of publisher_stopped).
+  void unpublish(const std::string& key, const void* publisher, bool abrupt = false);
   // Metadata must already be without @setDataFrame (players get onMetaData).
   void on_media(const std::string& key, const Message& m);
   Result<void> add_player(const std::string& key, StreamSink* sink);

@@ -3,9 +3,14 @@
 // wrong: a refused publish (the key is taken), a refused play, bad URLs and
 // options, a server that is not there, a truncated FLV file.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
+#include <thread>
 
 #include "media/flv/flv_writer.hpp"
 #include "media/io/listen_endpoints.hpp"
@@ -57,6 +62,64 @@ io::RtmpListenServer::Options server_options() {
   so.io_timeout = 3000ms;
   return so;
 }
+
+// A one-connection TCP server on loopback (port 0) that plays a script
+// against the relay: a far end that speaks bad RTMP.
+class FakeServer {
+ public:
+  explicit FakeServer(std::function<void(int)> script) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 4);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this, script = std::move(script)] {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      timeval tv{10, 0};
+      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      script(c);
+      // Wait for the relay to hang up, so nothing it sent is left unread (no RST).
+      std::uint8_t buf[4096];
+      while (::recv(c, buf, sizeof buf, 0) > 0) {
+      }
+      ::close(c);
+    });
+  }
+  ~FakeServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+
+  static void read_n(int fd, std::size_t n) {
+    std::uint8_t buf[4096];
+    while (n > 0) {
+      const ssize_t r = ::recv(fd, buf, std::min(n, sizeof buf), 0);
+      if (r <= 0) return;
+      n -= static_cast<std::size_t>(r);
+    }
+  }
+  static void write_all(int fd, const Bytes& b) { (void)!::send(fd, b.data(), b.size(), MSG_NOSIGNAL); }
+  // The simple handshake, server side (R§5.2): read C0C1, send S0S1S2, read C2.
+  static void handshake(int fd) {
+    read_n(fd, 1 + 1536);
+    Bytes s(1 + 2 * 1536, 0);
+    s[0] = 3;
+    write_all(fd, s);
+    read_n(fd, 1536);
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -153,4 +216,95 @@ TEST(RelayErrors, TruncatedFile) {
   std::remove(file.c_str());
   EXPECT_EQ(r.code, io::relay_bad_input) << r.err;
   EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+}
+
+// ------------------------------------------------------------ exit code table (C5)
+
+TEST(RelayExitTable, FlvOutputThatCannotBeCreatedIs6) {
+  const std::string file = write_flv();
+  io::RelayOptions o;
+  o.from = file;
+  o.to = "/nonexistent-dir/out.flv";
+  auto r = relay(o);
+  std::remove(file.c_str());
+  EXPECT_EQ(r.code, io::relay_io_error) << r.err;
+  EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << r.err;
+}
+
+TEST(RelayExitTable, FlvInputReadErrorIs6) {
+  io::RelayOptions o;
+  o.from = "/tmp";  // opens, but read(2) fails with EISDIR
+  o.to = "/dev/null";
+  auto r = relay(o);
+  EXPECT_EQ(r.code, io::relay_io_error) << r.err;
+  EXPECT_NE(r.err.find("read error"), std::string::npos) << r.err;
+}
+
+TEST(RelayExitTable, MissingInputIs6) {
+  io::RelayOptions o;
+  o.from = "/nonexistent-dir/in.flv";
+  o.to = "/dev/null";
+  auto r = relay(o);
+  EXPECT_EQ(r.code, io::relay_io_error) << r.err;
+}
+
+TEST(RelayExitTable, ListenPortInUseIs6AndNotRetried) {
+  auto held = io::ListenSink::open(server_options(), "live/held");
+  ASSERT_TRUE(held) << held.error().detail;
+  const std::string file = write_flv();
+  io::RelayOptions o;
+  o.from = file;
+  o.to = "rtmp-listen://127.0.0.1:" + std::to_string((*held)->port()) + "/live/y";
+  o.reconnect = true;
+  o.reconnect_delay = 1ms;
+  auto r = relay(o);
+  std::remove(file.c_str());
+  EXPECT_EQ(r.code, io::relay_io_error) << r.err;
+  EXPECT_NE(r.err.find("cannot listen"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("reconnecting"), std::string::npos) << "a port in use is not retried: " << r.err;
+}
+
+TEST(RelayExitTable, HttpAnswerToTheHandshakeIs5) {
+  FakeServer srv([](int fd) {
+    FakeServer::read_n(fd, 1);
+    const std::string http = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+    FakeServer::write_all(fd, Bytes(http.begin(), http.end()));
+  });
+  const std::string file = write_flv();
+  io::RelayOptions o;
+  o.from = file;
+  o.to = "rtmp://127.0.0.1:" + std::to_string(srv.port()) + "/live/x";
+  auto r = relay(o);
+  std::remove(file.c_str());
+  EXPECT_EQ(r.code, io::relay_bad_input) << r.err;
+  EXPECT_NE(r.err.find("unsupported version 72"), std::string::npos) << r.err;  // 'H'
+}
+
+TEST(RelayExitTable, MalformedChunkFromTheServerIs5) {
+  FakeServer srv([](int fd) {
+    FakeServer::handshake(fd);
+    FakeServer::write_all(fd, Bytes{0xc3, 1, 2, 3});  // a type-3 chunk first on a chunk stream
+  });
+  const std::string file = write_flv();
+  io::RelayOptions o;
+  o.from = file;
+  o.to = "rtmp://127.0.0.1:" + std::to_string(srv.port()) + "/live/x";
+  auto r = relay(o);
+  std::remove(file.c_str());
+  EXPECT_EQ(r.code, io::relay_bad_input) << r.err;
+}
+
+TEST(RelayExitTable, MessageOverTheLimitFromTheServerIs5) {
+  FakeServer srv([](int fd) {
+    FakeServer::handshake(fd);
+    // Type 0 chunk, csid 3: timestamp 0, length 0xFFFFFF (over the 8 MiB limit), type 20, stream 0.
+    FakeServer::write_all(fd, Bytes{0x03, 0, 0, 0, 0xff, 0xff, 0xff, 20, 0, 0, 0, 0});
+  });
+  const std::string file = write_flv();
+  io::RelayOptions o;
+  o.from = file;
+  o.to = "rtmp://127.0.0.1:" + std::to_string(srv.port()) + "/live/x";
+  auto r = relay(o);
+  std::remove(file.c_str());
+  EXPECT_EQ(r.code, io::relay_bad_input) << r.err;
 }
