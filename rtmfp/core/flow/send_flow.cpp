@@ -328,12 +328,16 @@ AckResult SendFlow::on_ack(const wire::DataAck& ack, TimePoint now) {
   };
   // §3.6.2.4: cumulative part, then ranges (each clamped to the queue; the cap
   // on ranges bounds the work a hostile ack can cause).
-  const std::uint64_t cum_to = std::min(ack.cumulative_ack, next_sn_ - 1);
+  // Nothing at or above next_new_ was ever sent, so the work per ack is
+  // bounded by what it can legitimately acknowledge.
+  advance_cursor();
+  const std::uint64_t sent_below = std::min(next_new_, next_sn_);
+  const std::uint64_t cum_to = std::min(ack.cumulative_ack, sent_below - 1);
   for (std::uint64_t s = base_seq_; s <= cum_to; s = std::max(s + 1, base_seq_)) take(s);
   std::size_t n = 0;
   for (const auto& range : ack.ranges) {
     if (++n > fp::kMaxAckRanges) break;
-    const std::uint64_t to = std::min(range.to, next_sn_ - 1);
+    const std::uint64_t to = std::min(range.to, sent_below - 1);
     for (std::uint64_t s = std::max(range.from, base_seq_); s <= to && s < next_sn_; ++s) take(s);
   }
   maybe_queue_fsn_update();
