@@ -43,6 +43,8 @@ std::optional<FlowEvent> FlowSet::poll_event() {
 
 void FlowSet::refill_events() {
   // Messages held back while the event queue was full (see drain).
+  if (!held_back_) return;
+  held_back_ = false;
   for (auto& [id, rf] : recv_)
     if (rf.pending_messages() > 0) drain(id, rf);
 }
@@ -295,6 +297,7 @@ void FlowSet::drain(FlowId id, RecvFlow& rf) {
       push(FlowEvent{.kind = FlowEventKind::message, .flow = id, .data = std::move(m->data), .first_seq = m->first_seq});
     }
   });
+  if (rf.pending_messages() > 0) held_back_ = true;
   const bool complete = (rf.state() == RecvFlowState::RF_COMPLETE_LINGER || rf.state() == RecvFlowState::RF_CLOSED) &&
                         rf.pending_messages() == 0;
   if (complete && finished_notified_.insert(id).second)

@@ -175,6 +175,7 @@ class FlowSet {
   std::map<FlowId, SendFlow> send_;
   std::map<FlowId, RecvFlow> recv_;
   std::uint64_t receive_memory_ = 0;
+  bool held_back_ = false;  // some flow holds messages the event queue had no room for
   std::deque<FlowEvent> events_;
   std::set<FlowId> finished_notified_;
   FlowId next_flow_id_ = 1;
