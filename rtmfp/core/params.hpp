@@ -98,5 +98,13 @@ inline constexpr std::size_t kMaxSessions = 65536;
 inline constexpr std::size_t kMaxOpeningSessions = 4096;
 inline constexpr std::size_t kMaxQueuedDatagrams = 4096;
 inline constexpr std::size_t kMaxQueuedEvents = 65536;
+// Receive memory per session across all its receiving flows (RFC 7016
+// §3.6.3.5 buffers; data plus a 64-byte charge per buffered fragment).
+// Local choice: 16 MiB, sixteen flows with the default 1 MiB receive buffer
+// full. A fragment that does not fit is dropped unacknowledged (the sender
+// retransmits it); a quarter is kept for in-order fragments, which complete
+// messages and let the buffers drain. Each flow's own bound is in
+// rtmfp/core/flow/recv_flow.hpp (at most 2 x its receive buffer).
+inline constexpr std::uint64_t kMaxSessionReceiveBytes = 16 * 1024 * 1024;
 
 }  // namespace rtmfp::params

@@ -50,7 +50,10 @@ struct EndpointConfig {
   // RXI bit of RFC 7425 §5.1.1); unset: deliver_on_arrival for all. Endpoint::
   // set_receive_order changes a flow's order afterwards.
   std::function<flow::ReceiveOrder(ByteView metadata)> choose_receive_order;
+  // Open receiving flows per session; more are rejected (RFC 7016 §3.6.3.1).
   std::size_t max_receiving_flows = 256;
+  // Receive memory per session across its flows (params.hpp).
+  std::uint64_t session_receive_limit = params::kMaxSessionReceiveBytes;
 };
 
 struct ConnectRequest {

@@ -16,6 +16,7 @@ void Endpoint::attach_flows(Session& s) {
   c.deliver_on_arrival = config_.deliver_on_arrival;
   c.choose_receive_order = config_.choose_receive_order;
   c.max_receiving_flows = config_.max_receiving_flows;
+  c.session_receive_limit = config_.session_receive_limit;
   c.max_events = std::size_t{1} << 20;  // drained after every call; bounded by the receive buffer
   c.tc_clock = &tc_sent_any_;
   c.max_fragment = max_fragment_for(s, s.pmtu.current());  // session_pmtu.cpp

@@ -70,6 +70,18 @@ inline constexpr Duration kDelayedAck = std::chrono::milliseconds(200);   // §3
 inline constexpr std::size_t kMaxAckRanges = 1024;                        // local bound on ranges processed per ack
 inline constexpr std::size_t kMaxSequenceSetRanges = 4096;                // local bound on SEQUENCE_SET size
 inline constexpr std::uint64_t kBufferBlock = 1024;                       // §3.6.3.5 1024-byte blocks
+// Receive memory charged per buffered fragment or undelivered message on top
+// of its data (map node and bookkeeping), so that a peer sending tiny
+// fragments cannot hold far more memory than the bound says (local choice).
+inline constexpr std::uint64_t kFragmentMemoryOverhead = 64;
+// Share of the session's receive memory kept for in-order fragments, the
+// ones that complete messages and let buffers drain (local choice: 1/4).
+inline constexpr std::uint64_t kInOrderReserveDivisor = 4;
+// Receiving flows that are complete (RF_COMPLETE_LINGER, §3.6.3.8) or
+// rejected (RF_REJECTED) are remembered beyond max_receiving_flows up to
+// this many per session; past that the oldest-numbered complete one is
+// closed early (local choice; each costs a few hundred bytes).
+inline constexpr std::size_t kMaxIdleReceivingFlows = 1024;
 // §3.6.2.9.1 Buffer Probe: first probe "within one second" of the window
 // closing; then a period of at least max(1 s, ERTO), growing, at most max(60 s, ERTO).
 inline constexpr Duration kBufferProbeFirst = std::chrono::seconds(1);

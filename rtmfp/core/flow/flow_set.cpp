@@ -28,19 +28,41 @@ FlowSet::FlowSet(const FlowSetConfig& cfg) : cfg_(cfg) {
 }
 
 void FlowSet::push(FlowEvent e) {
-  if (events_.size() < cfg_.max_events) events_.push_back(std::move(e));
+  // Message events are limited in drain() (back-pressure, nothing is lost);
+  // the others are at most two per flow, bounded by the flow tables.
+  events_.push_back(std::move(e));
 }
 
 std::optional<FlowEvent> FlowSet::poll_event() {
+  if (events_.empty()) refill_events();
   if (events_.empty()) return std::nullopt;
   FlowEvent e = std::move(events_.front());
   events_.pop_front();
   return e;
 }
 
+void FlowSet::refill_events() {
+  // Messages held back while the event queue was full (see drain).
+  if (!held_back_) return;
+  held_back_ = false;
+  for (auto& [id, rf] : recv_)
+    if (rf.pending_messages() > 0) drain(id, rf);
+}
+
+std::uint64_t FlowSet::session_room() const {
+  return cfg_.session_receive_limit - std::min(cfg_.session_receive_limit, receive_memory_);
+}
+
+ReceiveRoom FlowSet::receive_room() const {
+  const std::uint64_t room = session_room();
+  const std::uint64_t reserve = cfg_.session_receive_limit / fp::kInOrderReserveDivisor;
+  return ReceiveRoom{.in_order = room, .out_of_order = room > reserve ? room - reserve : 0};
+}
+
 namespace {
-// Until the first acknowledgement every fragment repeats the startup
-// options (§3.6.2.3), so the metadata shares each packet with the data.
+// Until the flow's first acknowledgement the first fragment of the flow in
+// each packet carries the startup options (§3.6.2.3.1, §2.3.11.1.1), so
+// fragments written until then leave room for them; later writes do not.
 constexpr std::size_t kOptionOverhead = 2 * 3 + 10 + 1;  // two option headers, assoc VLU, marker
 std::size_t data_per_fragment(std::size_t max_fragment, std::size_t metadata) {
   return max_fragment > metadata + kOptionOverhead ? max_fragment - metadata - kOptionOverhead : 1;
@@ -54,6 +76,7 @@ Result<FlowId> FlowSet::open_flow(Bytes metadata, std::optional<FlowId> return_a
   SendFlowConfig c;
   c.flow_id = id;
   c.max_fragment = data_per_fragment(cfg_.max_fragment, metadata.size());
+  c.max_fragment_after_ack = cfg_.max_fragment;
   c.metadata = std::move(metadata);
   c.return_association = return_association;
   c.priority = opts.priority;
@@ -73,7 +96,7 @@ Result<std::shared_ptr<WriteReceipt>> FlowSet::write(FlowId id, ByteView message
 void FlowSet::set_max_fragment(std::size_t max_fragment) {
   if (max_fragment == 0) return;
   cfg_.max_fragment = max_fragment;
-  for (auto& [id, f] : send_) f.set_max_fragment(data_per_fragment(max_fragment, f.metadata_size()));
+  for (auto& [id, f] : send_) f.set_max_fragment(data_per_fragment(max_fragment, f.metadata_size()), max_fragment);
 }
 
 void FlowSet::close_flow(FlowId id, TimePoint now) {
@@ -81,16 +104,14 @@ void FlowSet::close_flow(FlowId id, TimePoint now) {
 }
 
 void FlowSet::reject_flow(FlowId receiving, std::uint64_t code, TimePoint now) {
-  if (auto it = recv_.find(receiving); it != recv_.end()) {
-    it->second.reject(code, now);
-    pending_exceptions_[receiving] = code;
-  }
+  // §3.6.3.7: the Flow Exception Report goes with every ack (fill_packet).
+  if (auto it = recv_.find(receiving); it != recv_.end()) charged(it->second, [&] { it->second.reject(code, now); });
 }
 
 Result<void> FlowSet::set_receive_order(FlowId receiving, ReceiveOrder order) {
   auto it = recv_.find(receiving);
   if (it == recv_.end()) return fail(Errc::not_found, "no such receiving flow");
-  it->second.set_receive_order(order);
+  charged(it->second, [&] { it->second.set_receive_order(order); });
   drain(receiving, it->second);
   return {};
 }
@@ -172,47 +193,113 @@ void FlowSet::on_chunk(TimePoint now, std::uint8_t type, ByteView payload) {
   }
 }
 
+namespace {
+struct StartupOptions {
+  std::optional<Bytes> metadata;
+  std::optional<FlowId> association;
+  bool unknown_critical = false;  // an unrecognized option below 8192 (§2.3.11.1)
+  bool bad_association = false;
+};
+StartupOptions read_options(const std::vector<wire::Option>& options) {
+  StartupOptions r;
+  for (const auto& o : options) {
+    if (o.marker) continue;
+    if (o.type == wire::kOptionPerFlowMetadata) {
+      r.metadata = Bytes(o.value.begin(), o.value.end());
+    } else if (o.type == wire::kOptionReturnFlowAssociation) {
+      ByteReader rd(o.value);
+      const std::uint64_t v = wire::read_vlu(rd);
+      if (rd.ok()) {
+        r.association = v;
+      } else {
+        r.bad_association = true;
+      }
+    } else if (o.type < wire::kOptionFirstIgnorable) {
+      r.unknown_critical = true;
+    }
+  }
+  return r;
+}
+}  // namespace
+
+bool FlowSet::make_room_for_flow() {
+  // The table of receiving flows is full: close one complete (lingering)
+  // flow early, the lowest-numbered, if there is one (local choice).
+  for (auto it = recv_.begin(); it != recv_.end(); ++it) {
+    const auto st = it->second.state();
+    if ((st == RecvFlowState::RF_COMPLETE_LINGER || st == RecvFlowState::RF_CLOSED) &&
+        it->second.pending_messages() == 0) {
+      receive_memory_ -= std::min(receive_memory_, it->second.memory_bytes());
+      finished_notified_.erase(it->first);
+      recv_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
 void FlowSet::on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::uint64_t fsn, wire::UserDataFlags flags,
                            const std::vector<wire::Option>& options, ByteView data) {
+  const StartupOptions opts = read_options(options);
   auto it = recv_.find(flow);
   if (it == recv_.end()) {
-    // §3.6.3.1: a new receiving flow needs the per-flow metadata option.
-    std::optional<Bytes> metadata;
-    std::optional<FlowId> assoc;
-    for (const auto& o : options) {
-      if (o.marker) continue;
-      if (o.type == wire::kOptionPerFlowMetadata) metadata = Bytes(o.value.begin(), o.value.end());
-      if (o.type == wire::kOptionReturnFlowAssociation) {
-        ByteReader r(o.value);
-        const std::uint64_t v = wire::read_vlu(r);
-        if (r.ok()) assoc = v;
-      }
+    // §3.6.3.1: a new receiving flow, rejected (code 0, the implementation's)
+    // without metadata (step 5), with a Return Flow Association naming no
+    // F_OPEN sending flow (steps 6-7), with an unrecognized option below 8192
+    // (step 8), or beyond max_receiving_flows. A rejected flow still gets
+    // state, acks and exception reports until its sender finishes it.
+    bool reject = !opts.metadata || opts.unknown_critical || opts.bad_association;
+    if (opts.association) {
+      auto s = send_.find(*opts.association);
+      if (s == send_.end() || s->second.state() != SendFlowState::F_OPEN) reject = true;
     }
-    if (!metadata || recv_.size() >= cfg_.max_receiving_flows) {
-      ++stats_.dropped_chunks;  // no state for a flow we cannot accept (bounded memory)
+    std::size_t open = 0;
+    for (const auto& [id, r] : recv_) open += r.state() == RecvFlowState::RF_OPEN;
+    if (open >= cfg_.max_receiving_flows) reject = true;
+    if (recv_.size() >= cfg_.max_receiving_flows + fp::kMaxIdleReceivingFlows && !make_room_for_flow()) {
+      ++stats_.dropped_chunks;  // every slot holds an open or rejected flow: bounded memory
       return;
     }
     RecvFlowConfig rc;
     rc.flow_id = flow;
     rc.buffer_capacity = cfg_.receive_buffer;
-    rc.order = cfg_.choose_receive_order ? cfg_.choose_receive_order(*metadata)
-               : cfg_.deliver_on_arrival    ? ReceiveOrder::network_arrival
-                                            : ReceiveOrder::original_queuing;
+    rc.order = !reject && cfg_.choose_receive_order ? cfg_.choose_receive_order(*opts.metadata)
+               : cfg_.deliver_on_arrival            ? ReceiveOrder::network_arrival
+                                                    : ReceiveOrder::original_queuing;
     rc.max_sequence_ranges = fp::kMaxSequenceSetRanges;
     it = recv_.emplace(flow, RecvFlow(rc)).first;
-    push(FlowEvent{.kind = FlowEventKind::incoming_flow, .flow = flow, .data = *metadata, .association = assoc});
+    it->second.request_ack();  // §3.6.3.1 step 11
+    if (reject) {
+      it->second.reject(0, now);
+    } else {
+      push(FlowEvent{.kind = FlowEventKind::incoming_flow, .flow = flow, .data = *opts.metadata,
+                     .association = opts.association});
+    }
+  } else if (opts.unknown_critical && it->second.state() == RecvFlowState::RF_OPEN) {
+    charged(it->second, [&] { it->second.reject(0, now); });  // §3.6.3.2 step 4
   }
-  if (!it->second.on_data(seq, fsn, flags, data, now)) ++stats_.dropped_chunks;
-  drain(flow, it->second);
+  RecvFlow& rf = it->second;
+  bool ok = false;
+  charged(rf, [&] { ok = rf.on_data(seq, fsn, flags, data, now, receive_room()); });
+  if (!ok) ++stats_.dropped_chunks;
+  drain(flow, rf);
 }
 
 void FlowSet::drain(FlowId id, RecvFlow& rf) {
   if (rf.state() == RecvFlowState::RF_REJECTED || rf.delivery_suspended()) return;
-  while (auto m = rf.poll_message()) {
-    ++stats_.messages_delivered;
-    push(FlowEvent{.kind = FlowEventKind::message, .flow = id, .data = std::move(m->data), .first_seq = m->first_seq});
-  }
-  const bool complete = rf.state() == RecvFlowState::RF_COMPLETE_LINGER || rf.state() == RecvFlowState::RF_CLOSED;
+  // Back-pressure: with the event queue full, messages stay in the flow
+  // (counted in its buffer, so its window closes) until poll_event has room.
+  charged(rf, [&] {
+    while (events_.size() < cfg_.max_events) {
+      auto m = rf.poll_message();
+      if (!m) break;
+      ++stats_.messages_delivered;
+      push(FlowEvent{.kind = FlowEventKind::message, .flow = id, .data = std::move(m->data), .first_seq = m->first_seq});
+    }
+  });
+  if (rf.pending_messages() > 0) held_back_ = true;
+  const bool complete = (rf.state() == RecvFlowState::RF_COMPLETE_LINGER || rf.state() == RecvFlowState::RF_CLOSED) &&
+                        rf.pending_messages() == 0;
   if (complete && finished_notified_.insert(id).second)
     push(FlowEvent{.kind = FlowEventKind::flow_finished, .flow = id});  // §3.6.3.8
 }
@@ -229,8 +316,10 @@ void FlowSet::on_ack(TimePoint now, ByteView payload, bool bitmap) {
     cc_->on_acked(r.acked_bytes);  // §3.6.2.4 -> Appendix A ANY_ACKS
     stats_.bytes_acked += r.acked_bytes;
     max_acked_tsn_ = std::max(max_acked_tsn_, r.max_acked_tsn);
-    timeout_alarm_ = outstanding_bytes() ? std::optional<TimePoint>(now + rtt_.erto()) : std::nullopt;
   }
+  // §3.6.2.6 (optional method): every acknowledgement resets TIMEOUT_ALARM
+  // if it is set (cleared when nothing is outstanding any more).
+  if (timeout_alarm_) timeout_alarm_ = outstanding_bytes() ? std::optional<TimePoint>(now + rtt_.erto()) : std::nullopt;
 }
 
 void FlowSet::on_packet_end(TimePoint now) {
@@ -277,7 +366,6 @@ void FlowSet::on_packet_end(TimePoint now) {
 }
 
 bool FlowSet::acks_pending(TimePoint now) const {
-  if (!pending_exceptions_.empty()) return true;
   for (const auto& [id, r] : recv_)
     if (r.ack_due(now)) return true;
   return false;
@@ -295,28 +383,32 @@ bool FlowSet::wants_to_send(TimePoint now) const {
     if (f.buffer_probe_due(now)) return true;  // §3.6.2.9.1, not subject to congestion control
   if (!data_allowed(now)) return false;
   for (const auto& [id, f] : send_)
-    if (f.has_data_to_send() && f.receive_window() > 0) return true;
+    if (f.has_data_to_send() && (f.receive_window() > 0 || f.exception_code())) return true;  // §3.6.2.9
   return false;
 }
 
 FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
   FillResult res;
-  // 1. Acknowledgements and exception reports first (§3.6.3.4, §3.6.3.7).
+  // 1. Acknowledgements first (§3.6.3.4); a rejected flow's ack is preceded
+  // by its Flow Exception Report, every time (§2.3.16, §3.6.3.4.3 step 1,
+  // §3.6.3.7), so the report survives the loss of any one packet.
+  const std::uint64_t room_now = session_room();
   for (auto& [id, r] : recv_) {
     if (!r.ack_due(now)) continue;
+    Bytes exc;
+    if (r.exception_code()) {
+      ByteWriter w(exc);
+      wire::FlowExceptionReportChunk{.flow_id = id, .exception = *r.exception_code()}.encode(w);
+    }
+    const std::size_t overhead = exc.empty() ? 0 : exc.size() + 3;
     const std::size_t room = packet.payload_room();
-    auto enc = wire::encode_ack(r.make_ack(), room);
-    if (!enc || !packet.add_chunk(enc->chunk_type, enc->payload)) break;
+    if (room <= overhead) break;
+    auto enc = wire::encode_ack(r.make_ack(room_now), room - overhead);
+    if (!enc) break;
+    if (!exc.empty() && !packet.add_chunk(kFlowException, exc)) break;
+    if (!packet.add_chunk(enc->chunk_type, enc->payload)) break;
     r.on_ack_sent();
-    ++res.chunks;
-  }
-  for (auto it = pending_exceptions_.begin(); it != pending_exceptions_.end();) {
-    Bytes p;
-    ByteWriter w(p);
-    wire::FlowExceptionReportChunk{.flow_id = it->first, .exception = it->second}.encode(w);
-    if (!packet.add_chunk(kFlowException, p)) break;
-    ++res.chunks;
-    it = pending_exceptions_.erase(it);
+    res.chunks += exc.empty() ? 1 : 2;
   }
   // 2. Data by priority, within cwnd, pacing, burst limit and flow control.
   std::vector<SendFlow*> order;
@@ -326,9 +418,12 @@ FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
   if (data_allowed(now)) {
     for (SendFlow* f : order) {
       std::optional<std::uint64_t> prev_seq;
+      bool options_sent = false;  // §2.3.11.1.1: startup options at most once per packet
       while (outstanding_bytes() < cc_->congestion_window()) {
         auto frag = f->next_fragment(SIZE_MAX);  // fragmented at write() to fit a packet
         if (!frag) break;
+        if (options_sent) frag->options.clear();
+        const bool has_options = !frag->options.empty();
         const bool next_form = prev_seq && frag->seq == *prev_seq + 1;
         Bytes p;
         ByteWriter w(p);
@@ -342,6 +437,7 @@ FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
         const std::uint64_t seq = frag->seq;
         if (!packet.add_chunk(next_form ? kNextUserData : kUserData, p)) break;
         f->on_fragment_sent(seq, ++next_tsn_, p.size() + 3, now);
+        options_sent |= has_options;
         if (f->time_critical() && !res.time_critical) {
           res.time_critical = true;
           packet.set_time_critical(true);
@@ -369,7 +465,7 @@ FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
     cc_->on_packet_sent(now, packet.size(), true, res.time_critical);
     pacer_.on_sent(now, packet.size(), cc_->pacing_rate());
     stats_.bytes_sent += data_bytes;
-    if (!timeout_alarm_) timeout_alarm_ = now + rtt_.erto();  // §3.6.2.6
+    timeout_alarm_ = now + rtt_.erto();  // §3.6.2.6: set or reset on every packet with user data
   }
   return res;
 }
@@ -381,7 +477,7 @@ std::optional<TimePoint> FlowSet::next_deadline() const {
     d = earliest(d, f.next_deadline());
     d = earliest(d, f.buffer_probe_deadline());  // §3.6.2.9.1
     // Pacing (only when nothing else blocks data, so a past time never spins the caller).
-    if (f.has_data_to_send() && f.receive_window() > 0 && burst_.may_send_data() &&
+    if (f.has_data_to_send() && (f.receive_window() > 0 || f.exception_code()) && burst_.may_send_data() &&
         outstanding_bytes() < cc_->congestion_window() && cc_->pacing_rate() > 0)
       d = earliest(d, pacer_.next_send_time(TimePoint{}, cc_->pacing_rate()));
   }
@@ -409,6 +505,7 @@ void FlowSet::on_deadline(TimePoint now) {
   for (auto it = recv_.begin(); it != recv_.end();) {
     // A flow whose user suspended delivery keeps its undelivered messages.
     if (it->second.state() == RecvFlowState::RF_CLOSED && it->second.pending_messages() == 0) {
+      receive_memory_ -= std::min(receive_memory_, it->second.memory_bytes());
       finished_notified_.erase(it->first);
       it = recv_.erase(it);
     } else {

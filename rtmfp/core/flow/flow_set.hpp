@@ -36,6 +36,7 @@
 #include "rtmfp/core/error.hpp"
 #include "rtmfp/core/flow/recv_flow.hpp"
 #include "rtmfp/core/flow/send_flow.hpp"
+#include "rtmfp/core/params.hpp"
 #include "rtmfp/core/recovery/rtt_estimator.hpp"
 #include "rtmfp/core/time.hpp"
 #include "rtmfp/core/wire/packet.hpp"
@@ -57,7 +58,17 @@ struct FlowSetConfig {
   // the default for every flow. FlowSet::set_receive_order changes it later.
   bool deliver_on_arrival = false;
   std::function<ReceiveOrder(ByteView metadata)> choose_receive_order;
+  // Open receiving flows (RF_OPEN); a new flow beyond it is rejected
+  // (§3.6.3.1, code 0). Rejected and complete flows are remembered apart,
+  // up to flow_params::kMaxIdleReceivingFlows.
   std::size_t max_receiving_flows = 256;
+  // Receive memory of the session across all its receiving flows (data plus
+  // flow_params::kFragmentMemoryOverhead per buffered fragment): never exceeded.
+  std::uint64_t session_receive_limit = params::kMaxSessionReceiveBytes;
+  // Message events queued for the application; when full, complete messages
+  // wait in their flow (whose window closes, §3.6.3.5) until poll_event makes
+  // room: nothing is dropped. Other events (one or two per flow) are bounded
+  // by the flow tables.
   std::size_t max_events = 4096;
   cc::TcSentClock* tc_clock = nullptr;  // endpoint-wide; nullptr -> private one
 };
@@ -129,6 +140,10 @@ class FlowSet {
   const cc::CongestionController& congestion() const { return *cc_; }
   const FlowSetStats& stats() const { return stats_; }
   std::uint64_t outstanding_bytes() const;
+  // Receive memory held across all receiving flows (<= session_receive_limit).
+  std::uint64_t receive_memory() const { return receive_memory_; }
+  std::size_t sending_flows() const { return send_.size(); }
+  std::size_t receiving_flows() const { return recv_.size(); }
   const SendFlow* send_flow(FlowId id) const;
   const RecvFlow* recv_flow(FlowId id) const;
 
@@ -137,6 +152,16 @@ class FlowSet {
                     const std::vector<wire::Option>& options, ByteView data);
   void on_ack(TimePoint now, ByteView payload, bool bitmap);
   void drain(FlowId id, RecvFlow& rf);
+  void refill_events();
+  ReceiveRoom receive_room() const;
+  std::uint64_t session_room() const;
+  bool make_room_for_flow();
+  template <class F>
+  void charged(RecvFlow& rf, F&& f) {  // keeps receive_memory_ up to date around f()
+    const std::uint64_t before = rf.memory_bytes();
+    f();
+    receive_memory_ = receive_memory_ - std::min(receive_memory_, before) + rf.memory_bytes();
+  }
   void push(FlowEvent e);
   bool data_allowed(TimePoint now) const;
   bool acks_pending(TimePoint now) const;
@@ -149,7 +174,8 @@ class FlowSet {
   cc::BurstGuard burst_;
   std::map<FlowId, SendFlow> send_;
   std::map<FlowId, RecvFlow> recv_;
-  std::map<FlowId, std::uint64_t> pending_exceptions_;  // receiving flow -> code to report (§3.6.3.7)
+  std::uint64_t receive_memory_ = 0;
+  bool held_back_ = false;  // some flow holds messages the event queue had no room for
   std::deque<FlowEvent> events_;
   std::set<FlowId> finished_notified_;
   FlowId next_flow_id_ = 1;

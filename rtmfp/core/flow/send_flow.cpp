@@ -11,6 +11,7 @@ namespace fp = rtmfp::flow_params;
 
 SendFlow::SendFlow(SendFlowConfig cfg) : cfg_(std::move(cfg)) {
   if (cfg_.max_fragment == 0) cfg_.max_fragment = 1;
+  cfg_.max_fragment_after_ack = std::max(cfg_.max_fragment_after_ack, cfg_.max_fragment);
   if (cfg_.return_association) {
     ByteWriter w(return_assoc_vlu_);
     wire::write_vlu(w, *cfg_.return_association);
@@ -36,12 +37,13 @@ Result<std::shared_ptr<WriteReceipt>> SendFlow::write(ByteView message, TimePoin
   receipt->set_abandon_signal(user_abandons_);
   auto data = std::make_shared<const Bytes>(message.begin(), message.end());
   // §3.6.2.2 fragmentation: FRA whole / begin / middle / end.
-  const std::size_t n = message.empty() ? 1 : (message.size() + cfg_.max_fragment - 1) / cfg_.max_fragment;
+  const std::size_t frag = max_fragment();
+  const std::size_t n = message.empty() ? 1 : (message.size() + frag - 1) / frag;
   MessageSpan span{receipt, next_sn_, next_sn_ + n - 1};
   for (std::size_t i = 0; i < n; ++i) {
     QueuedFragment e;
-    const std::size_t off = i * cfg_.max_fragment;
-    const std::size_t len = std::min(cfg_.max_fragment, message.size() - std::min(off, message.size()));
+    const std::size_t off = i * frag;
+    const std::size_t len = std::min(frag, message.size() - std::min(off, message.size()));
     e.message = data;
     e.offset = static_cast<std::uint32_t>(off);
     e.length = static_cast<std::uint32_t>(len);
@@ -99,6 +101,7 @@ void SendFlow::on_exception(std::uint64_t code, TimePoint now) {
     if (e.receipt) e.receipt->mark_abandoned();
   }
   close(now);
+  apply_deadlines(now);  // drop what need not be sent; the FIN goes out despite the window (§3.6.2.9)
 }
 
 bool SendFlow::deadline_stale(const DeadlineEntry& d) const {
@@ -128,7 +131,13 @@ void SendFlow::apply_deadlines(TimePoint now) {
     }
     if (!e->abandoned) break;  // the FSN stops here
     const std::uint64_t cur = s++;
-    if (!e->in_flight && !e->final && !e->fsn_update) release(cur, false);
+    // §3.6.2.3 step 1 trims only while at least two entries remain: a
+    // closing flow whose FIN was already acknowledged keeps its last
+    // abandoned entry, which is then sent (abandoned) to carry the FSN the
+    // receiver needs to complete (§3.6.3.8). An open flow queues an FSN
+    // update instead (maybe_queue_fsn_update).
+    const bool last_needed = state_ != SendFlowState::F_OPEN && live_entries_ == 1 && cur > peer_cumulative_;
+    if (!e->in_flight && !e->final && !e->fsn_update && !last_needed) release(cur, false);
   }
   maybe_queue_fsn_update();
 }
@@ -214,9 +223,12 @@ std::optional<OutgoingFragment> SendFlow::next_fragment(std::size_t max_data) {
   const std::size_t len = e->abandoned ? 0 : e->length;
   if (len > max_data) return std::nullopt;
   // §3.6.2.9: stay within the advertised receive window (always allow one
-  // fragment when nothing is outstanding and the window is open).
-  if (rx_window_ == 0) return std::nullopt;
-  if (outstanding_bytes_ > 0 && outstanding_bytes_ + len > rx_window_) return std::nullopt;
+  // fragment when nothing is outstanding and the window is open), "unless
+  // flow.EXCEPTION is true": a rejected flow still sends its FIN (§3.6.2.11).
+  if (!exception_) {
+    if (rx_window_ == 0) return std::nullopt;
+    if (outstanding_bytes_ > 0 && outstanding_bytes_ + len > rx_window_) return std::nullopt;
+  }
   OutgoingFragment f;
   f.flow_id = cfg_.flow_id;
   f.seq = seq;
@@ -302,7 +314,11 @@ AckResult SendFlow::on_ack(const wire::DataAck& ack, TimePoint now) {
   peer_has_gaps_ = !ack.ranges.empty();
   auto take = [&](std::uint64_t seq) {
     auto* e = find(seq);
-    if (!e) return;
+    // §3.6.2.4 step 4: an ack removes only entries that were sent (kept after
+    // a NAK or timeout too: the peer may have them). Never-sent entries stay,
+    // so a peer cannot mark unsent messages delivered; abandoned ones are
+    // done either way.
+    if (!e || (!e->ever_sent && !e->abandoned)) return;
     if (e->in_flight) {
       r.acked_bytes += e->transmit_size;
       r.max_acked_tsn = std::max(r.max_acked_tsn, e->tsn);
@@ -312,15 +328,16 @@ AckResult SendFlow::on_ack(const wire::DataAck& ack, TimePoint now) {
   };
   // §3.6.2.4: cumulative part, then ranges (each clamped to the queue; the cap
   // on ranges bounds the work a hostile ack can cause).
-  while (base_seq_ < next_sn_ && base_seq_ <= ack.cumulative_ack) {
-    const std::uint64_t front = base_seq_;
-    take(front);
-    if (base_seq_ == front) break;  // cannot happen: the front entry is always live
-  }
+  // Nothing at or above next_new_ was ever sent, so the work per ack is
+  // bounded by what it can legitimately acknowledge.
+  advance_cursor();
+  const std::uint64_t sent_below = std::min(next_new_, next_sn_);
+  const std::uint64_t cum_to = std::min(ack.cumulative_ack, sent_below - 1);
+  for (std::uint64_t s = base_seq_; s <= cum_to; s = std::max(s + 1, base_seq_)) take(s);
   std::size_t n = 0;
   for (const auto& range : ack.ranges) {
     if (++n > fp::kMaxAckRanges) break;
-    const std::uint64_t to = std::min(range.to, next_sn_ - 1);
+    const std::uint64_t to = std::min(range.to, sent_below - 1);
     for (std::uint64_t s = std::max(range.from, base_seq_); s <= to && s < next_sn_; ++s) take(s);
   }
   maybe_queue_fsn_update();

@@ -59,7 +59,10 @@ struct SendFlowConfig {
   std::uint64_t flow_id = 0;
   Bytes metadata;  // §2.3.11.1.1 per-flow metadata (required on a new flow)
   std::optional<std::uint64_t> return_association;  // §2.3.11.1.2
-  std::size_t max_fragment = 1024;                  // data bytes per fragment
+  std::size_t max_fragment = 1024;                  // data bytes per fragment (room left for startup options)
+  // Data bytes per fragment for writes after the flow's first ack, when no
+  // fragment carries startup options any more (§3.6.2.4 step 2); 0: max_fragment.
+  std::size_t max_fragment_after_ack = 0;
   std::size_t max_queue_bytes = 64 * 1024 * 1024;   // local bound on buffered messages
   int priority = 0;
   bool time_critical = false;  // its packets carry the TC flag (§2.2.4, §3.5.2.1)
@@ -81,9 +84,13 @@ class SendFlow {
   bool time_critical() const { return cfg_.time_critical; }
   // Bytes of messages queued and not yet acknowledged or abandoned.
   std::uint64_t queued_bytes() const { return queued_bytes_; }
-  // Data bytes per fragment for LATER writes (queued fragments keep theirs).
-  void set_max_fragment(std::size_t n) { cfg_.max_fragment = n ? n : 1; }
-  std::size_t max_fragment() const { return cfg_.max_fragment; }
+  // Data bytes per fragment for LATER writes (queued fragments keep theirs):
+  // until the first ack (room for startup options) and after it.
+  void set_max_fragment(std::size_t n, std::size_t after_ack = 0) {
+    cfg_.max_fragment = n ? n : 1;
+    cfg_.max_fragment_after_ack = std::max(after_ack, cfg_.max_fragment);
+  }
+  std::size_t max_fragment() const { return any_ack_received_ ? cfg_.max_fragment_after_ack : cfg_.max_fragment; }
   std::size_t metadata_size() const { return cfg_.metadata.size(); }
 
   // Queue a message (fragmented to max_fragment). Deadlines are absolute

@@ -119,6 +119,45 @@ TEST(EndpointFlows, CloseFlowFinishesTheReceiver) {
   EXPECT_EQ(p.server->events_of<FlowMessage>().size(), 1u);
 }
 
+// RFC 7016 §3.6.2.9 ("unless flow.EXCEPTION"), §3.6.2.11, §3.6.3.8: a rejected
+// flow finishes on both ends, so rejections never use up the session's
+// receiving flows (max_receiving_flows 256) and leave no state behind.
+TEST(EndpointFlows, RejectedFlowsFinishAndFreeTheirSlots) {
+  Pair p;
+  std::vector<FlowId> sent;
+  for (int i = 0; i < 300; ++i) {
+    auto f = p.client->endpoint->open_flow(p.h.now, p.cs, Bytes{'r'});
+    ASSERT_TRUE(f);
+    sent.push_back(*f);
+    ASSERT_TRUE(p.client->endpoint->write(p.h.now, p.cs, *f, Bytes{1, 2, 3}));
+    const std::size_t want = static_cast<std::size_t>(i) + 1;
+    ASSERT_TRUE(p.h.run_until([&] { return p.server->events_of<FlowIncoming>().size() == want; }, seconds(5))) << i;
+    ASSERT_TRUE(p.server->endpoint->reject_flow(p.h.now, p.ss, p.server->events_of<FlowIncoming>().back().flow, 3));
+    ASSERT_TRUE(p.h.run_until([&] { return p.client->events_of<FlowRejected>().size() == want; }, seconds(5))) << i;
+  }
+  p.h.run_for(seconds(5));
+  for (FlowId f : sent)
+    EXPECT_EQ(p.client->endpoint->flows(p.cs)->send_flow(f)->state(), flow::SendFlowState::F_COMPLETE_LINGER) << f;
+  p.h.run_for(seconds(135));  // §3.6.2.11 130 s / §3.6.3.8 120 s lingers
+  EXPECT_EQ(p.client->endpoint->flows(p.cs)->sending_flows(), 0u);
+  EXPECT_EQ(p.server->endpoint->flows(p.ss)->receiving_flows(), 0u);
+}
+
+// A FIN on a flow whose data was all acknowledged (an empty abandoned
+// fragment covered by its own FSN, §3.6.2.11) completes the receiver: no
+// Flow Sync or other message is needed to carry it (media review R4).
+TEST(EndpointFlows, CloseAfterAllAcknowledgedFinishesTheReceiver) {
+  Pair p;
+  auto f = p.client->endpoint->open_flow(p.h.now, p.cs, Bytes{'a'});
+  ASSERT_TRUE(f);
+  auto r = p.client->endpoint->write(p.h.now, p.cs, *f, Bytes{1});
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(p.h.run_until([&] { return (*r)->status() == flow::ReceiptStatus::delivered; }, seconds(5)));
+  ASSERT_TRUE(p.client->endpoint->close_flow(p.h.now, p.cs, *f));
+  ASSERT_TRUE(p.h.run_until([&] { return !p.server->events_of<FlowFinished>().empty(); }, seconds(5)));
+  EXPECT_EQ(p.server->events_of<FlowMessage>().size(), 1u);
+}
+
 TEST(EndpointFlows, DeadlineAbandonsWhatCannotArrive) {
   Pair p;
   bool cut = false;

@@ -36,6 +36,7 @@ struct Link {
   std::size_t largest_packet = 0;  // plain bytes, over every packet sent
   // Called for every packet sent (before random loss); true drops it.
   std::function<bool(bool a_to_b, const wire::ParsedPacket& p)> drop_if;
+  bool poll_b = true;  // false: b's application does not take its events
 
   Link(std::uint32_t seed, double l, Duration d = 20ms, FlowSetConfig ca = {}, FlowSetConfig cb = {})
       : a(ca), b(cb), rng(seed), loss(l), delay(d) {}
@@ -66,6 +67,7 @@ struct Link {
       for (const auto& c : parsed->chunks) s.on_chunk(now, c.type, c.payload);
       s.on_packet_end(now);
     }
+    if (&s == &b && !poll_b) return;
     while (auto e = s.poll_event()) ev.push_back(std::move(*e));
   }
   void step() {
