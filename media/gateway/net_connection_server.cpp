@@ -185,7 +185,11 @@ void NetConnectionServer::stop_stream(TimePoint now, std::uint32_t sid, bool clo
     flush_merge();
     registry_.unpublish(policy_.key(), this);
     publishing_sid_.reset();
-    log_.push_back("publisher of " + policy_.key() + " stopped");
+    std::string line = "publisher of " + policy_.key() + " stopped";
+    if (merge_.forced() || merge_.late())
+      line += " (timestamp merge: " + std::to_string(merge_.forced()) + " message(s) let go by a bound, " +
+              std::to_string(merge_.late()) + " behind the stream)";
+    log_.push_back(line);
   }
   if (playing_sid_ == sid) {
     registry_.remove_player(policy_.key(), this);

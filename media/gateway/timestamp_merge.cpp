@@ -38,6 +38,7 @@ void TimestampMerge::reset() {
   start_.reset();
   last_out_.reset();
   held_messages_ = held_bytes_ = 0;
+  forced_ = late_ = 0;
 }
 
 std::optional<std::size_t> TimestampMerge::earliest_head() const {

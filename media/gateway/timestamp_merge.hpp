@@ -65,7 +65,7 @@ class TimestampMerge {
   // Appends everything held, in timestamp order (before a command, at the
   // end of the stream).
   void flush(std::vector<rtmp::Message>& out);
-  // Drops what is held and forgets the lanes (a new publisher or play).
+  // Drops what is held, forgets the lanes and zeroes the counters (a new publisher).
   void reset();
 
   // When poll() may release something that is held now.
