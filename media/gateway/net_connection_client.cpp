@@ -151,8 +151,18 @@ void NetConnectionClient::on_message(TimePoint now, FlowPort& port, rtmp::Messag
       emit_media(out);
       return;
     }
+    case mt::aggregate: {
+      // Review I5: a server may aggregate a stream's messages (R§7.1.6), as
+      // the RTMP client accepts them; each part goes its own way.
+      if (!playing || m.stream_id != sid_) return;
+      auto parts = rtmp::split_aggregate(m);
+      if (!parts) return fail_with(Errc::malformed, "bad aggregate from the server: " + parts.error().detail);
+      for (auto& p : *parts)
+        if (p.type != mt::aggregate) on_message(now, port, std::move(p));
+      return;
+    }
     default:
-      return;  // shared objects, aggregates from odd servers: ignored
+      return;  // shared objects: ignored
   }
 }
 
