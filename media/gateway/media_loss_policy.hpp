@@ -2,17 +2,26 @@
 // sender can choose to abandon a message that it has queued in a flow before
 // the message has been delivered"; RFC 7016 §3.6.2.7 finish-by deadlines).
 //
-// The choice, per message:
-//   * commands, data (onMetaData), user control and the AVC / AAC sequence
-//     headers: reliable (no deadline); a decoder cannot start without them;
+// The choice, per message (frames classified by rtmp::classify_video /
+// classify_audio: legacy FLV, legacy HEVC 12, Enhanced RTMP by FourCC):
+//   * commands, data, user control, decoder configuration (sequence
+//     headers / SequenceStart, video Metadata, audio MultichannelConfig),
+//     command frames and sequence ends: reliable (no deadline); a decoder
+//     cannot start without them;
 //   * audio frames: finish-by `audio` from the time they are queued;
 //   * video keyframes: finish-by `keyframe` (longer: a lost keyframe costs
 //     the whole GOP);
-//   * video inter frames: finish-by `video`; once a video frame of the
-//     current GOP was abandoned (or skipped), the later inter frames of that
-//     GOP are not sent at all (they cannot be decoded) until the next
-//     keyframe;
+//   * video inter frames: finish-by `video`, and never before their
+//     keyframe's deadline (decide() with `now`): frames queued behind a slow
+//     keyframe are not abandoned while it may still arrive (review R3);
+//     once a video frame of the current GOP was abandoned (or skipped), the
+//     later inter frames of that GOP are not sent at all (they cannot be
+//     decoded) until the next keyframe; a disposable inter frame (H.263)
+//     that is abandoned damages nothing;
 //   * RTMP chunk-stream control (types 1, 2, 3, 5, 6) is never sent (§5.1).
+// Receipts are checked from the oldest: the inter frames' deadlines do not
+// decrease within a GOP, so they are abandoned oldest first and each frame
+// costs O(1) amortised instead of a scan of the GOP (review R3).
 // The defaults suit a relay feeding players with a few seconds of buffer;
 // on a loss-free path nothing is ever abandoned. Sans-I/O.
 #pragma once
@@ -49,16 +58,24 @@ class MediaLossPolicy {
   static constexpr std::size_t kMaxTracked = 4096;  // receipts kept for one GOP
 
   explicit MediaLossPolicy(LossTolerance t = {}) : t_(t) {}
+  // `now`: when the message is queued (inter frames then get at least their
+  // keyframe's deadline). Without it, every frame gets its own tolerance.
+  SendDecision decide(TimePoint now, std::uint8_t type, ByteView payload);
   SendDecision decide(std::uint8_t type, ByteView payload);
   // The receipt of a video frame that was sent (after decide()).
   void track_video(std::shared_ptr<flow::WriteReceipt> receipt);
   std::uint64_t skipped() const { return skipped_; }
 
  private:
+  SendDecision decide_at(std::optional<TimePoint> now, std::uint8_t type, ByteView payload);
   bool gop_damaged();
   LossTolerance t_;
-  std::deque<std::shared_ptr<flow::WriteReceipt>> gop_;  // video frames since the last keyframe
+  std::shared_ptr<flow::WriteReceipt> keyframe_;         // the current GOP's keyframe
+  std::deque<std::shared_ptr<flow::WriteReceipt>> gop_;  // its inter frames not yet resolved
   bool damaged_ = false;
+  bool track_next_ = false;                   // the last video decide() wants its receipt tracked
+  bool next_is_keyframe_ = false;             // … and it is the GOP's keyframe
+  std::optional<TimePoint> keyframe_deadline_;  // finish-by of the current GOP's keyframe
   std::uint64_t skipped_ = 0;
 };
 

@@ -78,6 +78,12 @@ void MediaServer::flush(TimePoint now) {
   }
 }
 
+std::optional<TimePoint> MediaServer::next_deadline() const {
+  std::optional<TimePoint> d;
+  for (const auto& [s, c] : conns_) d = earliest(d, c.nc->next_deadline());
+  return d;
+}
+
 Result<void> MediaServer::publish() {
   auto r = registry_.publish(policy_.key(), this);
   if (r) publishing_ = true;
@@ -91,7 +97,9 @@ void MediaServer::media(const rtmp::Message& m) {
     copy.stream_id = 0;
     registry_.on_media(policy_.key(), copy);
   } else if (m.type == rtmp::msg_type::data_amf0 || m.type == rtmp::msg_type::data_amf3) {
-    if (auto d = normalize_metadata(m)) registry_.on_media(policy_.key(), *d);
+    auto d = rtmp::to_player_data(m, 0);  // every data message but @setDataFrame/@clearDataFrame
+    if (d.kind == rtmp::PlayerData::Kind::clear_metadata) registry_.clear_metadata(policy_.key());
+    if (d.kind == rtmp::PlayerData::Kind::pass) registry_.on_media(policy_.key(), d.message);
   }
 }
 

@@ -28,8 +28,11 @@ class MediaServer {
 
   const ServerPolicy& policy() const { return policy_; }
   void on_event(TimePoint now, const EndpointEvent& e);
-  // Sends what players were handed and drops players that fell too far behind.
+  // Sends what players were handed, hands the registry what publishers'
+  // timestamp merges release by now, and drops players that fell too far behind.
   void flush(TimePoint now);
+  // When flush() should run again for a publisher's merge (nullopt: none held).
+  std::optional<TimePoint> next_deadline() const;
 
   // The relay as publisher of policy().key().
   Result<void> publish();

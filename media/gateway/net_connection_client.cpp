@@ -18,10 +18,29 @@ std::string describe(const rtmp::Command& c) {
 }
 }  // namespace
 
-NetConnectionClient::NetConnectionClient(NcClientConfig config) : cfg_(std::move(config)) {}
+NetConnectionClient::NetConnectionClient(NcClientConfig config) : cfg_(std::move(config)), merge_(cfg_.merge) {}
+
+void NetConnectionClient::emit_media(std::vector<rtmp::Message>& out) {
+  for (auto& m : out) events_.push_back({NcClientEvent::Kind::media, std::move(m), {}, {}, {}});
+  out.clear();
+}
+
+void NetConnectionClient::flush_merge() {
+  std::vector<rtmp::Message> out;
+  merge_.flush(out);
+  emit_media(out);
+}
+
+void NetConnectionClient::poll(TimePoint now) {
+  if (state_ == State::failed || state_ == State::ended) return;
+  std::vector<rtmp::Message> out;
+  merge_.poll(now, out);
+  emit_media(out);
+}
 
 void NetConnectionClient::fail_with(Errc code, std::string what) {
   if (state_ == State::failed || state_ == State::ended) return;
+  flush_merge();  // what arrived before the failure is still delivered first
   state_ = State::failed;
   events_.push_back({NcClientEvent::Kind::failed, {}, Error{code, what}, {}, what});
 }
@@ -91,6 +110,9 @@ void NetConnectionClient::on_flow_message(TimePoint now, FlowPort& port, FlowId 
 void NetConnectionClient::on_message(TimePoint now, FlowPort& port, rtmp::Message m) {
   if (state_ == State::failed || state_ == State::ended) return;
   const bool playing = !cfg_.publish && (state_ == State::starting || state_ == State::streaming);
+  // Commands and control (onStatus, StreamEOF) stay behind the media that
+  // arrived before them (§5.2).
+  if (!TimestampMerge::merged_type(m.type)) flush_merge();
   switch (m.type) {
     case mt::user_control: {
       if (auto k = decode_set_keepalive(m.payload)) {
@@ -116,21 +138,31 @@ void NetConnectionClient::on_message(TimePoint now, FlowPort& port, rtmp::Messag
     }
     case mt::audio:
     case mt::video:
-      if (playing && m.stream_id == sid_) events_.push_back({NcClientEvent::Kind::media, std::move(m), {}, {}, {}});
-      return;
     case mt::data_amf0:
     case mt::data_amf3: {
       if (!playing || m.stream_id != sid_) return;
-      auto d = rtmp::decode_data(m);
-      if (!d) return;
-      auto s = rtmp::strip_set_data_frame(std::move(*d));
-      if (s.handler != "onMetaData") return;  // |RtmpSampleAccess and the like
-      auto enc = rtmp::encode_data(s, m.stream_id, m.timestamp, false);
-      if (enc) events_.push_back({NcClientEvent::Kind::media, std::move(*enc), {}, {}, {}});
+      if (m.type == mt::data_amf0 || m.type == mt::data_amf3) {
+        auto d = rtmp::to_player_data(m, m.stream_id);
+        if (d.kind != rtmp::PlayerData::Kind::pass) return;  // undecodable, @clearDataFrame
+        m = std::move(d.message);
+      }
+      std::vector<rtmp::Message> out;
+      merge_.push(now, std::move(m), out);
+      emit_media(out);
+      return;
+    }
+    case mt::aggregate: {
+      // Review I5: a server may aggregate a stream's messages (R§7.1.6), as
+      // the RTMP client accepts them; each part goes its own way.
+      if (!playing || m.stream_id != sid_) return;
+      auto parts = rtmp::split_aggregate(m);
+      if (!parts) return fail_with(Errc::malformed, "bad aggregate from the server: " + parts.error().detail);
+      for (auto& p : *parts)
+        if (p.type != mt::aggregate) on_message(now, port, std::move(p));
       return;
     }
     default:
-      return;  // shared objects, aggregates from odd servers: ignored
+      return;  // shared objects: ignored
   }
 }
 
@@ -206,6 +238,7 @@ void NetConnectionClient::on_flow_finished(TimePoint now, FlowPort& port, FlowId
   // still waits for flows on their way.
   if (!server_closed_ || !rx_.all_finished() || rx_.held_bytes() != 0) return;
   if (state_ == State::ended || state_ == State::failed) return;
+  flush_merge();
   if (finishing_) {
     state_ = State::ended;
   } else if (state_ == State::streaming) {
@@ -236,6 +269,7 @@ void NetConnectionClient::on_flow_rejected(TimePoint now, FlowPort& port, FlowId
 }
 
 void NetConnectionClient::on_session_closed(const std::string& why) {
+  if (state_ == State::streaming) flush_merge();
   if (finishing_) {
     if (state_ != State::failed) state_ = State::ended;
     return;

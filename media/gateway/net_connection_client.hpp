@@ -9,6 +9,12 @@
 //   to the canonical return flow, §5.3.5.1) and sends "publish" or "play";
 //   onStatus Publish.Start / Play.Start: streaming.
 // Set Keepalive Timers (§5.3.4) is clamped to at least 5 s and reported.
+// Playing: the stream's audio, video and data arrive on separate flows with
+// no ordering between them (§5.1.1, §5.2) and leave as media events in
+// timestamp order (TimestampMerge, bounds in NcClientConfig::merge; poll()
+// releases what time allows); commands and StreamEOF release what is held
+// first. Data other than onMetaData (onCuePoint, onTextData, …) passes;
+// only @setDataFrame is taken off.
 // Flows from the server that are not "TC", not associated to one of our
 // flows or for an unknown stream are rejected with code 0 (§5.3.5.3).
 // Close (§5.3.6): finish() ends the stream (deleteStream behind a Flow
@@ -26,6 +32,7 @@
 #include "media/gateway/rtmfp_mapping.hpp"
 #include "media/gateway/stream_sender.hpp"
 #include "media/gateway/tc_receiver.hpp"
+#include "media/gateway/timestamp_merge.hpp"
 #include "media/rtmp/command.hpp"
 
 namespace rtmfp::media::gateway {
@@ -39,11 +46,12 @@ struct NcClientConfig {
   std::vector<std::string> peer_addresses;  // setPeerInfo (§5.3.3): "ip:port" / "[v6]:port"
   LossTolerance loss;
   KeepaliveBounds keepalive;
+  MergeLimits merge;  // playing: the stream's flows merged by timestamp
 };
 
 struct NcClientEvent {
   enum class Kind { connected, publishing, playing, media, keepalive, ended, failed } kind;
-  rtmp::Message message;     // media: audio, video or onMetaData data (type 18, no @setDataFrame)
+  rtmp::Message message;     // media: audio, video or data (type 18, without @setDataFrame)
   Error error;               // failed
   SetKeepalive keepalive{};  // keepalive: the clamped periods
   std::string text;          // onStatus code or detail
@@ -65,6 +73,11 @@ class NetConnectionClient {
   void on_flow_rejected(TimePoint now, FlowPort& port, FlowId flow, std::uint64_t code);
   // The session closed (by either end, or timed out).
   void on_session_closed(const std::string& why);
+  // Time passed: media the merge may release now become events.
+  void poll(TimePoint now);
+  // When poll() should run (nullopt: nothing held).
+  std::optional<TimePoint> next_deadline() const { return merge_.next_deadline(); }
+  const TimestampMerge& merge() const { return merge_; }
 
   // Publishing: one audio (8), video (9) or data (18/15) message. onMetaData
   // goes out as @setDataFrame("onMetaData", …) like other RTMP publishers.
@@ -88,6 +101,8 @@ class NetConnectionClient {
   void call(TimePoint now, FlowPort& port, const std::string& name, double trid, rtmp::Value obj,
             std::vector<rtmp::Value> args);
   void fail_with(Errc code, std::string what);
+  void emit_media(std::vector<rtmp::Message>& out);
+  void flush_merge();
   void close_sending(TimePoint now, FlowPort& port);
 
   NcClientConfig cfg_;
@@ -96,6 +111,7 @@ class NetConnectionClient {
   std::optional<FlowId> canonical_return_;  // the server's first stream-0 return flow (§5.3.2)
   std::optional<StreamSender> stream_;
   TcReceiver rx_;
+  TimestampMerge merge_;
   double next_trid_ = 1, connect_trid_ = 0, create_trid_ = 0;
   std::uint32_t sid_ = 0;
   std::uint32_t next_sync_id_ = 1;

@@ -13,25 +13,36 @@ namespace mt = rtmp::msg_type;
 }  // namespace
 
 std::optional<rtmp::Message> normalize_metadata(const rtmp::Message& m) {
-  auto d = rtmp::decode_data(m);
-  if (!d) return std::nullopt;
-  auto s = rtmp::strip_set_data_frame(std::move(*d));
-  if (s.handler != "onMetaData") return std::nullopt;
-  auto enc = rtmp::encode_data(s, 0, m.timestamp, false);
-  if (!enc) return std::nullopt;
-  return *enc;
+  auto d = rtmp::to_player_data(m, 0);
+  if (d.kind != rtmp::PlayerData::Kind::pass) return std::nullopt;
+  return std::move(d.message);
 }
 
 NetConnectionServer::NetConnectionServer(rtmp::StreamRegistry& registry, const ServerPolicy& policy, FlowPort& port,
                                          std::string peer)
-    : registry_(registry), policy_(policy), port_(port), peer_(std::move(peer)) {}
+    : registry_(registry), policy_(policy), port_(port), peer_(std::move(peer)), merge_(policy.merge) {}
 
 NetConnectionServer::~NetConnectionServer() { release(); }
+
+void NetConnectionServer::publish_merged(std::vector<rtmp::Message>& out) {
+  if (publishing_sid_)
+    for (const auto& m : out) registry_.on_media(policy_.key(), m);
+  out.clear();
+}
+
+void NetConnectionServer::flush_merge() {
+  std::vector<rtmp::Message> out;
+  merge_.flush(out);
+  publish_merged(out);
+}
 
 void NetConnectionServer::release() {
   // Still publishing here = the session ended without closeStream/deleteStream:
   // an abrupt loss of the publisher, not an orderly end.
-  if (publishing_sid_) registry_.unpublish(policy_.key(), this, /*abrupt=*/true);
+  if (publishing_sid_) {
+    flush_merge();  // what arrived before the end is still the publisher's
+    registry_.unpublish(policy_.key(), this, /*abrupt=*/true);
+  }
   if (playing_sid_) registry_.remove_player(policy_.key(), this);
   publishing_sid_.reset();
   playing_sid_.reset();
@@ -173,9 +184,14 @@ void NetConnectionServer::status(TimePoint now, std::uint32_t sid, std::string_v
 
 void NetConnectionServer::stop_stream(TimePoint now, std::uint32_t sid, bool close_flows) {
   if (publishing_sid_ == sid) {
+    flush_merge();
     registry_.unpublish(policy_.key(), this);
     publishing_sid_.reset();
-    log_.push_back("publisher of " + policy_.key() + " stopped");
+    std::string line = "publisher of " + policy_.key() + " stopped";
+    if (merge_.forced() || merge_.late())
+      line += " (timestamp merge: " + std::to_string(merge_.forced()) + " message(s) let go by a bound, " +
+              std::to_string(merge_.late()) + " behind the stream)";
+    log_.push_back(line);
   }
   if (playing_sid_ == sid) {
     registry_.remove_player(policy_.key(), this);
@@ -190,8 +206,28 @@ void NetConnectionServer::stop_stream(TimePoint now, std::uint32_t sid, bool clo
 
 // ------------------------------------------------------------------ receiving
 
+void NetConnectionServer::on_published(TimePoint now, rtmp::Message m) {
+  if (m.type == mt::data_amf0 || m.type == mt::data_amf3) {
+    auto d = rtmp::to_player_data(m, 0);
+    if (d.kind == rtmp::PlayerData::Kind::drop) return;
+    if (d.kind == rtmp::PlayerData::Kind::clear_metadata) {
+      flush_merge();
+      registry_.clear_metadata(policy_.key());
+      return;
+    }
+    m = std::move(d.message);
+  }
+  m.stream_id = 0;
+  std::vector<rtmp::Message> out;
+  merge_.push(now, std::move(m), out);
+  publish_merged(out);
+}
+
 void NetConnectionServer::on_message(TimePoint now, rtmp::Message m) {
   if (ended_) return;
+  // Commands and control stay behind the media that arrived before them
+  // (e.g. deleteStream behind its Flow Synchronization barrier, §5.2).
+  if (!TimestampMerge::merged_type(m.type)) flush_merge();
   switch (m.type) {
     case mt::command_amf0:
     case mt::command_amf3: {
@@ -204,15 +240,9 @@ void NetConnectionServer::on_message(TimePoint now, rtmp::Message m) {
     }
     case mt::audio:
     case mt::video:
-      if (publishing_sid_ && m.stream_id == *publishing_sid_) {
-        m.stream_id = 0;
-        registry_.on_media(policy_.key(), m);
-      }
-      return;
     case mt::data_amf0:
     case mt::data_amf3:
-      if (publishing_sid_ && m.stream_id == *publishing_sid_)
-        if (auto d = normalize_metadata(m)) registry_.on_media(policy_.key(), *d);
+      if (publishing_sid_ && m.stream_id == *publishing_sid_) on_published(now, std::move(m));
       return;
     default:
       return;  // user control from clients (SetBufferLength …), shared objects: nothing to do
@@ -313,6 +343,7 @@ void NetConnectionServer::on_command(TimePoint now, const rtmp::Command& c, std:
       return;
     }
     publishing_sid_ = sid;
+    merge_.reset();
     s->role = Stream::Role::publishing;
     stream_send(now, sid, rtmp::control::stream_begin(sid));
     status(now, sid, "status", "NetStream.Publish.Start", policy_.key() + " is now published.");
@@ -370,6 +401,11 @@ void NetConnectionServer::publisher_stopped() {
 }
 
 void NetConnectionServer::flush(TimePoint now) {
+  if (publishing_sid_ && !ended_) {
+    std::vector<rtmp::Message> out;
+    merge_.poll(now, out);
+    publish_merged(out);
+  }
   while (!outbox_.empty()) {
     Item item = std::move(outbox_.front());
     outbox_.pop_front();

@@ -10,6 +10,12 @@
 //   * createStream, then on the stream's flows (associated to our control
 //     flow, §5.3.5.1) publish (NetStream.Publish.BadName if not allowed or
 //     not this stream) or play (NetStream.Play.StreamNotFound likewise);
+//   * a publisher's audio, video and data, which arrive on separate flows
+//     with no ordering between them (§5.1.1, §5.2), go into the registry in
+//     timestamp order (TimestampMerge, bounds in ServerPolicy::merge);
+//     commands and the end of the stream release what is held first; data
+//     other than onMetaData (onCuePoint, onTextData, …) passes, only
+//     @setDataFrame is taken off and @clearDataFrame clears the metadata;
 //   * players get their stream on StreamSender flows associated to the
 //     client's control flow (§5.3.5.2); at unpublish a Flow Synchronization
 //     barrier (§5.2) puts StreamEOF + Play.UnpublishNotify after the media;
@@ -32,6 +38,7 @@
 #include "media/gateway/rtmfp_mapping.hpp"
 #include "media/gateway/stream_sender.hpp"
 #include "media/gateway/tc_receiver.hpp"
+#include "media/gateway/timestamp_merge.hpp"
 #include "media/rtmp/command.hpp"
 #include "media/rtmp/stream_registry.hpp"
 
@@ -44,13 +51,15 @@ struct ServerPolicy {
   bool allow_play = false;     // clients may play app/stream (the relay's destination)
   SetKeepalive keepalive{15000, 10000};  // advised to clients (§5.3.4)
   LossTolerance loss;
+  MergeLimits merge;  // a publisher's flows merged by timestamp (TimestampMerge)
   std::uint64_t max_player_backlog = 16u << 20;  // a player further behind is dropped
   std::uint32_t max_streams = 16;                // createStream calls per connection
   std::string key() const { return app + "/" + stream; }
 };
 
-// RTMP data messages as the registry keeps them: onMetaData without
-// @setDataFrame, AMF0, stream 0; nullopt for other data (|RtmpSampleAccess …).
+// RTMP data messages as the registry keeps them: AMF0, stream 0, without
+// @setDataFrame (onMetaData, onCuePoint, onTextData, …); nullopt for
+// undecodable data and @clearDataFrame (rtmp::to_player_data).
 std::optional<rtmp::Message> normalize_metadata(const rtmp::Message& m);
 
 class NetConnectionServer final : public rtmp::StreamSink {
@@ -65,8 +74,12 @@ class NetConnectionServer final : public rtmp::StreamSink {
   void on_flow_finished(TimePoint now, FlowId flow);
   void on_flow_rejected(TimePoint now, FlowId flow, std::uint64_t code);
   void on_session_closed();
-  // Sends what the registry handed over since the last call.
+  // Sends what the registry handed over since the last call, and hands the
+  // registry what the publisher's merge releases by now.
   void flush(TimePoint now);
+  // When flush() should run again for the merge (nullopt: nothing held).
+  std::optional<TimePoint> next_deadline() const { return merge_.next_deadline(); }
+  const TimestampMerge& merge() const { return merge_; }
 
   // StreamSink: called by the registry (queued until flush).
   void deliver(const rtmp::Message& m) override;
@@ -90,6 +103,9 @@ class NetConnectionServer final : public rtmp::StreamSink {
   using Item = std::variant<rtmp::Message, Started, Stopped>;
 
   void on_message(TimePoint now, rtmp::Message m);
+  void on_published(TimePoint now, rtmp::Message m);  // audio, video, data of our publisher
+  void publish_merged(std::vector<rtmp::Message>& out);
+  void flush_merge();  // everything held goes to the registry
   void on_command(TimePoint now, const rtmp::Command& c, std::uint32_t stream_id);
   void reply(TimePoint now, const std::string& name, double trid, rtmp::Value obj, std::vector<rtmp::Value> args);
   void send_user_control(TimePoint now, Bytes payload);
@@ -107,6 +123,7 @@ class NetConnectionServer final : public rtmp::StreamSink {
   FlowPort& port_;
   std::string peer_;
   TcReceiver rx_;
+  TimestampMerge merge_;
   std::optional<FlowId> control_in_, control_out_;
   bool connected_ = false, amf3_ = false, ended_ = false, overloaded_ = false, behind_nat_ = false;
   bool control_closed_ = false, sending_closed_ = false;

@@ -27,7 +27,7 @@ Result<FlowId> StreamSender::lane(TimePoint now, FlowPort& port, Lane l) {
 
 Result<void> StreamSender::send(TimePoint now, FlowPort& port, std::uint8_t type, std::uint32_t timestamp,
                                 ByteView payload) {
-  SendDecision d = policy_.decide(type, payload);
+  SendDecision d = policy_.decide(now, type, payload);
   if (!d.send) return {};
   auto f = lane(now, port, d.lane);
   if (!f) return std::unexpected(f.error());

@@ -157,6 +157,9 @@ void RtmfpClientConn::drain_events() {
 
 void RtmfpClientConn::on_tick(TimePoint now, Endpoint& e) {
   if (!port_ || !session_) return;
+  // Media held by the timestamp merge that time now lets go (idle lane, bounds).
+  nc_.poll(now);
+  drain_events();
   // §5.3.4: the server's advised keepalive, clamped to >= 5 s by the
   // NetConnection; the endpoint already pings after its own period of
   // silence, so only a shorter advised period needs pings from here.

@@ -92,12 +92,10 @@ Result<void> ClientSession::on_message(Message m) {
     case msg_type::data_amf0:
     case msg_type::data_amf3: {
       if (opts_.publish) return {};
-      auto d = decode_data(m);
-      if (!d) return {};
-      DataMessage s = strip_set_data_frame(std::move(*d));
-      if (s.handler != "onMetaData") return {};  // |RtmpSampleAccess etc.
-      auto enc = encode_data(s, m.stream_id, m.timestamp, false);
-      if (enc) events_.push_back({ClientEvent::Kind::media, {}, std::move(*enc)});
+      // Every data message but @clearDataFrame reaches the relay (onCuePoint,
+      // onTextData, |RtmpSampleAccess, …); @setDataFrame is taken off (review I4).
+      auto d = to_player_data(m, m.stream_id);
+      if (d.kind == PlayerData::Kind::pass) events_.push_back({ClientEvent::Kind::media, {}, std::move(d.message)});
       return {};
     }
     case msg_type::audio:

@@ -1,6 +1,8 @@
 // Command and data message codec. See command.hpp.
 #include "media/rtmp/command.hpp"
 
+#include "media/flv/flv_media.hpp"
+
 #include "media/amf/amf0.hpp"
 
 namespace rtmfp::media::rtmp {
@@ -102,6 +104,22 @@ DataMessage add_set_data_frame(DataMessage d) {
   return r;
 }
 
+PlayerData to_player_data(const Message& m, std::uint32_t stream_id) {
+  PlayerData r;
+  auto d = decode_data(m);
+  if (!d) return r;
+  DataMessage s = strip_set_data_frame(std::move(*d));
+  if (s.handler == "@clearDataFrame") {
+    r.kind = PlayerData::Kind::clear_metadata;
+    return r;
+  }
+  auto enc = encode_data(s, stream_id, m.timestamp, false);
+  if (!enc) return r;
+  r.kind = PlayerData::Kind::pass;
+  r.message = std::move(*enc);
+  return r;
+}
+
 Value status_info(std::string_view level, std::string_view code, std::string_view description) {
   return Value::object({{"level", Value::string(std::string(level))},
                         {"code", Value::string(std::string(code))},
@@ -118,10 +136,76 @@ std::optional<std::string> info_code(const Command& c) {
   return from(c.command_object);
 }
 
+namespace {
+// A legacy header whose packet is shorter than FLV v10.1 requires (e.g. an
+// AVC frame without its composition time): classified by its first bytes,
+// as before the FLV parser was used here.
+MediaKind classify_short_legacy_video(ByteView v) {
+  const std::uint8_t codec = v[0] & 0x0f;
+  if ((codec == 7 || codec == 12) && v.size() >= 2 && v[1] == 0 && (v[0] >> 4) != 5) return MediaKind::sequence_start;
+  switch (v[0] >> 4) {
+    case 1:
+    case 4:
+      return MediaKind::keyframe;
+    case 2:
+      return MediaKind::frame;
+    case 3:
+      return MediaKind::disposable;
+    default:
+      return MediaKind::other;
+  }
+}
+}  // namespace
+
+MediaKind classify_video(ByteView v) {
+  auto info = flv::parse_video(v);
+  if (!info) return !v.empty() && !(v[0] & 0x80) ? classify_short_legacy_video(v) : MediaKind::other;
+  using FT = flv::VideoFrameType;
+  if (info->enhanced) {
+    using P = flv::ExVideoPacket;
+    const auto type = static_cast<P>(info->packet_type.value_or(0xff));
+    if (type == P::metadata) return MediaKind::side_config;  // FrameType ignored (v2)
+    if (info->frame_type == static_cast<std::uint8_t>(FT::command)) return MediaKind::other;
+    if (info->sequence_header) return MediaKind::sequence_start;
+    if (type != P::coded_frames && type != P::coded_frames_x) return MediaKind::other;  // SequenceEnd, reserved
+  } else {
+    if (info->frame_type == static_cast<std::uint8_t>(FT::command)) return MediaKind::other;
+    if (info->sequence_header) return MediaKind::sequence_start;
+    if (info->packet_type == static_cast<std::uint8_t>(flv::AvcPacketType::end_of_sequence)) return MediaKind::other;
+  }
+  switch (static_cast<FT>(info->frame_type)) {
+    case FT::keyframe:
+    case FT::generated_keyframe:
+      return MediaKind::keyframe;
+    case FT::disposable_inter:
+      return MediaKind::disposable;
+    case FT::inter:
+      return MediaKind::frame;
+    default:
+      return MediaKind::other;
+  }
+}
+
+MediaKind classify_audio(ByteView a) {
+  if (a.empty()) return MediaKind::other;  // the "audio silence" message (E-RTMP v2)
+  auto info = flv::parse_audio(a);
+  if (!info) return MediaKind::other;
+  if (info->sequence_header) return MediaKind::sequence_start;
+  if (info->enhanced) {
+    using P = flv::ExAudioPacket;
+    const auto type = static_cast<P>(info->packet_type.value_or(0xff));
+    if (type == P::multichannel_config) return MediaKind::side_config;
+    if (type != P::coded_frames) return MediaKind::other;
+  }
+  return MediaKind::frame;
+}
+
 // FLV AUDIODATA: SoundFormat 10 (AAC) in the top nibble, then AACPacketType.
 bool is_aac_sequence_header(ByteView a) { return a.size() >= 2 && (a[0] >> 4) == 10 && a[1] == 0; }
 // FLV VIDEODATA: FrameType<<4 | CodecID 7 (AVC), then AVCPacketType.
 bool is_avc_sequence_header(ByteView v) { return v.size() >= 2 && (v[0] & 0x0f) == 7 && v[1] == 0; }
-bool is_video_keyframe(ByteView v) { return !v.empty() && (v[0] >> 4) == 1; }
+bool is_video_sequence_header(ByteView v) { return classify_video(v) == MediaKind::sequence_start; }
+bool is_audio_sequence_header(ByteView a) { return classify_audio(a) == MediaKind::sequence_start; }
+bool is_video_keyframe(ByteView v) { return classify_video(v) == MediaKind::keyframe; }
 
 }  // namespace rtmfp::media::rtmp

@@ -98,14 +98,12 @@ Result<void> ServerSession::on_message(Message m) {
     case msg_type::video: {
       if (publish_key_.empty() || m.stream_id != publish_sid_) return {};  // not publishing: ignore
       if (m.type == msg_type::data_amf0 || m.type == msg_type::data_amf3) {
-        auto d = decode_data(m);
-        if (!d) return {};  // tolerate odd data messages
-        DataMessage s = strip_set_data_frame(std::move(*d));
-        if (s.handler != "onMetaData") return {};  // |RtmpSampleAccess and others: ignored
-        auto enc = encode_data(s, 0, m.timestamp, false);
-        if (!enc) return {};
-        registry_.on_media(publish_key_, *enc);
-        return {};
+        // onMetaData, onCuePoint, onTextData, onCaptionInfo, … reach the
+        // players; only @setDataFrame is taken off (review I4).
+        auto d = to_player_data(m, 0);
+        if (d.kind == PlayerData::Kind::clear_metadata) registry_.clear_metadata(publish_key_);
+        if (d.kind == PlayerData::Kind::pass) registry_.on_media(publish_key_, d.message);
+        return {};  // undecodable data is tolerated and dropped
       }
       registry_.on_media(publish_key_, m);
       return {};

@@ -15,8 +15,10 @@ Result<void> StreamRegistry::publish(const std::string& key, const void* publish
   if (e.publisher && e.publisher != publisher) return fail(Errc::bad_state, "stream '" + key + "' is already being published");
   e.publisher = publisher;
   e.metadata.reset();
-  e.avc_header.reset();
-  e.aac_header.reset();
+  e.video_header.reset();
+  e.video_side.reset();
+  e.audio_header.reset();
+  e.audio_side.reset();
   e.gop.clear();
   e.gop_bytes = 0;
   for (auto* p : e.players) p->publisher_started();
@@ -42,29 +44,35 @@ void StreamRegistry::on_media(const std::string& key, const Message& m) {
   auto it = streams_.find(key);
   if (it == streams_.end() || !it->second.publisher) return;
   Entry& e = it->second;
-  bool cache = true;
+  bool cache = false, keyframe = false;
   if (m.type == msg_type::data_amf0 || m.type == msg_type::data_amf3) {
-    if (auto d = decode_data(m); d && d->handler == "onMetaData") {
-      e.metadata = m;
-      cache = false;
+    if (auto d = decode_data(m); d && d->handler == "onMetaData") e.metadata = m;
+  } else if (m.type == msg_type::video || m.type == msg_type::audio) {
+    const bool video = m.type == msg_type::video;
+    switch (video ? classify_video(m.payload) : classify_audio(m.payload)) {
+      case MediaKind::sequence_start:
+        (video ? e.video_header : e.audio_header) = m;
+        break;
+      case MediaKind::side_config:
+        (video ? e.video_side : e.audio_side) = m;
+        break;
+      case MediaKind::keyframe:
+        e.gop.clear();  // a new GOP starts at each keyframe
+        e.gop_bytes = 0;
+        keyframe = cache = true;
+        break;
+      case MediaKind::frame:
+      case MediaKind::disposable:
+      case MediaKind::other:
+        cache = true;
+        break;
     }
-  } else if (m.type == msg_type::video) {
-    if (is_avc_sequence_header(m.payload)) {
-      e.avc_header = m;
-      cache = false;
-    } else if (is_video_keyframe(m.payload)) {
-      e.gop.clear();  // a new GOP starts at each keyframe
-      e.gop_bytes = 0;
-    }
-  } else if (m.type == msg_type::audio && is_aac_sequence_header(m.payload)) {
-    e.aac_header = m;
-    cache = false;
   }
-  if (cache && (m.type == msg_type::audio || m.type == msg_type::video)) {
+  if (cache) {
     if (e.gop_bytes + m.payload.size() > limits_.max_gop_bytes) {
       e.gop.clear();  // over budget: late players wait for the next keyframe
       e.gop_bytes = 0;
-    } else if (!e.gop.empty() || (m.type == msg_type::video && is_video_keyframe(m.payload))) {
+    } else if (!e.gop.empty() || keyframe) {
       e.gop.push_back(m);
       e.gop_bytes += m.payload.size();
     }
@@ -73,10 +81,13 @@ void StreamRegistry::on_media(const std::string& key, const Message& m) {
 }
 
 void StreamRegistry::prime(const Entry& e, StreamSink* s) {
-  if (e.metadata) s->deliver(*e.metadata);
-  if (e.avc_header) s->deliver(*e.avc_header);
-  if (e.aac_header) s->deliver(*e.aac_header);
+  for (const auto* m : {&e.metadata, &e.video_header, &e.video_side, &e.audio_header, &e.audio_side})
+    if (*m) s->deliver(**m);
   for (const auto& m : e.gop) s->deliver(m);
+}
+
+void StreamRegistry::clear_metadata(const std::string& key) {
+  if (auto it = streams_.find(key); it != streams_.end()) it->second.metadata.reset();
 }
 
 Result<void> StreamRegistry::add_player(const std::string& key, StreamSink* sink) {

@@ -1,6 +1,9 @@
 // Stream registry for the built-in RTMP server: one publisher per key fans out
-// to many players. A late player gets the metadata, the AVC/AAC sequence
-// headers and the GOP since the last keyframe (bounded cache). Players that
+// to many players. A late player gets the metadata, the decoder
+// configuration (sequence headers / SequenceStart, video Metadata, audio
+// MultichannelConfig) and the GOP since the last keyframe (bounded cache),
+// for legacy FLV codecs, legacy HEVC (12) and Enhanced RTMP FourCC codecs
+// alike (rtmp::classify_video / classify_audio). Players that
 // arrive before the publisher wait for it (like nginx-rtmp idle streams).
 // Sans-I/O: delivery is a direct call into the player's sink.
 #pragma once
@@ -45,6 +48,8 @@ class StreamRegistry {
   void unpublish(const std::string& key, const void* publisher, bool abrupt = false);
   // Metadata must already be without @setDataFrame (players get onMetaData).
   void on_media(const std::string& key, const Message& m);
+  // @clearDataFrame: late players no longer get the metadata.
+  void clear_metadata(const std::string& key);
   Result<void> add_player(const std::string& key, StreamSink* sink);
   void remove_player(const std::string& key, StreamSink* sink);
 
@@ -54,7 +59,7 @@ class StreamRegistry {
  private:
   struct Entry {
     const void* publisher = nullptr;
-    std::optional<Message> metadata, avc_header, aac_header;
+    std::optional<Message> metadata, video_header, video_side, audio_header, audio_side;
     std::vector<Message> gop;
     std::size_t gop_bytes = 0;
     std::vector<StreamSink*> players;

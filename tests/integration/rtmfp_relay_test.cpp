@@ -5,6 +5,10 @@
 //    (-c copy): audio and video payloads byte-identical to the file's.
 //  * Play: FILE → `rtmfp relay --to rtmfp-listen://…` → `rtmfp relay --from
 //    rtmfp://… --to out.flv`: the same, with timestamps preserved.
+//  * Burst (no --realtime): the publisher's audio flow drains before its
+//    video flow (RFC 7425 §5.1.1, §5.2); the rtmfp-listen relay merges them
+//    by timestamp: every frame reaches ffmpeg through nginx, and an FLV
+//    written by the relay is interleaved by timestamp.
 //  * Errors: nothing listening (connect_failed within the connect timeout),
 //    a bad URL (bad_url), and an unknown stream (refused: BadName /
 //    StreamNotFound).
@@ -13,6 +17,8 @@
 
 #include <atomic>
 #include <future>
+#include <map>
+#include <sstream>
 
 #include "media/io/relay.hpp"
 #include "tests/integration/rtmp_test_util.hpp"
@@ -179,6 +185,101 @@ TEST_P(RtmfpRelay, PlayFromListenRelayToFile) {
 
 INSTANTIATE_TEST_SUITE_P(Profiles, RtmfpRelay, ::testing::Values("flash", "modern"),
                          [](const auto& info) { return std::string(info.param); });
+
+// ffprobe's packet count per stream type of an FLV file.
+std::map<std::string, int> probe_packets(const fs::path& file) {
+  std::map<std::string, int> r;
+  auto p = run_command({"ffprobe", "-v", "error", "-count_packets", "-show_entries", "stream=codec_type,nb_read_packets",
+                        "-of", "csv=p=0", file.string()},
+                       60s);
+  std::istringstream in(p.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto comma = line.find(',');
+    if (comma != std::string::npos) r[line.substr(0, comma)] = std::atoi(line.c_str() + comma + 1);
+  }
+  return r;
+}
+
+// The user report: `rtmfp relay --from test.flv --to rtmfp://…` (no
+// --realtime) into `rtmfp relay --from rtmfp-listen://… --to rtmp://nginx`:
+// ffmpeg got every audio frame and no video, because the audio flow arrived
+// first and left first. With the receive-side timestamp merge every frame
+// arrives.
+TEST(RtmfpRelayBurst, FileBurstThroughListenRelayNginxAndFfmpegKeepsEveryFrame) {
+  if (!have("ffmpeg") || !have("ffprobe")) GTEST_SKIP() << "ffmpeg not installed";
+  if (!have("nginx") || !fs::exists(kRtmpModule)) GTEST_SKIP() << "nginx or libnginx-mod-rtmp not installed";
+  TempDir dir("rtmfp_burst_it");
+  const fs::path input = dir.path() / "in.flv";
+  ASSERT_TRUE(make_test_flv(input, 10));
+  PrivateNginx nginx;
+  const int nginx_port = free_port();
+  // nginx records the stream as it receives it from the relay (arrival order).
+  const fs::path rec = dir.path() / "rec";
+  fs::create_directories(rec);
+  ASSERT_TRUE(nginx.start(dir.path() / "nginx", nginx_port, {}, "record all; record_path " + rec.string() + ";"));
+  const std::string nginx_url = "rtmp://127.0.0.1:" + std::to_string(nginx_port) + "/live/out";
+  const int p1 = free_udp_port();
+  auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", nginx_url});
+  ASSERT_TRUE(server);
+  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->stderr_text();
+  const fs::path out = dir.path() / "out.flv";
+  auto player = spawn_player(nginx_url, out);
+  ASSERT_TRUE(player);
+  std::this_thread::sleep_for(1s);  // subscribed before the media starts (nginx keeps no GOP)
+
+  auto pub = run_command({kCli, "relay", "--from", input.string(), "--to", rtmfp_url("rtmfp", p1)}, 60s);
+  EXPECT_EQ(pub.exit_code, relay_ok) << pub.err;
+  EXPECT_EQ(exit_of(*server, 30s, "rtmfp-listen relay"), relay_ok) << server->stderr_text();
+  reap(*player, 20s, "ffmpeg player");
+  SCOPED_TRACE("player stderr: " + player->stderr_text() + "\nserver: " + server->stderr_text());
+  const auto in = av_tags(input);
+  const auto got = probe_packets(out);
+  const auto want = probe_packets(input);
+  ASSERT_GT(want.at("video"), 200);
+  ASSERT_GT(want.at("audio"), 400);
+  EXPECT_EQ(got, want) << "ffprobe: every audio and video frame reached ffmpeg";
+  expect_same_av(in, av_tags(out));
+  // What nginx received: one stream, audio and video interleaved by timestamp.
+  nginx.stop();  // the recording is complete once nginx has ended
+  // (nginx's recorder writes the sequence headers once more at its start.)
+  auto frames = [](const std::vector<Tag>& v) {
+    std::vector<Tag> r;
+    for (const auto& t : v)
+      if (!is_avc_header(t) && !is_aac_header(t)) r.push_back(t);
+    return r;
+  };
+  const auto recorded = frames(av_tags(rec / "out.flv"));
+  const auto in_frames = frames(in);
+  EXPECT_EQ(of_type(recorded, TagType::video).size(), of_type(in_frames, TagType::video).size());
+  EXPECT_EQ(of_type(recorded, TagType::audio).size(), of_type(in_frames, TagType::audio).size());
+  for (std::size_t i = 1; i < recorded.size(); ++i)
+    ASSERT_LE(recorded[i - 1].timestamp, recorded[i].timestamp)
+        << "nginx got tag " << i << " (type " << int(recorded[i].type) << ") back in time";
+}
+
+// The same burst written to an FLV file by the rtmfp-listen relay: one
+// stream with audio and video interleaved by timestamp, every frame present.
+TEST(RtmfpRelayBurst, FileBurstThroughListenRelayToFlvIsInterleaved) {
+  if (!have("ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+  TempDir dir("rtmfp_burst_flv");
+  const fs::path input = dir.path() / "in.flv";
+  ASSERT_TRUE(make_test_flv(input, 10));
+  const int p1 = free_udp_port();
+  const fs::path out = dir.path() / "out.flv";
+  auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", out.string()});
+  ASSERT_TRUE(server);
+  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->stderr_text();
+  auto pub = run_command({kCli, "relay", "--from", input.string(), "--to", rtmfp_url("rtmfp", p1)}, 60s);
+  EXPECT_EQ(pub.exit_code, relay_ok) << pub.err;
+  EXPECT_EQ(exit_of(*server, 30s, "rtmfp-listen relay"), relay_ok) << server->stderr_text();
+  const auto in = av_tags(input), got = av_tags(out);
+  expect_same_av(in, got);
+  ASSERT_FALSE(got.empty());
+  for (std::size_t i = 1; i < got.size(); ++i)
+    ASSERT_LE(got[i - 1].timestamp, got[i].timestamp)
+        << "tag " << i << " (type " << int(got[i].type) << ") goes back in time: audio and video not interleaved";
+}
 
 TEST(RtmfpRelayErrors, NothingListeningIsConnectFailedWithinTheTimeout) {
   const auto start = std::chrono::steady_clock::now();

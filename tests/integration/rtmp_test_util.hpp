@@ -207,7 +207,9 @@ class PrivateNginx {
     int alt_port = 0;
     fs::path alt_cert, alt_key;
   };
-  ::testing::AssertionResult start(const fs::path& dir, int rtmp_port, const std::optional<Tls>& tls = {}) {
+  // `live_extra`: more directives for `application live` (e.g. record).
+  ::testing::AssertionResult start(const fs::path& dir, int rtmp_port, const std::optional<Tls>& tls = {},
+                                   const std::string& live_extra = {}) {
     fs::create_directories(dir / "logs");
     std::ofstream conf(dir / "nginx.conf");
     conf << "load_module " << kRtmpModule << ";\n";
@@ -216,7 +218,7 @@ class PrivateNginx {
          << "error_log " << (dir / "error.log").string() << " info;\n"
          << "events { worker_connections 64; }\n"
          << "rtmp { server { listen 127.0.0.1:" << rtmp_port << "; chunk_size 4096;\n"
-         << "  application live { live on; meta copy; idle_streams on; wait_key on; } } }\n";
+         << "  application live { live on; meta copy; idle_streams on; wait_key on; " << live_extra << " } } }\n";
     if (tls) {
       conf << "stream { server {\n";
       for (const auto& a : tls->addresses) conf << "  listen " << a << ":" << tls->port << " ssl;\n";
@@ -244,6 +246,14 @@ class PrivateNginx {
       (*proc_)->signal(SIGKILL);
       (void)(*proc_)->wait(5s);
     }
+  }
+  // Ends nginx now (its files, e.g. recordings, are then complete).
+  void stop() {
+    if (proc_ && *proc_) {
+      (*proc_)->signal(SIGTERM);
+      if (!(*proc_)->wait(5s)) (*proc_)->signal(SIGKILL), (void)(*proc_)->wait(5s);
+    }
+    proc_.reset();
   }
   static std::string read_text(const fs::path& p) {
     std::ifstream f(p);

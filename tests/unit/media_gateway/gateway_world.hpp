@@ -148,21 +148,38 @@ class World {
     }
   }
 
+  // The NetConnections' own timers (the timestamp merge), as the relay's
+  // node thread runs them on its tick.
+  std::optional<TimePoint> app_deadline() const {
+    std::optional<TimePoint> d = server_ ? server_->next_deadline() : std::nullopt;
+    for (const auto& c : clients_) d = earliest(d, c->nc->next_deadline());
+    return d;
+  }
+  void app_tick() {
+    if (server_) server_->flush(now);
+    for (auto& c : clients_) {
+      c->nc->poll(now);
+      for (auto& ev : c->nc->take_events()) c->events.push_back(std::move(ev));
+    }
+  }
+
   // Runs the virtual clock until pred() or `max` elapsed.
   bool run_until(const std::function<bool()>& pred, Duration max = seconds(30)) {
     const TimePoint limit = now + max;
     deliver();
     while (!pred()) {
-      std::optional<TimePoint> next;
+      std::optional<TimePoint> next = app_deadline();
       for (auto& p : peers_) next = earliest(next, p->endpoint->next_deadline());
       if (!next || *next > limit) {
         now = limit;
+        app_tick();
         deliver();
         return pred();
       }
       now = std::max(now, *next);
       for (auto& p : peers_)
         if (auto d = p->endpoint->next_deadline(); d && *d <= now) p->endpoint->on_deadline(now);
+      app_tick();
       deliver();
     }
     return true;

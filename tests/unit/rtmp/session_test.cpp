@@ -169,3 +169,47 @@ TEST(RtmpSession, PingAndGarbage) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().detail.find("no previous type 0"), std::string::npos);
 }
+
+// Review I4: data messages other than onMetaData pass the ServerSession hop
+// (publisher → registry) and the ClientSession hop (player); only
+// @setDataFrame is taken off, and @clearDataFrame forgets the metadata.
+TEST(RtmpSession, DataOtherThanOnMetaDataPassesBothHops) {
+  StreamRegistry reg;
+  Peer pub(reg, "rtmp://h/live/cam", true);
+  ASSERT_TRUE(pub.has(ClientEvent::Kind::publishing));
+  Peer player(reg, "rtmp://h/live/cam", false);
+  ASSERT_TRUE(player.has(ClientEvent::Kind::playing));
+  const std::vector<std::string> handlers = {"onMetaData", "onCuePoint", "onTextData", "onCaptionInfo",
+                                             "|RtmpSampleAccess"};
+  std::uint32_t ts = 0;
+  for (const auto& h : handlers) {
+    auto m = encode_data(DataMessage{h, {Value::object({{"text", Value::string("x")}})}}, 1, ts += 40);
+    ASSERT_TRUE(m);
+    ASSERT_TRUE(pub.c.send_media(*m));
+  }
+  // A publisher wrapping a cue point in @setDataFrame.
+  auto wrapped = encode_data(add_set_data_frame(DataMessage{"onCuePoint", {Value::string("y")}}), 1, ts += 40);
+  ASSERT_TRUE(pub.c.send_media(*wrapped));
+  pump(pub.c, pub.s, pub.ev);
+  pump(player.c, player.s, player.ev);
+  std::vector<std::string> got;
+  std::vector<std::uint32_t> times;
+  for (const auto& m : player.media()) {
+    auto d = decode_data(m);
+    ASSERT_TRUE(d);
+    got.push_back(d->handler);
+    times.push_back(m.timestamp);
+  }
+  auto expected = handlers;
+  expected.push_back("onCuePoint");
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(times, (std::vector<std::uint32_t>{40, 80, 120, 160, 200, 240}));
+
+  // @clearDataFrame: a late player gets no metadata.
+  auto clear = encode_data(DataMessage{"@clearDataFrame", {}}, 1, 300);
+  ASSERT_TRUE(pub.c.send_media(*clear));
+  pump(pub.c, pub.s, pub.ev);
+  Peer late(reg, "rtmp://h/live/cam", false);
+  ASSERT_TRUE(late.has(ClientEvent::Kind::playing));
+  for (const auto& m : late.media()) EXPECT_NE(m.type, 18) << "metadata cleared";
+}
