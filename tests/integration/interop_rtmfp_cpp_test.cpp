@@ -201,6 +201,13 @@ int free_udp_port() {
   return ntohs(a.sin_port);
 }
 
+// "stats sessions=1 open=1 ... packets_in=7 ... dropped=0" → the value of `key`.
+long stat_of(const std::string& line, const std::string& key) {
+  auto at = line.find(" " + key + "=");
+  if (at == std::string::npos) return -1;
+  return std::atol(line.c_str() + at + key.size() + 2);
+}
+
 // One audio/video message as the peer's tcconn prints it:
 // "stream onVideo ts: T len: L" / "stream onAudio ts: T len: L".
 struct Frame {
@@ -324,13 +331,15 @@ TEST(InteropProbe, BothResponderKeyModesOfTcserver) {
 TEST(InteropTcconn, OpensASessionToOurRendezvous) {
   REQUIRE_PEER();
   for (std::vector<std::string> flags : {std::vector<std::string>{}, std::vector<std::string>{"-H", "-S"}}) {
-    auto rdv = Proc::start({kCli, "rendezvous", "--listen", "127.0.0.1:0", "--crypto", "flash"});
+    auto rdv = Proc::start(
+        {kCli, "rendezvous", "--listen", "127.0.0.1:0", "--crypto", "flash", "--stats-interval", "0.2"});
     ASSERT_TRUE(rdv);
     auto first = rdv->wait_for("listening rtmfp://127.0.0.1:", 10s);
     ASSERT_TRUE(first) << rdv->transcript();
     const int port = port_after(*first, "listening rtmfp://127.0.0.1:");
     const std::string flash_id = first->substr(first->rfind(' ') + 1);
     ASSERT_EQ(flash_id.size(), 64u) << *first;
+    long stats_base = 0;  // packets_in before this tcconn
     for (bool with_f : {false, true}) {
       SCOPED_TRACE(std::string(with_f ? "-f fingerprint" : "URI EPD") + (flags.empty() ? "" : " -H -S"));
       std::vector<std::string> args{"-4"};
@@ -344,6 +353,22 @@ TEST(InteropTcconn, OpensASessionToOurRendezvous) {
       auto fp = tc->wait_for("fingerprint: ", 5s);
       ASSERT_TRUE(fp) << tc->transcript();
       EXPECT_EQ(fp->substr(fp->find(": ") + 2), flash_id) << "its fingerprint of our certificate (RFC 7425 §4.3.2)";
+      // "transport open" comes with the RIKeying (default key). Its next
+      // packets (the connect on a flow) use the session keys with HMAC and
+      // SSEQ: our responder must verify them (no drops) - wait until packets
+      // beyond the handshake arrived.
+      bool verified = false;
+      std::string stats;
+      const auto end = std::chrono::steady_clock::now() + 15s;
+      while (!verified && std::chrono::steady_clock::now() < end) {
+        auto l = rdv->wait_for("stats sessions=", 2s);
+        if (!l) continue;
+        stats = *l;
+        verified = stat_of(stats, "open") >= 1 && stat_of(stats, "packets_in") > stats_base + 2;
+      }
+      ASSERT_TRUE(verified) << stats << "\n" << tc->transcript() << rdv->transcript();
+      EXPECT_EQ(stat_of(stats, "dropped"), 0) << stats << "\n" << tc->transcript();
+      stats_base = stat_of(stats, "packets_in");
       auto rc = tc->stop();
       EXPECT_TRUE(rc) << tc->transcript();
     }
