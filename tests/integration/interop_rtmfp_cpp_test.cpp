@@ -397,7 +397,9 @@ class InteropMedia : public ::testing::Test {
 // (frame counts, lengths, timestamps) and our relay playing rtmfp://tcserver
 // into a file (payloads byte-identical: its server's §5 sender, our receiver).
 TEST_F(InteropMedia, OurRelayPublishesIntoTcserver) {
-  auto tcs = start_tcserver({});
+  // Long queue lifetimes and no GOP expiry (-V/-A/-E): a loaded machine must
+  // not make its server abandon late frames (its real-time policy, not under test).
+  auto tcs = start_tcserver({"-V", "60", "-A", "60", "-E"});
   ASSERT_TRUE(tcs);
   const int port = tcs->port;
   Proc* server = &tcs->proc;
@@ -521,7 +523,9 @@ TEST_F(InteropMedia, TcpublishPublishesIntoOurListenRelay) {
   auto server = Proc::start({kCli, "relay", "--from", url("rtmfp-listen", port, "/live/s"), "--to", out.string()});
   ASSERT_TRUE(server);
   ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->transcript();
-  auto pub = Proc::peer("tcpublish", {"-4", url("rtmfp", port, "/live#s"), pub_in.string()});
+  // -V/-A/-E: no abandoning of late frames on a loaded machine (see above).
+  auto pub = Proc::peer("tcpublish",
+                        {"-4", "-V", "60", "-A", "60", "-E", url("rtmfp", port, "/live#s"), pub_in.string()});
   ASSERT_TRUE(pub);
   EXPECT_TRUE(pub->wait_for("publish start.", 15s)) << pub->transcript() << server->transcript();
   EXPECT_TRUE(pub->wait_for("publish stop.", 30s)) << pub->transcript();

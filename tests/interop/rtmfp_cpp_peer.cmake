@@ -41,7 +41,6 @@ if(TARGET integration AND EXISTS "${_peer_src}/Makefile" AND EXISTS "${_peer_src
 elseif(TARGET integration)
   message(STATUS "rtmfp-cpp interop peer not found at ${_peer_src}: interop tests will skip")
 endif()
-if(TARGET integration)
-  target_compile_definitions(integration PRIVATE RTMFP_CPP_PEER_BIN="${_peer_bin}"
-                                                 RTMFP_CPP_PEER_SRC="${_peer_src}")
-endif()
+# Only the interop tests see the peer's location (changing it recompiles them alone).
+set_property(SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/integration/interop_rtmfp_cpp_test.cpp APPEND PROPERTY
+             COMPILE_DEFINITIONS RTMFP_CPP_PEER_BIN="${_peer_bin}" RTMFP_CPP_PEER_SRC="${_peer_src}")
