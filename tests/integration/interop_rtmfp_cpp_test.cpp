@@ -208,6 +208,26 @@ long stat_of(const std::string& line, const std::string& key) {
   return std::atol(line.c_str() + at + key.size() + 2);
 }
 
+// True once a socket listens on 127.0.0.1:port (a LISTEN row, state 0A, in
+// /proc/net/tcp), polled until `timeout`.
+bool tcp_listening(int port, std::chrono::milliseconds timeout) {
+  char local[32];
+  std::snprintf(local, sizeof local, "0100007F:%04X", unsigned(port));
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    std::ifstream f("/proc/net/tcp");
+    std::string line;
+    while (std::getline(f, line)) {
+      std::istringstream row(line);
+      std::string sl, loc, rem, st;
+      row >> sl >> loc >> rem >> st;
+      if (loc == local && st == "0A") return true;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
 // One audio/video message as the peer's tcconn prints it:
 // "stream onVideo ts: T len: L" / "stream onAudio ts: T len: L".
 struct Frame {
@@ -538,4 +558,63 @@ TEST_F(InteropMedia, TcpublishPublishesIntoOurListenRelay) {
   expect_same_av(in, got);
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(of_type(got, TagType::video).front()->timestamp, of_type(in, TagType::video).front()->timestamp);
+}
+
+// FILE → our `rtmfp relay --to rtmfp-listen://…/live/s` ← its tcrelay (RTMP in,
+// RTMFP out: its RTMFP client, §5.3) ← our `rtmfp relay --from rtmp://tcrelay
+// --to out.flv`: what its RTMFP client received from our server, byte for
+// byte (tcconn prints only lengths).
+TEST_F(InteropMedia, TcrelayCarriesOurListenRelayToRtmpPayloadsIdentical) {
+  const fs::path fifo = dir_->path() / "in.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int port = free_udp_port();
+  auto server = Proc::start({kCli, "relay", "--from", fifo.string(), "--to", url("rtmfp-listen", port, "/live/s")});
+  ASSERT_TRUE(server);
+  std::atomic<bool> go{false};
+  auto writer = std::async(std::launch::async, [&] {
+    auto tags = all_tags(input_);
+    std::FILE* f = std::fopen(fifo.c_str(), "wbe");  // close-on-exec: see rtmfp_relay_test
+    if (!f) return;
+    rtmfp::Bytes bytes;
+    rtmfp::media::flv::write_header(rtmfp::media::flv::Header{}, bytes);
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fflush(f);
+    const auto give_up = std::chrono::steady_clock::now() + 30s;
+    while (!go && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(10ms);
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto& t : tags) {
+      std::this_thread::sleep_until(start + std::chrono::milliseconds(t.timestamp));
+      bytes.clear();
+      (void)rtmfp::media::flv::write_tag(t, bytes);
+      std::fwrite(bytes.data(), 1, bytes.size(), f);
+      std::fflush(f);
+    }
+    std::fclose(f);
+  });
+  struct Release {
+    std::atomic<bool>& go;
+    ~Release() { go = true; }
+  } release{go};
+  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->transcript();
+
+  const int rtmp_port = free_port();
+  auto tcrelay = Proc::peer("tcrelay", {"-i", "rtmp", "-o", "rtmfp", "-V", "60", "-A", "60", "-E", "-B",
+                                        "127.0.0.1:" + std::to_string(rtmp_port), "127.0.0.1", std::to_string(port)});
+  ASSERT_TRUE(tcrelay);
+  // tcrelay prints nothing when its RTMP listener is up: watch the kernel's
+  // socket table instead of connecting (a probe connection would be relayed).
+  ASSERT_TRUE(tcp_listening(rtmp_port, 10s)) << tcrelay->transcript();
+  const fs::path out = dir_->path() / "out.flv";
+  auto player = Proc::start({kCli, "relay", "--from", url("rtmp", rtmp_port, "/live/s"), "--to", out.string()});
+  ASSERT_TRUE(player);
+  ASSERT_TRUE(wait_stderr(*server, "playing live/s", 15s)) << server->transcript() << tcrelay->transcript()
+                                                           << player->transcript();
+  go = true;
+  EXPECT_EQ(server->wait(40s), rtmfp::media::io::relay_ok) << server->transcript();
+  writer.wait();
+  EXPECT_EQ(player->wait(30s), rtmfp::media::io::relay_ok) << player->transcript() << tcrelay->transcript();
+  (void)tcrelay->stop();
+  EXPECT_NE(server->stderr_text().find("session open (flash profile)"), std::string::npos) << server->transcript();
+  auto in = av_tags(input_), got = av_tags(out);
+  expect_same_av(in, got);
 }

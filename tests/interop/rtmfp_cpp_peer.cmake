@@ -15,7 +15,7 @@ if(TARGET integration AND EXISTS "${_peer_src}/Makefile" AND EXISTS "${_peer_src
     message(FATAL_ERROR "${_peer_src} is present but make is not installed: cannot build the interop peer")
   endif()
   set(_peer_dir "${CMAKE_BINARY_DIR}/rtmfp-cpp")
-  set(_peer_tools echoserver tcconn tcserver tcpublish)
+  set(_peer_tools echoserver tcconn tcserver tcpublish tcrelay)
   set(_peer_outputs)
   foreach(t IN LISTS _peer_tools)
     list(APPEND _peer_outputs "${_peer_dir}/test/${t}")
