@@ -1,16 +1,21 @@
 // Interop with an implementation we did not write: the RFC 7016/7425 author's
 // rtmfp-cpp (test-only peer, built in the build tree from ../shared/peers by
 // tests/interop/rtmfp_cpp_peer.cmake; never linked into the product). These
-// are the first independent checks of our flash profile (RFC 7425 §4: key
-// schedule §4.6.3-4.6.5, HMAC §4.7.3.2, session sequence numbers §4.7.3.3,
+// are the first independent checks of our flash profile (RFC 7425 §4: packet
+// keys §4.6.3-4.6.4 (the session nonces of §4.6.5 are not compared: we do not
+// print ours), HMAC §4.7.3.2, session sequence numbers §4.7.3.3,
 // checksum §4.7.3.1, certificate fingerprints §4.3.2) and of RTMP over RTMFP
 // (RFC 7425 §5) in both directions:
 //  1. `rtmfp probe --crypto flash` against its `echoserver` in every HMAC/SSEQ
-//     mode (default = both required, -H, -S, -H -S).
+//     mode (default = both required, -H, -S, -H -S), and against its
+//     `tcserver` with ephemeral and static (-x) responder keys.
 //  2. its `tcconn` opening a session to our `rtmfp rendezvous`.
 //  3. `rtmfp relay` publishing into its `tcserver`, played back by its
-//     `tcconn` and by our relay (payloads compared), and its `tcconn` playing
-//     from our `rtmfp relay --to rtmfp-listen://`.
+//     `tcconn` and by our relay (payloads compared); its `tcconn` playing from
+//     our `rtmfp relay --to rtmfp-listen://` (lengths, exact timestamps); its
+//     `tcrelay` (RTMFP client) carrying our rtmfp-listen stream to RTMP
+//     (payloads compared); its `tcpublish` publishing into our
+//     `rtmfp relay --from rtmfp-listen://` (payloads compared).
 // Every wait is for a line the other program prints. The peer's tools print
 // with printf to a pipe, so they run under `stdbuf -oL` (line-buffered).
 #include <nlohmann/json.hpp>
