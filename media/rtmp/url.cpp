@@ -45,7 +45,7 @@ Result<RtmpUrl> parse_rtmp_url(std::string_view url) {
   if (!port_text.empty() || authority.find(':') != std::string_view::npos) {
     unsigned v = 0;
     auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), v);
-    if (ec != std::errc{} || p != port_text.data() + port_text.size() || v == 0 || v > 65535)
+    if (ec != std::errc{} || p != port_text.data() + port_text.size() || (v == 0 && u.scheme != "rtmp-listen") || v > 65535)
       return fail(Errc::invalid_argument, "bad port '" + std::string(port_text) + "' in URL");
     u.port = static_cast<std::uint16_t>(v);
   }
