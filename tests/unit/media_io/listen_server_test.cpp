@@ -10,6 +10,9 @@
 // and a stuck one reads nothing; sockets that must fill get small buffers.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -67,6 +70,9 @@ class GatedPlayer {
   GatedPlayer(std::uint16_t port, const std::string& stream, const char* bind_ip = "127.0.0.1") : sock_(ctx_) {
     sock_.open(asio::ip::tcp::v4());
     sock_.set_option(asio::socket_base::receive_buffer_size(16 * 1024));
+    // Bounded: a read that waits 60 s ends the player as timed out (not "closed").
+    const timeval tv{60, 0};
+    ::setsockopt(sock_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     sock_.bind({asio::ip::make_address(bind_ip), 0});
     asio::error_code ec;
     sock_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
@@ -109,7 +115,7 @@ class GatedPlayer {
   std::vector<Message> media;
   std::function<void()> on_progress;  // after every read (reader's thread)
   bool ended() const { return ended_; }
-  bool closed_without_end() const { return closed_ && !ended_; }
+  bool closed_without_end() const { return closed_ && !ended_ && !timed_out_; }
   const std::string& error() const { return error_; }
   std::uint64_t bytes_read() const { return read_; }
   std::size_t videos() const { return videos_.load(); }
@@ -120,6 +126,7 @@ class GatedPlayer {
     asio::error_code ec;
     const std::size_t n = sock_.read_some(asio::buffer(buf.data(), std::min<std::uint64_t>(max, buf.size())), ec);
     if (ec) {
+      timed_out_ = ec == asio::error::would_block || ec == asio::error::try_again || ec == asio::error::timed_out;
       closed_ = true;
       return;
     }
@@ -142,7 +149,7 @@ class GatedPlayer {
   std::optional<rtmp::ClientSession> sess_;
   std::atomic<std::uint64_t> read_{0};
   bool playing_ = false;
-  std::atomic<bool> ended_{false}, closed_{false};
+  std::atomic<bool> ended_{false}, closed_{false}, timed_out_{false};
   std::atomic<std::size_t> videos_{0};
   std::string error_;
   std::mutex mu_;
@@ -286,7 +293,9 @@ TEST(ListenSink, PlayerThatStopsReadingIsDropped) {
   constexpr std::uint32_t kFrames = 400;
   for (std::uint32_t i = 0; i < kFrames; ++i) {
     ASSERT_TRUE((*sink)->write(video(i * 40, i % 25 == 0 ? 1 : 2, 1, 16 * 1024)));
-    if (i >= 8) ASSERT_TRUE(prog.wait([&] { return good.videos() + 8 >= i || good.ended(); }, 60000ms)) << "frame " << i;
+    if (i >= 8) {
+      ASSERT_TRUE(prog.wait([&] { return good.videos() + 8 >= i || good.ended(); }, 60000ms)) << "frame " << i;
+    }
   }
   ASSERT_TRUE((*sink)->finish());
   ASSERT_EQ(good_done.wait_for(60s), std::future_status::ready);
@@ -380,7 +389,9 @@ TEST(ListenSink, SlowPlayerIsThinnedByWholeGops) {
     ASSERT_TRUE((*sink)->write(audio(i * 40)));
     produced += v.payload.size() + 32;
     slow.allow(produced * 6 / 10);
-    if (i >= 4) ASSERT_TRUE(prog.wait([&] { return fast.videos() >= i - 3; })) << "frame " << i;
+    if (i >= 4) {
+      ASSERT_TRUE(prog.wait([&] { return fast.videos() >= i - 3; })) << "frame " << i;
+    }
   }
   slow.allow(~std::uint64_t{0});
   ASSERT_TRUE((*sink)->finish());
