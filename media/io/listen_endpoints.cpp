@@ -1,21 +1,17 @@
 // See listen_endpoints.hpp.
 #include "media/io/listen_endpoints.hpp"
 
-#include <thread>
-
 namespace rtmfp::media::io {
-
-namespace {
-// The relay waits while this much is not yet handed to the server thread;
-// below RtmpListenServer's max_player_backlog so a burst alone never drops a player.
-constexpr std::size_t kMaxSinkQueue = 4u << 20;
-}  // namespace
 
 // ------------------------------------------------------------ source
 
 Result<std::unique_ptr<ListenSource>> ListenSource::open(RtmpListenServer::Options so, std::string key) {
   std::unique_ptr<ListenSource> s(new ListenSource());
-  s->key_ = std::move(key);
+  auto k = parse_listen_key(key, so.access);
+  if (!k) return std::unexpected(k.error());
+  s->key_ = std::move(*k);
+  so.access.streams = {s->key_};  // S3: only the relay's key, published by one client
+  so.access.allow_publish = true;
   s->io_timeout_ = so.io_timeout;
   auto srv = RtmpListenServer::start(std::move(so));
   if (!srv) return std::unexpected(srv.error());
@@ -37,7 +33,11 @@ Result<std::optional<Message>> ListenSource::next() { return cap_.next(io_timeou
 
 Result<std::unique_ptr<ListenSink>> ListenSink::open(RtmpListenServer::Options so, std::string key) {
   std::unique_ptr<ListenSink> s(new ListenSink());
-  s->key_ = std::move(key);
+  auto k = parse_listen_key(key, so.access);
+  if (!k) return std::unexpected(k.error());
+  s->key_ = std::move(*k);
+  so.access.streams = {s->key_};  // S3: players of the relay's key only; nobody else publishes
+  so.access.allow_publish = false;
   s->io_timeout_ = so.io_timeout;
   auto srv = RtmpListenServer::start(std::move(so));
   if (!srv) return std::unexpected(srv.error());
@@ -59,19 +59,15 @@ Result<void> ListenSink::write(const Message& m) {
   if (m.type != rtmp::msg_type::audio && m.type != rtmp::msg_type::video && m.type != rtmp::msg_type::data_amf0 &&
       m.type != rtmp::msg_type::data_amf3)
     return {};
-  // Back-pressure: the server thread hands messages to the players' sessions;
-  // do not run ahead of it by more than kMaxSinkQueue bytes.
-  const auto deadline = std::chrono::steady_clock::now() + io_timeout_;
-  while (queued_->load() > kMaxSinkQueue) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return fail(Errc::timeout, "rtmp-listen: server thread stalled for " + std::to_string(io_timeout_.count()) + " ms");
-    std::this_thread::sleep_for(milliseconds(1));
-  }
+  // Back-pressure: the server thread hands messages to the players' queues;
+  // do not run ahead of it by more than kMaxHandOver bytes (waits on a
+  // condition variable the server thread signals).
   const std::size_t n = m.payload.size();
-  *queued_ += n;
-  server_->post([this, m, n, q = queued_](rtmp::StreamRegistry& reg) {
+  if (!gate_->acquire(n, std::chrono::steady_clock::now() + io_timeout_))
+    return fail(Errc::timeout, "rtmp-listen: server thread stalled for " + std::to_string(io_timeout_.count()) + " ms");
+  server_->post([this, m, n, g = gate_](rtmp::StreamRegistry& reg) {
     reg.on_media(key_, m);
-    *q -= n;
+    g->release(n);
   });
   return {};
 }

@@ -4,7 +4,10 @@
 //    players connect concurrently, before or during the stream, and get
 //    metadata, sequence headers and the GOP from the last keyframe (the
 //    StreamRegistry cache), then live messages.
-// Other clients may publish or play other keys on the same port.
+// Only APP/STREAM is served (review S3): a ListenSource accepts one publisher
+// and players of that key, a ListenSink only players. The key may carry
+// tokens, "live/s?publish_key=A&play_key=B": clients then send the stream
+// name as "s?key=A" (publish) / "s?key=B" (play); see ListenAccess.
 #pragma once
 
 #include <atomic>
@@ -13,6 +16,7 @@
 #include <memory>
 #include <mutex>
 
+#include "media/io/hand_over_gate.hpp"
 #include "media/io/publisher_capture.hpp"
 #include "media/io/relay.hpp"
 #include "media/io/rtmp_listen_server.hpp"
@@ -28,6 +32,7 @@ class ListenSource : public Source {
   Result<std::optional<Message>> next() override;
   void interrupt() override { cap_.interrupt(); }
   std::uint16_t port() const { return server_->port(); }
+  RtmpListenServer& server() { return *server_; }
 
  private:
   ListenSource() = default;
@@ -46,13 +51,19 @@ class ListenSink : public Sink {
   // bounded, until the players were sent everything.
   Result<void> finish() override;
   std::uint16_t port() const { return server_->port(); }
+  RtmpListenServer& server() { return *server_; }
+  // Bytes written but not yet taken by the server thread.
+  std::size_t handed_over() const { return gate_->outstanding(); }
+  // The relay blocks while more than this is not yet taken by the server thread
+  // (below max_player_backlog, so a burst alone never drops a player).
+  static constexpr std::size_t kMaxHandOver = 4u << 20;
 
  private:
   ListenSink() = default;
   std::string key_;
   milliseconds io_timeout_{15000};
   bool published_ = false;
-  std::shared_ptr<std::atomic<std::size_t>> queued_ = std::make_shared<std::atomic<std::size_t>>(0);
+  std::shared_ptr<HandOverGate> gate_ = std::make_shared<HandOverGate>(kMaxHandOver);
   std::unique_ptr<RtmpListenServer> server_;  // last: stopped before the rest goes
 };
 

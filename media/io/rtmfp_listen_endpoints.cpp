@@ -1,13 +1,7 @@
 // See rtmfp_listen_endpoints.hpp.
 #include "media/io/rtmfp_listen_endpoints.hpp"
 
-#include <thread>
-
 namespace rtmfp::media::io {
-
-namespace {
-constexpr std::size_t kMaxSinkQueue = 4u << 20;       // relay runs at most this far ahead of the server thread
-}  // namespace
 
 // ------------------------------------------------------------ source
 
@@ -61,17 +55,12 @@ Result<void> RtmfpListenSink::write(const Message& m) {
     return {};
   // Back-pressure towards the server thread only: players that fall behind
   // lose late frames to their deadlines (MediaLossPolicy) or are dropped.
-  const auto deadline = std::chrono::steady_clock::now() + io_timeout_;
-  while (queued_->load() > kMaxSinkQueue) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return fail(Errc::timeout, "rtmfp-listen: server thread stalled for " + std::to_string(io_timeout_.count()) + " ms");
-    std::this_thread::sleep_for(milliseconds(1));
-  }
   const std::size_t n = m.payload.size();
-  *queued_ += n;
-  server_->post([m, n, q = queued_](TimePoint, gateway::MediaServer& srv) {
+  if (!gate_->acquire(n, std::chrono::steady_clock::now() + io_timeout_))
+    return fail(Errc::timeout, "rtmfp-listen: server thread stalled for " + std::to_string(io_timeout_.count()) + " ms");
+  server_->post([m, n, g = gate_](TimePoint, gateway::MediaServer& srv) {
     srv.media(m);
-    *q -= n;
+    g->release(n);
   });
   return {};
 }
@@ -82,9 +71,7 @@ Result<void> RtmfpListenSink::finish() {
   if (!server_->call([](TimePoint, gateway::MediaServer& m) { m.unpublish(); }))
     return fail(Errc::io_error, "rtmfp-listen: server thread did not answer");
   // Best effort, bounded: players that stopped reading are dropped anyway.
-  const auto deadline = std::chrono::steady_clock::now() + std::min<milliseconds>(io_timeout_, milliseconds(10000));
-  while (server_->buffered() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(milliseconds(20));
+  (void)server_->wait_acknowledged(std::min<milliseconds>(io_timeout_, milliseconds(10000)));
   server_->shutdown(milliseconds(2000));
   return {};
 }

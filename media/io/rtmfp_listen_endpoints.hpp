@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "media/io/hand_over_gate.hpp"
 #include "media/io/publisher_capture.hpp"
 #include "media/io/relay.hpp"
 #include "media/io/rtmfp_listen_server.hpp"
@@ -52,7 +53,7 @@ class RtmfpListenSink : public Sink {
   RtmfpListenSink() = default;
   milliseconds io_timeout_{15000};
   bool published_ = false;
-  std::shared_ptr<std::atomic<std::size_t>> queued_ = std::make_shared<std::atomic<std::size_t>>(0);
+  std::shared_ptr<HandOverGate> gate_ = std::make_shared<HandOverGate>(4u << 20);  // relay ahead of the node thread
   std::unique_ptr<RtmfpListenServer> server_;  // last
 };
 

@@ -71,4 +71,8 @@ bool RtmfpListenServer::call(std::function<void(TimePoint, gateway::MediaServer&
 
 void RtmfpListenServer::shutdown(milliseconds timeout) { node_->shutdown(timeout); }
 
+bool RtmfpListenServer::wait_acknowledged(milliseconds timeout) {
+  return node_->wait_until([this](Endpoint&) { return !server_ || server_->buffered() == 0; }, timeout);
+}
+
 }  // namespace rtmfp::media::io

@@ -34,6 +34,9 @@ class RtmfpListenServer {
   // Unacknowledged bytes towards all clients (refreshed every tick).
   std::uint64_t buffered() const { return buffered_.load(); }
   void shutdown(milliseconds timeout);
+  // Waits (on an event from the node's thread, no polling) until nothing is
+  // left unacknowledged towards the clients; false on timeout.
+  bool wait_acknowledged(milliseconds timeout);
 
  private:
   explicit RtmfpListenServer(Options o);

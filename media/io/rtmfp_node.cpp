@@ -35,6 +35,7 @@ Result<std::unique_ptr<RtmfpNode>> RtmfpNode::start(Options o) {
   };
   n->driver_->on_poll = [self](TimePoint now) {
     if (self->o_.on_tick) self->o_.on_tick(now, *self->endpoint_);
+    self->check_waiters();
   };
   if (n->o_.on_start) n->o_.on_start(*n->endpoint_);
   n->driver_->start();
@@ -66,7 +67,30 @@ void RtmfpNode::post(std::function<void(TimePoint, Endpoint&)> f) {
   asio::post(io_, [this, f = std::move(f)] {
     f(steady_now(), *endpoint_);
     driver_->pump();
+    check_waiters();
   });
+}
+
+void RtmfpNode::check_waiters() {
+  if (waiters_.empty()) return;
+  std::vector<Waiter> keep;
+  for (auto& w : std::exchange(waiters_, {})) {
+    if (w.pred(*endpoint_))
+      w.done();
+    else
+      keep.push_back(std::move(w));
+  }
+  for (auto& w : keep) waiters_.push_back(std::move(w));
+}
+
+bool RtmfpNode::wait_until(std::function<bool(Endpoint&)> pred, milliseconds timeout) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto fut = done->get_future();
+  asio::post(io_, [this, pred = std::move(pred), done]() mutable {
+    waiters_.push_back({std::move(pred), [done] { done->set_value(); }});
+    check_waiters();
+  });
+  return fut.wait_for(timeout) == std::future_status::ready;
 }
 
 bool RtmfpNode::call(std::function<void(TimePoint, Endpoint&)> f, milliseconds timeout) {
@@ -81,13 +105,7 @@ bool RtmfpNode::call(std::function<void(TimePoint, Endpoint&)> f, milliseconds t
 
 void RtmfpNode::shutdown(milliseconds timeout) {
   (void)call([](TimePoint now, Endpoint& e) { e.shutdown(now); }, timeout);
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    auto drained = std::make_shared<bool>(false);
-    if (!call([drained](TimePoint, Endpoint& e) { *drained = e.drained(); }, timeout)) return;
-    if (*drained) return;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
+  (void)wait_until([](Endpoint& e) { return e.drained(); }, timeout);
 }
 
 std::vector<std::string> peer_info_addresses(std::uint16_t port, bool v6) {

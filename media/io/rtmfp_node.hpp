@@ -49,10 +49,19 @@ class RtmfpNode {
   bool call(std::function<void(TimePoint, Endpoint&)> f, milliseconds timeout = milliseconds(5000));
   // Orderly close of every session (RFC 7016 §3.5.5), waiting at most `timeout`.
   void shutdown(milliseconds timeout);
+  // Waits until `pred` holds on the node's thread, checked after every pump
+  // (an event, a tick, a post): no polling from the caller. False on timeout.
+  bool wait_until(std::function<bool(Endpoint&)> pred, milliseconds timeout);
 
  private:
   explicit RtmfpNode(Options o);
   void tick();
+  void check_waiters();
+  struct Waiter {
+    std::function<bool(Endpoint&)> pred;
+    std::function<void()> done;
+  };
+  std::vector<Waiter> waiters_;  // node thread only
 
   Options o_;
   rtmfp::io::SystemRandom rng_;

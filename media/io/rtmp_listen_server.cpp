@@ -1,6 +1,7 @@
 // See rtmp_listen_server.hpp.
 #include "media/io/rtmp_listen_server.hpp"
 
+#include <algorithm>
 #include <future>
 #include <vector>
 
@@ -8,26 +9,76 @@ namespace rtmfp::media::io {
 
 using clock = std::chrono::steady_clock;
 
+namespace {
+// Bytes handed to a player's session per write: the rest waits, as messages,
+// in its PlayerQueue where it can be thinned.
+constexpr std::size_t kWriteBatch = 64 * 1024;
+}  // namespace
+
+// A ServerSession whose player side queues in a PlayerQueue instead of
+// serialising at once: the registry's fan-out lands here, and the server
+// hands the queue to the base session as the socket drains.
+class RtmpListenServer::Session final : public rtmp::ServerSession {
+ public:
+  Session(rtmp::StreamRegistry& reg, const rtmp::ServerOptions& so, PlayerQueueLimits l)
+      : rtmp::ServerSession(reg, so), queue(l), last_media(clock::now()) {}
+  void deliver(const rtmp::Message& m) override {
+    if (closed()) return;
+    last_media = clock::now();
+    queue.push_media(m);
+  }
+  void publisher_started() override {
+    last_media = clock::now();
+    queue.push_marker(PlayerQueue::Kind::publisher_started);
+  }
+  void publisher_stopped() override {
+    last_media = clock::now();  // the wait for a new publisher starts now
+    queue.push_marker(PlayerQueue::Kind::publisher_stopped);
+  }
+  // Hands queued items to the base session until about `budget` bytes are pending.
+  void pump(std::size_t budget) {
+    while (pending_output() < budget) {
+      auto it = queue.pop();
+      if (!it) return;
+      switch (it->kind) {
+        case PlayerQueue::Kind::media: rtmp::ServerSession::deliver(it->m); break;
+        case PlayerQueue::Kind::publisher_started: rtmp::ServerSession::publisher_started(); break;
+        case PlayerQueue::Kind::publisher_stopped: rtmp::ServerSession::publisher_stopped(); break;
+      }
+    }
+  }
+  PlayerQueue queue;
+  clock::time_point last_media;
+};
+
 struct RtmpListenServer::Conn {
-  Conn(asio::ip::tcp::socket s, rtmp::StreamRegistry& reg, const rtmp::ServerOptions& so)
-      : sock(std::move(s)), sess(reg, so), rbuf(64 * 1024), accepted(clock::now()), last_read(accepted) {
+  Conn(asio::ip::tcp::socket s, rtmp::StreamRegistry& reg, const rtmp::ServerOptions& so, PlayerQueueLimits l)
+      : sock(std::move(s)), sess(reg, so, l), rbuf(64 * 1024), accepted(clock::now()), last_read(accepted) {
     asio::error_code ec;
     auto ep = sock.remote_endpoint(ec);
-    peer = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+    address = ec ? std::string("?") : ep.address().to_string();
+    peer = ec ? std::string("?") : address + ":" + std::to_string(ep.port());
   }
   asio::ip::tcp::socket sock;
-  rtmp::ServerSession sess;
+  Session sess;
   Bytes rbuf, wbuf;
-  std::string peer;
+  std::size_t woff = 0;
+  std::string address, peer;
+  std::string play_key;
   bool writing = false;
   bool closing = false;  // send what is pending, then close
   bool active = false;   // publishing or playing
   bool publisher = false;
-  clock::time_point accepted, last_read, write_started;
+  bool player = false;
+  clock::time_point accepted, last_read, last_progress;
 };
 
 RtmpListenServer::RtmpListenServer(Options o)
-    : o_(std::move(o)), work_(asio::make_work_guard(io_)), acceptor_(io_), sweep_timer_(io_) {}
+    : o_(std::move(o)), work_(asio::make_work_guard(io_)), acceptor_(io_), sweep_timer_(io_) {
+  o_.session.authorize = [a = o_.access](bool publish, const std::string& app, const std::string& name) {
+    return a.authorize(publish, app, name);
+  };
+}
 
 Result<std::unique_ptr<RtmpListenServer>> RtmpListenServer::start(Options o) {
   std::unique_ptr<RtmpListenServer> s(new RtmpListenServer(std::move(o)));
@@ -61,6 +112,8 @@ RtmpListenServer::~RtmpListenServer() {
         c->sock.close(ec);
       }
       conns_.clear();
+      per_address_.clear();
+      for (auto& w : std::exchange(drained_, {})) w();
     });
     work_.reset();
     io_.stop();
@@ -90,22 +143,26 @@ bool RtmpListenServer::call(std::function<void(rtmp::StreamRegistry&)> f, millis
   return fut.wait_for(timeout) == std::future_status::ready;
 }
 
+bool RtmpListenServer::busy() const {
+  for (const auto& c : conns_)
+    if (c->writing || c->sess.pending_output() > 0 || !c->sess.queue.empty()) return true;
+  return false;
+}
+
+void RtmpListenServer::check_drained() {
+  if (drained_.empty() || busy()) return;
+  for (auto& w : std::exchange(drained_, {})) w();
+}
+
 bool RtmpListenServer::drain(milliseconds timeout) {
-  const auto deadline = clock::now() + timeout;
-  for (;;) {
-    auto busy = std::make_shared<bool>(true);
-    if (!call(
-            [this, busy](rtmp::StreamRegistry&) {
-              bool b = false;
-              for (const auto& c : conns_) b = b || c->writing || c->sess.pending_output() > 0;
-              *busy = b;
-            },
-            milliseconds(1000)))
-      return false;
-    if (!*busy) return true;
-    if (clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
+  // Completed by the server thread when the last write finishes (no polling).
+  auto done = std::make_shared<std::promise<void>>();
+  auto fut = done->get_future();
+  asio::post(io_, [this, done] {
+    drained_.push_back([done] { done->set_value(); });
+    check_drained();
+  });
+  return fut.wait_for(timeout) == std::future_status::ready;
 }
 
 std::size_t RtmpListenServer::connections() {
@@ -114,18 +171,59 @@ std::size_t RtmpListenServer::connections() {
   return *n;
 }
 
+RtmpListenServer::Stats RtmpListenServer::stats() {
+  auto s = std::make_shared<Stats>();
+  (void)call([this, s](rtmp::StreamRegistry&) {
+    *s = stats_;
+    for (const auto& c : conns_) {
+      s->thinned_video += c->sess.queue.dropped_video();
+      s->max_video_span_ms = std::max(s->max_video_span_ms, c->sess.queue.max_video_span_ms());
+    }
+  });
+  return *s;
+}
+
+bool RtmpListenServer::evict_idle() {
+  std::shared_ptr<Conn> oldest;
+  for (const auto& c : conns_) {
+    const bool idle = !c->active || (c->player && !c->publisher && !registry_.has_publisher(c->play_key));
+    if (idle && (!oldest || c->accepted < oldest->accepted)) oldest = c;
+  }
+  if (!oldest) return false;
+  ++stats_.evicted;
+  drop(oldest, "closed to make room (idle while the server is full)");
+  return true;
+}
+
 void RtmpListenServer::accept() {
   acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket sock) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
-      if (conns_.size() >= o_.max_connections) {
-        log("rtmp-listen: connection refused (" + std::to_string(o_.max_connections) + " connections open)");
+      asio::error_code aec;
+      const auto remote = sock.remote_endpoint(aec);
+      const std::string address = aec ? std::string("?") : remote.address().to_string();
+      std::string refuse;
+      if (per_address_[address] >= o_.max_connections_per_address)
+        refuse = std::to_string(o_.max_connections_per_address) + " connections open from " + address;
+      else if (conns_.size() >= o_.max_connections && !evict_idle())
+        refuse = std::to_string(o_.max_connections) + " connections open";
+      if (!refuse.empty()) {
+        if (per_address_[address] == 0) per_address_.erase(address);
+        ++stats_.refused;
+        log("rtmp-listen: connection refused (" + refuse + ")");
         asio::error_code ignored;
         sock.close(ignored);
       } else {
         asio::error_code ignored;
         sock.set_option(asio::ip::tcp::no_delay(true), ignored);
-        auto c = std::make_shared<Conn>(std::move(sock), registry_, o_.session);
+        if (o_.send_buffer) sock.set_option(asio::socket_base::send_buffer_size(static_cast<int>(o_.send_buffer)), ignored);
+        PlayerQueueLimits l;
+        l.thin_ms = static_cast<std::uint32_t>(o_.max_player_latency.count());
+        l.lag_ms = static_cast<std::uint32_t>(o_.max_player_lag.count());
+        l.max_bytes = o_.max_player_backlog;
+        auto c = std::make_shared<Conn>(std::move(sock), registry_, o_.session, l);
+        c->address = address;
+        ++per_address_[address];
         conns_.insert(c);
         read(c);
       }
@@ -155,7 +253,9 @@ void RtmpListenServer::on_data(const std::shared_ptr<Conn>& c, std::size_t n) {
       c->active = c->publisher = true;
       log("rtmp-listen: " + c->peer + " publishing " + e.key);
     } else if (e.kind == K::playing) {
-      c->active = true;
+      c->active = c->player = true;
+      c->play_key = e.key;
+      c->sess.last_media = clock::now();
       log("rtmp-listen: " + c->peer + " playing " + e.key);
     } else if (e.kind == K::stopped) {
       c->publisher = false;
@@ -170,37 +270,60 @@ void RtmpListenServer::on_data(const std::shared_ptr<Conn>& c, std::size_t n) {
 
 void RtmpListenServer::kick(const std::shared_ptr<Conn>& c) {
   if (c->writing || !conns_.contains(c)) return;
+  c->sess.pump(kWriteBatch);
   if (c->sess.pending_output() == 0) {
     if (c->closing) drop(c, "closed after an error");
+    check_drained();
     return;
   }
   c->wbuf = c->sess.take_output();
+  c->woff = 0;
   c->writing = true;
-  c->write_started = clock::now();
-  asio::async_write(c->sock, asio::buffer(c->wbuf), [this, c](const asio::error_code& ec, std::size_t) {
-    c->writing = false;
-    if (!conns_.contains(c)) return;
-    if (ec) {
-      drop(c, "write failed: " + ec.message());
-      return;
-    }
-    kick(c);
-  });
+  c->last_progress = clock::now();
+  write_some(c);
+}
+
+// Writes piecewise so that progress is seen: a player is "stuck" when no
+// byte went out for io_timeout, not when one large write takes longer.
+void RtmpListenServer::write_some(const std::shared_ptr<Conn>& c) {
+  c->sock.async_write_some(asio::buffer(c->wbuf.data() + c->woff, c->wbuf.size() - c->woff),
+                           [this, c](const asio::error_code& ec, std::size_t n) {
+                             if (!conns_.contains(c)) return;
+                             if (ec) {
+                               c->writing = false;
+                               drop(c, "write failed: " + ec.message());
+                               return;
+                             }
+                             c->woff += n;
+                             c->last_progress = clock::now();
+                             if (c->woff < c->wbuf.size()) {
+                               write_some(c);
+                               return;
+                             }
+                             c->writing = false;
+                             kick(c);
+                           });
 }
 
 void RtmpListenServer::kick_all() {
   for (const auto& c : std::vector<std::shared_ptr<Conn>>(conns_.begin(), conns_.end())) {
     if (!conns_.contains(c)) continue;
-    if (c->sess.pending_output() > o_.max_player_backlog) {
-      drop(c, "too slow: more than " + std::to_string(o_.max_player_backlog) + " bytes unsent");
+    const auto& q = c->sess.queue;
+    if (q.over_limit() || c->sess.pending_output() > o_.max_player_backlog) {
+      ++stats_.dropped_slow;
+      drop(c, q.bytes() > o_.max_player_backlog
+                  ? "too slow: more than " + std::to_string(o_.max_player_backlog) + " bytes queued"
+                  : "too slow: " + std::to_string(q.lag_ms()) + " ms of media behind the live edge");
       continue;
     }
     kick(c);
   }
+  check_drained();
 }
 
 void RtmpListenServer::drop(const std::shared_ptr<Conn>& c, const std::string& why) {
   if (conns_.erase(c) == 0) return;
+  if (auto it = per_address_.find(c->address); it != per_address_.end() && --it->second == 0) per_address_.erase(it);
   if (c->active) log("rtmp-listen: " + c->peer + " disconnected: " + why);
   c->sess.close();  // releases publish/play; players of a publisher get StreamEOF
   asio::error_code ec;
@@ -214,13 +337,18 @@ void RtmpListenServer::sweep() {
   sweep_timer_.async_wait([this](const asio::error_code& ec) {
     if (ec) return;
     const auto now = clock::now();
+    const auto t = std::to_string(o_.io_timeout.count()) + " ms";
     for (const auto& c : std::vector<std::shared_ptr<Conn>>(conns_.begin(), conns_.end())) {
-      if (c->writing && now - c->write_started > o_.io_timeout)
-        drop(c, "not reading (write stuck for " + std::to_string(o_.io_timeout.count()) + " ms)");
-      else if (!c->active && now - c->accepted > o_.io_timeout)
+      if (c->writing && now - c->last_progress > o_.io_timeout) {
+        ++stats_.dropped_slow;
+        drop(c, "not reading (no write progress for " + t + ")");
+      } else if (!c->active && now - c->accepted > o_.io_timeout) {
         drop(c, "did not publish or play in time");
-      else if (c->publisher && now - c->last_read > o_.io_timeout)
-        drop(c, "publisher silent for " + std::to_string(o_.io_timeout.count()) + " ms");
+      } else if (c->publisher && now - c->last_read > o_.io_timeout) {
+        drop(c, "publisher silent for " + t);
+      } else if (c->player && !c->publisher && now - c->sess.last_media > o_.io_timeout) {
+        drop(c, "playing " + c->play_key + " with no media for " + t);
+      }
     }
     sweep();
   });

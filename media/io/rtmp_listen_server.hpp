@@ -4,20 +4,35 @@
 // (publish / play fan-out with the GOP cache). The relay reaches the registry
 // only through post() / call(), so all protocol state lives on that thread.
 //
-// Bounds: a connection that has not published or played within io_timeout,
-// a player whose write has been stuck for io_timeout or whose unsent backlog
-// passes max_player_backlog, and a publisher silent for io_timeout are
-// disconnected; at most max_connections at once.
+// Bounds (review S1, S3):
+//  * connections: at most max_connections, max_connections_per_address from
+//    one source address; when full, the oldest idle connection (not yet
+//    publishing or playing, or playing a key that has no publisher) is
+//    closed to make room, so idle clients cannot lock out a publisher;
+//  * a connection that has not published or played within io_timeout, a
+//    player that was handed no media for io_timeout (e.g. a play on a key
+//    with no publisher) and a publisher silent for io_timeout are closed;
+//  * players: media waits in a PlayerQueue until the socket took the
+//    previous batch; it is thinned by whole GOPs past max_player_latency of
+//    queued media time and the player is closed past max_player_lag behind
+//    the live edge, past max_player_backlog queued bytes, or when its socket
+//    made no write progress for io_timeout;
+//  * access: `access` (ListenAccess) decides which keys may be published or
+//    played, with optional ?key= tokens.
 #pragma once
 
 #include <asio.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "media/io/listen_access.hpp"
+#include "media/io/player_queue.hpp"
 #include "media/rtmp/server_session.hpp"
 #include "media/rtmp/stream_registry.hpp"
 
@@ -32,7 +47,13 @@ class RtmpListenServer {
     std::uint16_t port = 0;  // 0: any free port (see port())
     milliseconds io_timeout{15000};
     std::size_t max_connections = 256;
-    std::size_t max_player_backlog = 16u << 20;
+    std::size_t max_connections_per_address = 64;
+    std::size_t max_player_backlog = 16u << 20;      // bytes queued for one player
+    milliseconds max_player_latency{2000};           // thin past this much queued media time (0: never)
+    milliseconds max_player_lag{10000};              // close a player this far behind the live edge (0: never)
+    std::size_t send_buffer = 0;  // SO_SNDBUF per connection (0: kernel default); media queued in the
+                                  // kernel is out of reach of thinning, so small values bound latency tighter
+    ListenAccess access;
     rtmp::ServerOptions session;
     std::function<void(const std::string&)> log;  // one line per event (optional; called on the server thread)
   };
@@ -52,13 +73,27 @@ class RtmpListenServer {
   // Open connections (read on the server thread).
   std::size_t connections();
 
+  struct Stats {
+    std::uint64_t refused = 0;        // connections refused (caps)
+    std::uint64_t evicted = 0;        // idle connections closed to make room
+    std::uint64_t dropped_slow = 0;   // players closed as too slow / stuck
+    std::uint64_t thinned_video = 0;  // video messages dropped by thinning (all players)
+    std::uint32_t max_video_span_ms = 0;  // largest queued video span any player had
+  };
+  Stats stats();
+
  private:
   struct Conn;
+  class Session;
   explicit RtmpListenServer(Options o);
   void accept();
   void read(const std::shared_ptr<Conn>& c);
   void on_data(const std::shared_ptr<Conn>& c, std::size_t n);
   void kick(const std::shared_ptr<Conn>& c);
+  void write_some(const std::shared_ptr<Conn>& c);
+  bool evict_idle();
+  bool busy() const;
+  void check_drained();
   void kick_all();
   void drop(const std::shared_ptr<Conn>& c, const std::string& why);
   void sweep();
@@ -72,6 +107,9 @@ class RtmpListenServer {
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer sweep_timer_;
   std::set<std::shared_ptr<Conn>> conns_;
+  std::map<std::string, std::size_t> per_address_;
+  std::vector<std::function<void()>> drained_;  // drain() waiters, run when nothing is left to send
+  Stats stats_;
   std::thread thread_;
 };
 

@@ -173,7 +173,15 @@ Result<void> ServerSession::on_command(const Command& c, const Message& m) {
       status(m.stream_id, "error", "NetStream.Publish.BadName", "No stream name");
       return {};
     }
-    const std::string key = app_ + "/" + name;
+    std::string key = app_ + "/" + name;
+    if (opts_.authorize) {
+      auto k = opts_.authorize(true, app_, name);
+      if (!k) {
+        status(m.stream_id, "error", "NetStream.Publish.BadName", k.error().detail);
+        return {};
+      }
+      key = std::move(*k);
+    }
     if (!publish_key_.empty()) {
       status(m.stream_id, "error", "NetStream.Publish.BadName", "Already publishing");
       return {};
@@ -195,8 +203,17 @@ Result<void> ServerSession::on_command(const Command& c, const Message& m) {
       status(m.stream_id, "error", "NetStream.Play.StreamNotFound", "No stream name");
       return {};
     }
+    std::string key = app_ + "/" + name;
+    if (opts_.authorize) {
+      auto k = opts_.authorize(false, app_, name);
+      if (!k) {
+        status(m.stream_id, "error", "NetStream.Play.StreamNotFound", k.error().detail);
+        return {};
+      }
+      key = std::move(*k);
+    }
     if (!play_key_.empty()) registry_.remove_player(play_key_, this);
-    play_key_ = app_ + "/" + name;
+    play_key_ = std::move(key);
     play_sid_ = m.stream_id;
     send(control::stream_begin(play_sid_));
     status(play_sid_, "status", "NetStream.Play.Reset", "Playing and resetting " + play_key_ + ".");

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <string>
 
 #include "media/rtmp/chunk_stream.hpp"
@@ -22,6 +23,11 @@ struct ServerOptions {
   std::uint32_t peer_bandwidth = 2500000;
   std::size_t max_output_bytes = 64u << 20;  // a player this far behind is dropped
   ChunkLimits limits;
+  // Optional access control (set by the rtmp-listen:// server): given
+  // publish-or-play, the connect app and the stream name as sent (query
+  // included), returns the registry key to use, or an error that refuses
+  // the request (NetStream.Publish.BadName / NetStream.Play.StreamNotFound).
+  std::function<Result<std::string>(bool publish, const std::string& app, const std::string& name)> authorize;
 };
 
 struct ServerEvent {

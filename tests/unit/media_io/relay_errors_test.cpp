@@ -14,6 +14,7 @@
 
 #include "media/flv/flv_writer.hpp"
 #include "media/io/listen_endpoints.hpp"
+#include "media/io/rtmp_listen_server.hpp"
 #include "media/io/relay.hpp"
 
 using namespace rtmfp;
@@ -121,12 +122,25 @@ class FakeServer {
   std::thread thread_;
 };
 
+// A server on which `key` is published (by the test itself, through the registry).
+Result<std::unique_ptr<io::RtmpListenServer>> hold_key(const std::string& key) {
+  auto srv = io::RtmpListenServer::start(server_options());
+  if (!srv) return srv;
+  static const int publisher = 0;
+  auto r = std::make_shared<Result<void>>();
+  if (!(*srv)->call([key, r](rtmp::StreamRegistry& reg) { *r = reg.publish(key, &publisher); }))
+    return fail(Errc::io_error, "server did not answer");
+  if (!*r) return std::unexpected(r->error());
+  return srv;
+}
+
 }  // namespace
 
 TEST(RelayErrors, PublishToATakenKeyIsRefused) {
-  // The listening sink is the publisher of live/taken: a second publisher
+  // A general server (any key; a relay's ListenSink serves only its own key
+  // and refuses every publisher) where live/taken is held: a second publisher
   // gets NetStream.Publish.BadName.
-  auto held = io::ListenSink::open(server_options(), "live/taken");
+  auto held = hold_key("live/taken");
   ASSERT_TRUE(held) << held.error().detail;
   const std::string file = write_flv();
   io::RelayOptions o;
@@ -141,7 +155,7 @@ TEST(RelayErrors, PublishToATakenKeyIsRefused) {
 
 TEST(RelayErrors, PublishToAFreeKeyWorks) {
   // The counterpart of the test above: the same relay to a free key succeeds.
-  auto held = io::ListenSink::open(server_options(), "live/taken");
+  auto held = hold_key("live/taken");
   ASSERT_TRUE(held) << held.error().detail;
   const std::string file = write_flv();
   io::RelayOptions o;
