@@ -75,12 +75,16 @@ void add_probe_command(CLI::App& app) {
       j["rtt_ms"] = r.rtt_ms;
       j["max_datagram"] = r.max_datagram ? nlohmann::json(r.max_datagram) : nlohmann::json(nullptr);
       j["path_mtu_state"] = r.path_mtu_state.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.path_mtu_state);
+      j["path"] = r.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.path);
+      j["peer_address"] = r.introduced && !r.address.empty() ? nlohmann::json(r.address) : nlohmann::json(nullptr);
+      j["connect_ms"] = r.introduced && !r.address.empty() ? nlohmann::json(r.handshake_ms) : nlohmann::json(nullptr);
       j["error"] = r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error);
       std::printf("%s\n", j.dump().c_str());
     } else if (r.ok) {
       std::printf("connected to %s (%s) with the %s profile\n", opts->uri.c_str(), r.address.c_str(), r.crypto.c_str());
       std::printf("peer id %s\n", r.peer_id ? to_hex(*r.peer_id).c_str() : "?");
       std::printf("handshake %.2f ms\n", r.handshake_ms);
+      if (r.introduced) std::printf("path: %s (introduced by the rendezvous)\n", r.path.c_str());
       for (std::size_t i = 0; i < r.rtt_ms.size(); ++i) std::printf("ping %zu: rtt %.3f ms\n", i + 1, r.rtt_ms[i]);
       if (r.max_datagram)
         std::printf("path MTU: %zu-byte datagrams (%s)\n", r.max_datagram,

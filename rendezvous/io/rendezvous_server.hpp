@@ -1,5 +1,6 @@
 // The `rtmfp rendezvous` server shell: an Endpoint that accepts sessions on
-// one UDP port with one or both crypto profiles, prints its listening line,
+// one UDP port with one or both crypto profiles and introduces registered
+// peers to each other (rendezvous/core, rendezvous/service), prints its listening line,
 // a stats line every interval, and closes all sessions on SIGINT/SIGTERM
 // within the endpoint's shutdown grace.
 #pragma once
@@ -31,6 +32,7 @@ struct ServerOptions {
 // stop, 1 if the port cannot be bound, with the reason on stderr).
 int run_server(const ServerOptions& options, RandomSource& rng);
 
-std::string format_stats(const EndpointStats& s, std::size_t sessions);
+std::string format_stats(const EndpointStats& s, std::size_t sessions, std::size_t registered = 0,
+                         std::uint64_t introductions = 0);
 
 }  // namespace rtmfp::rendezvous

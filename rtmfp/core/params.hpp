@@ -41,6 +41,19 @@ inline constexpr std::size_t kAmplificationTableSize = 8192;
 // plain bytes so that an RHello fits the responder's 3x budget.
 inline constexpr std::size_t kMinIHelloPlainSize = 96;
 
+// ---- Introductions (§3.5.1.4-3.5.1.6) ----
+// Local choice: a session may make us answer at most this many Forwarded
+// IHellos per second (burst kFIHelloBurst). Each answer (an RHello of up to a
+// few hundred bytes) goes to an address that never sent us anything, so the
+// amplification guard cannot apply; the forwarding session is charged instead
+// (the rendezvous itself limits per target, rendezvous/core/limits.hpp).
+inline constexpr double kFIHelloRatePerSession = 10.0;
+inline constexpr double kFIHelloBurst = 20.0;
+// An initiator's retries come 1.5 s apart or more (§3.5.1.1.1); the same tag
+// inside this interval is a copy (two forwarders, a replay) and not answered.
+inline constexpr Duration kFIHelloRepeatInterval = milliseconds(1000);
+inline constexpr std::size_t kFIHelloTagMemory = 4096;
+
 // ---- Packet sizes ----
 // Neither RFC gives a default MTU (DIGEST §5.6 [FLAG]). Local choice: 1200
 // bytes of UDP payload, which fits the IPv6 minimum MTU (1280 - 40 - 8) with

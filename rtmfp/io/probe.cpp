@@ -9,6 +9,24 @@
 
 namespace rtmfp::io {
 
+std::optional<PeerId> peer_from_path(const std::string& path) {
+  static constexpr std::string_view kPrefix = "/peer/";
+  if (path.size() != kPrefix.size() + 64 || path.compare(0, kPrefix.size(), kPrefix) != 0) return std::nullopt;
+  PeerId id{};
+  for (std::size_t i = 0; i < 32; ++i) {
+    auto nib = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    int hi = nib(path[kPrefix.size() + 2 * i]), lo = nib(path[kPrefix.size() + 2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return id;
+}
+
 ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, RandomSource& rng) {
   ProbeResult result;
   result.crypto = profile_name(profile.kind());
@@ -45,6 +63,14 @@ ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, Rando
   req.profile = profile.kind();
   req.epd.uri = uri->epd_uri();
   req.epd.peer_id = options.peer_id;
+  if (auto peer = peer_from_path(uri->path)) {
+    // An introduction: the EPD names the peer only (Fingerprint, RFC 7425
+    // §4.4.2); the rendezvous is the first candidate, its Redirect adds the
+    // peer's addresses (RFC 7016 §3.5.1.6).
+    result.introduced = true;
+    req.epd.uri.clear();
+    req.epd.peer_id = peer;
+  }
   req.candidates = *candidates;
   TimePoint start = steady_now();
   auto handle = endpoint.connect(start, req);
@@ -98,6 +124,11 @@ ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, Rando
       result.handshake_ms = std::chrono::duration<double, std::milli>(steady_now() - start).count();
       result.peer_id = o->far_peer_id;
       result.address = o->peer.to_string();
+      if (result.introduced) {
+        bool via_rendezvous = false;
+        for (const auto& c : *candidates) via_rendezvous |= c == o->peer;
+        result.path = via_rendezvous ? "rendezvous" : "direct";
+      }
       if (options.count <= 0) {
         finish(0, "");
       } else {

@@ -33,9 +33,17 @@ struct ProbeResult {
   // size the session had confirmed and whether the search had finished.
   std::size_t max_datagram = 0;
   std::string path_mtu_state;
+  // rtmfp://HOST:PORT/peer/<hex>: the session went to that peer through an
+  // introduction by the rendezvous at HOST:PORT (RFC 7016 §3.5.1.6). path is
+  // "direct" when it opened to the peer's own address.
+  bool introduced = false;
+  std::string path;
   std::string error;
   int exit_code = 0;  // 0 ok, 2 usage/bad URI, 3 resolve, 4 timeout/no answer, 5 refused/closed, 6 I/O
 };
+
+// "/peer/<64 hex digits>" -> that peer ID (the introduction URI form).
+std::optional<PeerId> peer_from_path(const std::string& path);
 
 ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, RandomSource& rng);
 

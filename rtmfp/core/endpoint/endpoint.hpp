@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "rtmfp/core/session/cookie_jar.hpp"
 #include "rtmfp/core/session/session.hpp"
 #include "rtmfp/core/trace.hpp"
+#include "rtmfp/core/wire/address_codec.hpp"
 #include "rtmfp/core/wire/packet.hpp"
 #include "rtmfp/core/wire/reassembly.hpp"
 
@@ -91,6 +93,21 @@ class Endpoint {
   // The session's flow layer, for statistics (nullptr before S_OPEN).
   const flow::FlowSet* flows(SessionHandle session) const;
 
+  // ---- Introductions (RFC 7016 §3.5.1.4-3.5.1.6; introduction.cpp) ----
+  // Redirector: a Redirect (§2.3.5) echoing `tag` to `to`, listing up to
+  // REDIRECT_THRESHOLD addresses (none: an Implied Redirect). It answers an
+  // IHello from `to`, so it is held to the 3x amplification budget.
+  Result<void> send_redirect(TimePoint now, ProfileKind profile, ByteView tag, const SocketAddress& to,
+                             std::span<const wire::WireAddress> addresses);
+  // Forwarder: a Forwarded IHello (§2.3.3) on an S_OPEN session, carrying an
+  // IHello's EPD and tag and the initiator's address as the reply address.
+  Result<void> forward_ihello(TimePoint now, SessionHandle session, ByteView epd, ByteView tag,
+                              const wire::WireAddress& reply_address);
+  // What a session does with the FIHellos it receives (default from
+  // EndpointConfig: initiated sessions answer with an RHello, accepted ones
+  // ignore them).
+  Result<void> set_fihello_mode(SessionHandle session, FIHelloMode mode);
+
   // Orderly close (§3.5.5), or abrupt (Close Ack then S_CLOSED).
   Result<void> close(TimePoint now, SessionHandle session, bool abrupt = false);
   // Orderly close of every session, bounded by config.shutdown_grace; stops
@@ -152,6 +169,12 @@ class Endpoint {
   std::optional<Duration> update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t> echo);
   void check_mobility(TimePoint now, Session& s, const SocketAddress& from);
 
+  // introduction.cpp (§3.5.1.4-3.5.1.6)
+  void report_unmatched_ihello(TimePoint now, CryptoProfile& p, const SocketAddress& from, ByteView epd,
+                               ByteView tag);
+  void on_fihello(TimePoint now, Session& s, ByteView payload);
+  bool fihello_tag_repeated(TimePoint now, ByteView tag);
+
   // session_pmtu.cpp (§3.5.4.3 path MTU discovery)
   void arm_path_mtu(TimePoint now, Session& s);
   void start_path_mtu(TimePoint now, Session& s);
@@ -197,6 +220,9 @@ class Endpoint {
   };
   TcReceived tc_rx_latest_, tc_rx_other_;
   std::set<SessionHandle> dirty_;  // sessions with flow data to flush
+
+  // Tags of FIHellos answered recently (§3.5.1.5 dedup), oldest first.
+  std::deque<std::pair<TimePoint, Bytes>> fihello_tags_;
 
   std::deque<Transmit> transmit_;
   std::deque<EndpointEvent> events_;

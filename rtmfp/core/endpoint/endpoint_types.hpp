@@ -24,6 +24,12 @@ namespace rtmfp {
 // A local name for a session (not the wire session ID). Never reused.
 using SessionHandle = std::uint64_t;
 
+// What a session does with a Forwarded IHello (RFC 7016 §3.5.1.5) it
+// receives: answer the initiator named by the reply address with an RHello
+// (§3.5.1.1.2, opening our NAT towards it), with an Implied Redirect, or not
+// at all.
+enum class FIHelloMode : std::uint8_t { ignore, send_rhello, send_redirect };
+
 struct EndpointConfig {
   // Datagram size every session starts with (UDP payload bytes): the base
   // of path MTU discovery, assumed to fit any path (params.hpp).
@@ -54,6 +60,16 @@ struct EndpointConfig {
   std::size_t max_receiving_flows = 256;
   // Receive memory per session across its flows (params.hpp).
   std::uint64_t session_receive_limit = params::kMaxSessionReceiveBytes;
+  // Introductions (RFC 7016 §3.5.1.4-3.5.1.6). An IHello whose EPD does not
+  // select this endpoint (and that no redirect hook answered) is reported as
+  // an UnmatchedIHello event instead of being dropped; the host decides
+  // (send_redirect, forward_ihello). Works with accept_sessions = false: a
+  // pure introducer need not accept sessions itself.
+  bool report_unmatched_ihellos = false;
+  // FIHello handling of a new session: sessions we opened (our rendezvous or
+  // introducer) and sessions opened to us.
+  FIHelloMode fihello_on_initiated = FIHelloMode::send_rhello;
+  FIHelloMode fihello_on_accepted = FIHelloMode::ignore;
 };
 
 struct ConnectRequest {
@@ -128,8 +144,24 @@ struct FlowRejected {  // the receiver rejected our sending flow (§3.6.2.10)
   std::uint64_t code = 0;
 };
 
+// An IHello whose EPD selects none of our identities (RFC 7016 §3.5.1.4,
+// §3.5.1.5), reported when EndpointConfig::report_unmatched_ihellos is set.
+struct UnmatchedIHello {
+  ProfileKind profile = ProfileKind::modern;
+  Bytes epd;
+  Bytes tag;
+  SocketAddress from;  // the initiator as we see it (its public address behind a NAT)
+};
+// An open session's far address moved (§3.5.4.2 mobility check passed).
+struct SessionAddressChanged {
+  SessionHandle session = 0;
+  SocketAddress from;
+  SocketAddress to;
+};
+
 using EndpointEvent = std::variant<SessionOpened, SessionOpenFailed, SessionClosed, PingReplied, FlowIncoming,
-                                   FlowMessage, FlowFinished, FlowRejected>;
+                                   FlowMessage, FlowFinished, FlowRejected, UnmatchedIHello,
+                                   SessionAddressChanged>;
 
 enum class DropReason {
 #define X(name, text) name,
@@ -149,6 +181,10 @@ struct EndpointStats {
   std::uint64_t sessions_accepted = 0;      // as responder
   std::uint64_t rhellos_sent = 0;
   std::uint64_t cookie_changes_sent = 0;
+  std::uint64_t unmatched_ihellos = 0;      // reported as UnmatchedIHello events
+  std::uint64_t redirects_sent = 0;         // send_redirect()
+  std::uint64_t fihellos_forwarded = 0;     // forward_ihello()
+  std::uint64_t fihellos_answered = 0;      // RHello / Implied Redirect to a reply address
   std::uint64_t sessions_open = 0;          // currently S_OPEN
   // Path MTU probes (§3.5.4.3): packets of Padding + Ping, not user data.
   // Their bytes are in bytes_out/packets_out too.

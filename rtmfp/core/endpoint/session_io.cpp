@@ -107,6 +107,10 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
         enter_closed(now, s, was_open ? CloseReason::remote_close : CloseReason::local_close, was_open);
         return;  // s is destroyed
       }
+      case wire::ChunkType::fihello:
+        // §3.5.1.5: a Forwarder relays an initiator's IHello to us.
+        if (s.is_open()) on_fihello(now, s, chunk.payload);
+        break;
       default:
         // Flow chunks (§2.3.11-2.3.16): the flow layer; after a Close they
         // are ignored (no new flow data in S_FARCLOSE_LINGER, §3.5.5).
@@ -174,6 +178,7 @@ bool Endpoint::on_mobility_reply(TimePoint now, Session& s, const SocketAddress&
     if (trace_)
       trace_->event(now, "connectivity", "address_changed",
                     {{"session", s.handle}, {"old", s.dest.to_string()}, {"new", from.to_string()}});
+    emit(SessionAddressChanged{s.handle, s.dest, from});
     s.dest = from;
     path_changed(now, s);  // the new path may carry less (§3.5.4.3)
   }

@@ -24,6 +24,7 @@ Result<SessionHandle> Endpoint::connect(TimePoint now, const ConnectRequest& req
   }
 
   auto s = std::make_unique<Session>();
+  s->fihello_mode = config_.fihello_on_initiated;
   s->handle = new_handle();
   s->initiator = true;
   s->profile = p;

@@ -12,12 +12,15 @@ void Endpoint::on_ihello(TimePoint now, CryptoProfile& p, const SocketAddress& f
     drop(now, DropReason::malformed_chunk, from);
     return;
   }
-  if (!config_.accept_sessions) {
+  // §3.5.1.1.2: answer only an EPD that selects our identity, keep no state.
+  // An EPD that selects someone else is for the redirect hook or the host's
+  // introducer (§3.5.1.4-3.5.1.5), whether or not we accept sessions.
+  const bool selects_local = p.epd_selects_local(ihello->epd);
+  if (selects_local && !config_.accept_sessions) {
     drop(now, DropReason::responder_disabled, from);
     return;
   }
-  // §3.5.1.1.2: answer only an EPD that selects our identity, keep no state.
-  if (!p.epd_selects_local(ihello->epd)) {
+  if (!selects_local) {
     if (redirect_hook_) {
       if (auto targets = redirect_hook_(p, ihello->epd, from)) {
         wire::RedirectChunk r;
@@ -32,6 +35,10 @@ void Endpoint::on_ihello(TimePoint now, CryptoProfile& p, const SocketAddress& f
         send_startup(now, p, from, 0, static_cast<std::uint8_t>(wire::ChunkType::redirect), out, true);
         return;
       }
+    }
+    if (config_.report_unmatched_ihellos) {
+      report_unmatched_ihello(now, p, from, ihello->epd, ihello->tag);
+      return;
     }
     drop(now, DropReason::epd_not_selected, from);
     return;
@@ -140,6 +147,7 @@ void Endpoint::on_iikeying(TimePoint now, CryptoProfile& p, const SocketAddress&
 
   // §3.5.1.1.2 step 3: new session in S_OPEN; RIKeying with the default key.
   auto s = std::make_unique<Session>();
+  s->fihello_mode = config_.fihello_on_accepted;
   s->handle = new_handle();
   s->initiator = false;
   s->profile = &p;

@@ -111,6 +111,13 @@ struct Session {
   };
   std::deque<MtuProbe> pmtu_probes; // recent probes, oldest first (params::kPmtuProbeMemory)
 
+  // Forwarded IHellos from this session (§3.5.1.5; endpoint/introduction.cpp):
+  // what to do with them, and a token bucket charging each answer to the
+  // forwarding session (the reply address never sent us a byte).
+  FIHelloMode fihello_mode = FIHelloMode::ignore;
+  double fihello_tokens = 0;
+  TimePoint fihello_refill{};
+
   TimePoint close_deadline{};   // S_NEARCLOSE / S_FARCLOSE_LINGER end
   TimePoint next_close_send{};  // S_NEARCLOSE resend
 

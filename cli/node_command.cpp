@@ -1,0 +1,123 @@
+// rtmfp node --rendezvous rtmfp://HOST:PORT [--listen ADDR:PORT] [--identity FILE]
+//            [--rendezvous-peer-id HEX] [--trace FILE]
+#include <cstdio>
+
+#include "cli/cli_util.hpp"
+#include "cli/commands.hpp"
+#include "rendezvous/io/node.hpp"
+#include "rtmfp/core/uri/rtmfp_uri.hpp"
+#include "rtmfp/crypto/modern/modern_profile.hpp"
+#include "rtmfp/crypto/profiles.hpp"
+#include "rtmfp/io/system_random.hpp"
+#include "rtmfp/io/udp_driver.hpp"
+
+namespace rtmfp::cli {
+
+void add_node_command(CLI::App& app) {
+  struct Opts {
+    std::string rendezvous;
+    std::string listen = "0.0.0.0:0";
+    std::string identity;
+    std::string rendezvous_peer_id;
+    std::string crypto = "modern";
+    std::string trace;
+    std::size_t max_datagram = 0;
+  };
+  auto opts = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("node", "Run a peer: register at a rendezvous and stay reachable through it");
+  cmd->add_option("--rendezvous", opts->rendezvous, "rtmfp://HOST[:PORT] of the rendezvous")->required();
+  cmd->add_option("--listen", opts->listen, "Local UDP address, ADDR:PORT (port 0 = any free port)")
+      ->capture_default_str();
+  cmd->add_option("--identity", opts->identity, "File holding the node identity (created if missing)");
+  cmd->add_option("--rendezvous-peer-id", opts->rendezvous_peer_id, "Require the rendezvous with this peer ID");
+  cmd->add_option("--crypto", opts->crypto, "Crypto profile (modern; flash introductions are not wired yet)")
+      ->check(CLI::IsMember({"modern"}))
+      ->capture_default_str();
+  cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
+  add_max_datagram_option(cmd, opts->max_datagram);
+  cmd->callback([opts] {
+    auto listen = SocketAddress::parse(opts->listen);
+    if (!listen) {
+      std::fprintf(stderr, "rtmfp node: invalid --listen '%s' (expected ADDR:PORT)\n", opts->listen.c_str());
+      exit_code() = 2;
+      return;
+    }
+    auto uri = parse_uri(opts->rendezvous);
+    if (!uri) {
+      std::fprintf(stderr, "rtmfp node: invalid --rendezvous '%s': %s\n", opts->rendezvous.c_str(),
+                   uri.error().message().c_str());
+      exit_code() = 2;
+      return;
+    }
+    std::optional<PeerId> rv_id;
+    if (!opts->rendezvous_peer_id.empty()) {
+      rv_id = parse_peer_id(opts->rendezvous_peer_id);
+      if (!rv_id) {
+        std::fprintf(stderr, "rtmfp node: invalid --rendezvous-peer-id (expected 64 hex digits)\n");
+        exit_code() = 2;
+        return;
+      }
+    }
+    asio::io_context resolver_io;
+    auto addrs = io::resolve(resolver_io, uri->host, uri->port);
+    if (!addrs) {
+      std::fprintf(stderr, "rtmfp node: %s\n", addrs.error().message().c_str());
+      exit_code() = 3;
+      return;
+    }
+    std::vector<SocketAddress> same_family;
+    for (const auto& a : *addrs)
+      if (a.v6 == listen->v6) same_family.push_back(a);
+    if (same_family.empty()) {
+      std::fprintf(stderr, "rtmfp node: %s has no %s address\n", uri->host.c_str(), listen->v6 ? "IPv6" : "IPv4");
+      exit_code() = 3;
+      return;
+    }
+    io::SystemRandom rng;
+    crypto::IdentityFile ids;
+    if (!opts->identity.empty()) {
+      auto loaded = crypto::load_identity_file(opts->identity);
+      if (!loaded) {
+        std::fprintf(stderr, "rtmfp node: %s\n", loaded.error().message().c_str());
+        exit_code() = 2;
+        return;
+      }
+      ids = *loaded;
+    }
+    crypto::ModernConfig mc;
+    mc.identity = ids.modern;
+    // Initiate with our own identity: the rendezvous registers the peer ID
+    // others select us by.
+    mc.stable_initiator_identity = true;
+    auto profile = crypto::ModernProfile::create(mc, rng);
+    if (!profile) {
+      std::fprintf(stderr, "rtmfp node: %s\n", profile.error().message().c_str());
+      exit_code() = 2;
+      return;
+    }
+    if (!opts->identity.empty()) {
+      ids.modern = (*profile)->export_identity();
+      if (auto saved = crypto::save_identity_file(opts->identity, ids); !saved) {
+        std::fprintf(stderr, "rtmfp node: %s\n", saved.error().message().c_str());
+        exit_code() = 6;
+        return;
+      }
+    }
+    auto trace = open_trace(opts->trace);
+    rendezvous::NodeOptions no;
+    no.listen = *listen;
+    no.rendezvous_uri = "rtmfp://" + (uri->host.find(':') != std::string::npos ? "[" + uri->host + "]" : uri->host) +
+                        ":" + std::to_string(uri->port);
+    no.rendezvous = same_family;
+    no.rendezvous_peer_id = rv_id;
+    no.profile = profile->get();
+    no.endpoint.max_datagram_limit = opts->max_datagram;
+    // Keep NAT mappings towards the rendezvous open: below the 30 s UDP
+    // mapping timeouts the service must survive.
+    no.endpoint.keepalive_period = seconds(10);
+    no.trace = trace.get();
+    exit_code() = rendezvous::run_node(no, rng);
+  });
+}
+
+}  // namespace rtmfp::cli

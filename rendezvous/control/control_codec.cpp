@@ -1,0 +1,228 @@
+#include "rendezvous/control/control_codec.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "rendezvous/proto/control.pb.h"
+
+namespace rtmfp::rendezvous::control {
+
+namespace {
+
+void put(pb::Address* out, const SocketAddress& a) {
+  out->set_ip(reinterpret_cast<const char*>(a.ip.data()), a.v6 ? 16 : 4);
+  out->set_port(a.port);
+}
+
+Result<SocketAddress> get(const pb::Address& in, std::string_view what) {
+  SocketAddress a;
+  if (in.ip().size() == 4) {
+    a.v6 = false;
+  } else if (in.ip().size() == 16) {
+    a.v6 = true;
+  } else {
+    return fail(Errc::malformed, std::string(what) + ": address of " + std::to_string(in.ip().size()) +
+                                     " bytes (4 or 16 expected)");
+  }
+  if (in.port() > 0xffff) return fail(Errc::malformed, std::string(what) + ": port out of range");
+  std::memcpy(a.ip.data(), in.ip().data(), in.ip().size());
+  a.port = static_cast<std::uint16_t>(in.port());
+  return a;
+}
+
+template <class Repeated>
+Result<std::vector<SocketAddress>> get_all(const Repeated& in, std::string_view what) {
+  if (static_cast<std::size_t>(in.size()) > kMaxAddresses)
+    return fail(Errc::limit_exceeded, std::string(what) + ": " + std::to_string(in.size()) +
+                                          " addresses (at most " + std::to_string(kMaxAddresses) + ")");
+  std::vector<SocketAddress> out;
+  out.reserve(static_cast<std::size_t>(in.size()));
+  for (const auto& a : in) {
+    auto s = get(a, what);
+    if (!s) return std::unexpected(s.error());
+    out.push_back(*s);
+  }
+  return out;
+}
+
+Result<PeerId> get_peer_id(const std::string& in, std::string_view what) {
+  if (in.size() != 32)
+    return fail(Errc::malformed, std::string(what) + ": peer ID of " + std::to_string(in.size()) +
+                                     " bytes (32 expected)");
+  PeerId p{};
+  std::memcpy(p.data(), in.data(), 32);
+  return p;
+}
+
+NatBehaviour from_pb(pb::NatBehaviour b) {
+  switch (b) {
+    case pb::ENDPOINT_INDEPENDENT:
+      return NatBehaviour::endpoint_independent;
+    case pb::ADDRESS_DEPENDENT:
+      return NatBehaviour::address_dependent;
+    case pb::ADDRESS_AND_PORT_DEPENDENT:
+      return NatBehaviour::address_and_port_dependent;
+    default:
+      return NatBehaviour::unknown;  // proto3 open enums: a newer value reads as unknown
+  }
+}
+
+pb::NatBehaviour to_pb(NatBehaviour b) {
+  switch (b) {
+    case NatBehaviour::endpoint_independent:
+      return pb::ENDPOINT_INDEPENDENT;
+    case NatBehaviour::address_dependent:
+      return pb::ADDRESS_DEPENDENT;
+    case NatBehaviour::address_and_port_dependent:
+      return pb::ADDRESS_AND_PORT_DEPENDENT;
+    case NatBehaviour::unknown:
+      break;
+  }
+  return pb::NAT_UNKNOWN;
+}
+
+struct Encoder {
+  pb::ControlMessage& out;
+  Result<void> operator()(const Registration& m) {
+    if (m.host_addresses.size() > kMaxAddresses) return fail(Errc::invalid_argument, "too many host addresses");
+    auto* r = out.mutable_registration();
+    r->set_request_id(m.request_id);
+    for (const auto& a : m.host_addresses) put(r->add_host_addresses(), a);
+    return {};
+  }
+  Result<void> operator()(const Registered& m) {
+    auto* r = out.mutable_registered();
+    r->set_request_id(m.request_id);
+    put(r->mutable_reflexive(), m.reflexive);
+    r->set_keepalive_ms(m.keepalive_ms);
+    if (m.peer_id) r->set_peer_id(reinterpret_cast<const char*>(m.peer_id->data()), m.peer_id->size());
+    return {};
+  }
+  Result<void> operator()(const Lookup& m) {
+    auto* r = out.mutable_lookup();
+    r->set_request_id(m.request_id);
+    r->set_peer_id(reinterpret_cast<const char*>(m.peer_id.data()), m.peer_id.size());
+    return {};
+  }
+  Result<void> operator()(const LookupResult& m) {
+    if (m.addresses.size() > kMaxAddresses) return fail(Errc::invalid_argument, "too many addresses");
+    auto* r = out.mutable_lookup_result();
+    r->set_request_id(m.request_id);
+    r->set_found(m.found);
+    for (const auto& a : m.addresses) put(r->add_addresses(), a);
+    return {};
+  }
+  Result<void> operator()(const NatReport& m) {
+    if (m.reflexive.size() > kMaxAddresses) return fail(Errc::invalid_argument, "too many addresses");
+    auto* r = out.mutable_nat_report();
+    r->set_mapping(to_pb(m.mapping));
+    r->set_filtering(to_pb(m.filtering));
+    r->set_hairpin(m.hairpin);
+    for (const auto& a : m.reflexive) put(r->add_reflexive(), a);
+    return {};
+  }
+  Result<void> operator()(const Failure& m) {
+    auto* r = out.mutable_failure();
+    r->set_request_id(m.request_id);
+    r->set_reason(m.reason.substr(0, kMaxReason));
+    return {};
+  }
+};
+
+}  // namespace
+
+const char* nat_behaviour_name(NatBehaviour b) {
+  switch (b) {
+    case NatBehaviour::endpoint_independent:
+      return "endpoint-independent";
+    case NatBehaviour::address_dependent:
+      return "address-dependent";
+    case NatBehaviour::address_and_port_dependent:
+      return "address-and-port-dependent";
+    case NatBehaviour::unknown:
+      break;
+  }
+  return "unknown";
+}
+
+Result<Bytes> encode(const Message& m) {
+  pb::ControlMessage out;
+  if (auto ok = std::visit(Encoder{out}, m); !ok) return std::unexpected(ok.error());
+  const std::size_t size = out.ByteSizeLong();
+  if (size > kMaxControlMessage) return fail(Errc::invalid_argument, "control message too large");
+  Bytes bytes(size);
+  if (!out.SerializeToArray(bytes.data(), static_cast<int>(bytes.size())))
+    return fail(Errc::invalid_argument, "control message could not be serialised");
+  return bytes;
+}
+
+Result<Message> decode(ByteView bytes) {
+  if (bytes.size() > kMaxControlMessage)
+    return fail(Errc::limit_exceeded, "control message of " + std::to_string(bytes.size()) + " bytes (at most " +
+                                          std::to_string(kMaxControlMessage) + ")");
+  pb::ControlMessage in;
+  if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return fail(Errc::malformed, "control message is not a valid ControlMessage");
+  switch (in.body_case()) {
+    case pb::ControlMessage::kRegistration: {
+      Registration m;
+      m.request_id = in.registration().request_id();
+      auto a = get_all(in.registration().host_addresses(), "registration");
+      if (!a) return std::unexpected(a.error());
+      m.host_addresses = std::move(*a);
+      return m;
+    }
+    case pb::ControlMessage::kRegistered: {
+      Registered m;
+      m.request_id = in.registered().request_id();
+      auto a = get(in.registered().reflexive(), "registered");
+      if (!a) return std::unexpected(a.error());
+      m.reflexive = *a;
+      m.keepalive_ms = in.registered().keepalive_ms();
+      if (!in.registered().peer_id().empty()) {
+        auto p = get_peer_id(in.registered().peer_id(), "registered");
+        if (!p) return std::unexpected(p.error());
+        m.peer_id = *p;
+      }
+      return m;
+    }
+    case pb::ControlMessage::kLookup: {
+      Lookup m;
+      m.request_id = in.lookup().request_id();
+      auto p = get_peer_id(in.lookup().peer_id(), "lookup");
+      if (!p) return std::unexpected(p.error());
+      m.peer_id = *p;
+      return m;
+    }
+    case pb::ControlMessage::kLookupResult: {
+      LookupResult m;
+      m.request_id = in.lookup_result().request_id();
+      m.found = in.lookup_result().found();
+      auto a = get_all(in.lookup_result().addresses(), "lookup result");
+      if (!a) return std::unexpected(a.error());
+      m.addresses = std::move(*a);
+      return m;
+    }
+    case pb::ControlMessage::kNatReport: {
+      NatReport m;
+      m.mapping = from_pb(in.nat_report().mapping());
+      m.filtering = from_pb(in.nat_report().filtering());
+      m.hairpin = in.nat_report().hairpin();
+      auto a = get_all(in.nat_report().reflexive(), "NAT report");
+      if (!a) return std::unexpected(a.error());
+      m.reflexive = std::move(*a);
+      return m;
+    }
+    case pb::ControlMessage::kFailure: {
+      Failure m;
+      m.request_id = in.failure().request_id();
+      m.reason = in.failure().reason().substr(0, kMaxReason);
+      return m;
+    }
+    case pb::ControlMessage::BODY_NOT_SET:
+      break;
+  }
+  return fail(Errc::unsupported, "control message with no body this version knows");
+}
+
+}  // namespace rtmfp::rendezvous::control

@@ -1,0 +1,57 @@
+// The introducer as a service on an Endpoint (sans-I/O): fed the endpoint's
+// events, it keeps the registry and answers unmatched IHellos.
+//  - SessionOpened (as responder): the far peer is registered by its peer ID,
+//    with the session's far address as its reflexive address (RFC 7016
+//    §3.5.1.6: "The service observes and records the responder's public NAT
+//    address as the DESTADDR of the S_OPEN session"). A peer that wants to be
+//    found under its own identity initiates with it (modern:
+//    stable_initiator_identity; flash: client_identity, RFC 7425 §5.4.1).
+//  - SessionAddressChanged: the reflexive address follows (§3.5.4.2).
+//  - SessionClosed: the record goes.
+//  - UnmatchedIHello: Redirect to the initiator first, then FIHello to the
+//    peer (so the initiator's own IHellos are on their way to open its NAT
+//    before the peer's RHello arrives), subject to the Introducer's limits.
+// Host addresses come from the control plane or setPeerInfo through
+// registry().set_host_addresses.
+#pragma once
+
+#include <cstdint>
+
+#include "rendezvous/core/introducer.hpp"
+#include "rendezvous/core/registry.hpp"
+#include "rtmfp/core/endpoint/endpoint.hpp"
+
+namespace rtmfp::rendezvous {
+
+struct IntroducerServiceStats {
+  std::uint64_t registrations = 0;
+  std::uint64_t registrations_refused = 0;  // registry full
+  std::uint64_t introductions = 0;          // Redirect + FIHello sent
+  std::uint64_t introductions_failed = 0;   // the endpoint refused a command (budget, session gone)
+};
+
+class IntroducerService {
+ public:
+  IntroducerService(Endpoint& endpoint, const SipKey& hash_key,
+                    std::size_t max_peers = limits::kMaxRegisteredPeers);
+
+  // Handles the events it is for; returns true for those (UnmatchedIHello,
+  // and the session events it used - those stay visible to other services,
+  // so it returns false for them).
+  bool on_event(TimePoint now, const EndpointEvent& event);
+
+  Registry& registry() { return registry_; }
+  const Registry& registry() const { return registry_; }
+  const Introducer& introducer() const { return introducer_; }
+  const IntroducerServiceStats& stats() const { return stats_; }
+
+ private:
+  void introduce(TimePoint now, const UnmatchedIHello& u);
+
+  Endpoint& endpoint_;
+  Registry registry_;
+  Introducer introducer_;
+  IntroducerServiceStats stats_;
+};
+
+}  // namespace rtmfp::rendezvous

@@ -1,0 +1,46 @@
+// Every bound and rate of the introducer, once, each with its reason. The
+// introducer's tables are filled by remote peers (registrations, IHellos from
+// anyone), so each has a stated size and evicts or refuses past it.
+#pragma once
+
+#include <cstddef>
+
+#include "rtmfp/core/params.hpp"
+#include "rtmfp/core/time.hpp"
+
+namespace rtmfp::rendezvous::limits {
+
+// Registered peers one introducer holds. Local choice: ~0.5 KiB per peer
+// (record + two index entries + host addresses), so 200,000 peers stay near
+// 100 MiB; past it a registration is refused, never an existing one evicted.
+inline constexpr std::size_t kMaxRegisteredPeers = 200'000;
+// Host (local-interface) addresses kept per peer. A Redirect carries at most
+// REDIRECT_THRESHOLD = 24 addresses (RFC 7016 §3.5.1.1.1); the reflexive
+// address and both families' hosts fit well inside it with 8.
+inline constexpr std::size_t kMaxHostAddresses = 8;
+static_assert(kMaxHostAddresses + 1 <= params::kRedirectThreshold);
+
+// Introductions asked for by one source address (the initiator's public
+// address): a token bucket. A real initiator sends one IHello per candidate
+// on the RFC backoff (first retry after 1.5 s, §3.5.1.1.1); a node connecting
+// to a handful of peers at once stays far below 20 in a burst.
+inline constexpr double kSourceRatePerSecond = 10.0;
+inline constexpr double kSourceBurst = 20.0;
+// Introductions aimed at one registered peer, from all sources together: the
+// introducer must not become a way to flood a registered peer with Forwarded
+// IHellos (each costs that peer an RHello to a stranger).
+inline constexpr double kTargetRatePerSecond = 20.0;
+inline constexpr double kTargetBurst = 40.0;
+// Rate-limit tables (one bucket per source / per target), least recently
+// used evicted past this size. An evicted bucket starts full again, so the
+// bound per key holds per tracking epoch (as the amplification table).
+inline constexpr std::size_t kRateTableSize = 65'536;
+
+// The same (tag, target) is forwarded again only after this long: an
+// initiator's own retransmissions come 1.5 s apart or more (§3.5.1.1.1), so a
+// duplicate inside the window is a copy (a second introducer address, a
+// replay), not a retry.
+inline constexpr Duration kTagRepeatInterval = milliseconds(1000);
+inline constexpr std::size_t kTagTableSize = 65'536;
+
+}  // namespace rtmfp::rendezvous::limits

@@ -1,0 +1,41 @@
+// `rtmfp node`: a long-running peer. One Endpoint (one identity) on one UDP
+// socket: it registers at a rendezvous (rendezvous/service/
+// registration_client) under its own identity, stays reachable through it
+// (answers the rendezvous's Forwarded IHellos with an RHello, RFC 7016
+// §3.5.1.5), accepts sessions from other peers (probes, pings), re-registers
+// after a rendezvous restart, and closes cleanly on SIGINT/SIGTERM.
+#pragma once
+
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "rtmfp/core/address.hpp"
+#include "rtmfp/core/crypto/crypto_profile.hpp"
+#include "rtmfp/core/endpoint/endpoint_types.hpp"
+#include "rtmfp/core/trace.hpp"
+
+namespace rtmfp::rendezvous {
+
+struct NodeOptions {
+  SocketAddress listen;                    // local address (port 0: any)
+  std::string rendezvous_uri;              // rtmfp://HOST:PORT, printed back
+  std::vector<SocketAddress> rendezvous;   // resolved, same family as listen
+  std::optional<PeerId> rendezvous_peer_id;
+  CryptoProfile* profile = nullptr;        // must initiate with its own identity
+  EndpointConfig endpoint;
+  Duration stats_interval = seconds(0);
+  TraceSink* trace = nullptr;
+  std::FILE* out = stdout;
+};
+
+// The addresses a socket bound to `local` is reachable at on this host's
+// interfaces (getifaddrs), loopback and link-local excluded; `local` itself
+// if it is a specific address.
+std::vector<SocketAddress> host_addresses(const SocketAddress& local);
+
+// Runs until SIGINT/SIGTERM. Returns the exit code (0 clean stop, 6 cannot bind).
+int run_node(const NodeOptions& options, RandomSource& rng);
+
+}  // namespace rtmfp::rendezvous

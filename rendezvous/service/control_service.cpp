@@ -1,0 +1,99 @@
+#include "rendezvous/service/control_service.hpp"
+
+namespace rtmfp::rendezvous {
+
+namespace {
+ByteView signature() {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(control::kFlowSignature.data()),
+                  control::kFlowSignature.size());
+}
+bool is_signature(const Bytes& metadata) {
+  auto s = signature();
+  return std::equal(metadata.begin(), metadata.end(), s.begin(), s.end());
+}
+// RFC 7016 §3.6.3.7: application-defined exception code for a refused flow.
+constexpr std::uint64_t kRefused = 1;
+}  // namespace
+
+ControlService::ControlService(Endpoint& endpoint, IntroducerService& introducer, Duration keepalive)
+    : endpoint_(endpoint), introducer_(introducer), keepalive_(keepalive) {}
+
+const control::NatReport* ControlService::nat_report(SessionHandle session) const {
+  auto it = channels_.find(session);
+  return it != channels_.end() && it->second.nat ? &*it->second.nat : nullptr;
+}
+
+bool ControlService::on_event(TimePoint now, const EndpointEvent& event) {
+  if (const auto* in = std::get_if<FlowIncoming>(&event)) {
+    if (!is_signature(in->metadata)) return false;
+    if (channels_.count(in->session) || !introducer_.registry().find_session(in->session)) {
+      ++stats_.rejected_flows;
+      (void)endpoint_.reject_flow(now, in->session, in->flow, kRefused);
+      return true;
+    }
+    channels_[in->session].in = in->flow;
+    return true;
+  }
+  if (const auto* m = std::get_if<FlowMessage>(&event)) {
+    auto it = channels_.find(m->session);
+    if (it == channels_.end() || it->second.in != m->flow) return false;
+    auto msg = control::decode(m->data);
+    if (!msg) {
+      ++stats_.malformed;
+      (void)endpoint_.reject_flow(now, m->session, m->flow, kRefused);
+      return true;
+    }
+    handle(now, m->session, it->second, *msg);
+    return true;
+  }
+  if (const auto* f = std::get_if<FlowFinished>(&event)) {
+    auto it = channels_.find(f->session);
+    if (it == channels_.end() || it->second.in != f->flow) return false;
+    if (it->second.out) (void)endpoint_.close_flow(now, f->session, *it->second.out);
+    channels_.erase(it);
+    return true;
+  }
+  if (const auto* c = std::get_if<SessionClosed>(&event)) channels_.erase(c->session);
+  return false;
+}
+
+void ControlService::handle(TimePoint now, SessionHandle session, Channel& ch, const control::Message& m) {
+  const PeerRecord* rec = introducer_.registry().find_session(session);
+  if (!rec) return;
+  if (const auto* r = std::get_if<control::Registration>(&m)) {
+    ++stats_.registrations;
+    (void)introducer_.registry().set_host_addresses(session, r->host_addresses);
+    control::Registered ok;
+    ok.request_id = r->request_id;
+    ok.reflexive = rec->reflexive;
+    ok.keepalive_ms = static_cast<std::uint32_t>(std::chrono::duration_cast<milliseconds>(keepalive_).count());
+    ok.peer_id = rec->peer_id;
+    reply(now, session, ch, ok);
+  } else if (const auto* l = std::get_if<control::Lookup>(&m)) {
+    ++stats_.lookups;
+    control::LookupResult res;
+    res.request_id = l->request_id;
+    if (const PeerRecord* t = introducer_.registry().find(l->peer_id)) {
+      res.found = true;
+      for (const auto& w : redirect_addresses(*t, rec->reflexive)) res.addresses.push_back(w.address);
+    }
+    reply(now, session, ch, res);
+  } else if (const auto* n = std::get_if<control::NatReport>(&m)) {
+    ++stats_.nat_reports;
+    ch.nat = *n;
+  } else {
+    ++stats_.malformed;  // a message only the rendezvous sends
+  }
+}
+
+void ControlService::reply(TimePoint now, SessionHandle session, Channel& ch, const control::Message& m) {
+  if (!ch.out) {
+    auto f = endpoint_.open_flow(now, session, signature(), ch.in);
+    if (!f) return;
+    ch.out = *f;
+  }
+  auto bytes = control::encode(m);
+  if (bytes) (void)endpoint_.write(now, session, *ch.out, *bytes);
+}
+
+}  // namespace rtmfp::rendezvous

@@ -1,0 +1,56 @@
+// The rendezvous side of our control plane (rendezvous/proto/control.proto),
+// sans-I/O: a node opens a flow with the control signature on its session to
+// the rendezvous; the service answers on a flow associated with it (RFC 7016
+// §2.3.11.1.2). Registration -> the node's host addresses go into the
+// registry and it gets Registered (its reflexive address, the keepalive
+// period, its peer ID); Lookup -> LookupResult; NatReport -> kept per
+// session. One control flow per session; a second one, or an undecodable
+// message, is rejected and counted.
+#pragma once
+
+#include <cstdint>
+#include <map>
+
+#include "rendezvous/control/control_codec.hpp"
+#include "rendezvous/core/introducer_service.hpp"
+
+namespace rtmfp::rendezvous {
+
+struct ControlServiceStats {
+  std::uint64_t registrations = 0;
+  std::uint64_t lookups = 0;
+  std::uint64_t nat_reports = 0;
+  std::uint64_t malformed = 0;       // undecodable messages (flow rejected)
+  std::uint64_t rejected_flows = 0;  // a second control flow on one session, or an unregistered session
+};
+
+class ControlService {
+ public:
+  // keepalive: the period told to nodes (below the NAT mapping timeouts the
+  // service must survive, 30 s).
+  ControlService(Endpoint& endpoint, IntroducerService& introducer, Duration keepalive = seconds(15));
+
+  // Handles FlowIncoming with the control signature and the messages and
+  // ends of those flows; returns true for events it consumed.
+  bool on_event(TimePoint now, const EndpointEvent& event);
+
+  const ControlServiceStats& stats() const { return stats_; }
+  const control::NatReport* nat_report(SessionHandle session) const;
+
+ private:
+  struct Channel {
+    FlowId in = 0;
+    std::optional<FlowId> out;
+    std::optional<control::NatReport> nat;
+  };
+  void handle(TimePoint now, SessionHandle session, Channel& ch, const control::Message& m);
+  void reply(TimePoint now, SessionHandle session, Channel& ch, const control::Message& m);
+
+  Endpoint& endpoint_;
+  IntroducerService& introducer_;
+  Duration keepalive_;
+  std::map<SessionHandle, Channel> channels_;
+  ControlServiceStats stats_;
+};
+
+}  // namespace rtmfp::rendezvous

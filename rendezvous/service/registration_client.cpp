@@ -1,0 +1,101 @@
+#include "rendezvous/service/registration_client.hpp"
+
+#include <algorithm>
+
+namespace rtmfp::rendezvous {
+
+namespace {
+ByteView signature() {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(control::kFlowSignature.data()),
+                  control::kFlowSignature.size());
+}
+constexpr Duration kMaxBackoff = seconds(30);
+}  // namespace
+
+RegistrationClient::RegistrationClient(Endpoint& endpoint, ConnectRequest to_rendezvous,
+                                       std::vector<SocketAddress> host_addresses)
+    : endpoint_(endpoint), request_(std::move(to_rendezvous)), hosts_(std::move(host_addresses)) {
+  if (hosts_.size() > control::kMaxAddresses) hosts_.resize(control::kMaxAddresses);
+}
+
+void RegistrationClient::start(TimePoint now) { connect(now); }
+
+void RegistrationClient::connect(TimePoint now) {
+  retry_at_.reset();
+  ++attempts_;
+  auto s = endpoint_.connect(now, request_);
+  if (!s) {
+    lost(now, s.error().message());
+    return;
+  }
+  session_ = *s;
+}
+
+void RegistrationClient::lost(TimePoint now, std::string reason) {
+  const bool was_registered = registered_.has_value();
+  session_.reset();
+  out_.reset();
+  registered_.reset();
+  if (was_registered) backoff_ = seconds(1);
+  retry_at_ = now + backoff_;
+  backoff_ = std::min(kMaxBackoff, backoff_ * 2);
+  events_.push_back(RegistrationEvent{RegistrationEvent::lost, {}, std::move(reason)});
+}
+
+void RegistrationClient::on_deadline(TimePoint now) {
+  if (retry_at_ && *retry_at_ <= now) connect(now);
+}
+
+std::optional<RegistrationEvent> RegistrationClient::poll_event() {
+  if (events_.empty()) return std::nullopt;
+  auto e = std::move(events_.front());
+  events_.pop_front();
+  return e;
+}
+
+bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
+  if (!session_) return false;
+  if (const auto* o = std::get_if<SessionOpened>(&event)) {
+    if (o->session != *session_) return false;
+    auto f = endpoint_.open_flow(now, *session_, signature());
+    if (!f) {
+      lost(now, f.error().message());
+      return true;
+    }
+    out_ = *f;
+    control::Registration r;
+    r.request_id = next_request_++;
+    r.host_addresses = hosts_;
+    if (auto bytes = control::encode(r)) (void)endpoint_.write(now, *session_, *out_, *bytes);
+    return false;  // others may want to know the session opened
+  }
+  if (const auto* f = std::get_if<SessionOpenFailed>(&event)) {
+    if (f->session != *session_) return false;
+    lost(now, f->error.message());
+    return true;
+  }
+  if (const auto* c = std::get_if<SessionClosed>(&event)) {
+    if (c->session != *session_) return false;
+    lost(now, std::string("session to the rendezvous closed (") + close_reason_name(c->reason) + ")");
+    return false;
+  }
+  if (const auto* in = std::get_if<FlowIncoming>(&event)) {
+    if (in->session != *session_ || !out_ || in->association != out_) return false;
+    return true;  // the rendezvous's answer flow; its messages follow
+  }
+  if (const auto* m = std::get_if<FlowMessage>(&event)) {
+    if (m->session != *session_) return false;
+    auto msg = control::decode(m->data);
+    if (!msg) return false;
+    if (const auto* r = std::get_if<control::Registered>(&*msg)) {
+      registered_ = *r;
+      backoff_ = seconds(1);
+      events_.push_back(RegistrationEvent{RegistrationEvent::registered, *r, {}});
+      return true;
+    }
+    return true;
+  }
+  return false;
+}
+
+}  // namespace rtmfp::rendezvous

@@ -1,0 +1,58 @@
+// A node's registration at its rendezvous, sans-I/O: opens a session to the
+// rendezvous under the node's own identity (so the peer ID the rendezvous
+// registers is the one others select it by), opens the control flow, sends a
+// Registration with the node's host addresses and waits for Registered (its
+// reflexive address). If the session closes or cannot open (a rendezvous
+// restart, a long outage), it reconnects with backoff (1 s doubling to 30 s)
+// and registers again, without user action.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "rendezvous/control/control_codec.hpp"
+#include "rtmfp/core/endpoint/endpoint.hpp"
+
+namespace rtmfp::rendezvous {
+
+struct RegistrationEvent {
+  enum Kind { registered, lost } kind = registered;
+  control::Registered info;  // registered
+  std::string reason;        // lost
+};
+
+class RegistrationClient {
+ public:
+  RegistrationClient(Endpoint& endpoint, ConnectRequest to_rendezvous, std::vector<SocketAddress> host_addresses);
+
+  void start(TimePoint now);
+  // Handles the events of its session and control flow; true if consumed.
+  bool on_event(TimePoint now, const EndpointEvent& event);
+  std::optional<TimePoint> next_deadline() const { return retry_at_; }
+  void on_deadline(TimePoint now);
+  std::optional<RegistrationEvent> poll_event();
+
+  std::optional<SessionHandle> session() const { return session_; }
+  const std::optional<control::Registered>& registered() const { return registered_; }
+  std::uint64_t attempts() const { return attempts_; }
+
+ private:
+  void connect(TimePoint now);
+  void lost(TimePoint now, std::string reason);
+
+  Endpoint& endpoint_;
+  ConnectRequest request_;
+  std::vector<SocketAddress> hosts_;
+  std::optional<SessionHandle> session_;
+  std::optional<FlowId> out_;
+  std::optional<control::Registered> registered_;
+  std::optional<TimePoint> retry_at_;
+  Duration backoff_ = seconds(1);
+  std::uint32_t next_request_ = 1;
+  std::uint64_t attempts_ = 0;
+  std::deque<RegistrationEvent> events_;
+};
+
+}  // namespace rtmfp::rendezvous

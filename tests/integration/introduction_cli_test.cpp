@@ -1,0 +1,128 @@
+// Introductions with the real `rtmfp` commands on loopback (RFC 7016
+// §3.5.1.6): a rendezvous, a node registered at it, and a probe that reaches
+// the node by its peer ID through the rendezvous (rtmfp://HOST:PORT/peer/ID).
+// The NAT lab (network namespaces) is left for the hard-NAT work; on loopback
+// the introduction still has to go Redirect + FIHello + RHello to succeed,
+// because the probe only knows the rendezvous's address.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/support/child_process.hpp"
+
+namespace rtmfp::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Proc {
+  ChildProcess proc;
+  std::string first_line;
+};
+
+std::optional<Proc> spawn_first_line(const std::vector<std::string>& argv) {
+  auto p = ChildProcess::spawn(argv);
+  if (!p) return std::nullopt;
+  auto l = p->read_line(10000ms);
+  if (!l) return std::nullopt;
+  return Proc{std::move(*p), *l};
+}
+
+std::string word(const std::string& line, int n) {
+  std::istringstream s(line);
+  std::string w;
+  for (int i = 0; i <= n; ++i) s >> w;
+  return w;
+}
+
+TEST(CliIntroduction, AProbeReachesARegisteredNodeByPeerIdDirectlyThroughTheRendezvous) {
+  auto rv = spawn_first_line({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0.2"});
+  ASSERT_TRUE(rv);
+  const std::string rv_uri = word(rv->first_line, 1);
+  auto node = spawn_first_line({RTMFP_CLI, "node", "--rendezvous", rv_uri, "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(node) << "the node printed no line";
+  // node peer-id <64 hex> registered rtmfp://HOST:PORT reflexive ADDR:PORT
+  ASSERT_EQ(node->first_line.rfind("node peer-id ", 0), 0u) << node->first_line;
+  const std::string id = word(node->first_line, 2);
+  ASSERT_EQ(id.size(), 64u);
+  EXPECT_EQ(word(node->first_line, 3), "registered");
+  EXPECT_EQ(word(node->first_line, 4), rv_uri);
+  EXPECT_EQ(word(node->first_line, 5), "reflexive");
+  const std::string reflexive = word(node->first_line, 6);
+  EXPECT_EQ(reflexive.rfind("127.0.0.1:", 0), 0u);
+
+  for (int i = 0; i < 5; ++i) {
+    auto res = run_command({RTMFP_CLI, "probe", rv_uri + "/peer/" + id, "--count", "2", "--timeout", "5", "--json"},
+                           15000ms);
+    ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
+    auto j = nlohmann::json::parse(res.out);
+    EXPECT_EQ(j["ok"], true);
+    EXPECT_EQ(j["peer_id"], id);
+    EXPECT_EQ(j["path"], "direct");
+    EXPECT_EQ(j["peer_address"], reflexive);
+    EXPECT_GT(j["connect_ms"].get<double>(), 0.0);
+    EXPECT_EQ(j["rtt_ms"].size(), 2u);
+  }
+  // The rendezvous counts the registration and the introductions.
+  bool counted = false;
+  for (int i = 0; i < 50 && !counted; ++i) {
+    auto line = rv->proc.read_line(2000ms);
+    ASSERT_TRUE(line);
+    counted = line->find("registered=1 introductions=5") != std::string::npos ||
+              line->find("registered=1 introductions=6") != std::string::npos;
+  }
+  EXPECT_TRUE(counted);
+  node->proc.signal(SIGTERM);
+  auto code = node->proc.wait(5000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0);
+}
+
+TEST(CliIntroduction, AnUnknownPeerIdGetsSilenceAndAClearTimeout) {
+  auto rv = spawn_first_line({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  const std::string rv_uri = word(rv->first_line, 1);
+  auto res = run_command({RTMFP_CLI, "probe", rv_uri + "/peer/" + std::string(64, 'a'), "--timeout", "1.5", "--json"},
+                         10000ms);
+  EXPECT_EQ(res.exit_code, 4) << res.out << res.err;
+  auto j = nlohmann::json::parse(res.out);
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["error"], "no endpoint with that peer ID answered");
+}
+
+TEST(CliIntroduction, ANodeRegistersAgainAfterTheRendezvousRestarts) {
+  auto rv = spawn_first_line({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  const std::string rv_uri = word(rv->first_line, 1);
+  const std::string addr = rv_uri.substr(std::string("rtmfp://").size());
+  auto node = spawn_first_line({RTMFP_CLI, "node", "--rendezvous", rv_uri, "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(node);
+  const std::string id = word(node->first_line, 2);
+  // An orderly stop closes the node's session (RFC 7016 §3.5.5); the node
+  // notices and reconnects with backoff.
+  rv->proc.signal(SIGTERM);
+  ASSERT_TRUE(rv->proc.wait(5000ms));
+  auto lost = node->proc.read_line(5000ms);
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->rfind("registration lost", 0), 0u) << *lost;
+  // The same port again (it was ours a moment ago; if something else took it
+  // the test says so rather than passing).
+  auto rv2 = spawn_first_line({RTMFP_CLI, "rendezvous", "--listen", addr, "--stats-interval", "0"});
+  ASSERT_TRUE(rv2) << "could not restart the rendezvous on " << addr;
+  std::optional<std::string> again;
+  for (int i = 0; i < 10; ++i) {
+    again = node->proc.read_line(10000ms);
+    if (!again || again->rfind("registered again", 0) == 0) break;
+  }
+  ASSERT_TRUE(again) << "the node did not register again";
+  EXPECT_EQ(again->rfind("registered again reflexive 127.0.0.1:", 0), 0u) << *again;
+  auto res = run_command({RTMFP_CLI, "probe", rv_uri + "/peer/" + id, "--count", "1", "--timeout", "5", "--json"},
+                         15000ms);
+  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+}
+
+}  // namespace
+}  // namespace rtmfp::testing
