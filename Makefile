@@ -4,15 +4,24 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 15
 # Long statistical flow scenarios (minutes each under ASan) run only in the
 # normal build; their code paths run under ASan in unit_flow, unit_endpoint,
 # and the ReliableUnderLoss, Mobility and handshake scenarios.
 ASAN_SKIP ?= ^(Fairness|LiveMode|TimeCriticalReverse|BulkThroughput)\.
+# The threaded media I/O that runs under ThreadSanitizer: the media_io unit
+# tests and the relay integration tests (threads, mutexes, condition variables).
+TSAN_RELAYS ?= ^(RtmfpRelay|RtmpInterop|Rtmps|RtmpListenSink)\.
 CMAKE_FLAGS ?=
+# Each stage's wall time is appended here and printed at the end of make test.
+export TIMES_FILE ?= $(CURDIR)/$(BUILD)/make-test-times
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+LAUNCHER = $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all deps build test unit-test asan-test fuzz-test demo bench install clean
+.PHONY: all deps build test unit-test asan-test tsan-test fuzz-test demo bench install clean
 
 all: build
 
@@ -20,36 +29,58 @@ deps:
 	@scripts/install-deps.sh test
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) $(CMAKE_FLAGS)
 
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Everything CI checks: unit + simulator + integration tests, then the unit
-# and simulator tests under ASan+UBSan, then a bounded run of every fuzzer.
+# Everything CI checks, stage by stage (each prints UTC stamps and its wall time):
+#   unit   unit + simulator + integration tests (normal build)
+#   asan   unit + simulator + integration tests under ASan+UBSan
+#   tsan   media I/O unit tests and the relay integration tests under TSan
+#   fuzz   a bounded run of every fuzzer (ASan+UBSan, halting on UB)
+# Any stage fails on a test failure, on zero selected tests, on a sanitizer
+# report or `runtime error:` line anywhere, and, with CI=true, on a skipped test.
 test: deps
-	$(MAKE) build
-	ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure --timeout 900
-	$(MAKE) asan-test
-	$(MAKE) fuzz-test
-	@echo "make test: all stages passed"
+	@rm -f $(TIMES_FILE)
+	@scripts/timed.sh unit $(MAKE) --no-print-directory unit-test || { cat $(TIMES_FILE); exit 1; }
+	@scripts/timed.sh asan $(MAKE) --no-print-directory asan-test || { cat $(TIMES_FILE); exit 1; }
+	@scripts/timed.sh tsan $(MAKE) --no-print-directory tsan-test || { cat $(TIMES_FILE); exit 1; }
+	@scripts/timed.sh fuzz $(MAKE) --no-print-directory fuzz-test || { cat $(TIMES_FILE); exit 1; }
+	@echo "make test: all stages passed; wall time per stage (configure + build + run):"
+	@cat $(TIMES_FILE)
+
+unit-test: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target rtmfp_tests
+	scripts/ctest-stage.sh unit $(BUILD) -j $(JOBS) --timeout 900
 
 asan-test:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRTMFP_SANITIZE=ON \
-	  -DRTMFP_BUILD_BENCH=OFF $(CMAKE_FLAGS)
-	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir $(ASAN_BUILD) -j $(JOBS) -L 'unit|sim' -E '$(ASAN_SKIP)' --output-on-failure --timeout 900
+	  -DRTMFP_BUILD_BENCH=OFF $(LAUNCHER) $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target rtmfp_tests
+	$(SAN_ENV) scripts/ctest-stage.sh asan $(ASAN_BUILD) -j $(JOBS) \
+	  -L '^(unit|sim|integration)$$' -E '$(ASAN_SKIP)' --timeout 900
+
+tsan-test:
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRTMFP_TSAN=ON \
+	  -DRTMFP_BUILD_BENCH=OFF $(LAUNCHER) $(CMAKE_FLAGS)
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target unit_media_io integration
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 scripts/ctest-stage.sh tsan-media-io \
+	  $(TSAN_BUILD) -j $(JOBS) -L '^unit_media_io$$' --timeout 900
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 scripts/ctest-stage.sh tsan-relays \
+	  $(TSAN_BUILD) -j $(JOBS) -L '^integration$$' -R '$(TSAN_RELAYS)' --timeout 900
 
 fuzz-test:
 	CC=clang-16 CXX=clang++-16 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DRTMFP_FUZZ=ON -DRTMFP_BUILD_TESTS=OFF -DRTMFP_BUILD_BENCH=OFF $(CMAKE_FLAGS)
-	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	  -DRTMFP_FUZZ=ON -DRTMFP_BUILD_TESTS=OFF -DRTMFP_BUILD_BENCH=OFF $(LAUNCHER) $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target rtmfp_fuzzers
 	scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# The demo runs only the CLI: build that one target, not the tests and benches.
 demo:
 	@scripts/install-deps.sh demo
-	$(MAKE) build
+	$(MAKE) --no-print-directory $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target rtmfp
 	scripts/demo.sh $(BUILD)/cli/rtmfp
 
 bench: deps
@@ -60,4 +91,4 @@ install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

@@ -1,8 +1,11 @@
-# rtmfp_library(NAME DIRS... [LINK libs...]): a static library from every .cpp
-# under the given directories (recursively), with the project root as the
-# include root, exported for find_package(rtmfp).
+# rtmfp_library(NAME DIRS... [LINK libs...] [PRIVATE_LINK libs...]): a static
+# library from every .cpp under the given directories (recursively), with the
+# project root as the include root, exported for find_package(rtmfp).
+# LINK: what the library's headers expose or its consumers must link (PUBLIC).
+# PRIVATE_LINK: header-only dependencies used only by its .cpp files; they are
+# not exported, so a consumer of the installed package needs none of them.
 function(rtmfp_library name)
-  cmake_parse_arguments(ARG "" "" "DIRS;LINK;EXCLUDE" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "DIRS;LINK;PRIVATE_LINK;EXCLUDE" ${ARGN})
   set(srcs)
   foreach(d IN LISTS ARG_DIRS)
     file(GLOB_RECURSE found CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/${d}/*.cpp ${PROJECT_SOURCE_DIR}/${d}/*.cc)
@@ -23,6 +26,9 @@ function(rtmfp_library name)
       $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}> $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}>
       $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
     target_link_libraries(${name} PUBLIC ${ARG_LINK})
+    foreach(lib IN LISTS ARG_PRIVATE_LINK)
+      target_link_libraries(${name} PRIVATE $<BUILD_INTERFACE:${lib}>)
+    endforeach()
   endif()
   add_library(rtmfp::${name} ALIAS ${name})
   install(TARGETS ${name} EXPORT rtmfpTargets

@@ -6,8 +6,10 @@ what=${1:-test}
 build_pkgs=(build-essential cmake ninja-build pkg-config libasio-dev libssl-dev libsodium-dev
   libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   nlohmann-json3-dev)
-test_pkgs=(clang-16 libclang-rt-16-dev nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg srt-tools iperf3 iproute2
-  iptables procps)
+# openssl: the rtmps:// tests make their CA and certificates with the CLI.
+# binutils: nm, for the link-level core purity check.
+test_pkgs=(clang-16 libclang-rt-16-dev nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl srt-tools iperf3
+  iproute2 iptables procps binutils)
 pkgs=("${build_pkgs[@]}")
 case "$what" in
   test|bench) pkgs+=("${test_pkgs[@]}") ;;

@@ -1,5 +1,7 @@
 // Replays every file of a corpus directory through LLVMFuzzerTestOneInput, so
-// fuzz corpora are regression tests in builds without libFuzzer.
+// fuzz corpora are regression tests in builds without libFuzzer. Fails (exit 1)
+// if a path is missing or no corpus file was found, so a renamed or emptied
+// corpus cannot pass as "replayed nothing".
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -13,7 +15,10 @@ int main(int argc, char** argv) {
   std::size_t n = 0;
   for (int i = 1; i < argc; ++i) {
     std::filesystem::path p(argv[i]);
-    if (!std::filesystem::exists(p)) continue;
+    if (!std::filesystem::exists(p)) {
+      std::fprintf(stderr, "corpus path does not exist: %s\n", argv[i]);
+      return 1;
+    }
     auto run = [&](const std::filesystem::path& f) {
       std::ifstream in(f, std::ios::binary);
       std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
@@ -32,5 +37,9 @@ int main(int argc, char** argv) {
   LLVMFuzzerTestOneInput(zeros, 0);
   LLVMFuzzerTestOneInput(zeros, sizeof zeros);
   std::printf("replayed %zu corpus inputs\n", n);
+  if (n == 0) {
+    std::fprintf(stderr, "no corpus inputs found: a replay test that replays nothing proves nothing\n");
+    return 1;
+  }
   return 0;
 }

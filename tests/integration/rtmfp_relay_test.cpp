@@ -217,7 +217,7 @@ TEST(RtmfpRelayBurst, FileBurstThroughListenRelayNginxAndFfmpegKeepsEveryFrame) 
   // nginx records the stream as it receives it from the relay (arrival order).
   const fs::path rec = dir.path() / "rec";
   fs::create_directories(rec);
-  ASSERT_TRUE(nginx.start(dir.path() / "nginx", nginx_port, {}, "record all; record_path " + rec.string() + ";"));
+  ASSERT_TRUE(nginx.start(dir.path() / "nginx", nginx_port, {}, nullptr, "record all; record_path " + rec.string() + ";"));
   const std::string nginx_url = "rtmp://127.0.0.1:" + std::to_string(nginx_port) + "/live/out";
   const int p1 = free_udp_port();
   auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", nginx_url});

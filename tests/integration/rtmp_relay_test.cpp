@@ -18,8 +18,8 @@ class RtmpInterop : public ::testing::Test {
     if (!have("nginx") || !fs::exists(kRtmpModule)) GTEST_SKIP() << "nginx or libnginx-mod-rtmp not installed";
     if (!have("ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
     dir_.emplace("rtmp_it");
-    nginx_port_ = free_port();
-    ASSERT_TRUE(nginx_.start(dir_->path(), nginx_port_));
+    ASSERT_TRUE(nginx_.start(dir_->path()));
+    nginx_port_ = nginx_.rtmp_port();
     input_ = dir_->path() / "in.flv";
     ASSERT_TRUE(make_test_flv(input_, 3));
   }
@@ -38,13 +38,25 @@ TEST_F(RtmpInterop, A_FfmpegToListenRelayToNginxToFfmpeg) {
   auto player = spawn_player(nginx_url("a"), out);
   ASSERT_TRUE(player);
   std::this_thread::sleep_for(1s);  // subscribed before the publisher starts
-  const int listen_port = free_port();
-  rtmfp::media::io::RelayOptions o;
-  o.from = "rtmp-listen://127.0.0.1:" + std::to_string(listen_port) + "/live/in";
-  o.to = nginx_url("a");
-  o.io_timeout = 20000ms;
-  auto relay = std::async(std::launch::async, [o] { return rtmfp::media::io::run_relay(o); });
-  ASSERT_TRUE(wait_port(listen_port));
+  // The relay listens on a port chosen here (rtmp-listen:// takes no port 0);
+  // if it was taken meanwhile the relay fails to bind and returns at once:
+  // then try another, decided by the relay's own failure.
+  int listen_port = 0;
+  std::future<int> relay;
+  for (int attempt = 0; attempt < 5 && !relay.valid(); ++attempt) {
+    listen_port = free_port();
+    rtmfp::media::io::RelayOptions o;
+    o.from = "rtmp-listen://127.0.0.1:" + std::to_string(listen_port) + "/live/in";
+    o.to = nginx_url("a");
+    o.io_timeout = 20000ms;
+    auto r = std::async(std::launch::async, [o] { return rtmfp::media::io::run_relay(o); });
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!port_open(listen_port) && r.wait_for(20ms) != std::future_status::ready &&
+           std::chrono::steady_clock::now() < deadline) {
+    }
+    if (port_open(listen_port)) relay = std::move(r);
+  }
+  ASSERT_TRUE(relay.valid()) << "the relay could not listen";
   auto pub = run_command({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", input_.string(), "-c", "copy",
                           "-f", "flv", "rtmp://127.0.0.1:" + std::to_string(listen_port) + "/live/in"},
                          60s);

@@ -11,8 +11,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <ostream>
+#include <random>
+#include <regex>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -32,23 +41,80 @@ using rtmfp::media::flv::TagType;
 using rtmfp::testing::ChildProcess;
 using rtmfp::testing::run_command;
 
-inline const char* kRtmpModule = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
-inline const char* kStreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so";
-
 inline bool have(const char* prog) {
   return std::system((std::string("command -v ") + prog + " >/dev/null 2>&1").c_str()) == 0;
 }
 
+// Where the installed nginx keeps a dynamic module: the --modules-path nginx
+// was built with (nginx -V), else the files of the Debian package that ships
+// it (dpkg -L), so a changed package layout is followed rather than skipped.
+// Empty if not found.
+inline std::string find_nginx_module(const std::string& file, const std::string& package) {
+  if (!have("nginx")) return {};
+  auto v = run_command({"nginx", "-V"}, 10s);
+  std::smatch m;
+  const std::string text = v.out + v.err;
+  if (std::regex_search(text, m, std::regex("--modules-path=(\\S+)"))) {
+    fs::path p = fs::path(m[1].str()) / file;
+    if (fs::exists(p)) return p.string();
+  }
+  auto l = run_command({"dpkg", "-L", package}, 10s);
+  std::size_t start = 0;
+  while (start < l.out.size()) {
+    std::size_t nl = l.out.find('\n', start);
+    std::string line = l.out.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (line.size() >= file.size() + 1 && line.ends_with("/" + file) && fs::exists(line)) return line;
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return {};
+}
+
+// A module path found on first use (nginx -V / dpkg -L); converts to a path
+// (empty if not installed) and prints as one.
+struct NginxModule {
+  const char* file;
+  const char* package;
+  const std::string& path() const {
+    static std::map<std::string, std::string> cache;
+    auto it = cache.find(file);
+    if (it == cache.end()) it = cache.emplace(file, find_nginx_module(file, package)).first;
+    return it->second;
+  }
+  operator fs::path() const { return path(); }
+  friend std::ostream& operator<<(std::ostream& o, const NginxModule& m) {
+    return o << (m.path().empty() ? std::string(m.file) + " (not found)" : m.path());
+  }
+};
+inline const NginxModule kRtmpModule{"ngx_rtmp_module.so", "libnginx-mod-rtmp"};
+inline const NginxModule kStreamModule{"ngx_stream_module.so", "libnginx-mod-stream"};
+
+// A TCP port on 127.0.0.1 that is free now, chosen at random BELOW the
+// kernel's ephemeral range (net.ipv4.ip_local_port_range), so no outgoing
+// connection (ffmpeg's, a parallel test's) and no port-0 bind can be handed
+// it meanwhile; what remains (two tests drawing the same random port) is
+// caught where the port is used (PrivateNginx retries on nginx's own
+// "Address already in use"). Fails the test (returns 0) if none is found.
 inline int free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
+  int lo = 32768;
+  if (std::ifstream r("/proc/sys/net/ipv4/ip_local_port_range"); r) r >> lo;
+  const int first = 10000, last = std::max(first + 1000, lo - 1);
+  static std::mt19937 gen(std::random_device{}());
+  std::uniform_int_distribution<int> pick(first, last);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int port = pick(gen);
+    int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) break;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool ok = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(s);
+    if (ok) return port;
+  }
+  ADD_FAILURE() << "no free TCP port on 127.0.0.1";
+  return 0;
 }
 
 inline bool port_open(int port, const char* ip = "127.0.0.1") {
@@ -171,14 +237,33 @@ inline void reap(ChildProcess& p, std::chrono::milliseconds timeout, const char*
 
 // Writes the FLV at `in` into `path` (typically a FIFO the relay reads) tag by
 // tag at the pace of the tag timestamps, like ffmpeg -re. Returns after
-// closing it.
-inline void write_paced(const fs::path& in, const fs::path& path) {
+// closing it. A FIFO is opened without blocking: while no reader has it open
+// the open fails (ENXIO) and is retried until `reader_gone()` says the reader
+// will never come (e.g. the relay already returned) or 60 s pass; then it
+// fails the test instead of hanging until ctest's timeout.
+inline void write_paced(const fs::path& in, const fs::path& path,
+                        const std::function<bool()>& reader_gone = [] { return false; }) {
   auto tags = all_tags(in);
-  // A FIFO: blocks until the reader opens it. "e" = O_CLOEXEC: a child the
-  // test spawns meanwhile (ffmpeg) must not inherit the write end, or the
-  // reader would see no end of file until that child exits.
-  std::FILE* f = std::fopen(path.c_str(), "wbe");
-  if (!f) return;
+  // O_CLOEXEC: a child the test spawns meanwhile (ffmpeg) must not inherit
+  // the write end, or the reader would see no end of file until it exits.
+  int fd = -1;
+  const auto give_up = std::chrono::steady_clock::now() + 60s;
+  for (;;) {
+    fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 || errno != ENXIO) break;
+    if (reader_gone() || std::chrono::steady_clock::now() > give_up) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  if (fd < 0) {
+    ADD_FAILURE() << "no reader opened " << path << " (" << std::strerror(errno) << ")";
+    return;
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  std::FILE* f = ::fdopen(fd, "wb");
+  if (!f) {
+    ::close(fd);
+    return;
+  }
   rtmfp::Bytes out;
   rtmfp::media::flv::write_header(rtmfp::media::flv::Header{}, out);
   std::fwrite(out.data(), 1, out.size(), f);
@@ -207,10 +292,41 @@ class PrivateNginx {
     int alt_port = 0;
     fs::path alt_cert, alt_key;
   };
-  // `live_extra`: more directives for `application live` (e.g. record).
+  // Starts nginx on ports chosen here (free_port()): rtmp_port(), and in
+  // `tls` the TLS ports (tls->port, tls->alt_port when alt_cert is set) are
+  // filled in. If another process took a port between the choice and nginx's
+  // bind, nginx itself says so ("Address already in use") and exits; then it
+  // is started again on new ports (a last resort: ports below the ephemeral
+  // range are rarely taken).
+  ::testing::AssertionResult start(const fs::path& dir, std::optional<Tls>& tls) {
+    ::testing::AssertionResult r = ::testing::AssertionFailure() << "not started";
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      const int rtmp = free_port();
+      if (tls) {
+        tls->port = free_port();
+        if (!tls->alt_cert.empty()) tls->alt_port = free_port();
+      }
+      bool port_taken = false;
+      r = start(dir, rtmp, tls, &port_taken);
+      if (r || !port_taken) return r;
+    }
+    return r;
+  }
+  ::testing::AssertionResult start(const fs::path& dir) {
+    std::optional<Tls> none;
+    return start(dir, none);
+  }
+  int rtmp_port() const { return rtmp_port_; }
+
+  // Starts nginx on the given ports. *port_taken (if given) is set when nginx
+  // failed because a port was in use. `live_extra`: more directives for
+  // `application live` (e.g. record).
   ::testing::AssertionResult start(const fs::path& dir, int rtmp_port, const std::optional<Tls>& tls = {},
-                                   const std::string& live_extra = {}) {
+                                   bool* port_taken = nullptr, const std::string& live_extra = {}) {
+    stop();
+    rtmp_port_ = rtmp_port;
     fs::create_directories(dir / "logs");
+    fs::remove(dir / "error.log");
     std::ofstream conf(dir / "nginx.conf");
     conf << "load_module " << kRtmpModule << ";\n";
     if (tls) conf << "load_module " << kStreamModule << ";\n";
@@ -236,15 +352,25 @@ class PrivateNginx {
     proc_.emplace(ChildProcess::spawn(
         {"nginx", "-p", dir.string(), "-c", (dir / "nginx.conf").string(), "-g", "daemon off; master_process off;"}));
     if (!*proc_) return ::testing::AssertionFailure() << "cannot start nginx";
-    if (!wait_port(rtmp_port) || (tls && !wait_port(tls->port)) || (tls && tls->alt_port && !wait_port(tls->alt_port)))
-      return ::testing::AssertionFailure() << "nginx did not start: " << (*proc_)->stderr_text() << "\n"
-                                           << read_text(dir / "error.log");
-    return ::testing::AssertionSuccess();
-  }
-  ~PrivateNginx() {
-    if (proc_ && *proc_) {
-      (*proc_)->signal(SIGKILL);
-      (void)(*proc_)->wait(5s);
+    std::vector<int> ports{rtmp_port};
+    if (tls) ports.push_back(tls->port);
+    if (tls && tls->alt_port) ports.push_back(tls->alt_port);
+    // Ready when every port accepts; failed when nginx exits (it retries a
+    // busy bind for about 2.5 s, then exits with the error).
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    for (;;) {
+      bool all = true;
+      for (int p : ports) all = all && port_open(p);
+      if (all) return ::testing::AssertionSuccess();
+      if (auto code = (*proc_)->wait(0ms)) {
+        const std::string why = (*proc_)->stderr_text() + read_text(dir / "error.log");
+        if (port_taken) *port_taken = why.find("Address already in use") != std::string::npos;
+        return ::testing::AssertionFailure() << "nginx exited (" << *code << "): " << why;
+      }
+      if (std::chrono::steady_clock::now() > deadline)
+        return ::testing::AssertionFailure() << "nginx did not open its ports: " << (*proc_)->stderr_text() << "\n"
+                                             << read_text(dir / "error.log");
+      std::this_thread::sleep_for(20ms);
     }
   }
   // Ends nginx now (its files, e.g. recordings, are then complete).
@@ -255,6 +381,7 @@ class PrivateNginx {
     }
     proc_.reset();
   }
+  ~PrivateNginx() { stop(); }
   static std::string read_text(const fs::path& p) {
     std::ifstream f(p);
     return std::string((std::istreambuf_iterator<char>(f)), {});
@@ -262,6 +389,7 @@ class PrivateNginx {
 
  private:
   std::optional<std::optional<ChildProcess>> proc_;  // ChildProcess is move-constructible only
+  int rtmp_port_ = 0;
 };
 
 // A temporary directory removed at the end unless the test failed.

@@ -64,16 +64,16 @@ class Rtmps : public ::testing::Test {
     if (!have("ffmpeg") || !have("openssl")) GTEST_SKIP() << "ffmpeg or openssl not installed";
     dir_.emplace("rtmps_it");
     ASSERT_TRUE(make_certs(dir_->path()));
-    rtmp_port_ = free_port();
-    PrivateNginx::Tls tls;
-    tls.port = tls_port_ = free_port();
-    tls.cert = dir_->path() / "server.pem";
-    tls.key = dir_->path() / "server.key";
-    tls.addresses = {"127.0.0.1", "127.0.0.2"};  // .2: an address the certificate does not name
-    tls.alt_port = alt_port_ = free_port();       // a certificate for wrong.example only
-    tls.alt_cert = dir_->path() / "wrong.pem";
-    tls.alt_key = dir_->path() / "wrong.key";
-    ASSERT_TRUE(nginx_.start(dir_->path(), rtmp_port_, tls));
+    std::optional<PrivateNginx::Tls> tls(std::in_place);
+    tls->cert = dir_->path() / "server.pem";
+    tls->key = dir_->path() / "server.key";
+    tls->addresses = {"127.0.0.1", "127.0.0.2"};  // .2: an address the certificate does not name
+    tls->alt_cert = dir_->path() / "wrong.pem";    // a second server: a certificate for wrong.example only
+    tls->alt_key = dir_->path() / "wrong.key";
+    ASSERT_TRUE(nginx_.start(dir_->path(), tls));  // chooses the ports
+    rtmp_port_ = nginx_.rtmp_port();
+    tls_port_ = tls->port;
+    alt_port_ = tls->alt_port;
     input_ = dir_->path() / "in.flv";
     ASSERT_TRUE(make_test_flv(input_, 3));
   }
@@ -107,7 +107,9 @@ TEST_F(Rtmps, PublishOverTlsPlayPlain) {
   o.ca_file = ca();
   o.io_timeout = 20000ms;
   auto relay = std::async(std::launch::async, [o] { return rtmfp::media::io::run_relay(o); });
-  write_paced(input_, fifo);
+  // If the relay returns without opening the FIFO, the writer gives up
+  // instead of blocking in open() forever.
+  write_paced(input_, fifo, [&] { return relay.wait_for(0s) == std::future_status::ready; });
   ASSERT_EQ(relay.wait_for(30s), std::future_status::ready) << "relay did not finish";
   EXPECT_EQ(relay.get(), 0);
   reap(*player, 20s, "ffmpeg player");

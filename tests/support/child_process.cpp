@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,9 +20,16 @@ std::optional<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& 
   char tmpl[] = "/tmp/rtmfp-test-stderr-XXXXXX";
   int errfd = mkstemp(tmpl);
   if (errfd < 0) return std::nullopt;
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) return std::nullopt;
   if (pid == 0) {
+    // Dies with the test process (not only with the test object): a crashed
+    // or killed test binary leaves no nginx, relay or ffmpeg holding ports.
+    // The signal fires when the forking thread exits, so children are
+    // spawned from the test's main thread (or one that outlives them).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died before prctl
     dup2(pipefd[1], 1);
     dup2(errfd, 2);
     close(pipefd[0]);
@@ -52,6 +60,9 @@ ChildProcess::ChildProcess(ChildProcess&& o) noexcept
 
 ChildProcess::~ChildProcess() {
   if (pid_ > 0 && !reaped_) {
+    // The child leads its own process group (setpgid above): kill the group,
+    // so whatever it started (ip netns exec's command, a shell's children) goes too.
+    kill(-pid_, SIGKILL);
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
@@ -80,7 +91,9 @@ std::optional<std::string> ChildProcess::read_line(std::chrono::milliseconds tim
 }
 
 void ChildProcess::signal(int sig) {
-  if (pid_ > 0 && !reaped_) kill(pid_, sig);
+  if (pid_ > 0 && !reaped_) {
+    if (kill(-pid_, sig) != 0) kill(pid_, sig);  // the group; the pid if it left the group
+  }
 }
 
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
