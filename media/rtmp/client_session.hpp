@@ -26,7 +26,7 @@ struct ClientOptions {
   std::uint32_t chunk_size = 4096;
   std::uint32_t buffer_ms = 3000;
   int object_encoding = 0;  // 0 = AMF0, 3 = ask for AMF3 commands
-  ChunkLimits limits;
+  ChunkLimits limits = kMediaLimits;  // a server may send keyframes up to the wire's 16 MiB - 1 (review P4)
 };
 
 struct ClientEvent {

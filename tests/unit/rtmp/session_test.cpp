@@ -169,3 +169,89 @@ TEST(RtmpSession, PingAndGarbage) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().detail.find("no previous type 0"), std::string::npos);
 }
+
+namespace {
+struct RecordingSink : StreamSink {
+  std::vector<std::size_t> sizes;
+  void deliver(const Message& m) override { sizes.push_back(m.payload.size()); }
+  void publisher_started() override {}
+  void publisher_stopped() override {}
+};
+
+// The client's C2 (the 1536 bytes after its C0C1) for a server, so a test can
+// write raw chunks before connect.
+Bytes handshake(ServerSession& s) {
+  ClientSession c(opts("rtmp://h/live/x", true));
+  Bytes c01 = c.start(now());
+  EXPECT_TRUE(s.receive(c01, now()));
+  (void)c.receive(s.take_output(), now());
+  Bytes out = c.take_output();
+  return Bytes(out.begin(), out.begin() + 1536);
+}
+}  // namespace
+
+// Review P4: before connect, a 100 KB message (or a 9th chunk stream) is refused.
+TEST(RtmpSession, PreConnectLimitsAreSmall) {
+  StreamRegistry reg;
+  ServerSession s(reg);
+  Bytes c2 = handshake(s);
+  ASSERT_TRUE(s.receive(c2, now()));
+  Bytes big{0x03, 0, 0, 0, 0x01, 0x86, 0xA0, 20, 0, 0, 0, 0};
+  big.insert(big.end(), 128, 0x02);
+  auto r = s.receive(big, now());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::limit_exceeded);
+}
+
+// Review P4: once publishing, a 12 MiB keyframe (over the old 8 MiB limit,
+// within the wire's 16 MiB - 1) reaches the registry.
+TEST(RtmpSession, LargeKeyframeAfterPublishIsAccepted) {
+  StreamRegistry reg;
+  RecordingSink sink;
+  ASSERT_TRUE(reg.add_player("live/big", &sink));
+  Peer pub(reg, "rtmp://h/live/big", true);
+  ASSERT_TRUE(pub.has(ClientEvent::Kind::publishing));
+  Bytes frame(12u << 20, 0);
+  frame[0] = 0x17;
+  frame[1] = 0x01;
+  ASSERT_TRUE(pub.c.send_media(av(9, 40, frame)));
+  Bytes b = pub.c.take_output();
+  auto r = pub.s.receive(b, now());
+  ASSERT_TRUE(r) << r.error().detail;
+  ASSERT_FALSE(sink.sizes.empty());
+  EXPECT_EQ(sink.sizes.back(), frame.size());
+  reg.remove_player("live/big", &sink);
+}
+
+// Review I3: when add_player fails the client gets Play.Failed and no
+// Play.Start, and the server reports no `playing`.
+TEST(RtmpSession, PlayFailedWithoutPlayStart) {
+  RegistryLimits lim;
+  lim.max_players_per_stream = 0;
+  StreamRegistry reg(lim);
+  Peer player(reg, "rtmp://h/live/full", false);
+  EXPECT_TRUE(player.has(ClientEvent::Kind::error, "NetStream.Play.Failed"));
+  EXPECT_FALSE(player.has(ClientEvent::Kind::playing)) << "no Play.Start before Play.Failed";
+  for (const auto& e : player.s.take_events()) EXPECT_NE(e.kind, ServerEvent::Kind::playing);
+}
+
+// Review S2: a player whose output backlog passes max_output_bytes is
+// closed, never silently skipped a message.
+TEST(RtmpSession, SlowPlayerIsClosedNotSkipped) {
+  StreamRegistry reg;
+  ServerOptions so;
+  so.max_output_bytes = 64u << 10;
+  ClientSession pc(opts("rtmp://h/live/slow", false));
+  ServerSession ps(reg, so);
+  std::vector<ClientEvent> pev;
+  (void)ps.receive(pc.start(now()), now());
+  pump(pc, ps, pev);
+  (void)ps.take_events();
+  Peer pub(reg, "rtmp://h/live/slow", true);
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(pub.c.send_media(av(9, i * 40, Bytes(4096, 0x27))));
+  pump(pub.c, pub.s, pub.ev);  // the player's output is never taken
+  EXPECT_TRUE(ps.closed());
+  bool error = false;
+  for (const auto& e : ps.take_events()) error |= e.kind == ServerEvent::Kind::error;
+  EXPECT_TRUE(error);
+}
