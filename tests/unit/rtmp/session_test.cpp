@@ -255,3 +255,52 @@ TEST(RtmpSession, SlowPlayerIsClosedNotSkipped) {
   for (const auto& e : ps.take_events()) error |= e.kind == ServerEvent::Kind::error;
   EXPECT_TRUE(error);
 }
+
+namespace {
+// Every message the client sent after the handshake (C0C1 and C2 skipped).
+std::vector<Message> client_messages(const Bytes& all_client_bytes) {
+  ChunkParser p(kMediaLimits);
+  std::vector<Message> out;
+  EXPECT_TRUE(p.feed(ByteView(all_client_bytes).subspan(1537 + 1536), out));
+  return out;
+}
+std::vector<std::uint32_t> window_acks(const std::vector<Message>& msgs) {
+  std::vector<std::uint32_t> r;
+  for (const auto& m : msgs)
+    if (m.type == msg_type::window_ack_size) r.push_back(*control::decode_u32(m));
+  return r;
+}
+}  // namespace
+
+// Review I6: the client announces its Window Acknowledgement Size after
+// connect and answers Set Peer Bandwidth when the limit changes (R§5.4.5).
+TEST(RtmpSession, ClientSendsWindowAckSizeAndAnswersSetPeerBandwidth) {
+  StreamRegistry reg;
+  ClientSession c(opts("rtmp://h/live/w", false));
+  ServerSession s(reg);
+  Bytes sent = c.start(now());
+  (void)s.receive(sent, now());
+  for (int i = 0; i < 100; ++i) {
+    Bytes a = c.take_output();
+    Bytes b = s.take_output();
+    if (a.empty() && b.empty()) break;
+    sent.insert(sent.end(), a.begin(), a.end());
+    if (!a.empty()) (void)s.receive(a, now());
+    if (!b.empty()) (void)c.receive(b, now());
+  }
+  EXPECT_EQ(window_acks(client_messages(sent)), (std::vector<std::uint32_t>{2500000}));
+  // A Hard limit of 1,000,000 from the server (own serializer, csid 2 type 0).
+  ChunkSerializer ser;
+  Bytes spb;
+  ASSERT_TRUE(ser.write(control::set_peer_bandwidth(1000000, BandwidthLimit::hard), spb));
+  ASSERT_TRUE(c.receive(spb, now()));
+  Bytes a = c.take_output();
+  sent.insert(sent.end(), a.begin(), a.end());
+  // The same limit again (Dynamic after Hard = Hard): no new answer.
+  Bytes spb2;
+  ASSERT_TRUE(ser.write(control::set_peer_bandwidth(1000000, BandwidthLimit::dynamic), spb2));
+  ASSERT_TRUE(c.receive(spb2, now()));
+  a = c.take_output();
+  sent.insert(sent.end(), a.begin(), a.end());
+  EXPECT_EQ(window_acks(client_messages(sent)), (std::vector<std::uint32_t>{2500000, 1000000}));
+}
