@@ -263,3 +263,48 @@ TEST(AmfMemory, KeyframeIndexMetadataStillDecodes) {
 
 }  // namespace
 }  // namespace rtmfp::media::amf
+
+namespace rtmfp::media::amf {
+namespace {
+// amf3_spec_2013 §3.15/§3.16 byte layouts (checked against the spec text):
+// vector-int-type = 0x0D U29V-value fixed-vector *(U32);
+// vector-object-type = 0x10 U29V-value fixed-vector object-type-name *(value-type);
+// dictionary-type = 0x11 U29Dict-value weak-keys *(entry-key entry-value).
+TEST(Amf3Spec2013, VectorAndDictionaryLayouts) {
+  auto vi = amf3::decode(Bytes{0x0D, 0x05, 0x01, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFE});
+  ASSERT_TRUE(vi);
+  const Vector* v = vi->as_vector();
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->kind, VectorKind::int32);
+  EXPECT_TRUE(v->fixed);
+  ASSERT_EQ(v->items.size(), 2u);
+  EXPECT_EQ(v->items[1].as_number(), -2.0);
+  auto vu = amf3::decode(Bytes{0x0E, 0x03, 0x00, 0xFF, 0xFF, 0xFF, 0xFE});
+  ASSERT_TRUE(vu);
+  EXPECT_EQ(vu->as_vector()->items[0].as_number(), 4294967294.0);
+  auto vo = amf3::decode(Bytes{0x10, 0x05, 0x00, 0x03, '*', 0x04, 0x07, 0x01});
+  ASSERT_TRUE(vo);
+  EXPECT_EQ(vo->as_vector()->type_name, "*");
+  EXPECT_EQ(vo->as_vector()->items.size(), 2u);
+  auto d = amf3::decode(Bytes{0x11, 0x03, 0x01, 0x06, 0x03, 'a', 0x04, 0x01});
+  ASSERT_TRUE(d);
+  const Dictionary* dict = d->as_dictionary();
+  ASSERT_TRUE(dict);
+  EXPECT_TRUE(dict->weak_keys);
+  ASSERT_EQ(dict->entries.size(), 1u);
+  EXPECT_EQ(dict->entries[0].key.as_string(), "a");
+  // Round trip through the encoder gives the same bytes.
+  for (const auto& val : {*vi, *vu, *vo, *d}) {
+    auto enc = amf3::encode(val);
+    ASSERT_TRUE(enc);
+    auto again = amf3::decode(*enc);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, val);
+  }
+  // A second Vector by reference (implicit object table, §3.15).
+  auto two = amf3::decode_all(Bytes{0x09, 0x05, 0x01, 0x0D, 0x03, 0x00, 0, 0, 0, 9, 0x0D, 0x02});
+  ASSERT_TRUE(two);
+  EXPECT_EQ((*two)[0][1], (*two)[0][0]);
+}
+}  // namespace
+}  // namespace rtmfp::media::amf
