@@ -125,7 +125,7 @@ TEST(TcReceiver, ChainsOfCountTwoSyncsAcrossTwoFlowsReleaseIteratively) {
   rx.add_flow(1, 3);
   rx.add_flow(2, 3);
   std::vector<rtmp::Message> out;
-  constexpr std::uint32_t kN = 300'000;
+  constexpr std::uint32_t kN = 100'000;
   // A: S(1) m S(2) m S(3) ...; B: S(1) m S(2) m ... -- A holds everything
   // after S(1), B's S(1) releases A which then suspends on S(2) until B...
   ASSERT_TRUE(rx.on_message(1, sync(1, 2), out));
@@ -159,7 +159,7 @@ TEST(TcReceiver, AlternatingHeldQueuesReleaseIteratively) {
   rx.add_flow(2, 3);
   rx.add_flow(3, 3);
   std::vector<rtmp::Message> out;
-  constexpr std::uint32_t kN = 300'000;
+  constexpr std::uint32_t kN = 100'000;
   // A and B each wait on barrier 0 (count 3) first, so everything after is held.
   ASSERT_TRUE(rx.on_message(1, sync(0, 3), out));
   ASSERT_TRUE(rx.on_message(2, sync(0, 3), out));
