@@ -68,12 +68,19 @@ class Decoder {
 
  private:
   struct Impl;
+  // §2.9 object table. Each entry is where the complex value was encoded
+  // ([begin, end) in `data_`), not a copy of it: a reference decodes that
+  // range again (charging the budget for the copy it makes), so the table
+  // costs 24 bytes per object however large the objects are (review P3).
+  struct Span {
+    std::size_t begin = 0, end = 0;
+    bool complete = false;
+  };
+  ByteView data_;
   ByteReader reader_;
   DecodeLimits limits_;
   std::size_t budget_used_ = 0;
-  std::vector<Value> refs_;  // §2.9 object table (completed values)
-  std::vector<bool> complete_;
-  std::vector<std::size_t> costs_;  // budget cost of each table entry
+  std::vector<Span> spans_;
   std::optional<Error> error_;
 };
 

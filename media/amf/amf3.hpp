@@ -39,6 +39,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -151,7 +152,8 @@ class Decoder {
   std::vector<Value> objects_;
   std::vector<std::size_t> object_cost_;
   std::vector<bool> object_done_;
-  std::vector<Trait> traits_;
+  std::deque<Trait> traits_;  // deque: references stay valid while nested objects add traits
+  std::size_t table_charged_ = 0;  // part of the budget charged for table copies (not tree copies)
   std::optional<Error> error_;
 };
 

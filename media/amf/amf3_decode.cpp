@@ -14,7 +14,18 @@ struct Decoder::Impl {
   ByteReader& r;
 
   std::string at() const { return " at offset " + std::to_string(r.position()); }
-  Result<void> charge(std::size_t units) { return detail::charge(*d.budget_used_, units, d.limits_.max_budget); }
+  Result<void> charge(std::size_t bytes) { return detail::charge(*d.budget_used_, bytes, d.limits_.max_budget); }
+  // A charge for a table's own copy: not part of the decoded tree, so not
+  // charged again when a reference copies an object containing it.
+  Result<void> charge_table(std::size_t bytes) {
+    if (auto c = charge(bytes); !c) return c;
+    d.table_charged_ += bytes;
+    return {};
+  }
+  struct Mark {
+    std::size_t used, table;
+  };
+  Mark mark() const { return {*d.budget_used_, d.table_charged_}; }
 
   // §1.3.1: 1-4 bytes; the first three carry 7 bits + continuation flag, the
   // fourth carries 8 bits.
@@ -42,19 +53,20 @@ struct Decoder::Impl {
         return fail(Errc::malformed, std::string(what) + ": string reference " + std::to_string(idx) +
                                          " out of range (table has " + std::to_string(d.strings_.size()) +
                                          ") at offset " + std::to_string(pos));
-      if (auto c = charge(d.strings_[idx].size()); !c) return std::unexpected(c.error());
+      if (auto c = charge(detail::string_heap(d.strings_[idx].size())); !c) return std::unexpected(c.error());
       return d.strings_[idx];
     }
     std::uint32_t len = *h >> 1;
     if (len > r.remaining())
       return fail(Errc::truncated, std::string(what) + " declares " + std::to_string(len) + " bytes but only " +
                                        std::to_string(r.remaining()) + " remain (offset " + std::to_string(pos) + ")");
-    if (auto c = charge(len); !c) return std::unexpected(c.error());
+    if (auto c = charge(detail::string_heap(len)); !c) return std::unexpected(c.error());
     std::string s(as_chars(r.take(len)));
     if (!s.empty()) {
       if (d.strings_.size() >= d.limits_.max_table_entries)
         return fail(Errc::limit_exceeded, "AMF3 string table full" + at());
-      if (auto c = charge(s.size()); !c) return std::unexpected(c.error());  // the table's copy
+      if (auto c = charge_table(detail::kStringCost + detail::string_heap(s.size())); !c)  // the table's copy
+        return std::unexpected(c.error());
       d.strings_.push_back(s);
     }
     return s;
@@ -69,9 +81,12 @@ struct Decoder::Impl {
     return d.objects_.size() - 1;
   }
 
-  Result<Value> finish_object(std::size_t slot, Value v, std::size_t before) {
-    std::size_t cost = *d.budget_used_ - before;
-    if (auto c = charge(cost); !c) return std::unexpected(c.error());  // the table's copy
+  Result<Value> finish_object(std::size_t slot, Value v, Mark before) {
+    // The tree's cost: everything charged since `before` except table copies
+    // (charging those again made nested objects cost 2^depth times their size).
+    std::size_t cost = (*d.budget_used_ - before.used) - (d.table_charged_ - before.table);
+    // The table's copy: the tree, its node and the cost/done entries.
+    if (auto c = charge_table(cost + detail::kValueCost + sizeof(std::size_t) + 1); !c) return std::unexpected(c.error());
     d.objects_[slot] = v;
     d.object_cost_[slot] = cost;
     d.object_done_[slot] = true;
@@ -102,7 +117,7 @@ struct Decoder::Impl {
   // xml-doc (§3.9), xml (§3.13), byte array (§3.14): U29 length<<1|1 + bytes.
   Result<Value> blob(Type t, const char* what) {
     std::size_t pos = r.position();
-    std::size_t before = *d.budget_used_;
+    Mark before = mark();
     auto h = u29(what);
     if (!h) return std::unexpected(h.error());
     auto ref = maybe_ref(*h, pos);
@@ -114,7 +129,7 @@ struct Decoder::Impl {
     if (len > r.remaining())
       return fail(Errc::truncated, std::string(what) + " declares " + std::to_string(len) + " bytes but only " +
                                        std::to_string(r.remaining()) + " remain (offset " + std::to_string(pos) + ")");
-    if (auto c = charge(len); !c) return std::unexpected(c.error());
+    if (auto c = charge(len + 1); !c) return std::unexpected(c.error());
     ByteView b = r.take(len);
     Value v = t == Type::byte_array ? Value::byte_array(Bytes(b.begin(), b.end()))
               : t == Type::xml      ? Value::xml(std::string(as_chars(b)))
@@ -124,7 +139,7 @@ struct Decoder::Impl {
 
   Result<Value> date() {  // §3.10
     std::size_t pos = r.position();
-    std::size_t before = *d.budget_used_;
+    Mark before = mark();
     auto h = u29("date");
     if (!h) return std::unexpected(h.error());
     auto ref = maybe_ref(*h, pos);
@@ -143,6 +158,7 @@ struct Decoder::Impl {
       auto key = string(what);
       if (!key) return std::unexpected(key.error());
       if (key->empty()) return {};
+      if (auto c = charge(sizeof(Property)); !c) return std::unexpected(c.error());  // its slot
       auto v = d.read_value();
       if (!v) return std::unexpected(v.error());
       out.push_back(Property{std::move(*key), std::move(*v)});
@@ -158,7 +174,7 @@ struct Decoder::Impl {
 
   Result<Value> array() {  // §3.11
     std::size_t pos = r.position();
-    std::size_t before = *d.budget_used_;
+    Mark before = mark();
     auto h = u29("array");
     if (!h) return std::unexpected(h.error());
     auto ref = maybe_ref(*h, pos);
@@ -170,6 +186,8 @@ struct Decoder::Impl {
     Array a;
     if (auto p = pairs(a.assoc, "array key"); !p) return std::unexpected(p.error());
     if (auto c = check_count(dense, 1, "array"); !c) return std::unexpected(c.error());
+    // Exactly `dense` slots, charged before they are allocated.
+    if (auto c = charge(std::size_t{dense} * sizeof(Value)); !c) return std::unexpected(c.error());
     a.dense.reserve(dense);
     for (std::uint32_t i = 0; i < dense; ++i) {
       auto v = d.read_value();
@@ -181,7 +199,7 @@ struct Decoder::Impl {
 
   Result<Value> object() {  // §3.12
     std::size_t pos = r.position();
-    std::size_t before = *d.budget_used_;
+    Mark before = mark();
     auto h = u29("object");
     if (!h) return std::unexpected(h.error());
     auto ref = maybe_ref(*h, pos);
@@ -190,17 +208,17 @@ struct Decoder::Impl {
     auto slot = reserve_object();
     if (!slot) return std::unexpected(slot.error());
 
-    Trait trait;
-    if ((*h & 3) == 1) {  // U29O-traits-ref
+    const Trait* tp = nullptr;
+    if ((*h & 3) == 1) {  // U29O-traits-ref: shared, not copied (review P2)
       std::uint32_t idx = *h >> 2;
       if (idx >= d.traits_.size())
         return fail(Errc::malformed, "traits reference " + std::to_string(idx) + " out of range (table has " +
                                          std::to_string(d.traits_.size()) + ") at offset " + std::to_string(pos));
-      trait = d.traits_[idx];
-      std::size_t names = 0;
-      for (const auto& s : trait.sealed) names += s.size();
-      if (auto c = charge(names + trait.class_name.size()); !c) return std::unexpected(c.error());
+      tp = &d.traits_[idx];
+      // Each sealed member needs at least one byte of value.
+      if (auto c = check_count(tp->sealed.size(), 1, "traits"); !c) return std::unexpected(c.error());
     } else {
+      Trait trait;
       trait.externalizable = (*h & 7) == 7;  // U29O-traits-ext
       trait.dynamic = !trait.externalizable && ((*h >> 3) & 1);
       std::uint32_t sealed = trait.externalizable ? 0 : (*h >> 4);
@@ -208,6 +226,10 @@ struct Decoder::Impl {
       if (!name) return std::unexpected(name.error());
       trait.class_name = std::move(*name);
       if (auto c = check_count(sealed, 1, "traits"); !c) return std::unexpected(c.error());
+      if (auto c = charge_table(sizeof(Trait) + detail::string_heap(trait.class_name.size())); !c)
+        return std::unexpected(c.error());
+      // The trait's name slots (heap parts are charged by string()).
+      if (auto c = charge_table(std::size_t{sealed} * detail::kStringCost); !c) return std::unexpected(c.error());
       trait.sealed.reserve(sealed);
       for (std::uint32_t i = 0; i < sealed; ++i) {
         auto s = string("sealed member name");
@@ -216,8 +238,11 @@ struct Decoder::Impl {
       }
       if (d.traits_.size() >= d.limits_.max_table_entries)
         return fail(Errc::limit_exceeded, "AMF3 traits table full" + at());
-      d.traits_.push_back(trait);
+      d.traits_.push_back(std::move(trait));
+      tp = &d.traits_.back();
     }
+    const Trait& trait = *tp;
+    if (auto c = charge(detail::string_heap(trait.class_name.size())); !c) return std::unexpected(c.error());
 
     Object o;
     o.class_name = trait.class_name;
@@ -232,8 +257,11 @@ struct Decoder::Impl {
       return finish_object(*slot, Value(std::move(o)), before);
     }
     o.sealed_count = trait.sealed.size();
+    // The sealed members' slots, charged before they are allocated.
+    if (auto c = charge(trait.sealed.size() * sizeof(Property)); !c) return std::unexpected(c.error());
     o.members.reserve(trait.sealed.size());
-    for (auto& name : trait.sealed) {
+    for (const auto& name : trait.sealed) {
+      if (auto c = charge(detail::string_heap(name.size())); !c) return std::unexpected(c.error());
       auto v = d.read_value();
       if (!v) return std::unexpected(v.error());
       o.members.push_back(Property{name, std::move(*v)});
@@ -246,7 +274,7 @@ struct Decoder::Impl {
   // 2013 revision §3.15 Vector (see amf3.hpp for the layout).
   Result<Value> vector(VectorKind kind) {
     std::size_t pos = r.position();
-    std::size_t before = *d.budget_used_;
+    Mark before = mark();
     auto h = u29("vector");
     if (!h) return std::unexpected(h.error());
     auto ref = maybe_ref(*h, pos);
@@ -267,6 +295,7 @@ struct Decoder::Impl {
       v.type_name = std::move(*tn);
     }
     if (auto c = check_count(count, item_bytes, "vector"); !c) return std::unexpected(c.error());
+    if (auto c = charge(std::size_t{count} * sizeof(Value)); !c) return std::unexpected(c.error());
     v.items.reserve(count);
     for (std::uint32_t i = 0; i < count; ++i) {
       if (kind == VectorKind::object) {
@@ -275,7 +304,6 @@ struct Decoder::Impl {
         v.items.push_back(std::move(*item));
         continue;
       }
-      if (auto c = charge(detail::kValueCost); !c) return std::unexpected(c.error());
       if (kind == VectorKind::int32) v.items.emplace_back(static_cast<double>(static_cast<std::int32_t>(r.u32())));
       else if (kind == VectorKind::uint32) v.items.emplace_back(static_cast<double>(r.u32()));
       else v.items.emplace_back(std::bit_cast<double>(r.u64()));
@@ -286,7 +314,7 @@ struct Decoder::Impl {
   // 2013 revision §3.16 Dictionary.
   Result<Value> dictionary() {
     std::size_t pos = r.position();
-    std::size_t before = *d.budget_used_;
+    Mark before = mark();
     auto h = u29("dictionary");
     if (!h) return std::unexpected(h.error());
     auto ref = maybe_ref(*h, pos);
@@ -300,6 +328,7 @@ struct Decoder::Impl {
     if (!r.ok()) return fail(Errc::truncated, "dictionary weak-keys flag truncated" + at());
     dict.weak_keys = weak != 0;
     if (auto c = check_count(count, 2, "dictionary"); !c) return std::unexpected(c.error());
+    if (auto c = charge(std::size_t{count} * sizeof(DictEntry)); !c) return std::unexpected(c.error());
     dict.entries.reserve(count);
     for (std::uint32_t i = 0; i < count; ++i) {
       auto k = d.read_value();
@@ -314,7 +343,6 @@ struct Decoder::Impl {
   Result<Value> value_body() {
     std::size_t pos = r.position();
     if (r.remaining() == 0) return fail(Errc::truncated, "missing AMF3 type marker" + at());
-    if (auto c = charge(detail::kValueCost); !c) return std::unexpected(c.error());
     std::uint8_t m = r.u8();
     switch (static_cast<Marker>(m)) {
       case Marker::undefined: return Value();
@@ -355,7 +383,8 @@ struct Decoder::Impl {
 };
 
 Decoder::Decoder(ByteView data, DecodeLimits limits, const ExternalizableRegistry* registry)
-    : own_reader_(data), reader_(&own_reader_), limits_(limits), registry_(registry), budget_used_(&own_budget_) {}
+    : own_reader_(data), reader_(&own_reader_), limits_(detail::effective_limits(limits, data.size())),
+      registry_(registry), budget_used_(&own_budget_) {}
 
 Decoder::Decoder(ByteReader& shared, DecodeLimits limits, std::size_t depth, std::size_t* budget_used,
                  const ExternalizableRegistry* registry)
@@ -375,6 +404,12 @@ Result<Value> Decoder::read_value() {
 
 Result<Value> Decoder::next() {
   if (error_) return std::unexpected(*error_);
+  // A value's own node is charged by the container holding it; a top-level
+  // value is held by the caller.
+  if (auto c = detail::charge(*budget_used_, detail::kValueCost, limits_.max_budget); !c) {
+    error_ = c.error();
+    return std::unexpected(*error_);
+  }
   auto v = read_value();
   if (!v) error_ = v.error();
   return v;

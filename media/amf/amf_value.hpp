@@ -212,10 +212,18 @@ struct DecodeLimits {
   // Maximum nesting of complex values (objects, arrays, ...). A value at the
   // top level has depth 1.
   std::size_t max_depth = 64;
-  // Budget for everything a decode produces, in cost units: 16 per value plus
-  // one per string/byte-array byte, including copies made to resolve
-  // references. Bounds memory and work regardless of reference tricks.
+  // Budget for the memory a decode produces, in bytes: sizeof(Value) per
+  // value, member keys, string/byte-array heap blocks, reference copies and
+  // table entries (review P3). Bounds memory and work regardless of
+  // reference tricks. A decoder over N input bytes gets
+  // min(max_budget, budget_floor + budget_per_input_byte * N).
   std::size_t max_budget = 64u << 20;
+  std::size_t budget_floor = 64u << 10;
+  // 12: an AMF0 number (9 bytes) becomes an 88-byte Value, so arrays of
+  // numbers (onMetaData keyframe indexes) still fit; 1 MiB of anything is
+  // charged at most 12 MiB + 64 KiB (property lists may hold up to twice
+  // that transiently while their vector grows).
+  std::size_t budget_per_input_byte = 12;
   // Maximum entries in each reference table (AMF0 objects; AMF3 strings,
   // objects, traits).
   std::size_t max_table_entries = 1u << 20;

@@ -4,21 +4,34 @@ namespace rtmfp::media::gateway {
 
 std::vector<FlowSyncBarrier::FlowId> FlowSyncBarrier::on_sync(FlowId flow, std::uint32_t sync_id,
                                                               std::uint32_t count) {
-  if (count <= 1) return {flow};  // a barrier of one releases at once
+  // A barrier of one releases at once: the flow was not suspended, so it is a
+  // no-op (and returns nothing, so a run of them cannot grow any work list).
+  if (count <= 1) return {};
+  std::vector<FlowId> released;
   if (!pending_.contains(sync_id) && pending_.size() >= kMaxPendingBarriers) {
-    // Too many open barriers: release the oldest rather than hang forever.
+    // Too many open barriers: release the oldest (by creation, not by syncID)
+    // rather than hang forever; the caller delivers what its flows held.
     auto oldest = pending_.begin();
-    for (auto f : oldest->second.arrived) suspended_.erase(f);
+    for (auto it = pending_.begin(); it != pending_.end(); ++it)
+      if (it->second.opened < oldest->second.opened) oldest = it;
+    for (auto f : oldest->second.arrived) {
+      suspended_.erase(f);
+      released.push_back(f);
+    }
     pending_.erase(oldest);
   }
-  Pending& p = pending_[sync_id];
+  auto [it, inserted] = pending_.try_emplace(sync_id);
+  Pending& p = it->second;
+  if (inserted) p.opened = next_order_++;
   p.count = count;
   p.arrived.insert(flow);
   suspended_.insert(flow);
-  if (p.arrived.size() < p.count) return {};
-  std::vector<FlowId> released(p.arrived.begin(), p.arrived.end());
-  for (auto f : released) suspended_.erase(f);
-  pending_.erase(sync_id);
+  if (p.arrived.size() < p.count) return released;
+  for (auto f : p.arrived) {
+    suspended_.erase(f);
+    released.push_back(f);
+  }
+  pending_.erase(it);
   return released;
 }
 

@@ -165,7 +165,9 @@ NetConnectionServer::Stream* NetConnectionServer::stream(std::uint32_t sid) {
 StreamSender& NetConnectionServer::sender(std::uint32_t sid) {
   Stream& s = streams_[sid];
   // §5.3.5.2: our stream flows are associated to the client's control flow.
-  if (!s.out) s.out.emplace(sid, control_in_, policy_.loss);
+  // Review R1: after closeStream (or a rejected lane) the old sender is
+  // closed; a new play/publish on the same NetStream gets fresh lanes.
+  if (!s.out || s.out->closed()) s.out.emplace(sid, control_in_, policy_.loss);
   return *s.out;
 }
 
@@ -360,16 +362,18 @@ void NetConnectionServer::on_command(TimePoint now, const rtmp::Command& c, std:
       log_.push_back("refused play of '" + app_ + "/" + name + "' (StreamNotFound)");
       return;
     }
+    // Review I3: register first; Play.Start only if that worked (the
+    // priming it queued is flushed after Play.Start), else Play.Failed alone.
     playing_sid_ = sid;
-    s->role = Stream::Role::playing;
-    stream_send(now, sid, rtmp::control::stream_begin(sid));
-    status(now, sid, "status", "NetStream.Play.Reset", "Playing and resetting " + policy_.key() + ".");
-    status(now, sid, "status", "NetStream.Play.Start", "Started playing " + policy_.key() + ".");
     if (auto r = registry_.add_player(policy_.key(), this); !r) {
       playing_sid_.reset();
       status(now, sid, "error", "NetStream.Play.Failed", r.error().detail);
       return;
     }
+    s->role = Stream::Role::playing;
+    stream_send(now, sid, rtmp::control::stream_begin(sid));
+    status(now, sid, "status", "NetStream.Play.Reset", "Playing and resetting " + policy_.key() + ".");
+    status(now, sid, "status", "NetStream.Play.Start", "Started playing " + policy_.key() + ".");
     log_.push_back("playing " + policy_.key());
     flush(now);  // the cached metadata, sequence headers and GOP
     return;

@@ -32,6 +32,7 @@ class StreamSender {
   // `extra` more flows (e.g. a control flow) take part. Returns the count
   // used, which the caller also sends on its extra flows.
   Result<std::uint32_t> sync(TimePoint now, FlowPort& port, std::uint32_t sync_id, std::uint32_t extra);
+  bool closed() const { return closed_; }
   // Number of lanes opened so far.
   std::uint32_t open_lanes() const;
   // Closes every lane after what is queued (§5.3.5.3).

@@ -4,10 +4,13 @@
 // and Flow Synchronization barriers (§5.2): a flow that delivered a sync
 // message is suspended (its later messages are held) until `count` flows of
 // the association tree delivered the same syncID. Sans-I/O.
+//
+// Releasing held messages is iterative (a work list of flows to drain),
+// never recursive: how deep a release goes is chosen by the peer (review P1:
+// a million held count-1 syncs once overflowed the stack).
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <vector>
 
@@ -21,7 +24,11 @@ namespace rtmfp::media::gateway {
 class TcReceiver {
  public:
   using FlowId = std::uint64_t;
-  static constexpr std::size_t kMaxHeldBytes = 32u << 20;  // bound on messages held behind barriers
+  // Bound on what is held behind barriers: message bytes plus a 4-byte
+  // length each (held messages are stored back to back, one buffer per flow,
+  // so this is their real memory within a factor of two of vector growth).
+  static constexpr std::size_t kMaxHeldBytes = 32u << 20;
+  static constexpr std::size_t kHeldOverhead = 4;
 
   // A receiving flow accepted for `stream_id` (from its "TC" metadata, §5.1.1).
   void add_flow(FlowId flow, std::uint32_t stream_id);
@@ -49,14 +56,31 @@ class TcReceiver {
   std::size_t held_bytes() const { return held_bytes_; }
 
  private:
+  // Messages held behind a barrier, stored back to back (u32 length + bytes).
+  class HeldQueue {
+   public:
+    void push(ByteView m);
+    bool empty() const { return off_ == buf_.size(); }
+    ByteView front() const;
+    void pop();
+   private:
+    Bytes buf_;
+    std::size_t off_ = 0;
+  };
   struct Flow {
     std::uint32_t stream_id = 0;
-    std::deque<Bytes> held;  // raw messages after the flow's pending sync
-    bool removed = false;    // finished/rejected, kept while it holds messages
+    HeldQueue held;       // raw messages after the flow's pending sync
+    bool removed = false;  // finished/rejected, kept while it holds messages
   };
   void collect();
-  Result<void> process(FlowId flow, ByteView message, std::vector<rtmp::Message>& out);
-  Result<void> release(const std::vector<FlowId>& flows, std::vector<rtmp::Message>& out);
+  // Handles one message of a flow that is not suspended; flows released by a
+  // sync are appended to `work`. With `ignore_syncs`, syncs are consumed
+  // without suspending (release_all).
+  Result<void> process(FlowId flow, ByteView message, std::vector<rtmp::Message>& out, std::vector<FlowId>& work,
+                       bool ignore_syncs = false);
+  // Drains the held queues of the flows in `work` (and of every flow a
+  // sync met on the way releases) until each is empty or suspended again.
+  Result<void> drain(std::vector<FlowId> work, std::vector<rtmp::Message>& out, bool ignore_syncs = false);
 
   std::map<FlowId, Flow> flows_;
   FlowSyncBarrier barrier_;

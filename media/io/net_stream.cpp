@@ -137,6 +137,35 @@ Result<Bytes> NetStream::read_some(milliseconds timeout) {
   return Bytes(read_buf_.begin(), read_buf_.begin() + static_cast<std::ptrdiff_t>(read_n_));
 }
 
+// Review I7: closing a TCP socket with unread inbound bytes (an ack or ping
+// the server just sent) makes Linux answer with RST and drop our unsent
+// tail (RFC 2525 §2.17), so the end of a publish could be lost. Half-close
+// (FIN after everything queued), read and discard until the peer's EOF or
+// the deadline, then the caller closes. After TLS close_notify the same
+// applies to the raw socket.
+void NetStream::drain(std::chrono::steady_clock::time_point deadline) {
+  asio::error_code ec;
+  sock_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (ec) return;
+  run_until([&] { return !read_pending_; }, deadline);  // a read_some() still outstanding
+  if (read_pending_) return;
+  for (;;) {
+    bool done = false;
+    asio::error_code rec;
+    sock_.async_read_some(asio::buffer(read_buf_), [&](const asio::error_code& e, std::size_t) {
+      rec = e;
+      done = true;
+    });
+    run_until([&] { return done; }, deadline);
+    if (!done) {
+      sock_.cancel(ec);
+      run_until([&] { return done; }, clock::now() + milliseconds(1000));
+      return;
+    }
+    if (rec) return;  // EOF: the peer closed too (or an error)
+  }
+}
+
 void NetStream::close() {
   if (closed_) return;
   closed_ = true;
@@ -149,10 +178,12 @@ void NetStream::close() {
     bool done = false;
     tls_->async_shutdown([&](const asio::error_code&) { done = true; });
     run_until([&] { return done; }, clock::now() + milliseconds(300));
-    sock_.close(ec);
-    run_until([&] { return done; }, clock::now() + milliseconds(1000));
+    if (!done) {
+      sock_.close(ec);
+      run_until([&] { return done; }, clock::now() + milliseconds(1000));
+    }
   }
-  sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  if (sock_.is_open()) drain(clock::now() + milliseconds(1000));
   sock_.close(ec);
   // Let cancelled handlers run before the buffers they reference go away.
   run_until([&] { return !read_pending_; }, clock::now() + milliseconds(1000));

@@ -47,6 +47,7 @@ class NetStream {
   // Runs handlers until pred() or the deadline.
   template <class Pred>
   void run_until(Pred pred, std::chrono::steady_clock::time_point deadline);
+  void drain(std::chrono::steady_clock::time_point deadline);
   void start_read();
 
   asio::io_context io_;

@@ -247,7 +247,11 @@ Result<void> ChunkSerializer::write(const Message& m, Bytes& out) {
     fmt = 0;
   else if (st.length != len || st.type != m.type)
     fmt = 1;
-  else if (st.delta != delta)
+  else if (st.delta != delta || st.after_type0)
+    // Review I2: after a Type 0, R§5.3.1.2.4 makes the Type 3 delta the
+    // Type 0's timestamp, but nginx-rtmp uses 0 (it zeroes dtime on Type 0),
+    // so messages at T, 2T, 3T... would all become T there. Type 2 carries
+    // the delta explicitly (3 bytes, once).
     fmt = 2;
   else
     fmt = 3;
@@ -283,6 +287,7 @@ Result<void> ChunkSerializer::write(const Message& m, Bytes& out) {
     wr32be(out, st.ext_value);  // E§5.1
   }
   st.has_header = true;
+  st.after_type0 = fmt == 0;
   st.timestamp = m.timestamp;
   st.length = len;
   st.type = m.type;

@@ -56,6 +56,18 @@ struct ChunkLimits {
   std::size_t max_partial_bytes = 32u << 20;     // sum over all incomplete messages
 };
 
+// Largest message length the wire can express (24-bit length, R§5.3.1.2.1).
+inline constexpr std::uint32_t kMaxMessageOnWire = 0xffffff;
+// Before the peer connected (review P4): commands only. 64 KiB messages,
+// 256 KiB buffered in incomplete messages, 8 chunk streams.
+inline constexpr ChunkLimits kPreConnectLimits{1u << 20, 64u << 10, 8, 256u << 10};
+// Connected but not publishing: commands and small data. 1 MiB messages,
+// 4 MiB buffered, 64 chunk streams.
+inline constexpr ChunkLimits kConnectedLimits{1u << 20, 1u << 20, 64, 4u << 20};
+// Publishing / playing media: any message the wire can carry (large 4K/8K
+// keyframes), 32 MiB buffered in incomplete messages, 64 chunk streams.
+inline constexpr ChunkLimits kMediaLimits{1u << 20, kMaxMessageOnWire, 64, 32u << 20};
+
 // How the peer treats the Extended Timestamp in Type 3 chunks (E§5.1).
 enum class ExtTsMode { unknown, repeated, omitted };
 
@@ -73,6 +85,12 @@ class ChunkParser {
   std::uint64_t bytes_received() const { return bytes_received_; }
   ExtTsMode ext_ts_mode() const { return ext_mode_; }
   std::size_t buffered() const { return buf_.size() - pos_; }
+  // Bytes held in incomplete messages (bounded by max_partial_bytes).
+  std::size_t partial_bytes() const { return partial_total_; }
+  // Changes the bounds for the following bytes (a session widens them once
+  // the peer is connected / publishing). State already held is kept.
+  void set_limits(ChunkLimits limits) { limits_ = limits; }
+  const ChunkLimits& limits() const { return limits_; }
 
  private:
   struct StreamState {
@@ -105,7 +123,8 @@ class ChunkParser {
 
 // Serializer: write(message) appends its chunks, using header compression per
 // chunk stream (Type 0 when the stream ID changes or time goes backwards, else
-// Type 1/2/3) and the current outgoing chunk size. Extended timestamps are
+// Type 1/2/3; never a Type 3 for the first message after a Type 0, see
+// chunk_stream.cpp) and the current outgoing chunk size. Extended timestamps are
 // repeated in every Type 3 chunk while indicated (E§5.1).
 class ChunkSerializer {
  public:
@@ -128,6 +147,7 @@ class ChunkSerializer {
     std::uint32_t stream_id = 0;
     bool ext = false;
     std::uint32_t ext_value = 0;
+    bool after_type0 = false;  // the last message header was a Type 0
   };
   std::uint32_t chunk_size_ = kDefaultChunkSize;
   std::map<std::uint32_t, StreamState> streams_;

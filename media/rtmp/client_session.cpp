@@ -1,5 +1,6 @@
 // See client_session.hpp.
 #include "media/rtmp/client_session.hpp"
+#include <algorithm>
 
 namespace rtmfp::media::rtmp {
 
@@ -68,6 +69,30 @@ Result<void> ClientSession::on_message(Message m) {
       acks_.set_window(*v);
       return {};
     }
+    case msg_type::set_peer_bandwidth: {
+      // R§5.4.5: Hard sets the limit, Soft lowers it, Dynamic counts as Hard
+      // only if the previous limit was Hard (else it is ignored). Answer
+      // with Window Acknowledgement Size when the limit differs from the
+      // window we last sent (review I6).
+      auto bw = control::decode_peer_bandwidth(m);
+      if (!bw) return failure(bw.error().detail);
+      int type = bw->limit;
+      if (type == static_cast<int>(BandwidthLimit::dynamic))
+        type = peer_limit_type_ == static_cast<int>(BandwidthLimit::hard) ? static_cast<int>(BandwidthLimit::hard) : -1;
+      if (type == static_cast<int>(BandwidthLimit::hard)) {
+        peer_limit_ = bw->size;
+      } else if (type == static_cast<int>(BandwidthLimit::soft)) {
+        peer_limit_ = peer_limit_type_ < 0 ? bw->size : std::min(peer_limit_, bw->size);
+      } else {
+        return {};
+      }
+      peer_limit_type_ = type;
+      if (peer_limit_ != sent_window_) {
+        sent_window_ = peer_limit_;
+        send(control::window_ack_size(sent_window_));
+      }
+      return {};
+    }
     case msg_type::user_control: {
       auto uc = control::decode_user_control(m);
       if (!uc) return failure(uc.error().detail, uc.error().code);
@@ -127,6 +152,10 @@ Result<void> ClientSession::on_command(const Command& c) {
     }
     events_.push_back({ClientEvent::Kind::connected, code, {}});
     state_ = State::creating;
+    if (sent_window_ == 0 && opts_.window_ack_size != 0) {  // review I6: announce our window (R§5.4.4)
+      sent_window_ = opts_.window_ack_size;
+      send(control::window_ack_size(sent_window_));
+    }
     if (opts_.publish) {
       call("releaseStream", next_trid_++, Value::null(), {Value::string(opts_.url.stream)});
       call("FCPublish", next_trid_++, Value::null(), {Value::string(opts_.url.stream)});

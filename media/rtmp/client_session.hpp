@@ -26,7 +26,10 @@ struct ClientOptions {
   std::uint32_t chunk_size = 4096;
   std::uint32_t buffer_ms = 3000;
   int object_encoding = 0;  // 0 = AMF0, 3 = ask for AMF3 commands
-  ChunkLimits limits;
+  // Window Acknowledgement Size we announce after connect (R§5.4.4), as
+  // ffmpeg and librtmp do (review I6).
+  std::uint32_t window_ack_size = 2500000;
+  ChunkLimits limits = kMediaLimits;  // a server may send keyframes up to the wire's 16 MiB - 1 (review P4)
 };
 
 struct ClientEvent {
@@ -70,6 +73,10 @@ class ClientSession {
   ChunkParser parser_;
   ChunkSerializer ser_;
   AckTracker acks_;
+  // R§5.4.5 state: the window we last announced and the peer's last limit type.
+  std::uint32_t sent_window_ = 0;
+  std::uint32_t peer_limit_ = 0;
+  int peer_limit_type_ = -1;
   Bytes out_;
   std::vector<ClientEvent> events_;
   double next_trid_ = 1;

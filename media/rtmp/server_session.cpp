@@ -4,7 +4,7 @@
 namespace rtmfp::media::rtmp {
 
 ServerSession::ServerSession(StreamRegistry& registry, ServerOptions opts)
-    : registry_(registry), opts_(opts), hs_(HandshakeRole::server), parser_(opts.limits) {}
+    : registry_(registry), opts_(opts), hs_(HandshakeRole::server), parser_(opts.pre_connect_limits) {}
 
 ServerSession::~ServerSession() { close(); }
 
@@ -132,6 +132,7 @@ Result<void> ServerSession::on_command(const Command& c, const Message& m) {
     if (const Value* oe = c.command_object.get("objectEncoding"); oe && oe->as_number()) enc = *oe->as_number();
     amf3_ = enc == 3;  // E§8.1.1: never answer 3 unless the client sent 3
     connected_ = true;
+    parser_.set_limits(opts_.connected_limits);  // review P4: widened once connected
     send(control::window_ack_size(opts_.window_ack_size));
     send(control::set_peer_bandwidth(opts_.peer_bandwidth, BandwidthLimit::dynamic));
     send(control::set_chunk_size(opts_.chunk_size));
@@ -192,6 +193,7 @@ Result<void> ServerSession::on_command(const Command& c, const Message& m) {
     }
     publish_key_ = key;
     publish_sid_ = m.stream_id;
+    parser_.set_limits(opts_.limits);  // review P4: media messages up to the wire's 16 MiB - 1
     send(control::stream_begin(m.stream_id));
     status(m.stream_id, "status", "NetStream.Publish.Start", key + " is now published.");
     events_.push_back({ServerEvent::Kind::publishing, key, {}});
@@ -215,14 +217,22 @@ Result<void> ServerSession::on_command(const Command& c, const Message& m) {
     if (!play_key_.empty()) registry_.remove_player(play_key_, this);
     play_key_ = std::move(key);
     play_sid_ = m.stream_id;
+    // Review I3: register first; Play.Start only if that worked (then the
+    // priming messages follow it), else Play.Failed alone and no `playing`.
+    priming_ = true;
+    auto added = registry_.add_player(play_key_, this);
+    priming_ = false;
+    std::vector<Message> primed = std::exchange(primed_, {});
+    if (!added) {
+      status(play_sid_, "error", "NetStream.Play.Failed", added.error().detail);
+      play_key_.clear();
+      return {};
+    }
     send(control::stream_begin(play_sid_));
     status(play_sid_, "status", "NetStream.Play.Reset", "Playing and resetting " + play_key_ + ".");
     status(play_sid_, "status", "NetStream.Play.Start", "Started playing " + play_key_ + ".");
     events_.push_back({ServerEvent::Kind::playing, play_key_, {}});
-    if (auto r = registry_.add_player(play_key_, this); !r) {
-      status(play_sid_, "error", "NetStream.Play.Failed", r.error().detail);
-      play_key_.clear();
-    }
+    for (const auto& pm : primed) send_to_player(pm);
     return {};
   }
   if (c.name == "deleteStream" || c.name == "closeStream") {
@@ -250,7 +260,25 @@ Result<void> ServerSession::on_command(const Command& c, const Message& m) {
 
 void ServerSession::deliver(const Message& m) {
   if (closed_ || play_key_.empty()) return;
-  if (out_.size() > opts_.max_output_bytes) return;  // slow player: drop (bounded memory)
+  if (priming_) {
+    primed_.push_back(m);
+    return;
+  }
+  send_to_player(m);
+}
+
+void ServerSession::send_to_player(const Message& m) {
+  if (closed_) return;
+  if (out_.size() > opts_.max_output_bytes) {
+    // Review S2: dropping an arbitrary message (a sequence header, a
+    // keyframe) would corrupt the player's decoding: end the session. The
+    // registry is iterating its players now, so only mark it closed; the
+    // transport sees closed() / the error event and calls close().
+    events_.push_back({ServerEvent::Kind::error, play_key_,
+                       "player too slow: more than " + std::to_string(opts_.max_output_bytes) + " bytes of output pending"});
+    closed_ = true;
+    return;
+  }
   Message copy = m;
   copy.stream_id = play_sid_;
   copy.csid = 0;
@@ -258,6 +286,7 @@ void ServerSession::deliver(const Message& m) {
 }
 
 void ServerSession::publisher_started() {
+  if (priming_) return;  // the StreamBegin goes out with Play.Start
   if (!play_key_.empty()) send(control::stream_begin(play_sid_));
 }
 

@@ -22,7 +22,11 @@ struct ServerOptions {
   std::uint32_t window_ack_size = 2500000;
   std::uint32_t peer_bandwidth = 2500000;
   std::size_t max_output_bytes = 64u << 20;  // a player this far behind is dropped
-  ChunkLimits limits;
+  // Inbound chunk-stream bounds by stage (review P4): before connect, after
+  // connect, and once publishing (media messages up to the wire's 16 MiB - 1).
+  ChunkLimits pre_connect_limits = kPreConnectLimits;
+  ChunkLimits connected_limits = kConnectedLimits;
+  ChunkLimits limits = kMediaLimits;
   // Optional access control (set by the rtmp-listen:// server): given
   // publish-or-play, the connect app and the stream name as sent (query
   // included), returns the registry key to use, or an error that refuses
@@ -65,6 +69,7 @@ class ServerSession : public StreamSink {
   void send(Message m);
   void send_command(const std::string& name, double trid, Value obj, std::vector<Value> args, std::uint32_t sid);
   void status(std::uint32_t sid, std::string_view level, std::string_view code, std::string_view desc);
+  void send_to_player(const Message& m);
 
   StreamRegistry& registry_;
   ServerOptions opts_;
@@ -82,6 +87,10 @@ class ServerSession : public StreamSink {
   std::string publish_key_, play_key_;
   std::uint32_t publish_sid_ = 0, play_sid_ = 0;
   std::uint64_t hs_bytes_ = 0;
+  // While add_player primes this session (metadata, headers, GOP), the
+  // messages wait here so that they follow Play.Start (review I3).
+  bool priming_ = false;
+  std::vector<Message> primed_;
 };
 
 }  // namespace rtmfp::media::rtmp

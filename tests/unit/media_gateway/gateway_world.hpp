@@ -71,10 +71,10 @@ class World {
   }
 
   // A server peer running a MediaServer with `policy`.
-  MediaServer& add_server(ServerPolicy policy) {
+  MediaServer& add_server(ServerPolicy policy, rtmp::RegistryLimits limits = {}) {
     Peer& p = add_peer(1);
     server_peer_ = &p;
-    server_ = std::make_unique<MediaServer>(*p.endpoint, std::move(policy));
+    server_ = std::make_unique<MediaServer>(*p.endpoint, std::move(policy), limits);
     p.on_event = [this](TimePoint t, EndpointEvent&& e) {
       server_->on_event(t, e);
       server_->flush(t);

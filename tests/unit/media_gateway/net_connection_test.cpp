@@ -252,5 +252,21 @@ TEST(NetConnection, LossOnThePathStillDeliversEverythingWithinTheDeadlines) {
   EXPECT_EQ(cap.got.size(), frames) << "retransmission recovers well within the 3 s deadlines";
 }
 
+
+// Review I3: a player the registry refuses gets Play.Failed without a
+// Play.Start first.
+TEST(NetConnection, PlayRefusedByTheRegistryIsFailedWithoutStart) {
+  World w;
+  rtmp::RegistryLimits lim;
+  lim.max_players_per_stream = 0;
+  w.add_server(policy(true), lim);
+  ASSERT_TRUE(w.server().publish());
+  Client& c = w.add_client(client(false));
+  ASSERT_TRUE(w.run_until([&] { return c.failure() != nullptr || c.has(K::playing); }));
+  w.run_for(milliseconds(500));
+  EXPECT_FALSE(c.has(K::playing)) << "Play.Start before Play.Failed";
+  EXPECT_TRUE(c.failure());
+}
+
 }  // namespace
 }  // namespace rtmfp::media::gateway

@@ -248,3 +248,43 @@ TEST(RtmpChunk, SerializerHeaderTypes) {
   EXPECT_FALSE(s.set_chunk_size(0));
   EXPECT_FALSE(s.set_chunk_size(0x80000000u));
 }
+
+// Review I2: never a Type 3 for the first message after a Type 0 (nginx-rtmp
+// takes its delta as 0): same-size audio at 24, 48, 72 is Type 0, Type 2
+// (delta 24 explicit), then Type 3. Golden bytes.
+TEST(RtmpChunk, NoType3RightAfterType0Golden) {
+  ChunkSerializer s;
+  Bytes w;
+  ASSERT_TRUE(s.write(Message{24, 8, 1, 4, B({0xAF})}, w));
+  ASSERT_TRUE(s.write(Message{48, 8, 1, 4, B({0xAF})}, w));
+  ASSERT_TRUE(s.write(Message{72, 8, 1, 4, B({0xAF})}, w));
+  EXPECT_EQ(w, B({0x04, 0, 0, 24, 0, 0, 1, 8, 1, 0, 0, 0, 0xAF,  // type 0, ts 24
+                  0x84, 0, 0, 24, 0xAF,                          // type 2, delta 24
+                  0xC4, 0xAF}));                                  // type 3
+  ChunkParser p;
+  auto msgs = parse_all(w, p);
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(msgs[2].timestamp, 72u);
+}
+
+// Review P4: the stage profiles are ordered and the media profile admits
+// the wire's largest message.
+TEST(RtmpChunk, LimitProfilesWidenByStage) {
+  EXPECT_LT(kPreConnectLimits.max_message_size, kConnectedLimits.max_message_size);
+  EXPECT_LT(kConnectedLimits.max_message_size, kMediaLimits.max_message_size);
+  EXPECT_LT(kPreConnectLimits.max_partial_bytes, kConnectedLimits.max_partial_bytes);
+  EXPECT_LT(kPreConnectLimits.max_chunk_streams, kConnectedLimits.max_chunk_streams);
+  EXPECT_EQ(kMediaLimits.max_message_size, 0xffffffu);
+  ChunkParser p(kPreConnectLimits);
+  std::vector<Message> out;
+  // 9 chunk streams, each starting a 1000-byte message: the 9th is refused.
+  Result<void> r;
+  for (int cs = 3; cs < 12 && r; ++cs)
+    r = p.feed(cat({B({cs, 0, 0, 0, 0, 0x03, 0xE8, 20, 0, 0, 0, 0}), fill(128, 0)}), out);
+  EXPECT_FALSE(r);
+  ChunkParser q(kPreConnectLimits);
+  EXPECT_FALSE(q.feed(B({3, 0, 0, 0, 0x01, 0x00, 0x01, 20, 0, 0, 0, 0}), out)) << "65537-byte message";
+  ChunkParser w(kPreConnectLimits);
+  w.set_limits(kMediaLimits);
+  EXPECT_TRUE(w.feed(B({3, 0, 0, 0, 0xFF, 0xFF, 0xFF, 9, 1, 0, 0, 0}), out)) << "16 MiB - 1 once widened";
+}

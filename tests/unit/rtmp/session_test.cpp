@@ -212,4 +212,137 @@ TEST(RtmpSession, DataOtherThanOnMetaDataPassesBothHops) {
   Peer late(reg, "rtmp://h/live/cam", false);
   ASSERT_TRUE(late.has(ClientEvent::Kind::playing));
   for (const auto& m : late.media()) EXPECT_NE(m.type, 18) << "metadata cleared";
+namespace {
+struct RecordingSink : StreamSink {
+  std::vector<std::size_t> sizes;
+  void deliver(const Message& m) override { sizes.push_back(m.payload.size()); }
+  void publisher_started() override {}
+  void publisher_stopped() override {}
+};
+
+// The client's C2 (the 1536 bytes after its C0C1) for a server, so a test can
+// write raw chunks before connect.
+Bytes handshake(ServerSession& s) {
+  ClientSession c(opts("rtmp://h/live/x", true));
+  Bytes c01 = c.start(now());
+  EXPECT_TRUE(s.receive(c01, now()));
+  (void)c.receive(s.take_output(), now());
+  Bytes out = c.take_output();
+  return Bytes(out.begin(), out.begin() + 1536);
+}
+}  // namespace
+
+// Review P4: before connect, a 100 KB message (or a 9th chunk stream) is refused.
+TEST(RtmpSession, PreConnectLimitsAreSmall) {
+  StreamRegistry reg;
+  ServerSession s(reg);
+  Bytes c2 = handshake(s);
+  ASSERT_TRUE(s.receive(c2, now()));
+  Bytes big{0x03, 0, 0, 0, 0x01, 0x86, 0xA0, 20, 0, 0, 0, 0};
+  big.insert(big.end(), 128, 0x02);
+  auto r = s.receive(big, now());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::limit_exceeded);
+}
+
+// Review P4: once publishing, a 12 MiB keyframe (over the old 8 MiB limit,
+// within the wire's 16 MiB - 1) reaches the registry.
+TEST(RtmpSession, LargeKeyframeAfterPublishIsAccepted) {
+  StreamRegistry reg;
+  RecordingSink sink;
+  ASSERT_TRUE(reg.add_player("live/big", &sink));
+  Peer pub(reg, "rtmp://h/live/big", true);
+  ASSERT_TRUE(pub.has(ClientEvent::Kind::publishing));
+  Bytes frame(12u << 20, 0);
+  frame[0] = 0x17;
+  frame[1] = 0x01;
+  ASSERT_TRUE(pub.c.send_media(av(9, 40, frame)));
+  Bytes b = pub.c.take_output();
+  auto r = pub.s.receive(b, now());
+  ASSERT_TRUE(r) << r.error().detail;
+  ASSERT_FALSE(sink.sizes.empty());
+  EXPECT_EQ(sink.sizes.back(), frame.size());
+  reg.remove_player("live/big", &sink);
+}
+
+// Review I3: when add_player fails the client gets Play.Failed and no
+// Play.Start, and the server reports no `playing`.
+TEST(RtmpSession, PlayFailedWithoutPlayStart) {
+  RegistryLimits lim;
+  lim.max_players_per_stream = 0;
+  StreamRegistry reg(lim);
+  Peer player(reg, "rtmp://h/live/full", false);
+  EXPECT_TRUE(player.has(ClientEvent::Kind::error, "NetStream.Play.Failed"));
+  EXPECT_FALSE(player.has(ClientEvent::Kind::playing)) << "no Play.Start before Play.Failed";
+  for (const auto& e : player.s.take_events()) EXPECT_NE(e.kind, ServerEvent::Kind::playing);
+}
+
+// Review S2: a player whose output backlog passes max_output_bytes is
+// closed, never silently skipped a message.
+TEST(RtmpSession, SlowPlayerIsClosedNotSkipped) {
+  StreamRegistry reg;
+  ServerOptions so;
+  so.max_output_bytes = 64u << 10;
+  ClientSession pc(opts("rtmp://h/live/slow", false));
+  ServerSession ps(reg, so);
+  std::vector<ClientEvent> pev;
+  (void)ps.receive(pc.start(now()), now());
+  pump(pc, ps, pev);
+  (void)ps.take_events();
+  Peer pub(reg, "rtmp://h/live/slow", true);
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(pub.c.send_media(av(9, i * 40, Bytes(4096, 0x27))));
+  pump(pub.c, pub.s, pub.ev);  // the player's output is never taken
+  EXPECT_TRUE(ps.closed());
+  bool error = false;
+  for (const auto& e : ps.take_events()) error |= e.kind == ServerEvent::Kind::error;
+  EXPECT_TRUE(error);
+}
+
+namespace {
+// Every message the client sent after the handshake (C0C1 and C2 skipped).
+std::vector<Message> client_messages(const Bytes& all_client_bytes) {
+  ChunkParser p(kMediaLimits);
+  std::vector<Message> out;
+  EXPECT_TRUE(p.feed(ByteView(all_client_bytes).subspan(1537 + 1536), out));
+  return out;
+}
+std::vector<std::uint32_t> window_acks(const std::vector<Message>& msgs) {
+  std::vector<std::uint32_t> r;
+  for (const auto& m : msgs)
+    if (m.type == msg_type::window_ack_size) r.push_back(*control::decode_u32(m));
+  return r;
+}
+}  // namespace
+
+// Review I6: the client announces its Window Acknowledgement Size after
+// connect and answers Set Peer Bandwidth when the limit changes (R§5.4.5).
+TEST(RtmpSession, ClientSendsWindowAckSizeAndAnswersSetPeerBandwidth) {
+  StreamRegistry reg;
+  ClientSession c(opts("rtmp://h/live/w", false));
+  ServerSession s(reg);
+  Bytes sent = c.start(now());
+  (void)s.receive(sent, now());
+  for (int i = 0; i < 100; ++i) {
+    Bytes a = c.take_output();
+    Bytes b = s.take_output();
+    if (a.empty() && b.empty()) break;
+    sent.insert(sent.end(), a.begin(), a.end());
+    if (!a.empty()) (void)s.receive(a, now());
+    if (!b.empty()) (void)c.receive(b, now());
+  }
+  EXPECT_EQ(window_acks(client_messages(sent)), (std::vector<std::uint32_t>{2500000}));
+  // A Hard limit of 1,000,000 from the server (own serializer, csid 2 type 0).
+  ChunkSerializer ser;
+  Bytes spb;
+  ASSERT_TRUE(ser.write(control::set_peer_bandwidth(1000000, BandwidthLimit::hard), spb));
+  ASSERT_TRUE(c.receive(spb, now()));
+  Bytes a = c.take_output();
+  sent.insert(sent.end(), a.begin(), a.end());
+  // The same limit again (Dynamic after Hard = Hard): no new answer.
+  Bytes spb2;
+  ASSERT_TRUE(ser.write(control::set_peer_bandwidth(1000000, BandwidthLimit::dynamic), spb2));
+  ASSERT_TRUE(c.receive(spb2, now()));
+  a = c.take_output();
+  sent.insert(sent.end(), a.begin(), a.end());
+  EXPECT_EQ(window_acks(client_messages(sent)), (std::vector<std::uint32_t>{2500000, 1000000}));
 }
