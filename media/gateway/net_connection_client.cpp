@@ -161,15 +161,6 @@ void NetConnectionClient::on_message(TimePoint now, FlowPort& port, rtmp::Messag
         if (p.type != mt::aggregate) on_message(now, port, std::move(p));
       return;
     }
-    case mt::aggregate: {
-      // Review I5: split like the RTMP client does (R§7.1.6); nested
-      // aggregates are refused by split_aggregate, so this recurses once.
-      if (!playing || m.stream_id != sid_) return;
-      auto parts = rtmp::split_aggregate(m);
-      if (!parts) return fail_with(Errc::malformed, "bad aggregate from the server: " + parts.error().detail);
-      for (auto& p : *parts) on_message(now, port, std::move(p));
-      return;
-    }
     default:
       return;  // shared objects: ignored
   }
