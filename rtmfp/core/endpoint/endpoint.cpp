@@ -79,7 +79,10 @@ void Endpoint::drop(TimePoint now, DropReason reason, const SocketAddress& from)
 }
 
 void Endpoint::emit(EndpointEvent e) {
-  if (events_.size() >= params::kMaxQueuedEvents) events_.pop_front();
+  if (events_.size() >= params::kMaxQueuedEvents) {  // caller not polling: shed the oldest, counted
+    events_.pop_front();
+    ++stats_.events_shed;
+  }
   events_.push_back(std::move(e));
 }
 
@@ -389,7 +392,16 @@ void Endpoint::on_deadline(TimePoint now) {
 void Endpoint::destroy(Session& s) {
   SessionHandle h = s.handle;
   if (s.recv_session_id) by_recv_id_.erase(s.recv_session_id);
-  if (s.opening) by_tag_.erase(s.opening->tag);
+  if (s.opening) {
+    by_tag_.erase(s.opening->tag);
+    --opening_;
+  }
+  unindex_addresses(s);
+  unindex_peer_id(s);
+  if (s.counted_ip) {
+    auto it = per_ip_.find(*s.counted_ip);
+    if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+  }
   auto old = timer_of_.find(h);
   if (old != timer_of_.end()) {
     timers_.erase({old->second, h});
@@ -405,6 +417,66 @@ std::vector<SessionHandle> Endpoint::sessions() const {
   for (const auto& [h, s] : sessions_) out.push_back(h);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+void Endpoint::index_address(Session& s, const SocketAddress& a) {
+  for (const auto& x : s.indexed_addresses)
+    if (x == a) return;
+  s.indexed_addresses.push_back(a);
+  by_address_[a].insert(s.handle);
+}
+
+void Endpoint::unindex_addresses(Session& s) {
+  for (const auto& a : s.indexed_addresses) {
+    auto it = by_address_.find(a);
+    if (it == by_address_.end()) continue;
+    it->second.erase(s.handle);
+    if (it->second.empty()) by_address_.erase(it);
+  }
+  s.indexed_addresses.clear();
+}
+
+void Endpoint::index_peer_id(Session& s) {
+  unindex_peer_id(s);
+  if (s.far_certificate.empty()) return;
+  auto id = s.profile->peer_id(s.far_certificate);
+  if (!id) return;
+  s.indexed_peer_id = *id;
+  by_peer_id_[*id].insert(s.handle);
+}
+
+void Endpoint::unindex_peer_id(Session& s) {
+  if (!s.indexed_peer_id) return;
+  auto it = by_peer_id_.find(*s.indexed_peer_id);
+  if (it != by_peer_id_.end()) {
+    it->second.erase(s.handle);
+    if (it->second.empty()) by_peer_id_.erase(it);
+  }
+  s.indexed_peer_id.reset();
+}
+
+std::vector<SessionHandle> Endpoint::sessions_at(const SocketAddress& a) const {
+  auto it = by_address_.find(a);
+  if (it == by_address_.end()) return {};
+  return std::vector<SessionHandle>(it->second.begin(), it->second.end());
+}
+
+std::size_t Endpoint::sessions_from_ip(const SocketAddress& a) const {
+  SocketAddress key = a;
+  key.port = 0;
+  auto it = per_ip_.find(key);
+  return it == per_ip_.end() ? 0 : it->second;
+}
+
+std::optional<SessionHandle> Endpoint::find_session_by_peer_id(const PeerId& peer_id,
+                                                               std::optional<ProfileKind> profile) const {
+  auto it = by_peer_id_.find(peer_id);
+  if (it == by_peer_id_.end()) return std::nullopt;
+  for (auto h = it->second.rbegin(); h != it->second.rend(); ++h) {  // newest first
+    const Session* s = find(*h);
+    if (s && s->is_open() && (!profile || s->profile->kind() == *profile)) return *h;
+  }
+  return std::nullopt;
 }
 
 std::optional<SessionInfo> Endpoint::session_info(SessionHandle h) const {

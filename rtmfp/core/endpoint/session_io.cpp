@@ -15,6 +15,11 @@ void Endpoint::mark_open(TimePoint now, Session& s) {
   s.last_received = now;
   s.next_keepalive = now + config_.keepalive_period;
   ++stats_.sessions_open;
+  // Indexes: the open session by DESTADDR (IIKeying retransmission, override
+  // and stale tests, §3.5.1.1.2) and by far peer ID.
+  unindex_addresses(s);
+  index_address(s, s.dest);
+  index_peer_id(s);
   arm_path_mtu(now, s);  // before the flows: they fragment to its size
   attach_flows(s);
   if (trace_)
@@ -28,6 +33,7 @@ void Endpoint::mark_open(TimePoint now, Session& s) {
     SessionOpened ev;
     ev.session = s.handle;
     ev.initiator = false;
+    ev.glare = glare_adopted_;
     ev.profile = s.profile->kind();
     ev.peer = s.dest;
     if (auto id = s.profile->peer_id(s.far_certificate)) ev.far_peer_id = *id;
@@ -175,6 +181,8 @@ bool Endpoint::on_mobility_reply(TimePoint now, Session& s, const SocketAddress&
       trace_->event(now, "connectivity", "address_changed",
                     {{"session", s.handle}, {"old", s.dest.to_string()}, {"new", from.to_string()}});
     s.dest = from;
+    unindex_addresses(s);
+    index_address(s, s.dest);
     path_changed(now, s);  // the new path may carry less (§3.5.4.3)
   }
   return true;

@@ -70,6 +70,12 @@ struct Session {
   SocketAddress dest;                 // DESTADDR
   Bytes near_certificate;
   Bytes far_certificate;
+  // Endpoint indexes this session is in (endpoint.cpp index_*): the peer ID
+  // of far_certificate, the addresses it is aimed at or talks to, and the
+  // source IP counted against EndpointConfig::max_sessions_per_address.
+  std::optional<PeerId> indexed_peer_id;
+  std::vector<SocketAddress> indexed_addresses;
+  std::optional<SocketAddress> counted_ip;
   std::unique_ptr<PacketCipher> cipher;
   Bytes near_nonce, far_nonce;
 
