@@ -160,7 +160,9 @@ void Endpoint::on_datagram(TimePoint now, const SocketAddress& from, ByteView da
   auto plain = s->cipher->open(encrypted);
   if (!plain) {
     // A retransmitted RIKeying (default key) after we opened is harmless.
-    drop(now, DropReason::decrypt_failed, from);
+    // A sequence number seen before (RFC 7425 §4.7.3.3; the modern
+    // profile's packet number) is a duplicate or a replay: counted apart.
+    drop(now, plain.error().code == Errc::replayed ? DropReason::replayed : DropReason::decrypt_failed, from);
     return;
   }
   auto pkt = wire::parse_packet(*plain);
@@ -331,6 +333,7 @@ void Endpoint::reschedule(Session& s) {
     }
   } else if (s.state == SessionState::S_OPEN) {
     t = earliest(s.next_keepalive, s.last_received + config_.idle_timeout);
+    if (s.keepalive_outstanding) t = earliest(t, s.keepalive_check);
     if (s.flows) t = earliest(t, s.flows->next_deadline());
     t = earliest(t, s.pmtu.next_deadline());
   } else if (s.state == SessionState::S_NEARCLOSE) {

@@ -62,7 +62,6 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
                    {"from", from.to_string()}});
   s.last_received = now;
   if (s.is_open()) start_path_mtu(now, s);  // the responder's search waits for this (session_pmtu.cpp)
-  s.keepalive_outstanding = false;
   s.next_keepalive = now + config_.keepalive_period;
   s.ts_echo.on_received(now, pkt.header.timestamp);
   const auto rtt_sample = update_rtt(now, s, pkt.header.timestamp_echo);
@@ -91,6 +90,7 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
       case wire::ChunkType::ping_reply: {
         if (on_mtu_probe_reply(now, s, chunk.payload)) break;  // §3.5.4.3 probe, not the app's
         if (on_mobility_reply(now, s, from, chunk.payload)) break;
+        if (chunk.payload.empty()) s.keepalive_outstanding = false;  // the keepalive's reply (§3.5.4.1)
         if (!chunk.payload.empty())
           emit(PingReplied{s.handle, Bytes(chunk.payload.begin(), chunk.payload.end())});
         break;
@@ -267,11 +267,20 @@ void Endpoint::session_timers(TimePoint now, Session& s) {
         return;
       }
       path_mtu_step(now, s);  // §3.5.4.3 probe timeouts and new probes
+      if (s.keepalive_outstanding && now >= s.keepalive_check) {
+        // §3.5.4.1: no Ping Reply within ERTO of the keepalive: ERTO SHOULD
+        // be increased (§3.5.2.2), once per unanswered keepalive.
+        s.keepalive_outstanding = false;
+        if (s.flows) s.flows->on_keepalive_timeout();
+      }
       if (now >= s.next_keepalive) {
-        // §3.5.4.1: keepalive Ping with an empty message, at most once per period.
+        // §3.5.4.1: keepalive Ping with an empty message, at most once per
+        // period and never more often than once per ERTO.
+        const Duration erto = s.flows ? s.flows->erto() : params::kInitialErto;
         queue_chunk(s, static_cast<std::uint8_t>(wire::ChunkType::ping), {});
         s.keepalive_outstanding = true;
-        s.next_keepalive = now + config_.keepalive_period;
+        s.keepalive_check = now + erto;
+        s.next_keepalive = now + std::max(config_.keepalive_period, erto);
         flush(now, s);
       }
       break;

@@ -93,7 +93,8 @@ struct Session {
   TimePoint opened_at{};
   TimePoint last_received{};
   TimePoint next_keepalive{};
-  bool keepalive_outstanding = false;
+  bool keepalive_outstanding = false;  // a keepalive Ping awaits its (empty) Ping Reply
+  TimePoint keepalive_check{};         // ... until then: sent + ERTO (§3.5.4.1)
 
   // Address mobility, RFC 7016 §3.5.3 with the §3.5.4.2 method.
   std::optional<TimePoint> mob_tx_ts;  // MOB_TX_TS (nullopt = -infinity)

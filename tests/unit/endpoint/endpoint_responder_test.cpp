@@ -360,3 +360,33 @@ TEST(EndpointRedirect, UnusableRedirectAddressesAreDroppedAndCounted) {
 
 }  // namespace
 }  // namespace rtmfp::testing
+
+namespace rtmfp::testing {
+namespace {
+
+// L11, RFC 7016 §3.5.4.1: a keepalive Ping without a Ping Reply within ERTO
+// raises ERTO; an answered one does not.
+TEST(EndpointKeepalive, UnansweredKeepaliveRaisesErto) {
+  Harness h;
+  Node& server = h.add(addr(1, 1935), 1);
+  Node& client = h.add(addr(2, 5000), 2);
+  ConnectRequest r;
+  r.profile = ProfileKind::modern;
+  r.epd.uri = "rtmfp://server/app";
+  r.candidates = {server.address};
+  auto s = client.endpoint->connect(h.now, r);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(h.run_until([&] { return !client.events_of<SessionOpened>().empty(); }, seconds(5)));
+  // Answered keepalives: ERTO settles (RTT samples) and stays.
+  h.run_for(client.endpoint->config().keepalive_period + seconds(1));
+  const Duration erto0 = client.endpoint->session_info(*s)->erto;
+  h.run_for(client.endpoint->config().keepalive_period + seconds(1));
+  EXPECT_EQ(client.endpoint->session_info(*s)->erto, erto0);
+  // The server goes silent: the next keepalive is not answered.
+  h.filter = [&](SentDatagram& d) { return d.from != server.address; };
+  h.run_for(client.endpoint->config().keepalive_period + seconds(4));
+  EXPECT_GT(client.endpoint->session_info(*s)->erto, erto0);
+}
+
+}  // namespace
+}  // namespace rtmfp::testing
