@@ -208,11 +208,12 @@ void Endpoint::on_startup_packet(TimePoint now, CryptoProfile& p, const SocketAd
                                  std::size_t datagram_size, bool reassembled) {
   for (const auto& chunk : pkt.chunks) {
     if (chunk.type == static_cast<std::uint8_t>(wire::ChunkType::packet_fragment)) {
-      // §3.4: a startup packet too large for the path arrives in fragments;
+      // §3.4: a startup packet too large for the path arrives in fragments
+      // (also a default-key RIKeying or Cookie Change to SID = ISID);
       // reassemble (bounded: 64 KiB per buffer, 64 buffers, 60 s) and process
       // the original packet once. Fragments inside a reassembled packet are not
       // followed again.
-      if (reassembled || session_id != 0) {
+      if (reassembled) {
         drop(now, DropReason::malformed_chunk, from);
         continue;
       }
@@ -230,7 +231,7 @@ void Endpoint::on_startup_packet(TimePoint now, CryptoProfile& p, const SocketAd
         if (!inner || inner->header.mode != wire::PacketMode::startup) {
           drop(now, DropReason::malformed_packet, from);
         } else {
-          on_startup_packet(now, p, from, *inner, 0, datagram_size, true);
+          on_startup_packet(now, p, from, *inner, session_id, datagram_size, true);
         }
       }
       continue;
@@ -274,15 +275,25 @@ bool Endpoint::send_startup(TimePoint now, CryptoProfile& p, const SocketAddress
   h.mode = wire::PacketMode::startup;
   h.timestamp = timestamp_at(now);
   std::size_t max_plain = p.default_cipher().max_plain_size(config_.max_datagram - params::kSessionIdSize);
-  wire::PacketBuilder b(h, max_plain);
+  // Built without the datagram bound: a packet larger than max_datagram (a
+  // big certificate in RHello or IIKeying) is sent in Packet Fragments (§3.4).
+  wire::PacketBuilder b(h, wire::ReassemblyLimits{}.max_buffer_bytes);
   if (!b.add_chunk(chunk_type, payload)) return false;
   Bytes plain = std::move(b).finish();
   // Padding with 0xff is packet padding (§2.2.4) - used to make our IHello
   // large enough for the responder's amplification budget.
   if (plain.size() < min_plain_size && min_plain_size <= max_plain) plain.resize(min_plain_size, 0xff);
-  Bytes sealed = p.default_cipher().seal(plain);
-  Bytes datagram = wire::scramble_datagram(session_id, sealed);
-  if (limit_amplification && !amplification_.try_send(to, datagram.size())) {
+  std::vector<Bytes> datagrams;
+  std::size_t total = 0;
+  if (plain.size() <= max_plain) {
+    datagrams.push_back(wire::scramble_datagram(session_id, p.default_cipher().seal(plain)));
+  } else {
+    auto pieces = wire::fragment_packet(plain, next_fragment_id_++, h, max_plain);
+    if (!pieces) return false;
+    for (auto& piece : *pieces) datagrams.push_back(wire::scramble_datagram(session_id, p.default_cipher().seal(piece)));
+  }
+  for (auto& d : datagrams) total += d.size();
+  if (limit_amplification && !amplification_.try_send(to, total)) {
     drop(now, DropReason::amplification_limited, to);
     return false;
   }
@@ -290,8 +301,9 @@ bool Endpoint::send_startup(TimePoint now, CryptoProfile& p, const SocketAddress
     trace_->event(now, "transport", "packet_sent",
                   {{"chunk", std::string(wire::chunk_type_name(chunk_type))},
                    {"to", to.to_string()},
-                   {"size", static_cast<std::uint64_t>(datagram.size())}});
-  send_datagram(to, std::move(datagram));
+                   {"size", static_cast<std::uint64_t>(total)},
+                   {"fragments", static_cast<std::uint64_t>(datagrams.size() > 1 ? datagrams.size() : 0)}});
+  for (auto& d : datagrams) send_datagram(to, std::move(d));
   return true;
 }
 

@@ -161,7 +161,8 @@ class Endpoint {
   void build_iikeying(Session& s);
 
   // session_io.cpp (§3.5.2-§3.5.5 for open sessions)
-  void on_session_packet(TimePoint now, Session& s, const SocketAddress& from, const wire::ParsedPacket& pkt);
+  void on_session_packet(TimePoint now, Session& s, const SocketAddress& from, const wire::ParsedPacket& pkt,
+                         bool reassembled = false);
   void session_timers(TimePoint now, Session& s);
   void flush(TimePoint now, Session& s);
   void queue_chunk(Session& s, std::uint8_t type, Bytes payload);
@@ -206,6 +207,7 @@ class Endpoint {
   std::map<SocketAddress, std::set<SessionHandle>> by_address_;
   std::map<PeerId, std::set<SessionHandle>> by_peer_id_;
   std::map<SocketAddress, std::size_t> per_ip_;  // port 0: responder sessions per source IP
+  std::uint64_t next_fragment_id_ = 1;  // §3.4 packet IDs of our fragmented packets
   bool glare_adopted_ = false;  // the responder session being opened took over a connect() handle
   std::size_t opening_ = 0;                       // initiator sessions with OpeningState (L13)
   std::set<std::pair<TimePoint, SessionHandle>> timers_;

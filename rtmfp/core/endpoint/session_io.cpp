@@ -53,7 +53,7 @@ std::optional<Duration> Endpoint::update_rtt(TimePoint now, Session& s, std::opt
 }
 
 void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress& from,
-                                 const wire::ParsedPacket& pkt) {
+                                 const wire::ParsedPacket& pkt, bool reassembled) {
   // A packet that decrypted and verified is processed whatever its source;
   // DESTADDR only moves after the §3.5.4.2 check (below, after the chunks).
   if (trace_)
@@ -69,7 +69,26 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
   flow::FlowSet* flows = s.is_open() ? s.flows.get() : nullptr;
   if (flows) flows->on_packet_received(now, rtt_sample, pkt.header.time_critical_reverse);
 
+  std::vector<Bytes> inner_packets;  // §3.4: packets reassembled from this one's fragments
   for (const auto& chunk : pkt.chunks) {
+    if (chunk.type == static_cast<std::uint8_t>(wire::ChunkType::packet_fragment)) {
+      // §3.4 in an open session: the fragments carry a plain packet of this
+      // session's mode, processed once complete (bounded reassembly; a
+      // fragment inside a reassembled packet is not followed again).
+      auto frag = wire::PacketFragmentChunk::decode(chunk.payload);
+      if (reassembled || !frag) {
+        drop(now, DropReason::malformed_chunk, from);
+        continue;
+      }
+      reassembler_.expire(now);
+      auto done = reassembler_.on_fragment(now, from, pkt.header.mode, *frag);
+      if (!done) {
+        drop(now, DropReason::malformed_chunk, from);
+      } else if (*done) {
+        inner_packets.push_back(std::move((*done)->plain));
+      }
+      continue;
+    }
     auto info = wire::chunk_type_info(chunk.type);
     if (!info) {
       drop(now, DropReason::unknown_chunk, from);  // §2.3: MUST ignore
@@ -126,6 +145,17 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
   }
   if (s.is_open() && from != s.dest) check_mobility(now, s, from);
   flush(now, s);
+  const SessionHandle h = s.handle;
+  for (const auto& plain : inner_packets) {
+    Session* live = find(h);
+    if (!live) return;  // closed by an earlier chunk
+    auto inner = wire::parse_packet(plain);
+    if (!inner || inner->header.mode != pkt.header.mode) {
+      drop(now, DropReason::malformed_packet, from);
+      continue;
+    }
+    on_session_packet(now, *live, from, *inner, true);
+  }
 }
 
 namespace {
