@@ -17,6 +17,7 @@ namespace rtmfp {
   X(invalid_argument, "invalid argument")                                      \
   X(bad_state, "operation not allowed in the current state")                   \
   X(crypto_failure, "cryptographic check failed")                              \
+  X(replayed, "duplicate or replayed packet")                                  \
   X(not_selected, "endpoint discriminator does not select this certificate")   \
   X(timeout, "timed out")                                                      \
   X(refused, "refused by the far end")                                         \

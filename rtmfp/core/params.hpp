@@ -108,7 +108,16 @@ inline constexpr Duration kMaxErto = seconds(10);
 
 // ---- Bounded state (local choices against hostile peers) ----
 inline constexpr std::size_t kMaxSessions = 65536;
+// Initiator sessions opening at once (S_IHELLO_SENT / S_KEYING_SENT);
+// connect() beyond this fails with limit_exceeded.
 inline constexpr std::size_t kMaxOpeningSessions = 4096;
+// Local choice: responder sessions accepted from one source IP address (any
+// port). A session can hold up to max_receiving_flows x receive_buffer of
+// peer data (256 MiB by default), so without this one host using many source
+// ports could fill the whole session table (kMaxSessions). 256 leaves room for
+// a NAT with many users; a carrier-grade NAT front wants more
+// (EndpointConfig::max_sessions_per_address).
+inline constexpr std::size_t kMaxSessionsPerAddress = 256;
 inline constexpr std::size_t kMaxQueuedDatagrams = 4096;
 inline constexpr std::size_t kMaxQueuedEvents = 65536;
 // Receive memory per session across all its receiving flows (RFC 7016

@@ -5,7 +5,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rtmfp/crypto/flash/flash_profile.hpp"
 #include "rtmfp/crypto/modern/modern_profile.hpp"
@@ -69,14 +71,32 @@ Result<IdentityFile> load_identity_file(const std::string& path) {
 }
 
 Result<void> save_identity_file(const std::string& path, const IdentityFile& ids) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return fail(Errc::io_error, "cannot write identity file '" + path + "': " + std::strerror(errno));
-  out << "# rtmfp rendezvous identity (keep private)\n";
-  if (ids.flash) out << "flash " << to_hex(*ids.flash) << "\n";
-  if (ids.modern) out << "modern " << to_hex(*ids.modern) << "\n";
-  out.close();
-  if (!out) return fail(Errc::io_error, "cannot write identity file '" + path + "'");
-  ::chmod(path.c_str(), 0600);  // holds private keys
+  // The file holds private keys: it is never readable by others, not even
+  // for a moment. A new file is created 0600 from the start (O_CREAT|O_EXCL,
+  // the umask can only narrow it), written, synced, and renamed over the
+  // old one, so a reader who opened the old file never sees the new keys.
+  std::string text = "# rtmfp rendezvous identity (keep private)\n";
+  if (ids.flash) text += "flash " + to_hex(*ids.flash) + "\n";
+  if (ids.modern) text += "modern " + to_hex(*ids.modern) + "\n";
+  const std::string tmp = path + ".new";
+  ::unlink(tmp.c_str());  // a leftover of an interrupted save (ours; O_EXCL refuses anything else)
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return fail(Errc::io_error, "cannot write identity file '" + tmp + "': " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  const bool ok = done == text.size() && ::fsync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = ok ? errno : err;
+    ::unlink(tmp.c_str());
+    return fail(Errc::io_error, "cannot write identity file '" + path + "': " + std::strerror(e));
+  }
   return {};
 }
 

@@ -94,6 +94,7 @@ bool UdpBatch::set_path_mtu_probe_mode() {
 std::size_t UdpBatch::receive_some(std::size_t max, const Sink& on_datagram, bool& would_block) {
   would_block = false;
   std::size_t total = 0;
+  std::size_t errors = 0;  // failed calls in this round (bounded: kMaxReceiveErrors)
   while (total < max && fd_ >= 0) {
     const std::size_t want = std::min(kBatch, max - total);
 #if defined(__linux__)
@@ -113,8 +114,14 @@ std::size_t UdpBatch::receive_some(std::size_t max, const Sink& on_datagram, boo
       if (errno == EINTR) continue;
       // EAGAIN: drained. Anything else (e.g. ECONNREFUSED from an ICMP error
       // queued on the socket) is not fatal for UDP; the error is consumed.
+      // Errors are counted and spend the budget like datagrams, so one that
+      // persists (ENOMEM, ENOBUFS) returns to the caller instead of spinning.
       would_block = errno == EAGAIN || errno == EWOULDBLOCK;
-      if (!would_block) continue;
+      if (!would_block) {
+        ++stats_.receive_errors;
+        if (++errors >= kMaxReceiveErrors) return total;
+        continue;
+      }
       return total;
     }
     ++stats_.receive_calls;
@@ -139,7 +146,11 @@ std::size_t UdpBatch::receive_some(std::size_t max, const Sink& on_datagram, boo
     if (n < 0) {
       if (errno == EINTR) continue;
       would_block = errno == EAGAIN || errno == EWOULDBLOCK;
-      if (!would_block) continue;
+      if (!would_block) {
+        ++stats_.receive_errors;
+        if (++errors >= kMaxReceiveErrors) return total;
+        continue;
+      }
       return total;
     }
     ++stats_.receive_calls;

@@ -31,6 +31,7 @@ struct UdpBatchStats {
   std::uint64_t datagrams_received = 0;
   std::uint64_t receive_calls = 0;
   std::uint64_t oversize_received = 0;  // truncated: larger than a receive slot, dropped
+  std::uint64_t receive_errors = 0;     // receive calls that failed (not EAGAIN / EINTR)
 };
 
 class UdpBatch {
@@ -38,6 +39,11 @@ class UdpBatch {
   // Largest datagram a receive slot holds (jumbo-frame payload); larger ones
   // are dropped and counted. Local choice.
   static constexpr std::size_t kSlotSize = 9216;
+  // Failed receive calls (other than EAGAIN / EINTR) after which
+  // receive_some() returns, so a persistent error cannot spin the I/O thread
+  // inside it. Local choice: an ICMP error is consumed by one call; several
+  // in a row mean the socket is failing.
+  static constexpr std::size_t kMaxReceiveErrors = 4;
   static constexpr std::size_t kBatch = 32;  // datagrams per system call (local choice)
 
   UdpBatch();

@@ -79,7 +79,10 @@ void Endpoint::drop(TimePoint now, DropReason reason, const SocketAddress& from)
 }
 
 void Endpoint::emit(EndpointEvent e) {
-  if (events_.size() >= params::kMaxQueuedEvents) events_.pop_front();
+  if (events_.size() >= params::kMaxQueuedEvents) {  // caller not polling: shed the oldest, counted
+    events_.pop_front();
+    ++stats_.events_shed;
+  }
   events_.push_back(std::move(e));
 }
 
@@ -157,7 +160,9 @@ void Endpoint::on_datagram(TimePoint now, const SocketAddress& from, ByteView da
   auto plain = s->cipher->open(encrypted);
   if (!plain) {
     // A retransmitted RIKeying (default key) after we opened is harmless.
-    drop(now, DropReason::decrypt_failed, from);
+    // A sequence number seen before (RFC 7425 §4.7.3.3; the modern
+    // profile's packet number) is a duplicate or a replay: counted apart.
+    drop(now, plain.error().code == Errc::replayed ? DropReason::replayed : DropReason::decrypt_failed, from);
     return;
   }
   auto pkt = wire::parse_packet(*plain);
@@ -203,11 +208,12 @@ void Endpoint::on_startup_packet(TimePoint now, CryptoProfile& p, const SocketAd
                                  std::size_t datagram_size, bool reassembled) {
   for (const auto& chunk : pkt.chunks) {
     if (chunk.type == static_cast<std::uint8_t>(wire::ChunkType::packet_fragment)) {
-      // §3.4: a startup packet too large for the path arrives in fragments;
+      // §3.4: a startup packet too large for the path arrives in fragments
+      // (also a default-key RIKeying or Cookie Change to SID = ISID);
       // reassemble (bounded: 64 KiB per buffer, 64 buffers, 60 s) and process
       // the original packet once. Fragments inside a reassembled packet are not
       // followed again.
-      if (reassembled || session_id != 0) {
+      if (reassembled) {
         drop(now, DropReason::malformed_chunk, from);
         continue;
       }
@@ -225,7 +231,7 @@ void Endpoint::on_startup_packet(TimePoint now, CryptoProfile& p, const SocketAd
         if (!inner || inner->header.mode != wire::PacketMode::startup) {
           drop(now, DropReason::malformed_packet, from);
         } else {
-          on_startup_packet(now, p, from, *inner, 0, datagram_size, true);
+          on_startup_packet(now, p, from, *inner, session_id, datagram_size, true);
         }
       }
       continue;
@@ -269,15 +275,25 @@ bool Endpoint::send_startup(TimePoint now, CryptoProfile& p, const SocketAddress
   h.mode = wire::PacketMode::startup;
   h.timestamp = timestamp_at(now);
   std::size_t max_plain = p.default_cipher().max_plain_size(config_.max_datagram - params::kSessionIdSize);
-  wire::PacketBuilder b(h, max_plain);
+  // Built without the datagram bound: a packet larger than max_datagram (a
+  // big certificate in RHello or IIKeying) is sent in Packet Fragments (§3.4).
+  wire::PacketBuilder b(h, wire::ReassemblyLimits{}.max_buffer_bytes);
   if (!b.add_chunk(chunk_type, payload)) return false;
   Bytes plain = std::move(b).finish();
   // Padding with 0xff is packet padding (§2.2.4) - used to make our IHello
   // large enough for the responder's amplification budget.
   if (plain.size() < min_plain_size && min_plain_size <= max_plain) plain.resize(min_plain_size, 0xff);
-  Bytes sealed = p.default_cipher().seal(plain);
-  Bytes datagram = wire::scramble_datagram(session_id, sealed);
-  if (limit_amplification && !amplification_.try_send(to, datagram.size())) {
+  std::vector<Bytes> datagrams;
+  std::size_t total = 0;
+  if (plain.size() <= max_plain) {
+    datagrams.push_back(wire::scramble_datagram(session_id, p.default_cipher().seal(plain)));
+  } else {
+    auto pieces = wire::fragment_packet(plain, next_fragment_id_++, h, max_plain);
+    if (!pieces) return false;
+    for (auto& piece : *pieces) datagrams.push_back(wire::scramble_datagram(session_id, p.default_cipher().seal(piece)));
+  }
+  for (auto& d : datagrams) total += d.size();
+  if (limit_amplification && !amplification_.try_send(to, total)) {
     drop(now, DropReason::amplification_limited, to);
     return false;
   }
@@ -285,8 +301,9 @@ bool Endpoint::send_startup(TimePoint now, CryptoProfile& p, const SocketAddress
     trace_->event(now, "transport", "packet_sent",
                   {{"chunk", std::string(wire::chunk_type_name(chunk_type))},
                    {"to", to.to_string()},
-                   {"size", static_cast<std::uint64_t>(datagram.size())}});
-  send_datagram(to, std::move(datagram));
+                   {"size", static_cast<std::uint64_t>(total)},
+                   {"fragments", static_cast<std::uint64_t>(datagrams.size() > 1 ? datagrams.size() : 0)}});
+  for (auto& d : datagrams) send_datagram(to, std::move(d));
   return true;
 }
 
@@ -328,6 +345,7 @@ void Endpoint::reschedule(Session& s) {
     }
   } else if (s.state == SessionState::S_OPEN) {
     t = earliest(s.next_keepalive, s.last_received + config_.idle_timeout);
+    if (s.keepalive_outstanding) t = earliest(t, s.keepalive_check);
     if (s.flows) t = earliest(t, s.flows->next_deadline());
     t = earliest(t, s.pmtu.next_deadline());
   } else if (s.state == SessionState::S_NEARCLOSE) {
@@ -389,7 +407,16 @@ void Endpoint::on_deadline(TimePoint now) {
 void Endpoint::destroy(Session& s) {
   SessionHandle h = s.handle;
   if (s.recv_session_id) by_recv_id_.erase(s.recv_session_id);
-  if (s.opening) by_tag_.erase(s.opening->tag);
+  if (s.opening) {
+    by_tag_.erase(s.opening->tag);
+    --opening_;
+  }
+  unindex_addresses(s);
+  unindex_peer_id(s);
+  if (s.counted_ip) {
+    auto it = per_ip_.find(*s.counted_ip);
+    if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+  }
   auto old = timer_of_.find(h);
   if (old != timer_of_.end()) {
     timers_.erase({old->second, h});
@@ -405,6 +432,66 @@ std::vector<SessionHandle> Endpoint::sessions() const {
   for (const auto& [h, s] : sessions_) out.push_back(h);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+void Endpoint::index_address(Session& s, const SocketAddress& a) {
+  for (const auto& x : s.indexed_addresses)
+    if (x == a) return;
+  s.indexed_addresses.push_back(a);
+  by_address_[a].insert(s.handle);
+}
+
+void Endpoint::unindex_addresses(Session& s) {
+  for (const auto& a : s.indexed_addresses) {
+    auto it = by_address_.find(a);
+    if (it == by_address_.end()) continue;
+    it->second.erase(s.handle);
+    if (it->second.empty()) by_address_.erase(it);
+  }
+  s.indexed_addresses.clear();
+}
+
+void Endpoint::index_peer_id(Session& s) {
+  unindex_peer_id(s);
+  if (s.far_certificate.empty()) return;
+  auto id = s.profile->peer_id(s.far_certificate);
+  if (!id) return;
+  s.indexed_peer_id = *id;
+  by_peer_id_[*id].insert(s.handle);
+}
+
+void Endpoint::unindex_peer_id(Session& s) {
+  if (!s.indexed_peer_id) return;
+  auto it = by_peer_id_.find(*s.indexed_peer_id);
+  if (it != by_peer_id_.end()) {
+    it->second.erase(s.handle);
+    if (it->second.empty()) by_peer_id_.erase(it);
+  }
+  s.indexed_peer_id.reset();
+}
+
+std::vector<SessionHandle> Endpoint::sessions_at(const SocketAddress& a) const {
+  auto it = by_address_.find(a);
+  if (it == by_address_.end()) return {};
+  return std::vector<SessionHandle>(it->second.begin(), it->second.end());
+}
+
+std::size_t Endpoint::sessions_from_ip(const SocketAddress& a) const {
+  SocketAddress key = a;
+  key.port = 0;
+  auto it = per_ip_.find(key);
+  return it == per_ip_.end() ? 0 : it->second;
+}
+
+std::optional<SessionHandle> Endpoint::find_session_by_peer_id(const PeerId& peer_id,
+                                                               std::optional<ProfileKind> profile) const {
+  auto it = by_peer_id_.find(peer_id);
+  if (it == by_peer_id_.end()) return std::nullopt;
+  for (auto h = it->second.rbegin(); h != it->second.rend(); ++h) {  // newest first
+    const Session* s = find(*h);
+    if (s && s->is_open() && (!profile || s->profile->kind() == *profile)) return *h;
+  }
+  return std::nullopt;
 }
 
 std::optional<SessionInfo> Endpoint::session_info(SessionHandle h) const {

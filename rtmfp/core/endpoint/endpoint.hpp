@@ -47,9 +47,12 @@ class Endpoint {
   void set_trace(TraceSink* sink) { trace_ = sink; }
 
   // Redirector (RFC 7016 §3.5.1.4): asked for an IHello whose EPD does not
-  // select this endpoint. Returning addresses sends a Redirect listing them
-  // (an empty list sends an Implied Redirect, §2.3.5); nullopt stays silent.
-  using RedirectHook = std::function<std::optional<std::vector<SocketAddress>>(
+  // select this endpoint (also when accept_sessions is false: a pure
+  // Redirector). Returning addresses sends a Redirect listing them, each with
+  // its origin as the hook knows it (§2.1.5: 1 local interface, 2 observed /
+  // reflexive, 3 relay or introducer); an empty list sends an Implied
+  // Redirect (§2.3.5); nullopt stays silent.
+  using RedirectHook = std::function<std::optional<std::vector<wire::WireAddress>>(
       CryptoProfile& profile, ByteView epd, const SocketAddress& from)>;
   void set_redirect_hook(RedirectHook hook) { redirect_hook_ = std::move(hook); }
 
@@ -122,6 +125,11 @@ class Endpoint {
   // or nullopt for no such session.
   std::optional<std::size_t> session_max_datagram(SessionHandle session) const;
   std::vector<SessionHandle> sessions() const;
+  // The newest S_OPEN session whose far certificate has this peer ID (its
+  // fingerprint), optionally of one profile; nullopt for none. O(log n): an
+  // index kept as sessions open, move (§3.5.4.2) and close.
+  std::optional<SessionHandle> find_session_by_peer_id(const PeerId& peer_id,
+                                                       std::optional<ProfileKind> profile = {}) const;
   const EndpointConfig& config() const { return config_; }
 
  private:
@@ -135,6 +143,15 @@ class Endpoint {
   SessionHandle new_handle() { return next_handle_++; }
   void reschedule(Session& s);
   void destroy(Session& s);
+  // Indexes (endpoint.cpp): sessions by address (an opening session's
+  // candidates and DESTADDR, an open session's DESTADDR), by far peer ID,
+  // and responder sessions per source IP.
+  void index_address(Session& s, const SocketAddress& a);
+  void unindex_addresses(Session& s);
+  void index_peer_id(Session& s);
+  void unindex_peer_id(Session& s);
+  std::vector<SessionHandle> sessions_at(const SocketAddress& a) const;
+  std::size_t sessions_from_ip(const SocketAddress& a) const;
   // Sends one startup-mode (mode 3) packet with the default key.
   bool send_startup(TimePoint now, CryptoProfile& p, const SocketAddress& to, std::uint32_t session_id,
                     std::uint8_t chunk_type, ByteView payload, bool limit_amplification,
@@ -160,7 +177,8 @@ class Endpoint {
   void build_iikeying(Session& s);
 
   // session_io.cpp (§3.5.2-§3.5.5 for open sessions)
-  void on_session_packet(TimePoint now, Session& s, const SocketAddress& from, const wire::ParsedPacket& pkt);
+  void on_session_packet(TimePoint now, Session& s, const SocketAddress& from, const wire::ParsedPacket& pkt,
+                         bool reassembled = false);
   void session_timers(TimePoint now, Session& s);
   void flush(TimePoint now, Session& s);
   void queue_chunk(Session& s, std::uint8_t type, Bytes payload);
@@ -208,6 +226,12 @@ class Endpoint {
   std::unordered_map<SessionHandle, std::unique_ptr<Session>> sessions_;
   std::unordered_map<std::uint32_t, SessionHandle> by_recv_id_;
   std::map<Bytes, SessionHandle> by_tag_;  // opening sessions in S_IHELLO_SENT
+  std::map<SocketAddress, std::set<SessionHandle>> by_address_;
+  std::map<PeerId, std::set<SessionHandle>> by_peer_id_;
+  std::map<SocketAddress, std::size_t> per_ip_;  // port 0: responder sessions per source IP
+  std::uint64_t next_fragment_id_ = 1;  // §3.4 packet IDs of our fragmented packets
+  bool glare_adopted_ = false;  // the responder session being opened took over a connect() handle
+  std::size_t opening_ = 0;                       // initiator sessions with OpeningState (L13)
   std::set<std::pair<TimePoint, SessionHandle>> timers_;
   std::unordered_map<SessionHandle, TimePoint> timer_of_;
 

@@ -47,6 +47,8 @@ struct EndpointConfig {
   // dropped (RFC 7016 §3.5.5 allows 90 s; a server stopping wants seconds).
   Duration shutdown_grace = seconds(3);
   std::size_t max_sessions = params::kMaxSessions;
+  // Responder sessions from one source IP address (params.hpp).
+  std::size_t max_sessions_per_address = params::kMaxSessionsPerAddress;
   // Flow layer defaults for every session (RFC 7016 §3.6): congestion
   // controller ("appendix-a", "cubic" or "veno"), receive buffer, delivery order.
   std::string congestion_control = "appendix-a";
@@ -101,6 +103,13 @@ struct SessionOpened {
   SocketAddress peer;
   PeerId far_peer_id{};
   Duration handshake_time{};  // initiator: connect() to S_OPEN
+  // Glare (RFC 7016 §3.5.1.3): our connect() to this address lost to the far
+  // end's own connect(); `session` is the connect() handle, now carried by
+  // the far end's session (initiator false). far_peer_id is the certificate
+  // the far end initiated with: the peer the connect() asked for only if the
+  // far end initiates with a stable identity (flash client_identity, modern
+  // stable_initiator_identity).
+  bool glare = false;
 };
 struct SessionOpenFailed {
   SessionHandle session = 0;
@@ -186,6 +195,12 @@ struct EndpointStats {
   std::uint64_t fihellos_forwarded = 0;     // forward_ihello()
   std::uint64_t fihellos_answered = 0;      // RHello / Implied Redirect to a reply address
   std::uint64_t sessions_open = 0;          // currently S_OPEN
+  // Glare (RFC 7016 §3.5.1.3) resolved with the far end prevailing: our
+  // opening session was replaced by the far end's, which kept its handle.
+  std::uint64_t glare_yielded = 0;
+  // Events dropped because the caller let kMaxQueuedEvents pile up (the
+  // oldest goes first).
+  std::uint64_t events_shed = 0;
   // Path MTU probes (§3.5.4.3): packets of Padding + Ping, not user data.
   // Their bytes are in bytes_out/packets_out too.
   std::uint64_t pmtu_probes_sent = 0;

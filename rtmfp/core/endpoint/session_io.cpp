@@ -15,6 +15,11 @@ void Endpoint::mark_open(TimePoint now, Session& s) {
   s.last_received = now;
   s.next_keepalive = now + config_.keepalive_period;
   ++stats_.sessions_open;
+  // Indexes: the open session by DESTADDR (IIKeying retransmission, override
+  // and stale tests, §3.5.1.1.2) and by far peer ID.
+  unindex_addresses(s);
+  index_address(s, s.dest);
+  index_peer_id(s);
   arm_path_mtu(now, s);  // before the flows: they fragment to its size
   attach_flows(s);
   if (trace_)
@@ -28,6 +33,7 @@ void Endpoint::mark_open(TimePoint now, Session& s) {
     SessionOpened ev;
     ev.session = s.handle;
     ev.initiator = false;
+    ev.glare = glare_adopted_;
     ev.profile = s.profile->kind();
     ev.peer = s.dest;
     if (auto id = s.profile->peer_id(s.far_certificate)) ev.far_peer_id = *id;
@@ -47,7 +53,7 @@ std::optional<Duration> Endpoint::update_rtt(TimePoint now, Session& s, std::opt
 }
 
 void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress& from,
-                                 const wire::ParsedPacket& pkt) {
+                                 const wire::ParsedPacket& pkt, bool reassembled) {
   // A packet that decrypted and verified is processed whatever its source;
   // DESTADDR only moves after the §3.5.4.2 check (below, after the chunks).
   if (trace_)
@@ -56,7 +62,6 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
                    {"from", from.to_string()}});
   s.last_received = now;
   if (s.is_open()) start_path_mtu(now, s);  // the responder's search waits for this (session_pmtu.cpp)
-  s.keepalive_outstanding = false;
   s.next_keepalive = now + config_.keepalive_period;
   s.ts_echo.on_received(now, pkt.header.timestamp);
   const auto rtt_sample = update_rtt(now, s, pkt.header.timestamp_echo);
@@ -64,7 +69,26 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
   flow::FlowSet* flows = s.is_open() ? s.flows.get() : nullptr;
   if (flows) flows->on_packet_received(now, rtt_sample, pkt.header.time_critical_reverse);
 
+  std::vector<Bytes> inner_packets;  // §3.4: packets reassembled from this one's fragments
   for (const auto& chunk : pkt.chunks) {
+    if (chunk.type == static_cast<std::uint8_t>(wire::ChunkType::packet_fragment)) {
+      // §3.4 in an open session: the fragments carry a plain packet of this
+      // session's mode, processed once complete (bounded reassembly; a
+      // fragment inside a reassembled packet is not followed again).
+      auto frag = wire::PacketFragmentChunk::decode(chunk.payload);
+      if (reassembled || !frag) {
+        drop(now, DropReason::malformed_chunk, from);
+        continue;
+      }
+      reassembler_.expire(now);
+      auto done = reassembler_.on_fragment(now, from, pkt.header.mode, *frag);
+      if (!done) {
+        drop(now, DropReason::malformed_chunk, from);
+      } else if (*done) {
+        inner_packets.push_back(std::move((*done)->plain));
+      }
+      continue;
+    }
     auto info = wire::chunk_type_info(chunk.type);
     if (!info) {
       drop(now, DropReason::unknown_chunk, from);  // §2.3: MUST ignore
@@ -85,6 +109,7 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
       case wire::ChunkType::ping_reply: {
         if (on_mtu_probe_reply(now, s, chunk.payload)) break;  // §3.5.4.3 probe, not the app's
         if (on_mobility_reply(now, s, from, chunk.payload)) break;
+        if (chunk.payload.empty()) s.keepalive_outstanding = false;  // the keepalive's reply (§3.5.4.1)
         if (!chunk.payload.empty())
           emit(PingReplied{s.handle, Bytes(chunk.payload.begin(), chunk.payload.end())});
         break;
@@ -124,6 +149,17 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
   }
   if (s.is_open() && from != s.dest) check_mobility(now, s, from);
   flush(now, s);
+  const SessionHandle h = s.handle;
+  for (const auto& plain : inner_packets) {
+    Session* live = find(h);
+    if (!live) return;  // closed by an earlier chunk
+    auto inner = wire::parse_packet(plain);
+    if (!inner || inner->header.mode != pkt.header.mode) {
+      drop(now, DropReason::malformed_packet, from);
+      continue;
+    }
+    on_session_packet(now, *live, from, *inner, true);
+  }
 }
 
 namespace {
@@ -180,6 +216,8 @@ bool Endpoint::on_mobility_reply(TimePoint now, Session& s, const SocketAddress&
                     {{"session", s.handle}, {"old", s.dest.to_string()}, {"new", from.to_string()}});
     emit(SessionAddressChanged{s.handle, s.dest, from});
     s.dest = from;
+    unindex_addresses(s);
+    index_address(s, s.dest);
     path_changed(now, s);  // the new path may carry less (§3.5.4.3)
   }
   return true;
@@ -264,11 +302,20 @@ void Endpoint::session_timers(TimePoint now, Session& s) {
         return;
       }
       path_mtu_step(now, s);  // §3.5.4.3 probe timeouts and new probes
+      if (s.keepalive_outstanding && now >= s.keepalive_check) {
+        // §3.5.4.1: no Ping Reply within ERTO of the keepalive: ERTO SHOULD
+        // be increased (§3.5.2.2), once per unanswered keepalive.
+        s.keepalive_outstanding = false;
+        if (s.flows) s.flows->on_keepalive_timeout();
+      }
       if (now >= s.next_keepalive) {
-        // §3.5.4.1: keepalive Ping with an empty message, at most once per period.
+        // §3.5.4.1: keepalive Ping with an empty message, at most once per
+        // period and never more often than once per ERTO.
+        const Duration erto = s.flows ? s.flows->erto() : params::kInitialErto;
         queue_chunk(s, static_cast<std::uint8_t>(wire::ChunkType::ping), {});
         s.keepalive_outstanding = true;
-        s.next_keepalive = now + config_.keepalive_period;
+        s.keepalive_check = now + erto;
+        s.next_keepalive = now + std::max(config_.keepalive_period, erto);
         flush(now, s);
       }
       break;

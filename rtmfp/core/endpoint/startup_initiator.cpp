@@ -9,12 +9,27 @@
 
 namespace rtmfp {
 
+namespace {
+// A Redirect target worth an IHello stream: unicast, a real port, and the
+// family of the Redirect's source (the path we know works).
+bool usable_redirect_target(const SocketAddress& a, const SocketAddress& from) {
+  if (a.port == 0 || a.v6 != from.v6 || a.is_unspecified()) return false;
+  if (!a.v6) {
+    if (a.ip[0] >= 224) return false;  // multicast 224/4, reserved 240/4, limited broadcast
+    if (a.ip[0] == 0) return false;    // "this network" 0/8
+    return true;
+  }
+  return a.ip[0] != 0xff;  // IPv6 multicast ff00::/8
+}
+}  // namespace
+
 Result<SessionHandle> Endpoint::connect(TimePoint now, const ConnectRequest& request) {
   CryptoProfile* p = profile(request.profile);
   if (!p) return fail(Errc::invalid_argument, std::string("crypto profile not enabled: ") + profile_name(request.profile));
   if (request.candidates.empty()) return fail(Errc::invalid_argument, "no candidate address");
   if (shutting_down_) return fail(Errc::bad_state, "endpoint shutting down");
   if (sessions_.size() >= config_.max_sessions) return fail(Errc::limit_exceeded, "too many sessions");
+  if (opening_ >= params::kMaxOpeningSessions) return fail(Errc::limit_exceeded, "too many sessions opening");
   auto epd = p->make_epd(request.epd);
   if (!epd) return std::unexpected(epd.error());
   if (!request.congestion_control.empty()) {
@@ -50,6 +65,8 @@ Result<SessionHandle> Endpoint::connect(TimePoint now, const ConnectRequest& req
   by_tag_[s->opening->tag] = h;
   Session& ref = *s;
   sessions_[h] = std::move(s);
+  ++opening_;
+  for (const auto& c : ref.opening->candidates) index_address(ref, c.address);  // glare lookup (§3.5.1.3)
   ++stats_.handshakes_started;
   if (trace_)
     trace_->event(now, "connectivity", "session_state_updated",
@@ -137,6 +154,7 @@ void Endpoint::on_redirect(TimePoint now, const SocketAddress& from, ByteView pa
     return;
   }
   auto& cands = s->opening->candidates;
+  Session& ref = *s;
   auto add = [&](const SocketAddress& a) {
     if (cands.size() >= params::kRedirectThreshold) return;
     for (auto& c : cands)
@@ -144,11 +162,21 @@ void Endpoint::on_redirect(TimePoint now, const SocketAddress& from, ByteView pa
     Candidate c{a, {}};
     c.backoff.start(now);
     cands.push_back(c);
+    index_address(ref, a);
   };
   if (r->addresses.empty()) {
     add(from);  // Implied Redirect (§2.3.5): the packet's source
   } else {
-    for (auto& a : r->addresses) add(a.address);
+    // §2.3.5: addresses to send IHello to. Anyone who saw the tag can send a
+    // Redirect, so only plausible unicast peers of the source's family are
+    // followed; the rest are dropped and counted.
+    for (auto& a : r->addresses) {
+      if (usable_redirect_target(a.address, from)) {
+        add(a.address);
+      } else {
+        drop(now, DropReason::bad_redirect_address, from);
+      }
+    }
   }
   const SessionHandle h = s->handle;
   opening_timers(now, *s);
@@ -172,16 +200,19 @@ void Endpoint::on_rhello(TimePoint now, CryptoProfile& p, const SocketAddress& f
     drop(now, DropReason::rhello_not_selected, from);
     return;
   }
-  // Step 1: a duplicate of an existing session to the same identity.
-  if (auto canon = p.canonical_epd(rh->certificate)) {
-    for (auto& [h, other] : sessions_) {
-      if (h == s->handle || other->profile != &p) continue;
-      bool keyed = other->state == SessionState::S_KEYING_SENT || other->is_open();
-      if (!keyed || other->far_certificate.empty()) continue;
-      auto other_canon = p.canonical_epd(other->far_certificate);
-      if (other_canon && *other_canon == *canon && p.epd_selects_certificate(o.epd, other->far_certificate)) {
-        fail_opening(now, *s, Error{Errc::bad_state, "duplicate: a session with this peer already exists"}, h);
-        return;
+  // Step 1: a duplicate of an existing session to the same identity (the
+  // peer ID index: the fingerprint the canonical EPD is made of).
+  if (auto rid = p.peer_id(rh->certificate)) {
+    auto same = by_peer_id_.find(*rid);
+    if (same != by_peer_id_.end()) {
+      for (auto h : same->second) {
+        const Session* other = find(h);
+        if (!other || h == s->handle || other->profile != &p) continue;
+        bool keyed = other->state == SessionState::S_KEYING_SENT || other->is_open();
+        if (keyed && p.epd_selects_certificate(o.epd, other->far_certificate)) {
+          fail_opening(now, *s, Error{Errc::bad_state, "duplicate: a session with this peer already exists"}, h);
+          return;
+        }
       }
     }
   }
@@ -199,6 +230,8 @@ void Endpoint::on_rhello(TimePoint now, CryptoProfile& p, const SocketAddress& f
   o.cookie.assign(rh->cookie.begin(), rh->cookie.end());
   o.responder_certificate.assign(rh->certificate.begin(), rh->certificate.end());
   s->far_certificate = o.responder_certificate;
+  index_address(*s, from);
+  index_peer_id(*s);
   o.handshake = std::move(*hs);
   s->near_certificate.assign(o.handshake->certificate().begin(), o.handshake->certificate().end());
 
@@ -217,9 +250,14 @@ void Endpoint::on_cookie_change(TimePoint now, Session& s, const SocketAddress& 
     drop(now, DropReason::malformed_chunk, from);
     return;
   }
+  // The state first: an RIKeying earlier in the same packet may have opened
+  // the session and released its OpeningState.
+  if (s.state != SessionState::S_KEYING_SENT || !s.opening) {
+    drop(now, DropReason::cookie_change_ignored, from);
+    return;
+  }
   OpeningState& o = *s.opening;
-  if (s.state != SessionState::S_KEYING_SENT || o.cookie != Bytes(cc->old_cookie.begin(), cc->old_cookie.end()) ||
-      o.cookie_changes >= params::kMaxCookieChanges) {
+  if (o.cookie != Bytes(cc->old_cookie.begin(), cc->old_cookie.end()) || o.cookie_changes >= params::kMaxCookieChanges) {
     drop(now, DropReason::cookie_change_ignored, from);
     return;
   }
@@ -252,6 +290,7 @@ void Endpoint::on_rikeying(TimePoint now, Session& s, const SocketAddress& from,
   s.far_nonce = std::move(keys->far_nonce);
   Duration took = now - s.opening->started;
   s.opening.reset();
+  --opening_;
   ++stats_.handshakes_completed;
   mark_open(now, s);
   SessionOpened ev;

@@ -136,6 +136,9 @@ class FlowSet {
   void on_deadline(TimePoint now);
   // Introspection.
   Duration erto() const { return rtt_.erto(); }
+  // RFC 7016 §3.5.4.1: a keepalive Ping unanswered within ERTO raises ERTO
+  // as a retransmission timeout would (§3.5.2.2 backoff).
+  void on_keepalive_timeout() { rtt_.on_timeout_backoff(); }
   const recovery::RttEstimator& rtt() const { return rtt_; }
   const cc::CongestionController& congestion() const { return *cc_; }
   const FlowSetStats& stats() const { return stats_; }

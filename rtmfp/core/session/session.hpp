@@ -70,6 +70,12 @@ struct Session {
   SocketAddress dest;                 // DESTADDR
   Bytes near_certificate;
   Bytes far_certificate;
+  // Endpoint indexes this session is in (endpoint.cpp index_*): the peer ID
+  // of far_certificate, the addresses it is aimed at or talks to, and the
+  // source IP counted against EndpointConfig::max_sessions_per_address.
+  std::optional<PeerId> indexed_peer_id;
+  std::vector<SocketAddress> indexed_addresses;
+  std::optional<SocketAddress> counted_ip;
   std::unique_ptr<PacketCipher> cipher;
   Bytes near_nonce, far_nonce;
 
@@ -87,7 +93,8 @@ struct Session {
   TimePoint opened_at{};
   TimePoint last_received{};
   TimePoint next_keepalive{};
-  bool keepalive_outstanding = false;
+  bool keepalive_outstanding = false;  // a keepalive Ping awaits its (empty) Ping Reply
+  TimePoint keepalive_check{};         // ... until then: sent + ERTO (§3.5.4.1)
 
   // Address mobility, RFC 7016 §3.5.3 with the §3.5.4.2 method.
   std::optional<TimePoint> mob_tx_ts;  // MOB_TX_TS (nullopt = -infinity)

@@ -20,11 +20,16 @@ struct FlashConfig {
   std::optional<Bytes> identity;
   // DH groups we support (RFC 7425 §4.2): 2 MUST, 5 and 14 SHOULD.
   std::vector<std::uint64_t> dh_groups{2, 5, 14};
-  // Packet checks offered (RFC 7425 §4.5.2.4-5). Default like Flash Player:
-  // checksum unless asked, HMAC and SSEQ "send on request".
-  flash::CheckPolicy hmac{};
+  // Packet checks (RFC 7425 §4.5.2.4-5, §4.6.4, §4.6.6). Default: send HMAC
+  // and session sequence numbers on request (like Flash Player) AND request
+  // them from the far end, so any far end that offers them (Flash Player and
+  // this implementation offer both "send on request") protects its packets
+  // with a truncated HMAC-SHA256 instead of a 16-bit checksum, and replays
+  // are detected (§4.7.3.3, §7). A far end that offers neither still
+  // connects with the checksum; set `require` to refuse it.
+  flash::CheckPolicy hmac{.send_always = false, .send_on_request = true, .request = true, .require = false};
   std::size_t hmac_length = 10;  // 4..32 (Flash Player uses 10)
-  flash::CheckPolicy sseq{};
+  flash::CheckPolicy sseq{.send_always = false, .send_on_request = true, .request = true, .require = false};
   // Responder certificate: Accepts Ancillary Data (RFC 7425 §4.3.3.2), so a
   // Flash client's IHello with EPD = URI selects us; optional Hostname.
   bool accept_ancillary_data = true;

@@ -26,6 +26,18 @@ Result<std::unique_ptr<FlashProfile>> FlashProfile::create(const FlashConfig& cf
                                                        cfg.static_responder_keys || cfg.client_identity, rng);
   if (!id) return std::unexpected(id.error());
   p->identity_ = std::move(*id);
+  if (!cfg.identity && !cfg.hostname.empty() && !cfg.client_identity) {
+    // The RHello carries this certificate to an address that has sent one
+    // IHello (a Flash Player IHello for a short URI is 52 bytes), and the
+    // endpoint answers within 3x of that (anti-amplification). A fresh
+    // identity makes room for the Hostname option (RFC 7425 §4.3.3.1) out of
+    // the 64 bytes of extra randomness (§4.3.3.6), keeping at least 16 for a
+    // unique fingerprint: the certificate stays its usual size for hostnames
+    // up to 46 bytes. Persisted identities keep their certificate.
+    const std::size_t hostname_option = 2 + cfg.hostname.size();
+    const std::size_t keep = hostname_option >= 64 - 16 ? 16 : 64 - hostname_option;
+    if (p->identity_.extra_randomness.size() > keep) p->identity_.extra_randomness.resize(keep);
+  }
 
   if (cfg.client_identity && p->identity_.static_keys.empty())
     return fail(Errc::invalid_argument, "client identity needs static DH keys");

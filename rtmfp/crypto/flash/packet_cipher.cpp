@@ -132,7 +132,7 @@ Result<Bytes> FlashPacketCipher::open(ByteView encrypted) {
   }
   if (cfg_.recv.sseq) {  // after verification, so forgeries cannot move the window
     if (!window_.acceptable(seq))
-      return fail(Errc::crypto_failure, "duplicate session sequence number (RFC 7425 §4.7.3.3)");
+      return fail(Errc::replayed, "duplicate session sequence number (RFC 7425 §4.7.3.3)");
     window_.record(seq);
   }
   pt.erase(pt.begin(), pt.begin() + static_cast<std::ptrdiff_t>(r.position()));  // no second buffer

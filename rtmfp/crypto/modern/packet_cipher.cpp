@@ -44,7 +44,7 @@ Result<Bytes> SessionCipher::open(ByteView encrypted) {
   if (encrypted.size() < kSessionOverhead) return fail(Errc::crypto_failure, "modern packet shorter than PN + tag");
   std::uint64_t pn = 0;
   for (std::size_t i = 0; i < kPacketNumberSize; ++i) pn = (pn << 8) | encrypted[i];
-  if (!window_.acceptable(pn)) return fail(Errc::crypto_failure, "modern packet number replayed or too old");
+  if (!window_.acceptable(pn)) return fail(Errc::replayed, "modern packet number replayed or too old");
   const Iv nonce = packet_nonce(recv_.iv, pn);
   const ByteView ct = encrypted.subspan(kPacketNumberSize);
   Bytes plain(ct.size() - kTagSize);

@@ -177,6 +177,7 @@ Result<std::unique_ptr<InitiatorHandshake>> NullProfile::begin_initiator(ByteVie
 Result<std::unique_ptr<ResponderHandshake>> NullProfile::begin_responder(ByteView, ByteView initiator_certificate,
                                                                          ByteView skic, ByteView,
                                                                          RandomSource& rng) {
+  ++responder_keyings_;
   if (!valid_cert(initiator_certificate) || skic.size() != 16) return fail(Errc::crypto_failure, "bad null keying");
   return std::unique_ptr<ResponderHandshake>(std::make_unique<NullResponder>(skic, rng));
 }

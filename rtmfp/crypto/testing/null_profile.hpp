@@ -35,6 +35,10 @@ class NullProfile final : public CryptoProfile {
                                                               ByteView initiator_certificate, ByteView skic,
                                                               ByteView signature, RandomSource& rng) override;
 
+  // begin_responder calls: the key agreements a real profile would run (a
+  // DH or X25519 operation each), counted for resource tests.
+  std::uint64_t responder_keyings() const { return responder_keyings_; }
+
   // Creates the plain "cipher" for a session key (exposed for tests).
   static std::unique_ptr<PacketCipher> make_cipher(std::uint32_t key);
 
@@ -42,6 +46,7 @@ class NullProfile final : public CryptoProfile {
   ProfileKind kind_;
   Bytes certificate_;  // "NULL" + 32 random bytes
   std::unique_ptr<PacketCipher> default_cipher_;
+  std::uint64_t responder_keyings_ = 0;
 };
 
 }  // namespace rtmfp::testing

@@ -259,7 +259,12 @@ TEST_F(FlashCapture, IIKeyingAndRIKeying) {
   auto keys = (*resp)->keys();
   ASSERT_TRUE(keys);
   const auto& cfg = dynamic_cast<const FlashPacketCipher&>(*keys->cipher).config();
-  EXPECT_FALSE(cfg.send.hmac || cfg.recv.hmac || cfg.send.sseq || cfg.recv.sseq);  // no one REQuested
+  // Flash Player offers HMAC and SSEQ "send on request" and requests
+  // neither; our default requests both (RFC 7425 §4.6.4, §4.6.6), so it
+  // protects its packets and we send the checksum.
+  EXPECT_TRUE(cfg.recv.hmac && cfg.recv.sseq);
+  EXPECT_EQ(cfg.recv.hmac_length, 10u);
+  EXPECT_FALSE(cfg.send.hmac || cfg.send.sseq);
   // A corrupted captured key (below 2^24) is refused.
   Bytes bad_cert = cert;
   std::fill(bad_cert.begin() + 4, bad_cert.end() - 3, 0);

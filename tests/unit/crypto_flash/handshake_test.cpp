@@ -113,12 +113,22 @@ void expect_independent_responder_keys(FlashProfile& server, HsRun& r, ByteView 
   EXPECT_EQ(Bytes(s.hmac_recv_key.begin(), s.hmac_recv_key.end()), ref_hmac(secret, dec));
   EXPECT_EQ(r.rkeys.near_nonce, ref_hmac(secret, skrc));
   EXPECT_EQ(r.rkeys.far_nonce, ref_hmac(secret, skic));
-  // And the wire: a responder packet decrypts with the independent key.
-  const Bytes wire = r.rkeys.cipher->seal(hex("0b0001"));
+  // And the wire: a responder packet decrypts with the independent key
+  // (first packet: SSEQ 0 is one byte; an HMAC replaces the checksum and
+  // follows the cipher blocks, §4.7.2-4.7.3).
+  const Bytes sealed = r.rkeys.cipher->seal(hex("0b0001"));
+  const std::size_t hmac_len = s.send.hmac ? s.send.hmac_length : 0;
+  const Bytes wire(sealed.begin(), sealed.end() - static_cast<std::ptrdiff_t>(hmac_len));
+  const std::ptrdiff_t at = (s.send.sseq ? 1 : 0) + (s.send.hmac ? 0 : 2);
   const Bytes pt = ref_aes_cbc(false, ByteView(dec).first(16), wire);  // wrong key: must not look right
   const Bytes pt2 = ref_aes_cbc(false, ByteView(enc).first(16), wire);
-  EXPECT_EQ(Bytes(pt2.begin() + 2, pt2.begin() + 5), hex("0b0001"));
-  EXPECT_NE(Bytes(pt.begin() + 2, pt.begin() + 5), hex("0b0001"));
+  EXPECT_EQ(Bytes(pt2.begin() + at, pt2.begin() + at + 3), hex("0b0001"));
+  EXPECT_NE(Bytes(pt.begin() + at, pt.begin() + at + 3), hex("0b0001"));
+  if (s.send.hmac) {
+    const Bytes mac = ref_hmac(Bytes(s.hmac_send_key.begin(), s.hmac_send_key.end()), wire);
+    EXPECT_EQ(Bytes(sealed.end() - static_cast<std::ptrdiff_t>(hmac_len), sealed.end()),
+              Bytes(mac.begin(), mac.begin() + static_cast<std::ptrdiff_t>(hmac_len)));
+  }
 }
 
 }  // namespace
@@ -206,8 +216,11 @@ TEST(FlashHandshake, NegotiationPerDirection) {
   FlashConfig cc = client_cfg(true);
   cc.hmac.request = true;          // client asks the server for HMAC
   cc.sseq.send_always = true;      // client always sends SSEQ
+  cc.sseq.request = false;         // ... but does not ask for it
   FlashConfig sc = server_cfg(false);
   sc.hmac_length = 16;
+  sc.hmac.request = false;         // the server asks for nothing
+  sc.sseq.request = false;
   auto client = make(cc, 19), server = make(sc, 20);
   HsRun r = handshake(*client, *server, 21);
   expect_symmetric_and_working(r);
@@ -225,6 +238,40 @@ TEST(FlashHandshake, NegotiationPerDirection) {
   const Bytes wire = r.ikeys.cipher->seal(hex("0b00"));
   EXPECT_TRUE(r.rkeys.cipher->open(wire));
   EXPECT_FALSE(r.rkeys.cipher->open(wire));
+}
+
+// RFC 7425 §4.6.4, §4.6.6, §7: two default configurations protect both
+// directions with an HMAC and session sequence numbers; a replay is refused
+// as a replay.
+TEST(FlashHandshake, DefaultsNegotiateHmacAndSequenceNumbersBothWays) {
+  for (bool static_key : {true, false}) {
+    auto client = make(client_cfg(static_key), 40), server = make(server_cfg(false), 41);
+    HsRun r = handshake(*client, *server, 42);
+    expect_symmetric_and_working(r);
+    for (const auto* k : {&r.ikeys, &r.rkeys}) {
+      const auto& c = fc(*k).config();
+      EXPECT_TRUE(c.send.hmac && c.recv.hmac && c.send.sseq && c.recv.sseq);
+      EXPECT_EQ(c.send.hmac_length, 10u);
+    }
+    const Bytes wire = r.ikeys.cipher->seal(hex("0b00"));
+    EXPECT_TRUE(r.rkeys.cipher->open(wire));
+    auto again = r.rkeys.cipher->open(wire);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, Errc::replayed);
+  }
+}
+
+// A far end that REQUIRES HMAC and SSEQ and always sends them (rtmfp-cpp's
+// echoserver: flags SND|SOR|REQ) keys with a default initiator, both ways.
+TEST(FlashHandshake, DefaultInitiatorMeetsAResponderThatRequiresBoth) {
+  FlashConfig sc = server_cfg(false);
+  sc.hmac = CheckPolicy{.send_always = true, .send_on_request = true, .request = true, .require = true};
+  sc.sseq = CheckPolicy{.send_always = true, .send_on_request = true, .request = true, .require = true};
+  auto client = make(client_cfg(true), 43), server = make(sc, 44);
+  HsRun r = handshake(*client, *server, 45);
+  expect_symmetric_and_working(r);
+  const auto& i = fc(r.ikeys).config();
+  EXPECT_TRUE(i.send.hmac && i.recv.hmac && i.send.sseq && i.recv.sseq);
 }
 
 TEST(FlashHandshake, RequireRefusesFarEndThatWillNotSend) {

@@ -306,7 +306,8 @@ TEST(EndpointHandshake, RedirectorSendsTheInitiatorToTheResponder) {
   Node& server = h.add(addr(2, 1935), 2);
   Node& client = h.add(addr(3, 5000), 3);
   redirector.endpoint->set_redirect_hook([&](CryptoProfile&, ByteView, const SocketAddress&) {
-    return std::optional<std::vector<SocketAddress>>(std::vector<SocketAddress>{server.address});
+    return std::optional<std::vector<wire::WireAddress>>(
+        std::vector<wire::WireAddress>{{server.address, wire::AddressOrigin::observed}});
   });
   ConnectRequest r;
   r.profile = ProfileKind::modern;

@@ -150,3 +150,29 @@ TEST(UdpBatch, OversizedDatagramIsDroppedAndCountedNotTruncated) {
 
 }  // namespace
 }  // namespace rtmfp::io
+
+namespace rtmfp::io {
+namespace {
+
+// L14: a receive error that never clears (here: the descriptor is not a
+// socket, ENOTSOCK on every call) makes receive_some() return after a bounded
+// number of failed calls, counted; it used to retry forever.
+TEST(UdpBatchErrors, PersistentReceiveErrorReturnsAndIsCounted) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  UdpBatch batch;
+  batch.attach(fds[0], false);
+  bool would_block = true;
+  std::size_t delivered = 0;
+  const std::size_t n =
+      batch.receive_some(UdpBatch::kBatch, [&](const SocketAddress&, ByteView) { ++delivered; }, would_block);
+  EXPECT_EQ(n, 0u);
+  EXPECT_EQ(delivered, 0u);
+  EXPECT_FALSE(would_block);
+  EXPECT_EQ(batch.stats().receive_errors, UdpBatch::kMaxReceiveErrors);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+}  // namespace
+}  // namespace rtmfp::io
