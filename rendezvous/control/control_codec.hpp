@@ -24,6 +24,9 @@ namespace rtmfp::rendezvous::control {
 // Flow metadata (RFC 7016 §2.3.11.1.1) of a control-plane flow: a node's
 // services are routed by this signature.
 inline constexpr std::string_view kFlowSignature = "rtmfp:rendezvous/1";
+inline ByteView flow_signature() {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(kFlowSignature.data()), kFlowSignature.size());
+}
 
 // Local choice: the largest message is a Registration or LookupResult with
 // kMaxAddresses IPv6 addresses (~25 bytes each) plus a reason string; 4 KiB

@@ -14,18 +14,6 @@
 
 namespace rtmfp::rendezvous {
 
-namespace {
-std::string hex(const PeerId& id) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  for (auto b : id) {
-    s.push_back(d[b >> 4]);
-    s.push_back(d[b & 15]);
-  }
-  return s;
-}
-}  // namespace
-
 std::vector<SocketAddress> host_addresses(const SocketAddress& local) {
   std::vector<SocketAddress> out;
   if (!local.is_unspecified()) {
@@ -98,7 +86,7 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
           // First stdout line, exactly:
           // node peer-id <hex> registered rtmfp://HOST:PORT reflexive ADDR:PORT
           std::fprintf(options.out, "node peer-id %s registered %s reflexive %s\n",
-                       hex(options.profile->local_peer_id()).c_str(), options.rendezvous_uri.c_str(),
+                       to_hex(ByteView(options.profile->local_peer_id().data(), 32)).c_str(), options.rendezvous_uri.c_str(),
                        r->info.reflexive.to_string().c_str());
           announced = true;
         } else {

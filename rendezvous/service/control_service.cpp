@@ -3,12 +3,8 @@
 namespace rtmfp::rendezvous {
 
 namespace {
-ByteView signature() {
-  return ByteView(reinterpret_cast<const std::uint8_t*>(control::kFlowSignature.data()),
-                  control::kFlowSignature.size());
-}
 bool is_signature(const Bytes& metadata) {
-  auto s = signature();
+  auto s = control::flow_signature();
   return std::equal(metadata.begin(), metadata.end(), s.begin(), s.end());
 }
 // RFC 7016 §3.6.3.7: application-defined exception code for a refused flow.
@@ -88,7 +84,7 @@ void ControlService::handle(TimePoint now, SessionHandle session, Channel& ch, c
 
 void ControlService::reply(TimePoint now, SessionHandle session, Channel& ch, const control::Message& m) {
   if (!ch.out) {
-    auto f = endpoint_.open_flow(now, session, signature(), ch.in);
+    auto f = endpoint_.open_flow(now, session, control::flow_signature(), ch.in);
     if (!f) return;
     ch.out = *f;
   }

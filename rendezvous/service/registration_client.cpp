@@ -5,10 +5,6 @@
 namespace rtmfp::rendezvous {
 
 namespace {
-ByteView signature() {
-  return ByteView(reinterpret_cast<const std::uint8_t*>(control::kFlowSignature.data()),
-                  control::kFlowSignature.size());
-}
 constexpr Duration kMaxBackoff = seconds(30);
 }  // namespace
 
@@ -57,7 +53,7 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
   if (!session_) return false;
   if (const auto* o = std::get_if<SessionOpened>(&event)) {
     if (o->session != *session_) return false;
-    auto f = endpoint_.open_flow(now, *session_, signature());
+    auto f = endpoint_.open_flow(now, *session_, control::flow_signature());
     if (!f) {
       lost(now, f.error().message());
       return true;
