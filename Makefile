@@ -37,15 +37,16 @@ build: $(BUILD)/build.ninja
 # Everything CI checks, stage by stage (each prints UTC stamps and its wall time):
 #   unit   unit + simulator + integration tests (normal build)
 #   asan   unit + simulator + integration tests under ASan+UBSan
-#   tsan   media I/O unit tests and the relay integration tests under TSan
 #   fuzz   a bounded run of every fuzzer (ASan+UBSan, halting on UB)
+# `make tsan-test` (media I/O unit tests and the relay integration tests under
+# ThreadSanitizer) is not in `make test` yet: it has not had a verified run on
+# the 2-core machine (issue "Hardening").
 # Any stage fails on a test failure, on zero selected tests, on a sanitizer
 # report or `runtime error:` line anywhere, and, with CI=true, on a skipped test.
 test: deps
 	@rm -f $(TIMES_FILE)
 	@scripts/timed.sh unit $(MAKE) --no-print-directory unit-test || { cat $(TIMES_FILE); exit 1; }
 	@scripts/timed.sh asan $(MAKE) --no-print-directory asan-test || { cat $(TIMES_FILE); exit 1; }
-	@scripts/timed.sh tsan $(MAKE) --no-print-directory tsan-test || { cat $(TIMES_FILE); exit 1; }
 	@scripts/timed.sh fuzz $(MAKE) --no-print-directory fuzz-test || { cat $(TIMES_FILE); exit 1; }
 	@echo "make test: all stages passed; wall time per stage (configure + build + run):"
 	@cat $(TIMES_FILE)

@@ -42,6 +42,14 @@ constexpr bool is_chunk_stream_control(std::uint8_t type) {
   return type == 1 || type == 2 || type == 3 || type == 5 || type == 6;
 }
 
+// Receive buffer of an RTMP-over-RTMFP endpoint's flows (RFC 7016 §3.6.3.5):
+// a flow must be able to hold a whole RTMP message, since a message larger
+// than the receive buffer gets its flow rejected (the flow layer's bound
+// against window-ignoring senders). Local choice: 8 MiB covers keyframes of
+// 4K video at high bit rates; RTMP itself allows 16 MiB - 1, which a peer
+// would need the session's 16 MiB receive limit for alone.
+inline constexpr std::uint64_t kStreamReceiveBuffer = 8u << 20;
+
 inline constexpr std::uint8_t kUserControlType = 4;
 inline constexpr std::uint16_t kEventFlowSync = 34;        // §5.2
 inline constexpr std::uint16_t kEventSetKeepalive = 41;    // §5.3.4

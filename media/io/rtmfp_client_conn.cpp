@@ -1,5 +1,6 @@
 // See rtmfp_client_conn.hpp.
 #include "media/io/rtmfp_client_conn.hpp"
+#include "media/gateway/rtmfp_mapping.hpp"
 
 namespace rtmfp::media::io {
 
@@ -41,6 +42,7 @@ Result<std::unique_ptr<RtmfpClientConn>> RtmfpClientConn::open(const Options& o)
   no.config.accept_sessions = false;  // initiator only
   no.config.open_timeout = std::chrono::duration_cast<Duration>(o.connect_timeout);
   no.config.max_datagram_limit = o.max_datagram_limit;
+  no.config.receive_buffer = gateway::kStreamReceiveBuffer;  // whole keyframes (rtmfp_mapping.hpp)
   no.profiles = {o.profile};  // a fresh certificate per connection (RFC 7425 §5.3)
   no.bind.v6 = addrs->front().v6;
   RtmfpClientConn* self = c.get();

@@ -1,5 +1,6 @@
 // See rtmfp_listen_server.hpp.
 #include "media/io/rtmfp_listen_server.hpp"
+#include "media/gateway/rtmfp_mapping.hpp"
 
 namespace rtmfp::media::io {
 
@@ -19,6 +20,7 @@ Result<std::unique_ptr<RtmfpListenServer>> RtmfpListenServer::start(Options o) {
   RtmfpNode::Options no;
   no.config.accept_sessions = true;
   no.config.max_datagram_limit = s->o_.max_datagram_limit;
+  no.config.receive_buffer = gateway::kStreamReceiveBuffer;  // whole keyframes (rtmfp_mapping.hpp)
   no.profiles = {ProfileKind::flash, ProfileKind::modern};  // one port, both profiles
   no.bind = addrs->front();
   RtmfpListenServer* self = s.get();

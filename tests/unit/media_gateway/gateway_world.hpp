@@ -72,7 +72,9 @@ class World {
 
   // A server peer running a MediaServer with `policy`.
   MediaServer& add_server(ServerPolicy policy, rtmp::RegistryLimits limits = {}) {
-    Peer& p = add_peer(1);
+    EndpointConfig sc;
+    sc.receive_buffer = kStreamReceiveBuffer;  // as media/io configures it
+    Peer& p = add_peer(1, sc);
     server_peer_ = &p;
     server_ = std::make_unique<MediaServer>(*p.endpoint, std::move(policy), limits);
     p.on_event = [this](TimePoint t, EndpointEvent&& e) {
@@ -125,6 +127,7 @@ class World {
   static EndpointConfig client_config() {
     EndpointConfig c;
     c.accept_sessions = false;
+    c.receive_buffer = kStreamReceiveBuffer;  // as media/io configures it
     return c;
   }
 

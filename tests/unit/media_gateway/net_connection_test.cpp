@@ -270,3 +270,28 @@ TEST(NetConnection, PlayRefusedByTheRegistryIsFailedWithoutStart) {
 
 }  // namespace
 }  // namespace rtmfp::media::gateway
+
+// A keyframe larger than the flow layer's default 1 MiB receive buffer: the
+// RTMP-over-RTMFP endpoints configure kStreamReceiveBuffer, so a 3 MiB
+// keyframe (4K video) arrives whole instead of getting its flow rejected.
+TEST(NetConnection, AThreeMegabyteKeyframeArrivesWhole) {
+  World w;
+  w.add_server(policy(false));
+  Capture cap;
+  ASSERT_TRUE(w.server().add_player(&cap));
+  Client& c = w.add_client(client(true));
+  ASSERT_TRUE(w.run_until([&] { return streaming(c); }));
+  ASSERT_FALSE(c.failure()) << c.failure()->text;
+  Bytes big(3u << 20);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 31 + 7);
+  big[0] = 0x17;
+  big[1] = 0x01;
+  for (auto& m : {metadata(), avc_header(), media(9, 0, big), inter(40), aac(40)})
+    ASSERT_TRUE(c.nc->send_media(w.now, *c.port, m));
+  c.nc->finish(w.now, *c.port);
+  ASSERT_TRUE(w.run_until([&] { return c.nc->done() && cap.stopped; }))
+      << "got " << cap.got.size() << (c.failure() ? " failure: " + c.failure()->text : std::string());
+  bool whole = false;
+  for (auto& m : cap.got) whole = whole || (m.type == 9 && m.payload == big);
+  EXPECT_TRUE(whole) << "the 3 MiB keyframe did not arrive intact";
+}
