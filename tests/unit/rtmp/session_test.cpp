@@ -212,6 +212,8 @@ TEST(RtmpSession, DataOtherThanOnMetaDataPassesBothHops) {
   Peer late(reg, "rtmp://h/live/cam", false);
   ASSERT_TRUE(late.has(ClientEvent::Kind::playing));
   for (const auto& m : late.media()) EXPECT_NE(m.type, 18) << "metadata cleared";
+}
+
 namespace {
 struct RecordingSink : StreamSink {
   std::vector<std::size_t> sizes;
