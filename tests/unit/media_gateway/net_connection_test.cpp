@@ -268,9 +268,6 @@ TEST(NetConnection, PlayRefusedByTheRegistryIsFailedWithoutStart) {
   EXPECT_TRUE(c.failure());
 }
 
-}  // namespace
-}  // namespace rtmfp::media::gateway
-
 // A keyframe larger than the flow layer's default 1 MiB receive buffer: the
 // RTMP-over-RTMFP endpoints configure kStreamReceiveBuffer, so a 3 MiB
 // keyframe (4K video) arrives whole instead of getting its flow rejected.
@@ -295,3 +292,6 @@ TEST(NetConnection, AThreeMegabyteKeyframeArrivesWhole) {
   for (auto& m : cap.got) whole = whole || (m.type == 9 && m.payload == big);
   EXPECT_TRUE(whole) << "the 3 MiB keyframe did not arrive intact";
 }
+
+}  // namespace
+}  // namespace rtmfp::media::gateway
