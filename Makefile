@@ -11,6 +11,10 @@ FUZZ_SECONDS ?= 15
 # normal build; their code paths run under ASan in unit_flow, unit_endpoint,
 # and the ReliableUnderLoss, Mobility and handshake scenarios.
 ASAN_SKIP ?= ^(Fairness|LiveMode|TimeCriticalReverse|BulkThroughput)\.
+# Labels the ASan stage runs. The integration suite under ASan+UBSan
+# (ASAN_LABELS='^(unit|sim|integration)$$') is not in `make test` until it has
+# had a verified run on the 2-core machine.
+ASAN_LABELS ?= ^(unit|sim)$$
 # The threaded media I/O that runs under ThreadSanitizer: the media_io unit
 # tests and the relay integration tests (threads, mutexes, condition variables).
 TSAN_RELAYS ?= ^(RtmfpRelay|RtmpInterop|Rtmps|RtmpListenSink)\.
@@ -36,7 +40,7 @@ build: $(BUILD)/build.ninja
 
 # Everything CI checks, stage by stage (each prints UTC stamps and its wall time):
 #   unit   unit + simulator + integration tests (normal build)
-#   asan   unit + simulator + integration tests under ASan+UBSan
+#   asan   unit + simulator tests under ASan+UBSan (ASAN_LABELS)
 #   fuzz   a bounded run of every fuzzer (ASan+UBSan, halting on UB)
 # `make tsan-test` (media I/O unit tests and the relay integration tests under
 # ThreadSanitizer) is not in `make test` yet: it has not had a verified run on
@@ -60,7 +64,7 @@ asan-test:
 	  -DRTMFP_BUILD_BENCH=OFF $(LAUNCHER) $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS) --target rtmfp_tests
 	$(SAN_ENV) scripts/ctest-stage.sh asan $(ASAN_BUILD) -j $(JOBS) \
-	  -L '^(unit|sim|integration)$$' -E '$(ASAN_SKIP)' --timeout 900
+	  -L '$(ASAN_LABELS)' -E '$(ASAN_SKIP)' --timeout 900
 
 tsan-test:
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRTMFP_TSAN=ON \
