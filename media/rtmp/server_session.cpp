@@ -39,6 +39,13 @@ void ServerSession::status(std::uint32_t sid, std::string_view level, std::strin
 Result<void> ServerSession::receive(ByteView data, TimePoint now) {
   (void)now;
   if (closed_) return fail(Errc::closed, "session closed");
+  if (failed_) return std::unexpected(*failed_);
+  auto r = receive_bytes(data);
+  if (!r) failed_ = r.error();
+  return r;
+}
+
+Result<void> ServerSession::receive_bytes(ByteView data) {
   std::vector<Message> msgs;
   if (!hs_.done()) {
     auto r = hs_.feed(data, out_);

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "media/rtmp/chunk_stream.hpp"
@@ -48,6 +49,8 @@ class ServerSession : public StreamSink {
   ServerSession& operator=(const ServerSession&) = delete;
 
   // Feeds bytes from the client. An error means: send pending output, then close.
+  // After an error every later call returns that error (a session that saw
+  // malformed input stays failed; the fuzz target checks it).
   Result<void> receive(ByteView data, TimePoint now);
   // Bytes to send to the client (moves them out).
   Bytes take_output();
@@ -82,6 +85,8 @@ class ServerSession : public StreamSink {
   bool connected_ = false;
   bool amf3_ = false;
   bool closed_ = false;
+  std::optional<Error> failed_;
+  Result<void> receive_bytes(ByteView data);
   std::string app_;
   std::uint32_t next_sid_ = 1;
   std::string publish_key_, play_key_;

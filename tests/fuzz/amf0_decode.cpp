@@ -20,6 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!enc) return 0;  // e.g. an AMF3 value AMF0 cannot carry back (empty keys)
   DecodeLimits big;
   big.max_budget = 64u << 20;
+  // The re-encoding can be far shorter than the input (references), while the
+  // decoded values are the same size: its budget must not scale with its length.
+  big.budget_per_input_byte = 0;
   auto again = amf0::decode_all(*enc, big);
   if (!again) std::abort();
   auto enc2 = amf0::encode_all(*again);
