@@ -78,6 +78,9 @@ TEST(NetConnectionClient, PlayerSplitsAggregates) {
   Value start = Value::object({{"level", "status"}, {"code", "NetStream.Play.Start"}});
   nc.on_flow_message(now, port, 2, command("onStatus", 0, Value::null(), {start}));
   nc.on_flow_message(now, port, 2, encode_message(22, 100, aggregate({100, 120, 140})));
+  // Media leave through the timestamp merge: a video-only stream is held
+  // until its idle audio lane stops holding it (bounded, poll()).
+  nc.poll(now + seconds(5));
   std::vector<std::uint32_t> media_ts;
   bool playing = false;
   for (const auto& e : nc.take_events()) {

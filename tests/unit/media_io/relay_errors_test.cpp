@@ -311,8 +311,10 @@ TEST(RelayExitTable, MalformedChunkFromTheServerIs5) {
 TEST(RelayExitTable, MessageOverTheLimitFromTheServerIs5) {
   FakeServer srv([](int fd) {
     FakeServer::handshake(fd);
-    // Type 0 chunk, csid 3: timestamp 0, length 0xFFFFFF (over the 8 MiB limit), type 20, stream 0.
-    FakeServer::write_all(fd, Bytes{0x03, 0, 0, 0, 0xff, 0xff, 0xff, 20, 0, 0, 0, 0});
+    // The client now takes messages up to the wire's 16 MiB - 1, so the limit
+    // a server can break is the chunk size: Set Chunk Size 2 MiB (over the
+    // 1 MiB ChunkLimits::max_chunk_size). Type 0 chunk, csid 2, length 4, type 1.
+    FakeServer::write_all(fd, Bytes{0x02, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0, 0x00, 0x20, 0x00, 0x00});
   });
   const std::string file = write_flv();
   io::RelayOptions o;
