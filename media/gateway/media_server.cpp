@@ -31,7 +31,7 @@ void MediaServer::on_event(TimePoint now, const EndpointEvent& e) {
     conns_.emplace(o->session, std::move(c));
   } else if (auto* cl = std::get_if<SessionClosed>(&e)) {
     if (Conn* c = find(cl->session)) {
-      c->nc->on_session_closed();
+      c->nc->on_session_closed(cl->reason == CloseReason::remote_close);
       collect_log(*c);
       log_.push_back(c->peer + ": session closed (" + close_reason_name(cl->reason) + ")");
       conns_.erase(cl->session);

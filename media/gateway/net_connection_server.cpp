@@ -36,12 +36,13 @@ void NetConnectionServer::flush_merge() {
   publish_merged(out);
 }
 
-void NetConnectionServer::release() {
+void NetConnectionServer::release(bool abrupt) {
   // Still publishing here = the session ended without closeStream/deleteStream:
-  // an abrupt loss of the publisher, not an orderly end.
+  // an abrupt loss of the publisher, unless the far end closed the session in
+  // order (RFC 7016 §3.5.5, as NetConnection.close() does, RFC 7425 §5.3.6).
   if (publishing_sid_) {
     flush_merge();  // what arrived before the end is still the publisher's
-    registry_.unpublish(policy_.key(), this, /*abrupt=*/true);
+    registry_.unpublish(policy_.key(), this, abrupt);
   }
   if (playing_sid_) registry_.remove_player(policy_.key(), this);
   publishing_sid_.reset();
@@ -115,9 +116,9 @@ void NetConnectionServer::on_flow_rejected(TimePoint now, FlowId flow, std::uint
     }
 }
 
-void NetConnectionServer::on_session_closed() {
+void NetConnectionServer::on_session_closed(bool orderly) {
   ended_ = true;
-  release();
+  release(/*abrupt=*/!orderly);
 }
 
 void NetConnectionServer::close_sending(TimePoint now) {

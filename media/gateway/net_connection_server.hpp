@@ -73,7 +73,9 @@ class NetConnectionServer final : public rtmp::StreamSink {
   void on_flow_message(TimePoint now, FlowId flow, ByteView data);
   void on_flow_finished(TimePoint now, FlowId flow);
   void on_flow_rejected(TimePoint now, FlowId flow, std::uint64_t code);
-  void on_session_closed();
+  // orderly: the far end closed the session (§3.5.5), so a publish still
+  // running ends cleanly; otherwise (timeout, abort) the publisher was lost.
+  void on_session_closed(bool orderly = false);
   // Sends what the registry handed over since the last call, and hands the
   // registry what the publisher's merge releases by now.
   void flush(TimePoint now);
@@ -116,7 +118,7 @@ class NetConnectionServer final : public rtmp::StreamSink {
   void stop_stream(TimePoint now, std::uint32_t sid, bool close_flows);
   void close_sending(TimePoint now);  // §5.3.6
   void end(TimePoint now);
-  void release();
+  void release(bool abrupt = true);
 
   rtmp::StreamRegistry& registry_;
   const ServerPolicy& policy_;
