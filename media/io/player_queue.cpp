@@ -98,10 +98,8 @@ bool PlayerQueue::over_limit() const {
   return bytes_ > l_.max_bytes || (l_.lag_ms != 0 && lag_ms() > l_.lag_ms);
 }
 
-std::size_t PlayerQueue::erase_video(std::size_t from, std::size_t to) {
-  // Removes the key/inter video in [from, to), keeping everything else in
-  // order; returns how many it removed.
-  std::size_t removed = 0;
+void PlayerQueue::erase_video(std::size_t from, std::size_t to) {
+  // Removes the key/inter video in [from, to), keeping everything else in order.
   std::deque<Item> kept;
   for (std::size_t i = 0; i < q_.size(); ++i) {
     Item& it = q_[i];
@@ -110,13 +108,11 @@ std::size_t PlayerQueue::erase_video(std::size_t from, std::size_t to) {
       bytes_ -= it.m.payload.size();
       --media_items_;
       ++dropped_video_;
-      ++removed;
       continue;
     }
     kept.push_back(std::move(it));
   }
   q_ = std::move(kept);
-  return removed;
 }
 
 void PlayerQueue::thin() {
@@ -125,27 +121,20 @@ void PlayerQueue::thin() {
     return;
   }
   while (video_span_ms() > l_.thin_ms) {
-    // Queued keyframes: the first two.
-    std::size_t k1 = q_.size(), k2 = q_.size();
+    // The oldest GOP that has not started: from the first queued keyframe to the next one.
+    std::size_t k = q_.size(), end = q_.size();
     for (std::size_t i = 0; i < q_.size(); ++i) {
       if (q_[i].kind != Kind::media || classify(q_[i].m) != Cls::key) continue;
-      if (k1 == q_.size()) {
-        k1 = i;
+      if (k == q_.size()) {
+        k = i;
       } else {
-        k2 = i;
+        end = i;
         break;
       }
     }
-    // No keyframe queued: only the GOP being sent. It stays - dropping it
-    // would leave nothing decodable until the next keyframe (a late joiner
-    // primed with a long GOP would get no video at all); thinning resumes
-    // when a newer keyframe arrives, and lag_ms bounds a hopeless player.
-    if (k1 == q_.size()) break;
-    // The unsent tail of the GOP being sent, now that a newer keyframe waits.
-    if (erase_video(0, k1) > 0) continue;
-    // The oldest whole GOP that has not started, if a newer one follows it.
-    if (k2 == q_.size()) break;  // the newest GOP is all that is queued: keep it
-    erase_video(k1, k2);
+    if (k == q_.size()) k = 0;  // only the tail of the GOP being sent: a GOP longer than the bound
+    if (end == q_.size()) skipping_ = true;  // the open GOP goes: skip the rest of it
+    erase_video(k, end);
   }
   max_span_ = std::max(max_span_, video_span_ms());
 }

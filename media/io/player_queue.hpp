@@ -8,9 +8,8 @@
 // first (the newest, still open one too: the rest of it is then skipped up
 // to the next keyframe). Audio, sequence headers, data and the
 // started/stopped markers are never dropped; a player never starts mid-GOP.
-// The newest GOP is never dropped while no newer keyframe is queued (it is
-// the only decodable video the player has); the unsent tail of the GOP being
-// sent goes once a newer keyframe waits.
+// Only when the GOP being sent alone spans more than `thin_ms` (a GOP longer
+// than the bound) is its unsent tail dropped up to the next keyframe.
 //
 // Disconnect (over_limit): the player is more than `lag_ms` of media time
 // behind the live edge (newest pushed timestamp minus the timestamp of the
@@ -65,7 +64,7 @@ class PlayerQueue {
   enum class Cls { other, header, key, inter };
   static Cls classify(const rtmp::Message& m);
   void thin();
-  std::size_t erase_video(std::size_t from, std::size_t to);
+  void erase_video(std::size_t from, std::size_t to);
   bool has_media() const { return media_items_ > 0; }
 
   PlayerQueueLimits l_;
