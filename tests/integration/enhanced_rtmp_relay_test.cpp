@@ -36,7 +36,11 @@ TEST_P(EnhancedRtmpRelay, LatePlayerOnRtmpListenStartsDecodable) {
   auto relay = std::async(std::launch::async, [o] { return rtmfp::media::io::run_relay(o); });
   ASSERT_TRUE(wait_port(port)) << "relay did not listen";
   auto writer = std::async(std::launch::async, [&] { write_paced(input, fifo); });
-  std::this_thread::sleep_for(4000ms);  // mid-stream
+  // Mid-stream, within the 2 s the rtmp-listen player queue lets a late
+  // player start behind live: the samples have one (testsrc) or three
+  // keyframes, and a GOP older than that bound is thinned away (PlayerQueue),
+  // leaving no video until the next keyframe.
+  std::this_thread::sleep_for(1500ms);
   const fs::path late = dir.path() / "late.flv";
   auto player = rtmfp::testing::ChildProcess::spawn({kCli, "relay", "--from", url, "--to", late.string()});
   ASSERT_TRUE(player);
