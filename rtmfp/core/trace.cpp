@@ -47,21 +47,20 @@ std::string format_trace_jsonl(TimePoint now, std::string_view category, std::st
     first = false;
     append_json_string(out, key);
     out.push_back(':');
-    std::visit(
-        [&](const auto& v) {
-          using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::string>) {
-            append_json_string(out, v);
-          } else if constexpr (std::is_same_v<T, bool>) {
-            out += v ? "true" : "false";
-          } else if constexpr (std::is_same_v<T, double>) {
-            std::snprintf(buf, sizeof buf, "%.6g", v);
-            out += buf;
-          } else {
-            out += std::to_string(v);
-          }
-        },
-        value);
+    // get_if, not std::visit: std::visit's valueless-variant path throws
+    // (bad_variant_access), which the link-level purity check refuses.
+    if (const auto* str = std::get_if<std::string>(&value)) {
+      append_json_string(out, *str);
+    } else if (const auto* b = std::get_if<bool>(&value)) {
+      out += *b ? "true" : "false";
+    } else if (const auto* d = std::get_if<double>(&value)) {
+      std::snprintf(buf, sizeof buf, "%.6g", *d);
+      out += buf;
+    } else if (const auto* u = std::get_if<std::uint64_t>(&value)) {
+      out += std::to_string(*u);
+    } else if (const auto* i = std::get_if<std::int64_t>(&value)) {
+      out += std::to_string(*i);
+    }
   }
   out += "}}";
   return out;
