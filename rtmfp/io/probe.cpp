@@ -2,6 +2,8 @@
 
 #include <asio.hpp>
 
+#include <algorithm>
+
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/core/uri/rtmfp_uri.hpp"
 #include "rtmfp/io/clock.hpp"
@@ -12,18 +14,10 @@ namespace rtmfp::io {
 std::optional<PeerId> peer_from_path(const std::string& path) {
   static constexpr std::string_view kPrefix = "/peer/";
   if (path.size() != kPrefix.size() + 64 || path.compare(0, kPrefix.size(), kPrefix) != 0) return std::nullopt;
+  Bytes b;
+  if (!from_hex(std::string_view(path).substr(kPrefix.size()), b) || b.size() != 32) return std::nullopt;
   PeerId id{};
-  for (std::size_t i = 0; i < 32; ++i) {
-    auto nib = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    int hi = nib(path[kPrefix.size() + 2 * i]), lo = nib(path[kPrefix.size() + 2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    id[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-  }
+  std::copy(b.begin(), b.end(), id.begin());
   return id;
 }
 
