@@ -9,9 +9,13 @@
 //    message_size. In live mode the message carries its finish-by deadline
 //    (abandoned by the sender when late, RFC 7016 §3.6.2.7).
 //  * The server answers on a return flow (metadata "rtmfp-perf-report/1",
-//    associated with the client's flow, §2.3.11.1.2): one JSON report per
-//    second while data arrives and a final one (with "final": true) once the
-//    client's flow has finished (§3.6.3.8).
+//    associated with the client's flow, §2.3.11.1.2): an opening report at
+//    once, one JSON report per second while data arrives and a final one
+//    (with "final": true) once the client's flow has finished (§3.6.3.8).
+//    The client closes its flow only after the first report has arrived: a
+//    receiver must reject a flow associated with a sending flow that is no
+//    longer open (§3.6.3.1), so a report flow that first arrived after the
+//    close would be refused and no final report would ever come.
 //  * On-time and one-way latency use wall clocks: exact on one host or
 //    between namespaces of one host; across hosts they need synchronised
 //    clocks (NTP), as any one-way measurement does.

@@ -76,6 +76,11 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
   // State of the run.
   std::optional<FlowId> flow;
   bool sending = false, closing = false, finished = false;
+  // The receiver's report flow is a return association of our data flow; a
+  // receiver MUST reject a flow whose associated sending flow is no longer
+  // F_OPEN (RFC 7016 §3.6.3.1 steps 6-7). So the data flow is closed only
+  // after the report flow has delivered its first (opening) report.
+  bool close_after_first_report = false;
   TimePoint send_start{}, send_end{}, next_live{};
   std::uint64_t seq = 0;
   std::deque<Pending> pending;
@@ -132,7 +137,10 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
     if (!sending) return;
     sending = false;
     send_end = now;
-    (void)endpoint.close_flow(now, *session, *flow);
+    if (last_report)
+      (void)endpoint.close_flow(now, *session, *flow);
+    else
+      close_after_first_report = true;
     watchdog.expires_after(kReportTimeout);
     watchdog.async_wait([&](asio::error_code ec) {
       if (!ec && !finished) finish(4, "timed out waiting for the receiver's final report");
@@ -232,6 +240,10 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
       auto r = parse_perf_report(m->data);
       if (!r) return;
       last_report = r;
+      if (close_after_first_report) {
+        close_after_first_report = false;
+        (void)endpoint.close_flow(now, *session, *flow);
+      }
       if (r->final) {
         final_report = r;
         finished = true;

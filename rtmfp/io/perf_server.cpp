@@ -118,7 +118,11 @@ int run_perf_server(const PerfServerOptions& options, RandomSource& rng) {
       t.report = *report;
       t.last_report = now;
       if (auto info = endpoint.session_info(in->session)) t.peer = info->peer.to_string();
-      tests[{in->session, in->flow}] = std::move(t);
+      // An opening report at once: the report flow reaches the client while
+      // its data flow is still open, as the association requires (RFC 7016
+      // §3.6.3.1 step 7); the client closes its data flow only after it.
+      auto& placed = tests[{in->session, in->flow}] = std::move(t);
+      send_report(placed, now);
     } else if (auto* m = std::get_if<FlowMessage>(&e)) {
       auto it = tests.find({m->session, m->flow});
       if (it == tests.end()) return;
