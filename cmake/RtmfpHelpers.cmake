@@ -29,6 +29,15 @@ function(rtmfp_library name)
     foreach(lib IN LISTS ARG_PRIVATE_LINK)
       target_link_libraries(${name} PRIVATE $<BUILD_INTERFACE:${lib}>)
     endforeach()
+    # RTMFP_LIB_OPT (e.g. -O1): the libraries' own optimisation in an
+    # instrumented Debug build, so the simulator's long runs stay fast while
+    # the tests themselves compile quickly at -O0.
+    if(RTMFP_LIB_OPT)
+      target_compile_options(${name} PRIVATE ${RTMFP_LIB_OPT})
+    endif()
+    if(RTMFP_COVERAGE_FLAGS)
+      target_compile_options(${name} PRIVATE ${RTMFP_COVERAGE_FLAGS})
+    endif()
   endif()
   add_library(rtmfp::${name} ALIAS ${name})
   install(TARGETS ${name} EXPORT rtmfpTargets

@@ -30,7 +30,7 @@ std::optional<Rendezvous> start(const std::vector<std::string>& extra = {}) {
   if (!p) return std::nullopt;
   auto l1 = p->read_line(5000ms), l2 = p->read_line(5000ms);
   if (!l1 || !l2) return std::nullopt;
-  Rendezvous r{std::move(*p)};
+  Rendezvous r{std::move(*p), {}, {}, {}, {}};
   r.first_line = *l1;
   std::istringstream a(*l1), b(*l2);
   std::string w, k;

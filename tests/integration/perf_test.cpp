@@ -33,7 +33,7 @@ std::optional<PerfServer> start_server(std::vector<std::string> prefix = {}, std
   if (!p) return std::nullopt;
   auto l1 = p->read_line(5000ms);
   if (!l1) return std::nullopt;
-  PerfServer s{std::move(*p)};
+  PerfServer s{std::move(*p), {}, {}};
   std::istringstream in(*l1);
   std::string w, k;
   in >> w >> s.uri >> k >> s.modern_id;
@@ -75,7 +75,7 @@ double cipher_reference_bps() {
 // libsodium's, optimised and never instrumented, while a sanitizer build runs
 // the protocol code unoptimised (Debug) and instrumented, several times
 // slower: there the fraction is ten times lower.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#ifdef RTMFP_SANITIZED
 constexpr double kGoodputFloor = 0.01;
 #else
 constexpr double kGoodputFloor = 0.1;

@@ -39,7 +39,7 @@ std::optional<Server> start_server() {
   auto l1 = p->read_line(5000ms);
   auto l2 = p->read_line(5000ms);
   if (!l1 || !l2) return std::nullopt;
-  Server s{std::move(*p)};
+  Server s{std::move(*p), {}, 0, {}, {}};
   std::istringstream a(*l1), b(*l2);
   std::string word, peerid;
   a >> word >> s.uri >> peerid >> s.modern_id;

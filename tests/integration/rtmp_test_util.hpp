@@ -281,17 +281,22 @@ inline void write_paced(const fs::path& in, const fs::path& path,
 
 // A private nginx on loopback: rtmp { application live { meta copy; ... } }
 // and, when tls_port != 0, a stream { } TLS terminator proxying to it.
+// TLS servers of a PrivateNginx (at namespace scope: clang cannot use the
+// default member initializers of a nested class in std::optional's
+// constructors).
+struct PrivateNginxTls {
+  int port = 0;
+  fs::path cert, key;
+  std::vector<std::string> addresses = {"127.0.0.1"};
+  // Optional second TLS server (another port, another certificate), e.g. one
+  // that names a different host.
+  int alt_port = 0;
+  fs::path alt_cert, alt_key;
+};
+
 class PrivateNginx {
  public:
-  struct Tls {
-    int port = 0;
-    fs::path cert, key;
-    std::vector<std::string> addresses = {"127.0.0.1"};
-    // Optional second TLS server (another port, another certificate), e.g. one
-    // that names a different host.
-    int alt_port = 0;
-    fs::path alt_cert, alt_key;
-  };
+  using Tls = PrivateNginxTls;
   // Starts nginx on ports chosen here (free_port()): rtmp_port(), and in
   // `tls` the TLS ports (tls->port, tls->alt_port when alt_cert is set) are
   // filled in. If another process took a port between the choice and nginx's

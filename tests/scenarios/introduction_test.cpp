@@ -226,8 +226,9 @@ void run_matrix(double loss, int seeds, std::uint64_t first_seed) {
           EXPECT_TRUE(o.failed) << side_name(a) << " <- " << side_name(b) << ": no clear failure, seed=" << seed;
         }
       }
-      std::printf("  %-16s <- %-16s %s %2d/%d opened  connect ms p50=%6.0f p95=%6.0f\n", side_name(a), side_name(b),
-                  expect ? "punchable  " : "unpunchable", opened, seeds, ms.median(), ms.p95());
+      std::printf("  %-16s <- %-16s %s %2d/%d opened, %2d failed clearly  connect ms p50=%6.0f p95=%6.0f\n",
+                  side_name(a), side_name(b), expect ? "punchable  " : "unpunchable", opened, failed, seeds, ms.median(),
+                  ms.p95());
       if (expect && loss == 0) {
         // No loss: within 3 RTT (IHello, Redirect+FIHello, RHello, IIKeying,
         // RIKeying = 2.5 RTT on equal links), no retransmission needed.
