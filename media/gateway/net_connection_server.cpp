@@ -221,6 +221,7 @@ void NetConnectionServer::on_published(TimePoint now, rtmp::Message m) {
     m = std::move(d.message);
   }
   m.stream_id = 0;
+  last_media_ = now;
   std::vector<rtmp::Message> out;
   merge_.push(now, std::move(m), out);
   publish_merged(out);
@@ -346,6 +347,7 @@ void NetConnectionServer::on_command(TimePoint now, const rtmp::Command& c, std:
       return;
     }
     publishing_sid_ = sid;
+    last_media_ = now;
     merge_.reset();
     s->role = Stream::Role::publishing;
     stream_send(now, sid, rtmp::control::stream_begin(sid));
@@ -372,6 +374,7 @@ void NetConnectionServer::on_command(TimePoint now, const rtmp::Command& c, std:
       return;
     }
     s->role = Stream::Role::playing;
+    last_media_ = now;
     stream_send(now, sid, rtmp::control::stream_begin(sid));
     status(now, sid, "status", "NetStream.Play.Reset", "Playing and resetting " + policy_.key() + ".");
     status(now, sid, "status", "NetStream.Play.Start", "Started playing " + policy_.key() + ".");
@@ -416,6 +419,7 @@ void NetConnectionServer::flush(TimePoint now) {
     outbox_.pop_front();
     if (ended_ || !playing_sid_) continue;
     const std::uint32_t sid = *playing_sid_;
+    last_media_ = now;
     if (auto* m = std::get_if<rtmp::Message>(&item)) {
       outbox_bytes_ -= m->payload.size();
       if (sender(sid).buffered(port_) > policy_.max_player_backlog) {

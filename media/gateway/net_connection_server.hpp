@@ -54,6 +54,16 @@ struct ServerPolicy {
   MergeLimits merge;  // a publisher's flows merged by timestamp (TimestampMerge)
   std::uint64_t max_player_backlog = 16u << 20;  // a player further behind is dropped
   std::uint32_t max_streams = 16;                // createStream calls per connection
+  // Review R5: bounds on the connections of one MediaServer (as rtmp-listen://
+  // has them): at most max_connections sessions, max_connections_per_address
+  // from one IP address; when full, the oldest idle one (not publishing or
+  // playing, or playing a key with no publisher) is closed to make room. A
+  // connection that neither publishes nor plays within io_timeout, a
+  // publisher that sent no media for io_timeout and a player that was handed
+  // nothing for io_timeout are closed.
+  std::size_t max_connections = 256;
+  std::size_t max_connections_per_address = 64;
+  milliseconds io_timeout{15000};
   std::string key() const { return app + "/" + stream; }
 };
 
@@ -89,6 +99,11 @@ class NetConnectionServer final : public rtmp::StreamSink {
   void publisher_stopped() override;
 
   bool ended() const { return ended_; }        // the NetConnection is over (§5.3.6)
+  bool publishing() const { return publishing_sid_.has_value(); }
+  bool playing() const { return playing_sid_.has_value(); }
+  // Last time a publisher's media arrived or a player was handed something
+  // (or the publish / play started); nullopt before either.
+  std::optional<TimePoint> last_media() const { return last_media_; }
   bool overloaded() const { return overloaded_; }  // a player too far behind
   bool behind_nat() const { return behind_nat_; }
   std::uint64_t buffered() const;
@@ -136,6 +151,7 @@ class NetConnectionServer final : public rtmp::StreamSink {
   std::deque<Item> outbox_;
   std::uint64_t outbox_bytes_ = 0;
   std::uint32_t next_sync_id_ = 1;
+  std::optional<TimePoint> last_media_;
   std::vector<std::string> log_;
 };
 

@@ -11,6 +11,7 @@ Result<std::unique_ptr<RtmfpListenSource>> RtmfpListenSource::open(RtmfpListenSe
   s->io_timeout_ = io_timeout;
   s->key_ = so.url.app + "/" + so.url.stream;
   so.relay_publishes = false;
+  so.io_timeout = io_timeout;
   auto srv = RtmfpListenServer::start(std::move(so));
   if (!srv) return std::unexpected(srv.error());
   s->server_ = std::move(*srv);
@@ -33,6 +34,7 @@ Result<std::unique_ptr<RtmfpListenSink>> RtmfpListenSink::open(RtmfpListenServer
   std::unique_ptr<RtmfpListenSink> s(new RtmfpListenSink());
   s->io_timeout_ = io_timeout;
   so.relay_publishes = true;
+  so.io_timeout = io_timeout;
   auto srv = RtmfpListenServer::start(std::move(so));
   if (!srv) return std::unexpected(srv.error());
   s->server_ = std::move(*srv);

@@ -16,6 +16,9 @@ Result<std::unique_ptr<RtmfpListenServer>> RtmfpListenServer::start(Options o) {
   policy.stream = s->o_.url.stream;
   policy.allow_play = s->o_.relay_publishes;
   policy.allow_publish = !s->o_.relay_publishes;
+  policy.io_timeout = s->o_.io_timeout;
+  policy.max_connections = s->o_.max_connections;
+  policy.max_connections_per_address = s->o_.max_connections_per_address;
 
   RtmfpNode::Options no;
   no.config.accept_sessions = true;

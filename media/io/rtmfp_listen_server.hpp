@@ -23,6 +23,13 @@ class RtmfpListenServer {
     bool relay_publishes = false;  // true: players may play (destination); false: one publisher (source)
     std::function<void(const std::string&)> log;  // a line per client event (node thread), optional
     std::size_t max_datagram_limit = 0;           // EndpointConfig::max_datagram_limit
+    // Review R5 (gateway::ServerPolicy): sessions in all and per source
+    // address (the oldest idle one evicted when full), and io_timeout for
+    // sessions that never publish or play, silent publishers and players
+    // handed nothing.
+    milliseconds io_timeout{15000};
+    std::size_t max_connections = 256;
+    std::size_t max_connections_per_address = 64;
   };
 
   static Result<std::unique_ptr<RtmfpListenServer>> start(Options o);
