@@ -28,6 +28,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -64,6 +65,13 @@ struct ServerPolicy {
   std::size_t max_connections = 256;
   std::size_t max_connections_per_address = 64;
   milliseconds io_timeout{15000};
+  // Optional access control (set by the rtmfp-listen:// server, as
+  // rtmp::ServerOptions::authorize for rtmp-listen://): given publish-or-play,
+  // the connect app and the stream name as sent (query with ?key= included),
+  // the registry key, or an error that refuses the request
+  // (NetStream.Publish.BadName / NetStream.Play.StreamNotFound). A key other
+  // than key() is refused too. Unset: the name must be `stream` exactly.
+  std::function<Result<std::string>(bool publish, const std::string& app, const std::string& name)> authorize;
   std::string key() const { return app + "/" + stream; }
 };
 
@@ -124,6 +132,8 @@ class NetConnectionServer final : public rtmp::StreamSink {
   void publish_merged(std::vector<rtmp::Message>& out);
   void flush_merge();  // everything held goes to the registry
   void on_command(TimePoint now, const rtmp::Command& c, std::uint32_t stream_id);
+  // Whether this client may publish (or play) `name`: the reason if not.
+  Result<void> admit(bool publish, const std::string& name) const;
   void reply(TimePoint now, const std::string& name, double trid, rtmp::Value obj, std::vector<rtmp::Value> args);
   void send_user_control(TimePoint now, Bytes payload);
   Stream* stream(std::uint32_t sid);
