@@ -184,6 +184,12 @@ void MediaServer::unpublish() {
 Result<void> MediaServer::add_player(rtmp::StreamSink* sink) { return registry_.add_player(policy_.key(), sink); }
 void MediaServer::remove_player(rtmp::StreamSink* sink) { registry_.remove_player(policy_.key(), sink); }
 
+std::size_t MediaServer::players() const {
+  std::size_t n = 0;
+  for (const auto& [s, c] : conns_) n += c.nc->playing();
+  return n;
+}
+
 std::uint64_t MediaServer::buffered() const {
   std::uint64_t n = 0;
   for (const auto& [s, c] : conns_) n += c.nc->buffered();

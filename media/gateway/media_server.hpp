@@ -50,6 +50,7 @@ class MediaServer {
   bool has_publisher() const { return registry_.has_publisher(policy_.key()); }
 
   std::size_t connections() const { return conns_.size(); }
+  std::size_t players() const;  // connections playing policy().key()
   struct Stats {
     std::uint64_t refused = 0;    // sessions closed at once: a cap was reached
     std::uint64_t evicted = 0;    // idle connections closed to make room

@@ -81,6 +81,12 @@ Result<void> RtmfpListenSink::write(const Message& m) {
   return {};
 }
 
+std::uint64_t RtmfpListenSink::players() {
+  auto n = std::make_shared<std::atomic<std::uint64_t>>(0);
+  (void)server_->call([n](TimePoint, gateway::MediaServer& m) { *n = m.players(); }, milliseconds(1000));
+  return n->load();
+}
+
 Result<void> RtmfpListenSink::finish() {
   if (!published_) return {};
   published_ = false;

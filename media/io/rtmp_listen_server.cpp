@@ -178,6 +178,7 @@ RtmpListenServer::Stats RtmpListenServer::stats() {
     for (const auto& c : conns_) {
       s->thinned_video += c->sess.queue.dropped_video();
       s->max_video_span_ms = std::max(s->max_video_span_ms, c->sess.queue.max_video_span_ms());
+      s->players += c->player && !c->closing;
     }
   });
   return *s;
