@@ -15,6 +15,7 @@ class RtmfpPlaySource : public Source {
  public:
   explicit RtmfpPlaySource(std::unique_ptr<RtmfpClientConn> c) : c_(std::move(c)) {}
   Result<std::optional<Message>> next() override { return c_->next(); }
+  void interrupt() override { c_->interrupt(); }  // the relay's stop request wakes a blocked next()
 
  private:
   std::unique_ptr<RtmfpClientConn> c_;
