@@ -27,6 +27,11 @@ class RtmpListenServer::Session final : public rtmp::ServerSession {
     last_media = clock::now();
     queue.push_media(m);
   }
+  void deliver_prime(const rtmp::Message& m) override {  // the join prime: never thinned
+    if (closed()) return;
+    last_media = clock::now();
+    queue.push_media(m, true);
+  }
   void publisher_started() override {
     last_media = clock::now();
     queue.push_marker(PlayerQueue::Kind::publisher_started);
