@@ -23,18 +23,13 @@ void MediaServer::collect_log(Conn& c) {
 void MediaServer::on_event(TimePoint now, const EndpointEvent& e) {
   if (auto* o = std::get_if<SessionOpened>(&e)) {
     if (o->initiator) return;
-    Conn c;
-    c.peer = o->peer.to_string();
-    c.port = std::make_unique<EndpointFlowPort>(endpoint_, o->session);
-    c.nc = std::make_unique<NetConnectionServer>(registry_, policy_, *c.port, c.peer);
-    log_.push_back(c.peer + ": session open (" + profile_name(o->profile) + " profile)");
-    conns_.emplace(o->session, std::move(c));
+    accept(now, *o);
   } else if (auto* cl = std::get_if<SessionClosed>(&e)) {
     if (Conn* c = find(cl->session)) {
       c->nc->on_session_closed(cl->reason == CloseReason::remote_close);
       collect_log(*c);
       log_.push_back(c->peer + ": session closed (" + close_reason_name(cl->reason) + ")");
-      conns_.erase(cl->session);
+      drop(now, cl->session, {});
     }
   } else if (auto* in = std::get_if<FlowIncoming>(&e)) {
     if (Conn* c = find(in->session)) {
@@ -61,26 +56,103 @@ void MediaServer::on_event(TimePoint now, const EndpointEvent& e) {
   }
 }
 
+void MediaServer::accept(TimePoint now, const SessionOpened& o) {
+  const std::string address = o.peer.ip_string();
+  std::string refuse;
+  if (auto it = per_address_.find(address);
+      it != per_address_.end() && it->second >= policy_.max_connections_per_address)
+    refuse = std::to_string(policy_.max_connections_per_address) + " connections open from " + address;
+  else if (conns_.size() >= policy_.max_connections && !evict_idle(now))
+    refuse = std::to_string(policy_.max_connections) + " connections open";
+  if (!refuse.empty()) {
+    ++stats_.refused;
+    log_.push_back(o.peer.to_string() + ": session refused (" + refuse + ")");
+    (void)endpoint_.close(now, o.session);  // never reported back as SessionClosed
+    return;
+  }
+  Conn c;
+  c.peer = o.peer.to_string();
+  c.address = address;
+  c.opened = now;
+  c.port = std::make_unique<EndpointFlowPort>(endpoint_, o.session);
+  c.nc = std::make_unique<NetConnectionServer>(registry_, policy_, *c.port, c.peer);
+  log_.push_back(c.peer + ": session open (" + profile_name(o.profile) + " profile)");
+  ++per_address_[address];
+  conns_.emplace(o.session, std::move(c));
+}
+
+bool MediaServer::idle(const Conn& c) const {
+  const auto& nc = *c.nc;
+  if (nc.publishing()) return false;
+  return !nc.playing() || !registry_.has_publisher(policy_.key());
+}
+
+bool MediaServer::evict_idle(TimePoint now) {
+  std::optional<SessionHandle> oldest;
+  TimePoint at{};
+  for (const auto& [s, c] : conns_)
+    if (idle(c) && (!oldest || c.opened < at)) {
+      oldest = s;
+      at = c.opened;
+    }
+  if (!oldest) return false;
+  ++stats_.evicted;
+  drop(now, *oldest, "closed to make room (idle while the server is full)");
+  return true;
+}
+
+TimePoint MediaServer::expiry(const Conn& c) const {
+  // Never active: from the session's start; a publisher: from its last media;
+  // a player (or a connection that stopped, or is ending per §5.3.6): from
+  // the last thing it was handed.
+  return c.nc->last_media().value_or(c.opened) + policy_.io_timeout;
+}
+
+void MediaServer::sweep(TimePoint now) {
+  std::vector<std::pair<SessionHandle, std::string>> expired;
+  const std::string t = std::to_string(policy_.io_timeout.count()) + " ms";
+  for (const auto& [s, c] : conns_) {
+    if (now < expiry(c)) continue;
+    const auto& nc = *c.nc;
+    expired.emplace_back(s, nc.publishing() ? "publisher silent for " + t
+                            : nc.playing()  ? "playing " + policy_.key() + " with no media for " + t
+                                            : "did not publish or play within " + t);
+  }
+  for (auto& [s, why] : expired) {
+    ++stats_.timed_out;
+    drop(now, s, why);
+  }
+}
+
+void MediaServer::drop(TimePoint now, SessionHandle s, const std::string& why) {
+  auto it = conns_.find(s);
+  if (it == conns_.end()) return;
+  if (auto a = per_address_.find(it->second.address); a != per_address_.end() && --a->second == 0)
+    per_address_.erase(a);
+  if (why.empty()) {  // the session is already closed
+    conns_.erase(it);
+    return;
+  }
+  log_.push_back(it->second.peer + ": disconnected: " + why);
+  conns_.erase(it);  // a local close is not reported back as SessionClosed
+  (void)endpoint_.close(now, s);
+}
+
 void MediaServer::flush(TimePoint now) {
   std::vector<SessionHandle> dropped;
   for (auto& [session, c] : conns_) {
     c.nc->flush(now);
     collect_log(c);
-    if (c.nc->overloaded()) {
-      log_.push_back(c.peer + ": player over " + std::to_string(policy_.max_player_backlog >> 20) +
-                     " MiB behind, disconnected");
-      dropped.push_back(session);
-    }
+    if (c.nc->overloaded()) dropped.push_back(session);
   }
-  for (SessionHandle s : dropped) {
-    conns_.erase(s);  // a local close is not reported back as SessionClosed
-    (void)endpoint_.close(now, s);
-  }
+  for (SessionHandle s : dropped)
+    drop(now, s, "player over " + std::to_string(policy_.max_player_backlog >> 20) + " MiB behind");
+  sweep(now);
 }
 
 std::optional<TimePoint> MediaServer::next_deadline() const {
   std::optional<TimePoint> d;
-  for (const auto& [s, c] : conns_) d = earliest(d, c.nc->next_deadline());
+  for (const auto& [s, c] : conns_) d = earliest(earliest(d, c.nc->next_deadline()), expiry(c));
   return d;
 }
 
@@ -111,6 +183,12 @@ void MediaServer::unpublish() {
 
 Result<void> MediaServer::add_player(rtmp::StreamSink* sink) { return registry_.add_player(policy_.key(), sink); }
 void MediaServer::remove_player(rtmp::StreamSink* sink) { registry_.remove_player(policy_.key(), sink); }
+
+std::size_t MediaServer::players() const {
+  std::size_t n = 0;
+  for (const auto& [s, c] : conns_) n += c.nc->playing();
+  return n;
+}
 
 std::uint64_t MediaServer::buffered() const {
   std::uint64_t n = 0;

@@ -6,6 +6,12 @@
 // the publisher (publish/media/unpublish: rtmfp-listen as destination) or a
 // player (add_player: rtmfp-listen as source). Sans-I/O: the owner feeds
 // endpoint events with `now` and calls flush() after each batch.
+//
+// Bounds (review R5, as rtmp-listen:// has them; values in ServerPolicy):
+// connections in all and per source IP address, the oldest idle one closed
+// to make room when full, and io_timeout for a connection that never
+// publishes or plays, a silent publisher and a player handed nothing. They
+// are checked on every flush(now); next_deadline() names the next one.
 #pragma once
 
 #include <map>
@@ -44,6 +50,13 @@ class MediaServer {
   bool has_publisher() const { return registry_.has_publisher(policy_.key()); }
 
   std::size_t connections() const { return conns_.size(); }
+  std::size_t players() const;  // connections playing policy().key()
+  struct Stats {
+    std::uint64_t refused = 0;    // sessions closed at once: a cap was reached
+    std::uint64_t evicted = 0;    // idle connections closed to make room
+    std::uint64_t timed_out = 0;  // closed by io_timeout (never active, silent publisher, idle player)
+  };
+  const Stats& stats() const { return stats_; }
   std::uint64_t buffered() const;  // unacknowledged bytes towards all clients
   std::vector<std::string> take_log() { return std::exchange(log_, {}); }
 
@@ -52,14 +65,24 @@ class MediaServer {
     std::unique_ptr<EndpointFlowPort> port;
     std::unique_ptr<NetConnectionServer> nc;
     std::string peer;
+    std::string address;  // IP without the port (per-address cap)
+    TimePoint opened{};
   };
   Conn* find(SessionHandle s);
   void collect_log(Conn& c);
+  void accept(TimePoint now, const SessionOpened& o);
+  bool idle(const Conn& c) const;
+  bool evict_idle(TimePoint now);
+  TimePoint expiry(const Conn& c) const;  // when io_timeout closes it
+  void sweep(TimePoint now);
+  void drop(TimePoint now, SessionHandle s, const std::string& why);
 
   Endpoint& endpoint_;
   ServerPolicy policy_;
   rtmp::StreamRegistry registry_;  // before conns_: connections unregister on destruction
   std::map<SessionHandle, Conn> conns_;
+  std::map<std::string, std::size_t> per_address_;
+  Stats stats_;
   bool publishing_ = false;
   std::vector<std::string> log_;
 };

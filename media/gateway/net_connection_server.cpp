@@ -221,6 +221,7 @@ void NetConnectionServer::on_published(TimePoint now, rtmp::Message m) {
     m = std::move(d.message);
   }
   m.stream_id = 0;
+  last_media_ = now;
   std::vector<rtmp::Message> out;
   merge_.push(now, std::move(m), out);
   publish_merged(out);
@@ -329,11 +330,10 @@ void NetConnectionServer::on_command(TimePoint now, const rtmp::Command& c, std:
     Stream* s = stream(sid);
     if (!s || sid == 0) return;
     const std::string name = first_string();
-    if (!policy_.allow_publish || name != policy_.stream) {
-      status(now, sid, "error", "NetStream.Publish.BadName",
-             policy_.allow_publish ? "no stream '" + name + "' here (publish '" + policy_.stream + "')"
-                                   : "this server does not accept publishers");
-      log_.push_back("refused publish of '" + app_ + "/" + name + "' (BadName)");
+    if (auto ok = admit(true, name); !ok) {
+      status(now, sid, "error", "NetStream.Publish.BadName", ok.error().detail);
+      log_.push_back("refused publish of '" + app_ + "/" + name.substr(0, name.find('?')) + "' (BadName: " +
+                     ok.error().detail + ")");
       return;
     }
     if (publishing_sid_) {
@@ -346,6 +346,7 @@ void NetConnectionServer::on_command(TimePoint now, const rtmp::Command& c, std:
       return;
     }
     publishing_sid_ = sid;
+    last_media_ = now;
     merge_.reset();
     s->role = Stream::Role::publishing;
     stream_send(now, sid, rtmp::control::stream_begin(sid));
@@ -357,10 +358,11 @@ void NetConnectionServer::on_command(TimePoint now, const rtmp::Command& c, std:
     Stream* s = stream(sid);
     if (!s || sid == 0) return;
     const std::string name = first_string();
-    if (!policy_.allow_play || name != policy_.stream || playing_sid_) {
-      status(now, sid, "error", "NetStream.Play.StreamNotFound",
-             playing_sid_ ? "already playing" : "no stream '" + app_ + "/" + name + "' here");
-      log_.push_back("refused play of '" + app_ + "/" + name + "' (StreamNotFound)");
+    Result<void> ok = playing_sid_ ? Result<void>(fail(Errc::refused, "already playing")) : admit(false, name);
+    if (!ok) {
+      status(now, sid, "error", "NetStream.Play.StreamNotFound", ok.error().detail);
+      log_.push_back("refused play of '" + app_ + "/" + name.substr(0, name.find('?')) + "' (StreamNotFound: " +
+                     ok.error().detail + ")");
       return;
     }
     // Review I3: register first; Play.Start only if that worked (the
@@ -372,6 +374,7 @@ void NetConnectionServer::on_command(TimePoint now, const rtmp::Command& c, std:
       return;
     }
     s->role = Stream::Role::playing;
+    last_media_ = now;
     stream_send(now, sid, rtmp::control::stream_begin(sid));
     status(now, sid, "status", "NetStream.Play.Reset", "Playing and resetting " + policy_.key() + ".");
     status(now, sid, "status", "NetStream.Play.Start", "Started playing " + policy_.key() + ".");
@@ -387,6 +390,22 @@ void NetConnectionServer::on_command(TimePoint now, const rtmp::Command& c, std:
   if (c.transaction_id != 0)
     reply(now, "_error", c.transaction_id, Value::null(),
           {rtmp::status_info("error", "NetConnection.Call.Failed", "Method not found: " + c.name)});
+}
+
+Result<void> NetConnectionServer::admit(bool publish, const std::string& name) const {
+  if (publish && !policy_.allow_publish) return fail(Errc::refused, "this server does not accept publishers");
+  const std::string shown = app_ + "/" + name.substr(0, name.find('?'));  // never echo a token
+  if (!publish && !policy_.allow_play) return fail(Errc::refused, "no stream '" + shown + "' here");
+  if (policy_.authorize) {
+    auto key = policy_.authorize(publish, app_, name);
+    if (!key) return std::unexpected(key.error());
+    if (*key != policy_.key()) return fail(Errc::refused, "no stream '" + *key + "' here");
+    return {};
+  }
+  if (name != policy_.stream)
+    return fail(Errc::refused, publish ? "no stream '" + name + "' here (publish '" + policy_.stream + "')"
+                                       : "no stream '" + shown + "' here");
+  return {};
 }
 
 // ------------------------------------------------------------------ players
@@ -416,6 +435,7 @@ void NetConnectionServer::flush(TimePoint now) {
     outbox_.pop_front();
     if (ended_ || !playing_sid_) continue;
     const std::uint32_t sid = *playing_sid_;
+    last_media_ = now;
     if (auto* m = std::get_if<rtmp::Message>(&item)) {
       outbox_bytes_ -= m->payload.size();
       if (sender(sid).buffered(port_) > policy_.max_player_backlog) {

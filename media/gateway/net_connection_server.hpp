@@ -28,6 +28,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,6 +55,23 @@ struct ServerPolicy {
   MergeLimits merge;  // a publisher's flows merged by timestamp (TimestampMerge)
   std::uint64_t max_player_backlog = 16u << 20;  // a player further behind is dropped
   std::uint32_t max_streams = 16;                // createStream calls per connection
+  // Review R5: bounds on the connections of one MediaServer (as rtmp-listen://
+  // has them): at most max_connections sessions, max_connections_per_address
+  // from one IP address; when full, the oldest idle one (not publishing or
+  // playing, or playing a key with no publisher) is closed to make room. A
+  // connection that neither publishes nor plays within io_timeout, a
+  // publisher that sent no media for io_timeout and a player that was handed
+  // nothing for io_timeout are closed.
+  std::size_t max_connections = 256;
+  std::size_t max_connections_per_address = 64;
+  milliseconds io_timeout{15000};
+  // Optional access control (set by the rtmfp-listen:// server, as
+  // rtmp::ServerOptions::authorize for rtmp-listen://): given publish-or-play,
+  // the connect app and the stream name as sent (query with ?key= included),
+  // the registry key, or an error that refuses the request
+  // (NetStream.Publish.BadName / NetStream.Play.StreamNotFound). A key other
+  // than key() is refused too. Unset: the name must be `stream` exactly.
+  std::function<Result<std::string>(bool publish, const std::string& app, const std::string& name)> authorize;
   std::string key() const { return app + "/" + stream; }
 };
 
@@ -89,6 +107,11 @@ class NetConnectionServer final : public rtmp::StreamSink {
   void publisher_stopped() override;
 
   bool ended() const { return ended_; }        // the NetConnection is over (§5.3.6)
+  bool publishing() const { return publishing_sid_.has_value(); }
+  bool playing() const { return playing_sid_.has_value(); }
+  // Last time a publisher's media arrived or a player was handed something
+  // (or the publish / play started); nullopt before either.
+  std::optional<TimePoint> last_media() const { return last_media_; }
   bool overloaded() const { return overloaded_; }  // a player too far behind
   bool behind_nat() const { return behind_nat_; }
   std::uint64_t buffered() const;
@@ -109,6 +132,8 @@ class NetConnectionServer final : public rtmp::StreamSink {
   void publish_merged(std::vector<rtmp::Message>& out);
   void flush_merge();  // everything held goes to the registry
   void on_command(TimePoint now, const rtmp::Command& c, std::uint32_t stream_id);
+  // Whether this client may publish (or play) `name`: the reason if not.
+  Result<void> admit(bool publish, const std::string& name) const;
   void reply(TimePoint now, const std::string& name, double trid, rtmp::Value obj, std::vector<rtmp::Value> args);
   void send_user_control(TimePoint now, Bytes payload);
   Stream* stream(std::uint32_t sid);
@@ -136,6 +161,7 @@ class NetConnectionServer final : public rtmp::StreamSink {
   std::deque<Item> outbox_;
   std::uint64_t outbox_bytes_ = 0;
   std::uint32_t next_sync_id_ = 1;
+  std::optional<TimePoint> last_media_;
   std::vector<std::string> log_;
 };
 

@@ -50,6 +50,8 @@ class ListenSink : public Sink {
   // Unpublishes (players get StreamEOF + Play.UnpublishNotify) and waits,
   // bounded, until the players were sent everything.
   Result<void> finish() override;
+  std::uint64_t skipped() override { return server_->stats().thinned_video; }
+  std::uint64_t players() override { return server_->stats().players; }
   std::uint16_t port() const { return server_->port(); }
   RtmpListenServer& server() { return *server_; }
   // Bytes written but not yet taken by the server thread.

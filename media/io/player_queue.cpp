@@ -25,7 +25,7 @@ PlayerQueue::Cls PlayerQueue::classify(const rtmp::Message& m) {
   return rtmp::is_video_keyframe(m.payload) ? Cls::key : Cls::inter;
 }
 
-void PlayerQueue::push_media(const rtmp::Message& m) {
+void PlayerQueue::push_media(const rtmp::Message& m, bool prime) {
   const Cls c = classify(m);
   if (is_media(m) && c != Cls::header) {
     if (!have_live_) {
@@ -51,7 +51,7 @@ void PlayerQueue::push_media(const rtmp::Message& m) {
     ++media_items_;
   }
   bytes_ += m.payload.size();
-  q_.push_back({Kind::media, m});
+  q_.push_back({Kind::media, m, prime});
   if (c == Cls::key || c == Cls::inter) thin();
 }
 
@@ -72,14 +72,18 @@ std::optional<PlayerQueue::Item> PlayerQueue::pop() {
 }
 
 std::uint32_t PlayerQueue::video_span_ms() const {
+  // From the first queued video, or from the end of the join prime while
+  // some of it is queued (the prime's own span is not backlog to thin).
   std::optional<std::uint32_t> first, last;
   for (const auto& it : q_) {
     if (it.kind != Kind::media) continue;
     const Cls c = classify(it.m);
-    if (c == Cls::key || c == Cls::inter) {
+    if (c != Cls::key && c != Cls::inter) continue;
+    if (it.prime)
+      first = it.m.timestamp;  // the last prime video wins
+    else if (!first)
       first = it.m.timestamp;
-      break;
-    }
+    if (!it.prime) break;
   }
   for (auto i = q_.rbegin(); i != q_.rend(); ++i) {
     if (i->kind != Kind::media) continue;
@@ -104,7 +108,7 @@ void PlayerQueue::erase_video(std::size_t from, std::size_t to) {
   for (std::size_t i = 0; i < q_.size(); ++i) {
     Item& it = q_[i];
     const Cls c = it.kind == Kind::media ? classify(it.m) : Cls::other;
-    if (i >= from && i < to && (c == Cls::key || c == Cls::inter)) {
+    if (i >= from && i < to && !it.prime && (c == Cls::key || c == Cls::inter)) {
       bytes_ -= it.m.payload.size();
       --media_items_;
       ++dropped_video_;
@@ -121,10 +125,14 @@ void PlayerQueue::thin() {
     return;
   }
   while (video_span_ms() > l_.thin_ms) {
-    // The oldest GOP that has not started: from the first queued keyframe to the next one.
-    std::size_t k = q_.size(), end = q_.size();
+    // The oldest GOP that has not started: from the first queued keyframe
+    // (not of the join prime) to the next one.
+    std::size_t k = q_.size(), end = q_.size(), first_video = q_.size();
     for (std::size_t i = 0; i < q_.size(); ++i) {
-      if (q_[i].kind != Kind::media || classify(q_[i].m) != Cls::key) continue;
+      if (q_[i].kind != Kind::media || q_[i].prime) continue;
+      const Cls c = classify(q_[i].m);
+      if (first_video == q_.size() && (c == Cls::key || c == Cls::inter)) first_video = i;
+      if (c != Cls::key) continue;
       if (k == q_.size()) {
         k = i;
       } else {
@@ -132,7 +140,10 @@ void PlayerQueue::thin() {
         break;
       }
     }
-    if (k == q_.size()) k = 0;  // only the tail of the GOP being sent: a GOP longer than the bound
+    // Only the tail of the GOP being sent (or of the prime's GOP): a GOP
+    // longer than the bound.
+    if (k == q_.size()) k = first_video;
+    if (k == q_.size()) break;  // nothing but the prime: never thinned
     if (end == q_.size()) skipping_ = true;  // the open GOP goes: skip the rest of it
     erase_video(k, end);
   }

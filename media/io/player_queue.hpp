@@ -11,6 +11,14 @@
 // Only when the GOP being sent alone spans more than `thin_ms` (a GOP longer
 // than the bound) is its unsent tail dropped up to the next keyframe.
 //
+// The join prime (push_media(m, true): what a late player starts with, the
+// sequence headers and the GOP since the last keyframe) is never thinned and
+// its media time does not count towards `thin_ms`: a player joining 3 s into
+// a 5 s GOP starts with decodable video instead of waiting for the next
+// keyframe. Media pushed after the prime is thinned as above, measured from
+// the end of the prime while the prime is still queued; the lag and byte
+// bounds count everything.
+//
 // Disconnect (over_limit): the player is more than `lag_ms` of media time
 // behind the live edge (newest pushed timestamp minus the timestamp of the
 // last media it was handed; a player that takes nothing falls behind even
@@ -39,18 +47,20 @@ class PlayerQueue {
   struct Item {
     Kind kind = Kind::media;
     rtmp::Message m;
+    bool prime = false;  // part of the join prime: never thinned
   };
 
   explicit PlayerQueue(PlayerQueueLimits l = {}) : l_(l) {}
 
-  void push_media(const rtmp::Message& m);
+  void push_media(const rtmp::Message& m, bool prime = false);
   void push_marker(Kind k);
   bool empty() const { return q_.empty(); }
   // The next item to hand to the session.
   std::optional<Item> pop();
 
   std::size_t bytes() const { return bytes_; }
-  // Media time spanned by the queued video (what thinning bounds).
+  // Media time spanned by the queued video past the join prime (what
+  // thinning bounds).
   std::uint32_t video_span_ms() const;
   // Media time the player is behind the live edge (0 when nothing is queued).
   std::uint32_t lag_ms() const;
@@ -58,7 +68,7 @@ class PlayerQueue {
 
   // Statistics.
   std::uint64_t dropped_video() const { return dropped_video_; }
-  std::uint32_t max_video_span_ms() const { return max_span_; }
+  std::uint32_t max_video_span_ms() const { return max_span_; }  // largest video_span_ms() seen
 
  private:
   enum class Cls { other, header, key, inter };

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -206,7 +207,7 @@ int run_relay(const RelayOptions& o, RelayControl* control) {
   RelayControl own_control;
   RelayControl& ctl = control ? *control : own_control;
   const EndpointKind src_kind = endpoint_kind(o.from), dst_kind = endpoint_kind(o.to);
-  RelayStats stats(o.stats_interval, o.json);
+  RelayStats stats(o.stats_interval, o.json, o.on_stats);
   auto report = [&](const Error& e, const char* where, EndpointKind kind) {
     const std::string text = e.detail.empty() ? errc_text(e.code) : e.detail;
     std::fprintf(stderr, "relay: %s: %s\n", where, text.c_str());
@@ -242,6 +243,34 @@ int run_relay(const RelayOptions& o, RelayControl* control) {
 
   std::unique_ptr<Source> src;
   std::unique_ptr<Sink> sink;
+  // The stats thread reads the destination's figures (skipped, players)
+  // through `current`, which follows `sink` under its mutex.
+  struct CurrentSink {
+    std::mutex mu;
+    Sink* sink = nullptr;
+  };
+  auto current = std::make_shared<CurrentSink>();
+  auto set_sink = [&](std::unique_ptr<Sink> s) {
+    {
+      std::lock_guard lk(current->mu);
+      current->sink = s.get();
+    }
+    sink = std::move(s);  // the old one goes with no probe running on it
+  };
+  auto figure = [current](std::uint64_t (Sink::*f)()) {
+    return [current, f]() -> std::uint64_t {
+      std::lock_guard lk(current->mu);
+      return current->sink ? (current->sink->*f)() : 0;
+    };
+  };
+  stats.set_probe({figure(&Sink::skipped), figure(&Sink::players)});
+  struct DetachProbe {
+    std::shared_ptr<CurrentSink> c;
+    ~DetachProbe() {
+      std::lock_guard lk(c->mu);
+      c->sink = nullptr;
+    }
+  } detach_probe{current};  // after `sink`: runs before the sink goes
   TimestampRebaser rebaser;
   SinkPrimer primer;
   Pacer pacer;
@@ -258,7 +287,7 @@ int run_relay(const RelayOptions& o, RelayControl* control) {
   auto open_the_sink = [&]() -> std::optional<int> {
     auto s = open_sink(o.to, o);
     if (!s) return report(s.error(), "destination", dst_kind);
-    sink = std::move(*s);
+    set_sink(std::move(*s));
     if (sink_opened_before) {
       // A reconnected destination starts decodable: metadata, sequence
       // headers and the GOP since the last keyframe first.
@@ -297,7 +326,7 @@ int run_relay(const RelayOptions& o, RelayControl* control) {
     }
     if (!sink) {
       if (auto rc = open_the_sink()) {
-        sink.reset();
+        set_sink(nullptr);
         if (retry(*rc)) continue;
         if (ctl.stop_requested()) return stopped();
         return *rc;
@@ -341,7 +370,7 @@ int run_relay(const RelayOptions& o, RelayControl* control) {
     if (auto r = sink->write(msg); !r) {
       const int rc = report(r.error(), "destination", dst_kind);
       // Only the destination is reopened; the source goes on where it was.
-      sink.reset();
+      set_sink(nullptr);
       if (retry(rc)) continue;
       if (ctl.stop_requested()) return stopped();
       return rc;

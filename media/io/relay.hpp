@@ -45,6 +45,12 @@ class Sink {
   virtual ~Sink() = default;
   virtual Result<void> write(const Message& m) = 0;
   virtual Result<void> finish() = 0;
+  // Figures for the stats line (skipped, players), called from the stats
+  // thread while the sink exists, so thread-safe: media the destination
+  // skipped (thinned for slow players) and players connected (listen
+  // destinations). 0 where the destination has none.
+  virtual std::uint64_t skipped() { return 0; }
+  virtual std::uint64_t players() { return 0; }
 };
 
 struct RelayOptions {
@@ -69,6 +75,8 @@ struct RelayOptions {
   // Called with "rtmp://ADDR:PORT/APP/STREAM" when an rtmp-listen:// endpoint
   // listens (besides the stderr line); tests read the bound port from it.
   std::function<void(const std::string&)> on_listening;
+  // Called with every stats line as printed (besides stderr; stats thread).
+  std::function<void(const std::string&)> on_stats;
 };
 
 // Exit codes of run_relay.

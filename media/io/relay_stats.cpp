@@ -5,7 +5,8 @@
 
 namespace rtmfp::media::io {
 
-RelayStats::RelayStats(std::chrono::milliseconds interval, bool json) : interval_(interval), json_(json) {
+RelayStats::RelayStats(std::chrono::milliseconds interval, bool json, std::function<void(const std::string&)> on_line)
+    : interval_(interval), json_(json), on_line_(std::move(on_line)) {
   if (interval_.count() > 0) thread_ = std::thread([this] { run(); });
 }
 
@@ -28,6 +29,7 @@ void RelayStats::run() {
     const std::string line = format(snapshot(clock::now(), true), json_);
     std::fprintf(stderr, "%s\n", line.c_str());
     std::fflush(stderr);
+    if (on_line_) on_line_(line);
     lk.lock();
   }
 }
@@ -118,7 +120,6 @@ std::string json_string(const std::string& v) {
   }
   return r + "\"";
 }
-std::string opt_num(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "null"; }
 }  // namespace
 
 std::string RelayStats::format(const Snapshot& s, bool json) {
@@ -133,8 +134,8 @@ std::string RelayStats::format(const Snapshot& s, bool json) {
     } else {
       r += "null";
     }
-    r += ",\"reconnects\":" + std::to_string(s.reconnects) + ",\"skipped\":" + opt_num(s.skipped) +
-         ",\"players\":" + opt_num(s.players) + ",\"last_error\":" + (s.last_error.empty() ? "null" : json_string(s.last_error)) + "}";
+    r += ",\"reconnects\":" + std::to_string(s.reconnects) + ",\"skipped\":" + std::to_string(s.skipped) +
+         ",\"players\":" + std::to_string(s.players) + ",\"last_error\":" + (s.last_error.empty() ? "null" : json_string(s.last_error)) + "}";
     return r;
   }
   std::snprintf(buf, sizeof buf, "relay: %llu frames, %llu bytes, %.1f kbit/s", static_cast<unsigned long long>(s.frames),
@@ -147,8 +148,8 @@ std::string RelayStats::format(const Snapshot& s, bool json) {
     r += ", waiting for media";
   }
   if (s.reconnects) r += ", " + std::to_string(s.reconnects) + " reconnects";
-  if (s.skipped && *s.skipped) r += ", " + std::to_string(*s.skipped) + " skipped";
-  if (s.players) r += ", " + std::to_string(*s.players) + " players";
+  if (s.skipped) r += ", " + std::to_string(s.skipped) + " skipped";
+  if (s.players) r += ", " + std::to_string(s.players) + " players";
   if (!s.last_error.empty()) r += ", last error: " + s.last_error;
   return r;
 }

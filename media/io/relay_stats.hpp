@@ -25,18 +25,19 @@ class RelayStats {
   using clock = std::chrono::steady_clock;
   struct Snapshot {
     std::uint64_t frames = 0, bytes = 0, reconnects = 0;
-    std::optional<std::uint64_t> skipped, players;
+    std::uint64_t skipped = 0, players = 0;  // from the Probe; 0 without one
     double kbps = 0;
     std::optional<double> lag_s;  // none before the first audio/video message
     std::string last_error;
   };
   // Extra figures read from the destination when a line is printed.
   struct Probe {
-    std::function<std::optional<std::uint64_t>()> skipped, players;
+    std::function<std::uint64_t()> skipped, players;
   };
 
   // interval <= 0: no timer thread (format() still works).
-  RelayStats(std::chrono::milliseconds interval, bool json);
+  RelayStats(std::chrono::milliseconds interval, bool json,
+             std::function<void(const std::string&)> on_line = nullptr);  // each line, besides stderr
   ~RelayStats();
   RelayStats(const RelayStats&) = delete;
   RelayStats& operator=(const RelayStats&) = delete;
@@ -66,6 +67,7 @@ class RelayStats {
   std::int64_t media_ms_ = 0;
   std::string last_error_;
   Probe probe_;
+  std::function<void(const std::string&)> on_line_;
   std::thread thread_;  // last
 };
 

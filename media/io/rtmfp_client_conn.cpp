@@ -182,7 +182,10 @@ void RtmfpClientConn::on_tick(TimePoint now, Endpoint& e) {
 Result<std::optional<Message>> RtmfpClientConn::next() {
   std::unique_lock lk(mu_);
   const auto deadline = std::chrono::steady_clock::now() + o_.io_timeout;
-  cv_.wait_until(lk, deadline, [&] { return !media_.empty() || phase_ == Phase::ended || phase_ == Phase::failed; });
+  cv_.wait_until(lk, deadline, [&] {
+    return interrupted_ || !media_.empty() || phase_ == Phase::ended || phase_ == Phase::failed;
+  });
+  if (interrupted_) return std::optional<Message>{};
   if (!media_.empty()) {
     Message m = std::move(media_.front());
     media_.pop_front();
@@ -193,6 +196,12 @@ Result<std::optional<Message>> RtmfpClientConn::next() {
   if (phase_ == Phase::ended) return std::optional<Message>{};
   return fail(Errc::timeout, "no media from rtmfp://" + where(o_.url) + "/" + o_.url.app + "/" + o_.url.stream +
                                  " for " + std::to_string(o_.io_timeout.count()) + " ms");
+}
+
+void RtmfpClientConn::interrupt() {
+  std::lock_guard lk(mu_);
+  interrupted_ = true;
+  cv_.notify_all();
 }
 
 Result<void> RtmfpClientConn::send(const Message& m) {
@@ -223,18 +232,17 @@ void RtmfpClientConn::close(milliseconds budget) {
   if (closing_.exchange(true)) return;
   if (!node_) return;
   const auto deadline = std::chrono::steady_clock::now() + budget;
-  auto nc_done = std::make_shared<bool>(false);
-  auto poll_done = [&] {
-    *nc_done = false;
-    (void)node_->call([this, nc_done](TimePoint, Endpoint&) { *nc_done = nc_.done() || !port_; }, budget);
-    return *nc_done;
+  auto left = [&] {
+    return std::max(milliseconds(0),
+                    std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now()));
   };
   // RFC 7425 §5.3.6: close our flows; the server closes its flows in answer.
+  // Waited for on the node's thread after every event (no polling).
   (void)node_->call([this](TimePoint now, Endpoint&) {
     if (port_) nc_.finish(now, *port_);
     drain_events();
   }, budget);
-  while (std::chrono::steady_clock::now() < deadline && !poll_done()) std::this_thread::sleep_for(milliseconds(10));
+  (void)node_->wait_until([this](Endpoint&) { return nc_.done() || !port_; }, left());
   // Then the session (RFC 7016 §3.5.5), orderly, bounded.
   // A local close is not reported as SessionClosed: watch the session go
   // (the far end's Close Ack). Short: the far end may be gone already (e.g. an
@@ -243,14 +251,10 @@ void RtmfpClientConn::close(milliseconds budget) {
   auto open = std::make_shared<bool>(false);
   (void)node_->call([this, open](TimePoint now, Endpoint& e) {
     if (session_) *open = e.close(now, *session_).has_value();
-  }, budget);
-  const auto close_deadline = std::min(deadline, std::chrono::steady_clock::now() + milliseconds(500));
-  while (*open && std::chrono::steady_clock::now() < close_deadline) {
-    std::this_thread::sleep_for(milliseconds(10));
-    if (!node_->call([this, open](TimePoint, Endpoint& e) { *open = session_ && e.session_info(*session_).has_value(); },
-                     budget))
-      break;
-  }
+  }, left());
+  if (*open)
+    (void)node_->wait_until([this](Endpoint& e) { return !session_ || !e.session_info(*session_).has_value(); },
+                            std::min(left(), milliseconds(500)));
 }
 
 Result<void> RtmfpClientConn::finish() {

@@ -38,7 +38,11 @@ class RtmfpClientConn {
   static Result<std::unique_ptr<RtmfpClientConn>> open(const Options& o);
   ~RtmfpClientConn();
 
+  // Waits for a played message (io_timeout); nullopt at the end of the
+  // stream or once interrupt() was called.
   Result<std::optional<Message>> next();
+  // Any thread (the relay's stop request): a blocked next() returns at once.
+  void interrupt();
   Result<void> send(const Message& m);
   Result<void> finish();
 
@@ -69,6 +73,7 @@ class RtmfpClientConn {
   std::uint64_t media_bytes_ = 0;
   std::uint64_t posted_ = 0;    // send(): bytes handed to the node thread, not yet written
   std::uint64_t buffered_ = 0;  // unacknowledged bytes on our flows (node thread's last look)
+  bool interrupted_ = false;     // interrupt() called
   std::atomic<bool> closing_{false};  // close() started (read by the node thread too)
 };
 

@@ -15,6 +15,7 @@ class RtmfpPlaySource : public Source {
  public:
   explicit RtmfpPlaySource(std::unique_ptr<RtmfpClientConn> c) : c_(std::move(c)) {}
   Result<std::optional<Message>> next() override { return c_->next(); }
+  void interrupt() override { c_->interrupt(); }  // the relay's stop request wakes a blocked next()
 
  private:
   std::unique_ptr<RtmfpClientConn> c_;
@@ -45,8 +46,9 @@ RtmfpListenServer::Options listen_options(const gateway::RtmfpMediaUrl& u, const
 }
 
 void announce(const gateway::RtmfpMediaUrl& u, const SocketAddress& local) {
+  const std::string stream = u.stream.substr(0, u.stream.find('?'));  // never print the access tokens
   std::fprintf(stderr, "relay: listening rtmfp://%s/%s/%s (flash and modern profiles)\n", local.to_string().c_str(),
-               u.app.c_str(), u.stream.c_str());
+               u.app.c_str(), stream.c_str());
   std::fflush(stderr);
 }
 

@@ -3,14 +3,28 @@
 
 namespace rtmfp::media::io {
 
+namespace {
+// "STREAM?publish_key=A&play_key=B" of the URL: the stream name alone in
+// so.url, the tokens in so.access (listen_access.hpp).
+Result<void> take_access_keys(RtmfpListenServer::Options& so) {
+  auto k = parse_listen_key(so.url.stream, so.access);
+  if (!k) return std::unexpected(k.error());
+  if (k->empty()) return fail(Errc::invalid_argument, "rtmfp-listen: URL has no stream name before '?'");
+  so.url.stream = std::move(*k);
+  return {};
+}
+}  // namespace
+
 // ------------------------------------------------------------ source
 
 Result<std::unique_ptr<RtmfpListenSource>> RtmfpListenSource::open(RtmfpListenServer::Options so,
                                                                    milliseconds io_timeout) {
+  if (auto r = take_access_keys(so); !r) return std::unexpected(r.error());
   std::unique_ptr<RtmfpListenSource> s(new RtmfpListenSource());
   s->io_timeout_ = io_timeout;
   s->key_ = so.url.app + "/" + so.url.stream;
   so.relay_publishes = false;
+  so.io_timeout = io_timeout;
   auto srv = RtmfpListenServer::start(std::move(so));
   if (!srv) return std::unexpected(srv.error());
   s->server_ = std::move(*srv);
@@ -30,9 +44,11 @@ Result<std::optional<Message>> RtmfpListenSource::next() { return cap_.next(io_t
 // ------------------------------------------------------------ sink
 
 Result<std::unique_ptr<RtmfpListenSink>> RtmfpListenSink::open(RtmfpListenServer::Options so, milliseconds io_timeout) {
+  if (auto r = take_access_keys(so); !r) return std::unexpected(r.error());
   std::unique_ptr<RtmfpListenSink> s(new RtmfpListenSink());
   s->io_timeout_ = io_timeout;
   so.relay_publishes = true;
+  so.io_timeout = io_timeout;
   auto srv = RtmfpListenServer::start(std::move(so));
   if (!srv) return std::unexpected(srv.error());
   s->server_ = std::move(*srv);
@@ -63,6 +79,12 @@ Result<void> RtmfpListenSink::write(const Message& m) {
     g->release(n);
   });
   return {};
+}
+
+std::uint64_t RtmfpListenSink::players() {
+  auto n = std::make_shared<std::atomic<std::uint64_t>>(0);
+  (void)server_->call([n](TimePoint, gateway::MediaServer& m) { *n = m.players(); }, milliseconds(1000));
+  return n->load();
 }
 
 Result<void> RtmfpListenSink::finish() {

@@ -47,6 +47,7 @@ class RtmfpListenSink : public Sink {
   // media, RFC 7425 §5.2) and waits, bounded, until the players have
   // acknowledged everything.
   Result<void> finish() override;
+  std::uint64_t players() override;  // RTMFP clients playing now
   SocketAddress local_address() const { return server_->local_address(); }
 
  private:

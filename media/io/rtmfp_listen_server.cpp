@@ -16,6 +16,16 @@ Result<std::unique_ptr<RtmfpListenServer>> RtmfpListenServer::start(Options o) {
   policy.stream = s->o_.url.stream;
   policy.allow_play = s->o_.relay_publishes;
   policy.allow_publish = !s->o_.relay_publishes;
+  policy.io_timeout = s->o_.io_timeout;
+  policy.max_connections = s->o_.max_connections;
+  policy.max_connections_per_address = s->o_.max_connections_per_address;
+  ListenAccess access = s->o_.access;
+  access.streams = {policy.key()};  // S3: only the relay's key
+  access.allow_publish = policy.allow_publish;
+  access.allow_play = policy.allow_play;
+  policy.authorize = [access](bool publish, const std::string& app, const std::string& name) {
+    return access.authorize(publish, app, name);
+  };
 
   RtmfpNode::Options no;
   no.config.accept_sessions = true;

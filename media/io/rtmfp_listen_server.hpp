@@ -12,6 +12,7 @@
 
 #include "media/gateway/media_server.hpp"
 #include "media/gateway/rtmfp_url.hpp"
+#include "media/io/listen_access.hpp"
 #include "media/io/rtmfp_node.hpp"
 
 namespace rtmfp::media::io {
@@ -19,10 +20,20 @@ namespace rtmfp::media::io {
 class RtmfpListenServer {
  public:
   struct Options {
-    gateway::RtmfpMediaUrl url;  // rtmfp-listen://ADDR:PORT/APP/STREAM
+    gateway::RtmfpMediaUrl url;  // rtmfp-listen://ADDR:PORT/APP/STREAM (stream without its ?query)
+    // Optional ?key= tokens for publishers / players (as rtmp-listen://;
+    // set from the URL's ?publish_key=&play_key= by the endpoints' open()).
+    ListenAccess access;
     bool relay_publishes = false;  // true: players may play (destination); false: one publisher (source)
     std::function<void(const std::string&)> log;  // a line per client event (node thread), optional
     std::size_t max_datagram_limit = 0;           // EndpointConfig::max_datagram_limit
+    // Review R5 (gateway::ServerPolicy): sessions in all and per source
+    // address (the oldest idle one evicted when full), and io_timeout for
+    // sessions that never publish or play, silent publishers and players
+    // handed nothing.
+    milliseconds io_timeout{15000};
+    std::size_t max_connections = 256;
+    std::size_t max_connections_per_address = 64;
   };
 
   static Result<std::unique_ptr<RtmfpListenServer>> start(Options o);

@@ -27,6 +27,11 @@ class RtmpListenServer::Session final : public rtmp::ServerSession {
     last_media = clock::now();
     queue.push_media(m);
   }
+  void deliver_prime(const rtmp::Message& m) override {  // the join prime: never thinned
+    if (closed()) return;
+    last_media = clock::now();
+    queue.push_media(m, true);
+  }
   void publisher_started() override {
     last_media = clock::now();
     queue.push_marker(PlayerQueue::Kind::publisher_started);
@@ -178,6 +183,7 @@ RtmpListenServer::Stats RtmpListenServer::stats() {
     for (const auto& c : conns_) {
       s->thinned_video += c->sess.queue.dropped_video();
       s->max_video_span_ms = std::max(s->max_video_span_ms, c->sess.queue.max_video_span_ms());
+      s->players += c->player && !c->closing;
     }
   });
   return *s;

@@ -79,6 +79,7 @@ class RtmpListenServer {
     std::uint64_t dropped_slow = 0;   // players closed as too slow / stuck
     std::uint64_t thinned_video = 0;  // video messages dropped by thinning (all players)
     std::uint32_t max_video_span_ms = 0;  // largest queued video span any player had
+    std::uint64_t players = 0;        // connections playing now
   };
   Stats stats();
 

@@ -82,8 +82,8 @@ void StreamRegistry::on_media(const std::string& key, const Message& m) {
 
 void StreamRegistry::prime(const Entry& e, StreamSink* s) {
   for (const auto* m : {&e.metadata, &e.video_header, &e.video_side, &e.audio_header, &e.audio_side})
-    if (*m) s->deliver(**m);
-  for (const auto& m : e.gop) s->deliver(m);
+    if (*m) s->deliver_prime(**m);
+  for (const auto& m : e.gop) s->deliver_prime(m);
 }
 
 void StreamRegistry::clear_metadata(const std::string& key) {

@@ -23,6 +23,10 @@ class StreamSink {
   virtual ~StreamSink() = default;
   // Media or data message (stream_id to be set by the sink; timestamps as published).
   virtual void deliver(const Message& m) = 0;
+  // The join prime of add_player (metadata, sequence headers and the GOP
+  // since the last keyframe), which a sink may treat apart (e.g. never thin
+  // it). Default: deliver().
+  virtual void deliver_prime(const Message& m) { deliver(m); }
   virtual void publisher_started() = 0;
   virtual void publisher_stopped() = 0;
   // The publisher went away without an orderly end (connection reset, timed

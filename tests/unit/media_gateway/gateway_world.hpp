@@ -59,10 +59,10 @@ class World {
   TimePoint now = at(seconds(1000));
   std::function<bool(const SocketAddress& from, const SocketAddress& to, const Bytes&)> filter;  // false: drop
 
-  Peer& add_peer(std::uint8_t last, EndpointConfig cfg = {}) {
+  Peer& add_peer(std::uint8_t last, EndpointConfig cfg = {}, std::uint16_t port = 1935) {
     auto p = std::make_unique<Peer>();
-    p->address = SocketAddress::ipv4(10, 0, 0, last, 1935);
-    p->rng = std::make_unique<SeededRandom>(last * 7919u);
+    p->address = SocketAddress::ipv4(10, 0, 0, last, port);
+    p->rng = std::make_unique<SeededRandom>(last * 7919u + port);
     p->profile = std::make_unique<rtmfp::testing::NullProfile>(*p->rng);
     p->endpoint = std::make_unique<Endpoint>(cfg, *p->rng);
     p->endpoint->add_profile(*p->profile);
@@ -86,9 +86,11 @@ class World {
   MediaServer& server() { return *server_; }
   Peer& server_peer() { return *server_peer_; }
 
-  // A client peer that connects to the server and runs a NetConnectionClient.
-  Client& add_client(NcClientConfig cfg) {
-    Peer& p = add_peer(static_cast<std::uint8_t>(10 + clients_.size()), client_config());
+  // A client peer that connects to the server and runs a NetConnectionClient,
+  // from its own address or from 10.0.0.`last`:`port`.
+  Client& add_client(NcClientConfig cfg, std::optional<std::pair<std::uint8_t, std::uint16_t>> from = std::nullopt) {
+    Peer& p = from ? add_peer(from->first, client_config(), from->second)
+                   : add_peer(static_cast<std::uint8_t>(10 + clients_.size()), client_config());
     auto c = std::make_unique<Client>();
     c->peer = &p;
     c->nc = std::make_unique<NetConnectionClient>(std::move(cfg));
@@ -122,6 +124,29 @@ class World {
     EXPECT_TRUE(p.endpoint->connect(now, req));
     clients_.push_back(std::move(c));
     return *clients_.back();
+  }
+
+  // A client that opens an RTMFP session to the server and then does
+  // nothing (no NetConnection): what an idle or hostile client looks like.
+  struct Idle {
+    Peer* peer = nullptr;
+    bool opened = false, closed = false;
+  };
+  Idle& add_idle_client(std::uint8_t last, std::uint16_t port = 1935) {
+    Peer& p = add_peer(last, client_config(), port);
+    idle_.push_back(std::make_unique<Idle>());
+    Idle* ip = idle_.back().get();
+    ip->peer = &p;
+    p.on_event = [ip](TimePoint, EndpointEvent&& e) {
+      if (std::holds_alternative<SessionOpened>(e)) ip->opened = true;
+      if (std::holds_alternative<SessionClosed>(e)) ip->closed = true;
+    };
+    ConnectRequest req;
+    req.profile = ProfileKind::modern;
+    req.epd.uri = "rtmfp://server/live";
+    req.candidates = {server_peer_->address};
+    EXPECT_TRUE(p.endpoint->connect(now, req));
+    return *ip;
   }
 
   static EndpointConfig client_config() {
@@ -197,6 +222,7 @@ class World {
   Peer* server_peer_ = nullptr;
   std::unique_ptr<MediaServer> server_;
   std::vector<std::unique_ptr<Client>> clients_;
+  std::vector<std::unique_ptr<Idle>> idle_;
 };
 
 }  // namespace rtmfp::media::gateway::testing

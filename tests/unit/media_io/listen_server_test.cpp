@@ -424,6 +424,61 @@ TEST(ListenSink, SlowPlayerIsThinnedByWholeGops) {
   }
 }
 
+// A player joining 3 s into a 5 s GOP starts with that GOP's keyframe: the
+// join prime (sequence header + the GOP since the last keyframe) is never
+// thinned although it spans more than max_player_latency; then it gets every
+// later frame. Ordered by events: the server thread has taken the first 3 s
+// (a call() after the writes) before the player plays.
+TEST(ListenSink, LatePlayerThreeSecondsIntoALongGopGetsDecodableVideo) {
+  auto so = server_options(60000ms);
+  so.max_player_latency = 2000ms;
+  auto sink = ListenSink::open(so, "live/longgop");
+  ASSERT_TRUE(sink) << sink.error().detail;
+  auto frame = [](std::uint32_t i) {
+    auto v = video(i * 40, i % 125 == 0 ? 1 : 2, 0, 256);  // a keyframe every 5 s
+    v.payload[2] = static_cast<std::uint8_t>(i >> 8);
+    v.payload[3] = static_cast<std::uint8_t>(i);
+    return v;
+  };
+  ASSERT_TRUE((*sink)->write(Message{0, rtmp::msg_type::video, 0, 0, {0x17, 0x00, 1, 2, 3}}));
+  for (std::uint32_t i = 0; i <= 75; ++i) {  // 0 .. 3.0 s
+    ASSERT_TRUE((*sink)->write(frame(i)));
+    ASSERT_TRUE((*sink)->write(audio(i * 40)));
+  }
+  ASSERT_TRUE((*sink)->server().call([](rtmp::StreamRegistry&) {}));
+  GatedPlayer late((*sink)->port(), "longgop");
+  ASSERT_TRUE(late.open());
+  late.allow(~std::uint64_t{0});
+  auto done = std::async(std::launch::async, [&] { late.read_gated(); });
+  // The player keeps up (lockstep: each frame waits until the server has
+  // written out everything queued before it), so nothing after the prime
+  // is thinned either.
+  for (std::uint32_t i = 76; i < 150; ++i) {  // to 6 s, with the next keyframe at 5 s
+    ASSERT_TRUE((*sink)->server().drain(60000ms)) << "frame " << i;
+    ASSERT_TRUE((*sink)->write(frame(i)));
+    ASSERT_TRUE((*sink)->write(audio(i * 40)));
+  }
+  ASSERT_TRUE((*sink)->finish());
+  ASSERT_EQ(done.wait_for(60s), std::future_status::ready);
+  ASSERT_TRUE(late.ended()) << late.error();
+  std::vector<std::uint32_t> idx;
+  bool header_first = false;
+  for (const auto& m : late.media) {
+    if (m.type != rtmp::msg_type::video) continue;
+    if (rtmp::is_avc_sequence_header(m.payload)) {
+      header_first = idx.empty();
+      continue;
+    }
+    idx.push_back(std::uint32_t(m.payload[2]) << 8 | m.payload[3]);
+  }
+  EXPECT_TRUE(header_first) << "the sequence header comes before any frame";
+  ASSERT_FALSE(idx.empty());
+  EXPECT_EQ(idx.front(), 0u) << "starts at the keyframe of the GOP it joined, not at the next one";
+  ASSERT_EQ(idx.size(), 150u) << "every frame from that keyframe on";
+  for (std::size_t i = 1; i < idx.size(); ++i) ASSERT_EQ(idx[i], idx[i - 1] + 1) << "hole at " << i;
+  EXPECT_EQ((*sink)->server().stats().thinned_video, 0u);
+}
+
 // S3. Only the relay's key is served, and with ?publish_key= / ?play_key= a
 // client must carry the token as "?key=" in its stream name (OBS: stream key
 // "in?key=SECRET"; ffmpeg: rtmp://host/live/in?key=SECRET).

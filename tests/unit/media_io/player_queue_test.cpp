@@ -115,3 +115,33 @@ TEST(PlayerQueue, ATimestampRestartIsNotLag) {
   EXPECT_LT(q.lag_ms(), 1000u);
   EXPECT_FALSE(q.over_limit());
 }
+
+// A late player's join prime (headers + the GOP since the last keyframe) is
+// never thinned, even when it spans more than the bound (joining 3 s into a
+// 5 s GOP); what is queued after it is still thinned by whole GOPs, measured
+// from the end of the prime, and a gap in the video lands on a keyframe.
+TEST(PlayerQueue, TheJoinPrimeIsNeverThinnedLaterGopsStillAre) {
+  PlayerQueue q({.thin_ms = 2000, .lag_ms = 0});
+  q.push_marker(PlayerQueue::Kind::publisher_started);
+  q.push_media(avc_header(), true);
+  for (std::uint32_t t = 0; t <= 3000; t += 40) {
+    q.push_media(vid(t, t == 0, 0), true);
+    q.push_media(aud(t), true);
+  }
+  EXPECT_EQ(q.dropped_video(), 0u);
+  EXPECT_EQ(q.video_span_ms(), 0u) << "the prime is not backlog";
+  for (std::uint32_t t = 3040; t < 20000; t += 40) {  // nothing taken: thinning must act
+    q.push_media(vid(t, t % 5000 == 0, 1));
+    q.push_media(aud(t));
+    EXPECT_LE(q.video_span_ms(), 2000u) << t;
+  }
+  EXPECT_GT(q.dropped_video(), 0u);
+  EXPECT_LE(q.max_video_span_ms(), 2000u);
+  std::vector<std::uint32_t> ts;
+  for (const auto& m : pop_all(q))
+    if (m.type == rtmp::msg_type::video && !rtmp::is_avc_sequence_header(m.payload)) ts.push_back(m.timestamp);
+  ASSERT_GE(ts.size(), 76u);
+  for (std::uint32_t i = 0; i <= 75; ++i) ASSERT_EQ(ts[i], i * 40) << "the prime's GOP, whole, first";
+  for (std::size_t i = 1; i < ts.size(); ++i)
+    if (ts[i] != ts[i - 1] + 40) EXPECT_EQ(ts[i] % 5000, 0u) << "a gap must end at a keyframe: " << ts[i];
+}
