@@ -90,8 +90,8 @@ std::size_t Node::broadcast(TimePoint now, const EndpointEvent& e, Pred wants) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < services_.size(); ++i) {
     if (!wants(interests_[i])) continue;
-    services_[i]->on_event(now, e);
     ++n;
+    if (services_[i]->on_event(now, e)) break;
   }
   return n;
 }
@@ -106,7 +106,7 @@ void Node::on_incoming(TimePoint now, const FlowIncoming& in, const EndpointEven
   ++stats_.flows_claimed;
   flows_[{in.session, in.flow}] = s;
   if (flows_.size() >= prune_at_) prune_routes();
-  s->on_event(now, e);
+  (void)s->on_event(now, e);
 }
 
 void Node::prune_routes() {
@@ -122,7 +122,7 @@ void Node::to_flow_owner(TimePoint now, SessionHandle session, FlowId flow, cons
   }
   Service* s = it->second;
   if (last) flows_.erase(it);
-  s->on_event(now, e);
+  (void)s->on_event(now, e);
 }
 
 void Node::route(TimePoint now, const EndpointEvent& e) {

@@ -10,7 +10,8 @@
 //  - FlowMessage / FlowFinished of that (session, flow): to the same service.
 //  - SessionOpened / SessionOpenFailed / SessionClosed / SessionAddressChanged,
 //    UnmatchedIHello, PingReplied, FlowRejected: to every service whose
-//    Interests ask for them, in the order the services were added.
+//    Interests ask for them, in the order the services were added, until
+//    one returns true (consumed).
 // Driving it (what a host does):
 //   on_datagram(now, from, bytes)   for every datagram received
 //   pump(now)                       after that, after a timer, after a command
@@ -40,7 +41,7 @@ struct NodeStats {
   std::uint64_t flows_unclaimed = 0;    // FlowIncoming no signature matched: rejected
   std::uint64_t flow_events_orphaned = 0;  // a message/finish of a flow no service owns
   std::uint64_t events = 0;             // endpoint events taken
-  std::uint64_t unmatched_ihellos_unwanted = 0;  // no service asked for them
+  std::uint64_t unmatched_ihellos_unwanted = 0;  // no service took them
 };
 
 class Node {

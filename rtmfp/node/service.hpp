@@ -48,8 +48,11 @@ class Service {
 
   // The node started (the host is about to receive): open sessions, register.
   virtual void on_start(TimePoint /*now*/) {}
-  // Every routed event (see Interests and signatures()).
-  virtual void on_event(TimePoint now, const EndpointEvent& event) = 0;
+  // Every routed event (see Interests and signatures()). Returns true when
+  // it consumed a session-level event that no later service needs (e.g. an
+  // introducer answering an UnmatchedIHello): the Node stops handing it on.
+  // Ignored for the events of the service's own flows.
+  virtual bool on_event(TimePoint now, const EndpointEvent& event) = 0;
   // Called at the start of every host pump, before datagrams go out: the
   // service's chance to write more (e.g. refill a sending flow).
   virtual void on_poll(TimePoint /*now*/) {}

@@ -31,7 +31,11 @@ struct Recorder : Service {
   std::vector<Bytes> signatures() const override { return sigs; }
   Interests interests() const override { return wants; }
   void on_start(TimePoint) override { ++started; }
-  void on_event(TimePoint, const EndpointEvent& e) override { events.push_back(e); }
+  bool consume = false;  // consume the session-level events it gets
+  bool on_event(TimePoint, const EndpointEvent& e) override {
+    events.push_back(e);
+    return consume;
+  }
   std::optional<TimePoint> next_deadline() const override { return deadline; }
   void on_deadline(TimePoint) override {
     ++deadlines_fired;
@@ -204,6 +208,18 @@ TEST(NodeRouting, SessionEventsGoToEveryInterestedServiceAndCloseClearsRoutes) {
   EXPECT_EQ(b.of<SessionClosed>().size(), 1u);
   EXPECT_TRUE(c.of<SessionClosed>().empty());
   EXPECT_EQ(n.node.owner(in.session, in.flow), nullptr);
+}
+
+TEST(NodeRouting, AServiceThatConsumesASessionEventStopsItsBroadcast) {
+  Net n;
+  Recorder a("a", {bytes_of("A")});
+  Recorder b("b", {bytes_of("B")});
+  a.consume = true;
+  ASSERT_TRUE(n.node.add_service(a));
+  ASSERT_TRUE(n.node.add_service(b));
+  n.connect();
+  EXPECT_EQ(a.of<SessionOpened>().size(), 1u);
+  EXPECT_TRUE(b.of<SessionOpened>().empty());
 }
 
 TEST(NodeRouting, UnmatchedIHelloGoesOnlyToServicesThatAskAndIsCountedOtherwise) {
