@@ -74,11 +74,13 @@ void NodeHost::stop() {
 }
 
 void NodeHost::begin() {
-  for (auto& s : sockets_)
-    s->start([this](const SocketAddress& from, ByteView data) {
-      ++stats_.datagrams_in;
-      node_.on_datagram(io::steady_now(), from, data);
-    }, [this] { pump(); });
+  for (std::size_t i = 0; i < sockets_.size(); ++i)
+    sockets_[i]->start(
+        [this, iface = static_cast<InterfaceId>(i)](const SocketAddress& from, ByteView data) {
+          ++stats_.datagrams_in;
+          node_.on_datagram(io::steady_now(), from, data, iface);
+        },
+        [this] { pump(); });
   if (options_.handle_signals) {
     asio::error_code ec;
     signals_.add(SIGINT, ec);
@@ -103,8 +105,16 @@ void NodeHost::tick_stats() {
   });
 }
 
+bool NodeHost::reaches(std::size_t socket, const SocketAddress& to) const {
+  const HostSocket& s = *sockets_[socket];
+  return s.v6() == to.v6 || (s.v6() && !s.v6_only() && !to.v6);
+}
+
 void NodeHost::send(Transmit&& t) {
-  const int i = t.to.v6 ? v6_socket_ : v4_socket_;
+  // The interface the core chose (where the peer was heard), if it can
+  // carry the destination's family; else the first socket of that family.
+  int i = t.to.v6 ? v6_socket_ : v4_socket_;
+  if (t.interface < sockets_.size() && reaches(t.interface, t.to)) i = static_cast<int>(t.interface);
   if (i < 0) {
     ++stats_.unroutable;
     return;

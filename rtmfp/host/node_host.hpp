@@ -6,11 +6,14 @@
 // callback, and post() for other threads. run() uses the caller's thread;
 // start() a thread of its own.
 //
-// Outgoing datagrams leave by the first socket of the destination's family
-// (an IPv4 destination may also leave by a dual-stack IPv6 socket, as a
-// v4-mapped address); a datagram no socket can reach is dropped and
-// counted. (Not yet: an interface ID per datagram so a session answers from
-// the socket its peer was heard on.)
+// Interfaces: socket i (listen order) is InterfaceId i. Every received
+// datagram carries the ID of its socket into the core; every Transmit names
+// the interface to send from (a session: the one its peer was last heard
+// on; an answer to a request: the request's), and leaves by that socket.
+// A Transmit with no interface (an initiator's first IHellos) leaves by the
+// first socket of the destination's family (an IPv4 destination may also
+// leave by a dual-stack IPv6 socket, as a v4-mapped address); a datagram no
+// socket can reach is dropped and counted.
 #pragma once
 
 #include <asio.hpp>
@@ -89,6 +92,7 @@ class NodeHost {
   void begin();
   void pump();
   void send(Transmit&& t);
+  bool reaches(std::size_t socket, const SocketAddress& to) const;
   void arm_timer();
   void begin_shutdown();
   void finish();

@@ -13,7 +13,7 @@
 //    Interests ask for them, in the order the services were added, until
 //    one returns true (consumed).
 // Driving it (what a host does):
-//   on_datagram(now, from, bytes)   for every datagram received
+//   on_datagram(now, from, bytes, interface)   for every datagram received
 //   pump(now)                       after that, after a timer, after a command
 //   poll_transmit(now)              until nullopt (pump again if it said so)
 #pragma once
@@ -66,8 +66,9 @@ class Node {
   void start(TimePoint now);
 
   // ---- I/O (as Endpoint's) ----
-  void on_datagram(TimePoint now, const SocketAddress& from, ByteView datagram) {
-    endpoint_->on_datagram(now, from, datagram);
+  void on_datagram(TimePoint now, const SocketAddress& from, ByteView datagram,
+                   InterfaceId interface = kAnyInterface) {
+    endpoint_->on_datagram(now, from, datagram, interface);
   }
   std::optional<Transmit> poll_transmit(TimePoint now) { return endpoint_->poll_transmit(now); }
   // The earliest of the endpoint's and the services' deadlines.

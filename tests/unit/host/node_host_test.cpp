@@ -141,6 +141,36 @@ TEST(NodeHost, SessionsOverBothFamiliesLeaveByTheMatchingSocket) {
   EXPECT_TRUE(server_host.stopped());
 }
 
+TEST(NodeHost, ASessionIsAnsweredFromTheSocketItsPeerReached) {
+  // Two IPv4 sockets: a client of the second one must hear the server from
+  // the second one (its interface ID), not from the first IPv4 socket (a
+  // NAT or firewall in front of the client would drop that).
+  TestNode server;
+  EchoService echo(server.endpoint);
+  ASSERT_TRUE(server.node.add_service(echo));
+  NodeHostOptions so;
+  so.listen = {v4_loopback(), v4_loopback()};
+  NodeHost server_host(server.node, so);
+  ASSERT_TRUE(server_host.open());
+  server_host.start();
+  const SocketAddress second = server_host.local_addresses()[1];
+
+  TestNode client;
+  PingService ping(client.endpoint, {second});
+  ASSERT_TRUE(client.node.add_service(ping));
+  NodeHostOptions co;
+  co.listen = {v4_loopback()};
+  NodeHost client_host(client.node, co);
+  ping.host = &client_host;
+  ASSERT_TRUE(client_host.open());
+  client_host.run();
+  EXPECT_FALSE(ping.gave_up);
+  ASSERT_EQ(ping.echoed_from.size(), 1u);
+  EXPECT_EQ(ping.echoed_from[0], second);
+  server_host.shutdown();
+  server_host.join();
+}
+
 TEST(NodeHost, ADualStackSocketReachesIPv4PeersAsV4Mapped) {
   if (!rtmfp::testing::host_has_dual_stack()) GTEST_SKIP() << "no dual-stack IPv6";
   TestNode server;
