@@ -33,7 +33,7 @@
 #include "rtmfp/core/time.hpp"
 #include "rtmfp/core/trace.hpp"
 
-namespace rtmfp::io {
+namespace rtmfp::tools {
 
 inline constexpr const char* kPerfFlowTag = "rtmfp-perf/1 ";
 inline constexpr const char* kPerfReportTag = "rtmfp-perf-report/1";
@@ -107,4 +107,4 @@ std::optional<PerfReceiverReport> parse_perf_report(ByteView m);
 std::int64_t wall_clock_us();
 double percentile(std::vector<double> v, double p);
 
-}  // namespace rtmfp::io
+}  // namespace rtmfp::tools
