@@ -10,6 +10,7 @@
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/host/node_host.hpp"
 #include "rtmfp/node/node.hpp"
+#include "rtmfp/tools/perf.hpp"
 
 namespace rtmfp::rendezvous {
 
@@ -113,9 +114,16 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
     }
     std::fflush(options.out);
   });
-  if (auto a = node.add_service(reg); !a) {
-    std::fprintf(stderr, "rtmfp node: %s\n", a.error().message().c_str());
-    return 6;
+  // Other peers measure the path to us (`rtmfp perf`): one result line per test.
+  auto perf = tools::make_perf_service(endpoint, false, [&](const std::string& line) {
+    std::fprintf(options.out, "perf %s\n", line.c_str());
+    std::fflush(options.out);
+  });
+  for (node::Service* s : {static_cast<node::Service*>(&reg), perf.get()}) {
+    if (auto a = node.add_service(*s); !a) {
+      std::fprintf(stderr, "rtmfp node: %s\n", a.error().message().c_str());
+      return 6;
+    }
   }
   host.run();
   std::fprintf(options.out, "stopped\n");

@@ -131,7 +131,7 @@ class PerfServerService final : public node::Service {
   std::map<std::pair<SessionHandle, FlowId>, Test> tests_;
 };
 
-void print_result(const Test& t, bool json) {
+std::string format_result(const Test& t, bool json) {
   double secs = t.r.last_arrival_us > t.r.first_send_us ? (t.r.last_arrival_us - t.r.first_send_us) / 1e6 : 0;
   double bps = secs > 0 ? static_cast<double>(t.r.bytes) * 8 / secs : 0;
   if (json) {
@@ -145,17 +145,24 @@ void print_result(const Test& t, bool json) {
     j["goodput_bps"] = bps;
     j["latency_ms_p50"] = t.r.latency_ms_p50;
     j["latency_ms_p95"] = t.r.latency_ms_p95;
-    std::printf("%s\n", j.dump().c_str());
-  } else {
-    std::printf("%s %s: %llu bytes, %llu messages (%llu on time) in %.2f s, %.1f Mbit/s, latency p50 %.1f ms p95 %.1f ms\n",
+    return j.dump();
+  }
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "%s %s: %llu bytes, %llu messages (%llu on time) in %.2f s, %.1f Mbit/s, latency p50 %.1f ms p95 %.1f ms",
                 t.peer.c_str(), t.mode.c_str(), static_cast<unsigned long long>(t.r.bytes),
                 static_cast<unsigned long long>(t.r.messages), static_cast<unsigned long long>(t.r.on_time), secs,
                 bps / 1e6, t.r.latency_ms_p50, t.r.latency_ms_p95);
-  }
-  std::fflush(stdout);
+  return line;
 }
 
 }  // namespace
+
+std::unique_ptr<node::Service> make_perf_service(Endpoint& endpoint, bool json,
+                                                 std::function<void(const std::string&)> on_result) {
+  return std::make_unique<PerfServerService>(
+      endpoint, [json, on_result = std::move(on_result)](const Test& t) { on_result(format_result(t, json)); });
+}
 
 int run_perf_server(const PerfServerOptions& options, RandomSource& rng) {
   EndpointConfig cfg;
@@ -165,8 +172,11 @@ int run_perf_server(const PerfServerOptions& options, RandomSource& rng) {
   for (auto* p : options.profiles) endpoint.add_profile(*p);
   endpoint.set_trace(options.trace);
   node::Node node(endpoint);
-  PerfServerService perf(endpoint, [&](const Test& t) { print_result(t, options.json); });
-  (void)node.add_service(perf);
+  auto perf = make_perf_service(endpoint, options.json, [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  });
+  (void)node.add_service(*perf);
   host::NodeHostOptions ho;
   ho.listen = {options.listen};
   ho.handle_signals = true;
