@@ -8,7 +8,7 @@
 #include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
 #include "rtmfp/crypto/profiles.hpp"
-#include "rtmfp/io/perf.hpp"
+#include "rtmfp/tools/perf.hpp"
 #include "rtmfp/io/system_random.hpp"
 
 namespace rtmfp::cli {
@@ -44,7 +44,7 @@ int serve(const Opts& o) {
   if (crypto == "modern" || crypto == "both") owned.push_back(*crypto::make_profile(ProfileKind::modern, std::nullopt, rng));
   if (crypto == "flash" || crypto == "both") owned.push_back(*crypto::make_profile(ProfileKind::flash, std::nullopt, rng));
   auto trace = open_trace(o.trace);
-  io::PerfServerOptions so;
+  tools::PerfServerOptions so;
   so.listen = *listen;
   for (auto& p : owned) so.profiles.push_back(p.get());
   so.congestion_control = o.cc.empty() ? "appendix-a" : o.cc;
@@ -57,11 +57,11 @@ int serve(const Opts& o) {
       std::printf("%s peer-id %s\n", profile_name(owned[i]->kind()), to_hex(owned[i]->local_peer_id()).c_str());
     std::fflush(stdout);
   };
-  return io::run_perf_server(so, rng);
+  return tools::run_perf_server(so, rng);
 }
 
 int run_client(const Opts& o) {
-  io::PerfResult r;
+  tools::PerfResult r;
   std::string crypto = o.crypto.empty() ? "modern" : o.crypto;
   r.crypto = crypto;
   const std::string cc = !o.cc.empty() ? o.cc : o.mode == "live" ? "veno" : "appendix-a";
@@ -82,11 +82,11 @@ int run_client(const Opts& o) {
   auto trace = open_trace(o.trace);
   if (r.exit_code == 0) {
     auto profile = crypto::make_profile(*crypto::parse_profile_kind(crypto), std::nullopt, rng);
-    io::PerfClientOptions po;
+    tools::PerfClientOptions po;
     po.uri = o.uri;
     po.peer_id = peer;
     po.seconds = o.seconds;
-    po.mode = o.mode == "live" ? io::PerfMode::live : io::PerfMode::bulk;
+    po.mode = o.mode == "live" ? tools::PerfMode::live : tools::PerfMode::bulk;
     po.rate_bps = static_cast<std::uint64_t>(o.rate);
     po.message_size = o.message_size;
     po.deadline_ms = o.deadline;
@@ -95,7 +95,7 @@ int run_client(const Opts& o) {
     po.trace = trace.get();
     po.max_datagram_limit = o.max_datagram;
     po.connect_timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.timeout));
-    r = io::run_perf_client(po, **profile, rng);
+    r = tools::run_perf_client(po, **profile, rng);
   }
   if (o.json) {
     nlohmann::json j;

@@ -7,7 +7,7 @@
 #include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
 #include "rtmfp/crypto/profiles.hpp"
-#include "rtmfp/io/probe.hpp"
+#include "rtmfp/tools/probe.hpp"
 #include "rtmfp/io/system_random.hpp"
 
 namespace rtmfp::cli {
@@ -36,7 +36,7 @@ void add_probe_command(CLI::App& app) {
   cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
   add_max_datagram_option(cmd, opts->max_datagram);
   cmd->callback([opts] {
-    io::ProbeResult r;
+    tools::ProbeResult r;
     auto kind = crypto::parse_profile_kind(opts->crypto);
     r.crypto = opts->crypto;
     std::optional<PeerId> peer;
@@ -55,14 +55,14 @@ void add_probe_command(CLI::App& app) {
         r.error = profile.error().message();
         r.exit_code = 2;
       } else {
-        io::ProbeOptions po;
+        tools::ProbeOptions po;
         po.uri = opts->uri;
         po.peer_id = peer;
         po.count = opts->count;
         po.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(opts->timeout));
         po.trace = trace.get();
         po.max_datagram_limit = opts->max_datagram;
-        r = io::run_probe(po, **profile, rng);
+        r = tools::run_probe(po, **profile, rng);
       }
     }
     if (opts->json) {

@@ -1,4 +1,4 @@
-// rtmfp rendezvous --listen ADDR:PORT [--crypto modern|flash|both] [--identity FILE]
+// rtmfp rendezvous --listen ADDR:PORT [--listen ADDR:PORT ...] [--crypto modern|flash|both] [--identity FILE]
 //                  [--stats-interval S] [--trace FILE]
 #include <cstdio>
 
@@ -12,7 +12,7 @@ namespace rtmfp::cli {
 
 void add_rendezvous_command(CLI::App& app) {
   struct Opts {
-    std::string listen = "0.0.0.0:1935";
+    std::vector<std::string> listen;
     std::string crypto = "modern";
     std::string identity;
     double stats_interval = 10;
@@ -20,9 +20,10 @@ void add_rendezvous_command(CLI::App& app) {
     std::size_t max_datagram = 0;
   };
   auto opts = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("rendezvous", "Run a rendezvous server: accepts RTMFP sessions on one UDP port");
-  cmd->add_option("--listen", opts->listen, "UDP address to listen on, ADDR:PORT or [V6]:PORT (port 0 = any free port)")
-      ->capture_default_str();
+  auto* cmd = app.add_subcommand("rendezvous", "Run a rendezvous server: accepts RTMFP sessions on UDP");
+  cmd->add_option("--listen", opts->listen,
+                  "UDP address to listen on, ADDR:PORT or [V6]:PORT (port 0 = any free port); repeat for several")
+      ->default_str("0.0.0.0:1935");
   cmd->add_option("--crypto", opts->crypto, "Crypto profile(s): modern, flash or both")
       ->check(CLI::IsMember({"modern", "flash", "both"}))
       ->capture_default_str();
@@ -34,12 +35,17 @@ void add_rendezvous_command(CLI::App& app) {
   cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
   add_max_datagram_option(cmd, opts->max_datagram);
   cmd->callback([opts] {
-    auto listen = SocketAddress::parse(opts->listen);
-    if (!listen) {
-      std::fprintf(stderr, "rtmfp rendezvous: invalid --listen '%s' (expected ADDR:PORT, e.g. 0.0.0.0:1935)\n",
-                   opts->listen.c_str());
-      exit_code() = 2;
-      return;
+    if (opts->listen.empty()) opts->listen.push_back("0.0.0.0:1935");
+    std::vector<SocketAddress> listen;
+    for (const auto& l : opts->listen) {
+      auto a = SocketAddress::parse(l);
+      if (!a) {
+        std::fprintf(stderr, "rtmfp rendezvous: invalid --listen '%s' (expected ADDR:PORT, e.g. 0.0.0.0:1935)\n",
+                     l.c_str());
+        exit_code() = 2;
+        return;
+      }
+      listen.push_back(*a);
     }
     io::SystemRandom rng;
     crypto::IdentityFile ids;
@@ -76,17 +82,19 @@ void add_rendezvous_command(CLI::App& app) {
     }
     auto trace = open_trace(opts->trace);
     rendezvous::ServerOptions so;
-    so.listen = *listen;
+    so.listen = listen;
     for (auto& p : owned) so.profiles.push_back(p.get());
     so.stats_interval = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(opts->stats_interval));
     so.trace = trace.get();
     so.endpoint.max_datagram_limit = opts->max_datagram;
-    so.on_listening = [&](const SocketAddress& local) {
+    so.on_listening = [&](const std::vector<SocketAddress>& locals) {
       // First stdout line, exactly: listening rtmfp://ADDR:PORT peer-id <hex>
-      std::printf("listening rtmfp://%s peer-id %s\n", local.to_string().c_str(),
+      std::printf("listening rtmfp://%s peer-id %s\n", locals.front().to_string().c_str(),
                   to_hex(owned.front()->local_peer_id()).c_str());
       for (std::size_t i = 1; i < owned.size(); ++i)
         std::printf("%s peer-id %s\n", profile_name(owned[i]->kind()), to_hex(owned[i]->local_peer_id()).c_str());
+      for (std::size_t i = 1; i < locals.size(); ++i)
+        std::printf("also listening rtmfp://%s\n", locals[i].to_string().c_str());
       std::fflush(stdout);
     };
     exit_code() = rendezvous::run_server(so, rng);

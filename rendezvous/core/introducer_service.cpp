@@ -43,7 +43,7 @@ void IntroducerService::introduce(TimePoint now, const UnmatchedIHello& u) {
   if (!intro) return;  // refusals are counted by the Introducer; unknown peers stay silent
   // Redirect first, then the FIHello (§3.5.1.6): the initiator's IHellos to
   // the listed addresses then leave about when the FIHello does.
-  auto r = endpoint_.send_redirect(now, u.profile, u.tag, u.from, intro->redirect);
+  auto r = endpoint_.send_redirect(now, u.profile, u.tag, u.from, intro->redirect, u.interface);
   auto f = endpoint_.forward_ihello(now, intro->forward_session, u.epd, u.tag, intro->reply_address);
   if (r && f)
     ++stats_.introductions;

@@ -20,6 +20,7 @@
 #include "rendezvous/core/introducer.hpp"
 #include "rendezvous/core/registry.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
+#include "rtmfp/node/service.hpp"
 
 namespace rtmfp::rendezvous {
 
@@ -30,7 +31,7 @@ struct IntroducerServiceStats {
   std::uint64_t introductions_failed = 0;   // the endpoint refused a command (budget, session gone)
 };
 
-class IntroducerService {
+class IntroducerService : public node::Service {
  public:
   IntroducerService(Endpoint& endpoint, const SipKey& hash_key,
                     std::size_t max_peers = limits::kMaxRegisteredPeers);
@@ -38,7 +39,17 @@ class IntroducerService {
   // Handles the events it is for; returns true for those (UnmatchedIHello,
   // and the session events it used - those stay visible to other services,
   // so it returns false for them).
-  bool on_event(TimePoint now, const EndpointEvent& event);
+  bool on_event(TimePoint now, const EndpointEvent& event) override;
+
+  // As a service of a Node (rtmfp/node): no flows of its own; session
+  // events and unmatched IHellos.
+  std::string_view name() const override { return "introducer"; }
+  std::vector<Bytes> signatures() const override { return {}; }
+  node::Interests interests() const override {
+    node::Interests i;
+    i.unmatched_ihellos = true;
+    return i;
+  }
 
   Registry& registry() { return registry_; }
   const Registry& registry() const { return registry_; }

@@ -4,13 +4,13 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
-#include <asio.hpp>
 #include <cstring>
 
 #include "rendezvous/service/registration_client.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
-#include "rtmfp/io/clock.hpp"
-#include "rtmfp/io/udp_driver.hpp"
+#include "rtmfp/host/node_host.hpp"
+#include "rtmfp/node/node.hpp"
+#include "rtmfp/tools/perf.hpp"
 
 namespace rtmfp::rendezvous {
 
@@ -43,87 +43,89 @@ std::vector<SocketAddress> host_addresses(const SocketAddress& local) {
   return out;
 }
 
+namespace {
+
+// The registration client, reporting its events as they happen (they arise
+// inside the node's routing, from the rendezvous's answers and from retries).
+class ReportingRegistration final : public RegistrationClient {
+ public:
+  ReportingRegistration(Endpoint& endpoint, ConnectRequest to_rendezvous, std::vector<SocketAddress> hosts,
+                        std::function<void(const RegistrationEvent&)> report)
+      : RegistrationClient(endpoint, std::move(to_rendezvous), std::move(hosts)), report_(std::move(report)) {}
+
+  void on_start(TimePoint now) override {
+    RegistrationClient::on_start(now);
+    flush();
+  }
+  bool on_event(TimePoint now, const EndpointEvent& e) override {
+    const bool consumed = RegistrationClient::on_event(now, e);
+    flush();
+    return consumed;
+  }
+  void on_deadline(TimePoint now) override {
+    RegistrationClient::on_deadline(now);
+    flush();
+  }
+
+ private:
+  void flush() {
+    while (auto r = poll_event()) report_(*r);
+  }
+  std::function<void(const RegistrationEvent&)> report_;
+};
+
+}  // namespace
+
 int run_node(const NodeOptions& options, RandomSource& rng) {
-  asio::io_context io;
-  EndpointConfig cfg = options.endpoint;
-  Endpoint endpoint(cfg, rng);
+  Endpoint endpoint(options.endpoint, rng);
   endpoint.add_profile(*options.profile);
   endpoint.set_trace(options.trace);
-  io::UdpDriver driver(io, endpoint);
-  if (auto b = driver.bind(options.listen); !b) {
+  node::Node node(endpoint);
+  host::NodeHostOptions ho;
+  ho.listen = {options.listen};
+  ho.handle_signals = true;
+  host::NodeHost host(node, std::move(ho));
+  if (auto b = host.open(); !b) {
     std::fprintf(stderr, "rtmfp node: %s\n", b.error().message().c_str());
     return 6;
   }
-  const SocketAddress local = driver.local_address();
+  const SocketAddress local = host.local_addresses().front();
 
   ConnectRequest to_rv;
   to_rv.profile = options.profile->kind();
   to_rv.epd.uri = options.rendezvous_uri;
   to_rv.epd.peer_id = options.rendezvous_peer_id;
   to_rv.candidates = options.rendezvous;
-  RegistrationClient reg(endpoint, to_rv, host_addresses(local));
-
-  asio::steady_timer retry(io), stop_timer(io);
   bool announced = false;
-  std::function<void()> arm_retry = [&] {
-    auto d = reg.next_deadline();
-    if (!d) return;
-    retry.expires_at(std::chrono::steady_clock::time_point(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(d->time_since_epoch())));
-    retry.async_wait([&](asio::error_code ec) {
-      if (ec) return;
-      reg.on_deadline(io::steady_now());
-      driver.pump();
-      arm_retry();
-    });
-  };
-  driver.on_event = [&](EndpointEvent&& e) {
-    const TimePoint now = io::steady_now();
-    (void)reg.on_event(now, e);
-    while (auto r = reg.poll_event()) {
-      if (r->kind == RegistrationEvent::registered) {
-        if (!announced) {
-          // First stdout line, exactly:
-          // node peer-id <hex> registered rtmfp://HOST:PORT reflexive ADDR:PORT
-          std::fprintf(options.out, "node peer-id %s registered %s reflexive %s\n",
-                       to_hex(ByteView(options.profile->local_peer_id().data(), 32)).c_str(), options.rendezvous_uri.c_str(),
-                       r->info.reflexive.to_string().c_str());
-          announced = true;
-        } else {
-          std::fprintf(options.out, "registered again reflexive %s\n", r->info.reflexive.to_string().c_str());
-        }
+  ReportingRegistration reg(endpoint, to_rv, host_addresses(local), [&](const RegistrationEvent& r) {
+    if (r.kind == RegistrationEvent::registered) {
+      if (!announced) {
+        // First stdout line, exactly:
+        // node peer-id <hex> registered rtmfp://HOST:PORT reflexive ADDR:PORT
+        std::fprintf(options.out, "node peer-id %s registered %s reflexive %s\n",
+                     to_hex(ByteView(options.profile->local_peer_id().data(), 32)).c_str(),
+                     options.rendezvous_uri.c_str(), r.info.reflexive.to_string().c_str());
+        announced = true;
       } else {
-        std::fprintf(options.out, "registration lost: %s (retrying)\n", r->reason.c_str());
-        arm_retry();
+        std::fprintf(options.out, "registered again reflexive %s\n", r.info.reflexive.to_string().c_str());
       }
-      std::fflush(options.out);
+    } else {
+      std::fprintf(options.out, "registration lost: %s (retrying)\n", r.reason.c_str());
     }
-  };
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  std::function<void()> wait_drained = [&] {
-    if (endpoint.drained()) {
-      io.stop();
-      return;
-    }
-    stop_timer.expires_after(std::chrono::milliseconds(20));
-    stop_timer.async_wait([&](asio::error_code ec) {
-      if (!ec) wait_drained();
-    });
-  };
-  signals.async_wait([&](asio::error_code ec, int) {
-    if (ec) return;
-    retry.cancel();
-    endpoint.shutdown(io::steady_now());
-    driver.pump();
-    wait_drained();
+    std::fflush(options.out);
   });
-  driver.start();
-  reg.start(io::steady_now());
-  driver.pump();
-  arm_retry();
-  io.run();
-  driver.stop();
+  // Other peers measure the path to us (`rtmfp perf`): one result line per test.
+  auto perf = tools::make_perf_service(endpoint, false, [&](const std::string& line) {
+    std::fprintf(options.out, "perf %s\n", line.c_str());
+    std::fflush(options.out);
+  });
+  for (node::Service* s : {static_cast<node::Service*>(&reg), perf.get()}) {
+    if (auto a = node.add_service(*s); !a) {
+      std::fprintf(stderr, "rtmfp node: %s\n", a.error().message().c_str());
+      return 6;
+    }
+  }
+  host.run();
   std::fprintf(options.out, "stopped\n");
   std::fflush(options.out);
   return 0;

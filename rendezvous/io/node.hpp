@@ -1,8 +1,9 @@
-// `rtmfp node`: a long-running peer. One Endpoint (one identity) on one UDP
-// socket: it registers at a rendezvous (rendezvous/service/
+// `rtmfp node`: a long-running peer. One Node (one Endpoint, one identity)
+// on a NodeHost (rtmfp/host) with one UDP socket: it registers at a rendezvous (rendezvous/service/
 // registration_client) under its own identity, stays reachable through it
 // (answers the rendezvous's Forwarded IHellos with an RHello, RFC 7016
-// §3.5.1.5), accepts sessions from other peers (probes, pings), re-registers
+// §3.5.1.5), accepts sessions from other peers (probes, pings, and `rtmfp
+// perf` tests, one "perf ..." line per finished test), re-registers
 // after a rendezvous restart, and closes cleanly on SIGINT/SIGTERM.
 #pragma once
 

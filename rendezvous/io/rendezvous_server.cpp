@@ -1,12 +1,12 @@
 #include "rendezvous/io/rendezvous_server.hpp"
 
-#include <asio.hpp>
+#include <csignal>
 
 #include "rendezvous/core/introducer_service.hpp"
 #include "rendezvous/service/control_service.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
-#include "rtmfp/io/clock.hpp"
-#include "rtmfp/io/udp_driver.hpp"
+#include "rtmfp/host/node_host.hpp"
+#include "rtmfp/node/node.hpp"
 
 namespace rtmfp::rendezvous {
 
@@ -30,7 +30,6 @@ std::string format_stats(const EndpointStats& s, std::size_t sessions, std::size
 }
 
 int run_server(const ServerOptions& options, RandomSource& rng) {
-  asio::io_context io;
   EndpointConfig cfg = options.endpoint;
   // RFC 7016 §3.5.1.6: the rendezvous introduces registered peers.
   cfg.report_unmatched_ihellos = true;
@@ -41,58 +40,37 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   rng.fill(key);
   IntroducerService introducer(endpoint, key);
   ControlService control(endpoint, introducer);
-  io::UdpDriver driver(io, endpoint);
-  driver.on_event = [&](EndpointEvent&& e) {
-    const TimePoint now = io::steady_now();
-    if (introducer.on_event(now, e)) return;
-    (void)control.on_event(now, e);
-  };
+  // The introducer first: it registers a session before its control flow
+  // arrives, and consumes the UnmatchedIHellos it answers.
+  node::Node node(endpoint);
+  if (auto a = node.add_service(introducer); !a) return 1;
+  if (auto a = node.add_service(control); !a) return 1;
   auto stats_line = [&](std::size_t sessions) {
     return format_stats(endpoint.stats(), sessions, introducer.registry().size(), introducer.stats().introductions);
   };
-  if (auto b = driver.bind(options.listen); !b) {
-    std::fprintf(stderr, "rtmfp rendezvous: %s\n", b.error().message().c_str());
-    return 1;
-  }
-  if (options.on_listening) options.on_listening(driver.local_address());
 
-  asio::steady_timer stats_timer(io), stop_timer(io);
-  std::function<void()> tick = [&] {
-    stats_timer.expires_after(options.stats_interval);
-    stats_timer.async_wait([&](asio::error_code ec) {
-      if (ec) return;
-      std::fprintf(options.out, "%s\n", stats_line(endpoint.sessions().size()).c_str());
-      std::fflush(options.out);
-      tick();
-    });
-  };
-  if (options.stats_interval.count() > 0) tick();
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
   bool stopping = false;
-  std::function<void()> wait_drained = [&] {
-    if (endpoint.drained()) {
-      io.stop();
-      return;
-    }
-    stop_timer.expires_after(std::chrono::milliseconds(20));
-    stop_timer.async_wait([&](asio::error_code ec) {
-      if (!ec) wait_drained();
-    });
-  };
-  signals.async_wait([&](asio::error_code ec, int sig) {
-    if (ec) return;
+  host::NodeHostOptions ho;
+  ho.listen = options.listen;
+  ho.handle_signals = true;
+  ho.on_signal = [&](int sig) {
     stopping = true;
     std::fprintf(options.out, "received %s: closing %zu sessions\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
                  endpoint.sessions().size());
     std::fflush(options.out);
-    endpoint.shutdown(io::steady_now());
-    driver.pump();
-    wait_drained();
-  });
-  driver.start();
-  io.run();
-  driver.stop();
+  };
+  ho.stats_interval = options.stats_interval;
+  ho.on_stats = [&] {
+    std::fprintf(options.out, "%s\n", stats_line(endpoint.sessions().size()).c_str());
+    std::fflush(options.out);
+  };
+  host::NodeHost host(node, std::move(ho));
+  if (auto b = host.open(); !b) {
+    std::fprintf(stderr, "rtmfp rendezvous: %s\n", b.error().message().c_str());
+    return 1;
+  }
+  if (options.on_listening) options.on_listening(host.local_addresses());
+  host.run();
   if (stopping) {
     std::fprintf(options.out, "%s\nstopped\n", stats_line(0).c_str());
     std::fflush(options.out);

@@ -1,8 +1,9 @@
-// The `rtmfp rendezvous` server shell: an Endpoint that accepts sessions on
-// one UDP port with one or both crypto profiles and introduces registered
-// peers to each other (rendezvous/core, rendezvous/service), prints its listening line,
-// a stats line every interval, and closes all sessions on SIGINT/SIGTERM
-// within the endpoint's shutdown grace.
+// The `rtmfp rendezvous` server shell: a Node (rtmfp/node) whose Endpoint
+// accepts sessions with one or both crypto profiles, with the introducer
+// and the control plane as its services (rendezvous/core, rendezvous/service),
+// run by a NodeHost (rtmfp/host) on one or more UDP addresses. It prints its
+// listening line, a stats line every interval, and closes all sessions on
+// SIGINT/SIGTERM within the endpoint's shutdown grace.
 #pragma once
 
 #include <cstdio>
@@ -18,18 +19,19 @@
 namespace rtmfp::rendezvous {
 
 struct ServerOptions {
-  SocketAddress listen;
+  std::vector<SocketAddress> listen;      // at least one; IPv4 and IPv6 may mix
   std::vector<CryptoProfile*> profiles;  // first = the one whose peer ID is printed first
   Duration stats_interval = seconds(10);
   TraceSink* trace = nullptr;
   EndpointConfig endpoint;
-  // Called once bound, with the actual local address (port 0 resolved).
-  std::function<void(const SocketAddress&)> on_listening;
+  // Called once bound, with the actual local addresses in listen order
+  // (port 0 resolved).
+  std::function<void(const std::vector<SocketAddress>&)> on_listening;
   std::FILE* out = stdout;
 };
 
 // Runs until SIGINT/SIGTERM. Returns the process exit code (0 on a clean
-// stop, 1 if the port cannot be bound, with the reason on stderr).
+// stop, 1 if an address cannot be bound, with the reason on stderr).
 int run_server(const ServerOptions& options, RandomSource& rng);
 
 std::string format_stats(const EndpointStats& s, std::size_t sessions, std::size_t registered = 0,

@@ -24,7 +24,7 @@ struct ControlServiceStats {
   std::uint64_t rejected_flows = 0;  // a second control flow on one session, or an unregistered session
 };
 
-class ControlService {
+class ControlService : public node::Service {
  public:
   // keepalive: the period told to nodes (below the NAT mapping timeouts the
   // service must survive, 30 s).
@@ -32,7 +32,13 @@ class ControlService {
 
   // Handles FlowIncoming with the control signature and the messages and
   // ends of those flows; returns true for events it consumed.
-  bool on_event(TimePoint now, const EndpointEvent& event);
+  bool on_event(TimePoint now, const EndpointEvent& event) override;
+  // As a service of a Node: the control signature's flows, session events.
+  std::string_view name() const override { return "control"; }
+  std::vector<Bytes> signatures() const override {
+    auto s = control::flow_signature();
+    return {Bytes(s.begin(), s.end())};
+  }
 
   const ControlServiceStats& stats() const { return stats_; }
   const control::NatReport* nat_report(SessionHandle session) const;

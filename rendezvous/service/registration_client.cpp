@@ -18,6 +18,7 @@ void RegistrationClient::start(TimePoint now) { connect(now); }
 
 void RegistrationClient::connect(TimePoint now) {
   retry_at_.reset();
+  if (shut_down_) return;
   ++attempts_;
   auto s = endpoint_.connect(now, request_);
   if (!s) {
@@ -33,9 +34,14 @@ void RegistrationClient::lost(TimePoint now, std::string reason) {
   out_.reset();
   registered_.reset();
   if (was_registered) backoff_ = seconds(1);
-  retry_at_ = now + backoff_;
+  if (!shut_down_) retry_at_ = now + backoff_;
   backoff_ = std::min(kMaxBackoff, backoff_ * 2);
   events_.push_back(RegistrationEvent{RegistrationEvent::lost, {}, std::move(reason)});
+}
+
+void RegistrationClient::on_shutdown(TimePoint) {
+  shut_down_ = true;
+  retry_at_.reset();
 }
 
 void RegistrationClient::on_deadline(TimePoint now) {

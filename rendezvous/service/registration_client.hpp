@@ -14,6 +14,7 @@
 
 #include "rendezvous/control/control_codec.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
+#include "rtmfp/node/service.hpp"
 
 namespace rtmfp::rendezvous {
 
@@ -23,15 +24,25 @@ struct RegistrationEvent {
   std::string reason;        // lost
 };
 
-class RegistrationClient {
+class RegistrationClient : public node::Service {
  public:
   RegistrationClient(Endpoint& endpoint, ConnectRequest to_rendezvous, std::vector<SocketAddress> host_addresses);
 
   void start(TimePoint now);
   // Handles the events of its session and control flow; true if consumed.
-  bool on_event(TimePoint now, const EndpointEvent& event);
-  std::optional<TimePoint> next_deadline() const { return retry_at_; }
-  void on_deadline(TimePoint now);
+  bool on_event(TimePoint now, const EndpointEvent& event) override;
+  std::optional<TimePoint> next_deadline() const override { return retry_at_; }
+  void on_deadline(TimePoint now) override;
+
+  // As a service of a Node: the rendezvous's answer flow carries the control
+  // signature; start() when the node starts; no retries once it shuts down.
+  std::string_view name() const override { return "registration"; }
+  std::vector<Bytes> signatures() const override {
+    auto s = control::flow_signature();
+    return {Bytes(s.begin(), s.end())};
+  }
+  void on_start(TimePoint now) override { start(now); }
+  void on_shutdown(TimePoint now) override;
   std::optional<RegistrationEvent> poll_event();
 
   std::optional<SessionHandle> session() const { return session_; }
@@ -49,6 +60,7 @@ class RegistrationClient {
   std::optional<FlowId> out_;
   std::optional<control::Registered> registered_;
   std::optional<TimePoint> retry_at_;
+  bool shut_down_ = false;
   Duration backoff_ = seconds(1);
   std::uint32_t next_request_ = 1;
   std::uint64_t attempts_ = 0;

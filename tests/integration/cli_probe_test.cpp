@@ -108,6 +108,39 @@ TEST(CliProbe, Ipv6AndDualStackListener) {
   EXPECT_EQ(*code, 0);
 }
 
+TEST(CliRendezvous, SeveralListenAddressesOfBothFamiliesAllAnswer) {
+  // One rendezvous node on an IPv4 and an IPv6 socket (NodeHost): the first
+  // line is unchanged, each further address gets an "also listening" line,
+  // and probes of either family reach the same peer ID.
+  if (!rtmfp::testing::host_has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback";
+  auto p = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--listen", "[::1]:0",
+                                "--stats-interval", "0"});
+  ASSERT_TRUE(p);
+  auto l1 = p->read_line(5000ms), l2 = p->read_line(5000ms);
+  ASSERT_TRUE(l1 && l2) << "stderr: " << p->stderr_text();
+  ASSERT_EQ(l1->rfind("listening rtmfp://127.0.0.1:", 0), 0u) << *l1;
+  ASSERT_EQ(l2->rfind("also listening rtmfp://[::1]:", 0), 0u) << *l2;
+  std::istringstream a(*l1), b(*l2);
+  std::string w, uri4, k, id, uri6;
+  a >> w >> uri4 >> k >> id;
+  b >> w >> w >> uri6;
+  for (const std::string& uri : {uri4, uri6}) {
+    auto res = run_command({RTMFP_CLI, "probe", uri, "--peer-id", id, "--count", "2", "--timeout", "5", "--json"},
+                           10000ms);
+    ASSERT_EQ(res.exit_code, 0) << uri << ": " << res.out << res.err;
+    auto j = nlohmann::json::parse(res.out);
+    EXPECT_EQ(j["ok"], true);
+    EXPECT_EQ(j["rtt_ms"].size(), 2u);
+  }
+  p->signal(SIGTERM);
+  auto closing = p->read_line(5000ms);
+  ASSERT_TRUE(closing);
+  EXPECT_EQ(closing->rfind("received SIGTERM: closing ", 0), 0u) << *closing;
+  auto code = p->wait(5000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0);
+}
+
 TEST(CliProbe, WrongPeerIdIsReportedAsNoAnswer) {
   auto r = start();
   ASSERT_TRUE(r);

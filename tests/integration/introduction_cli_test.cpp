@@ -81,6 +81,32 @@ TEST(CliIntroduction, AProbeReachesARegisteredNodeByPeerIdDirectlyThroughTheRend
   EXPECT_EQ(*code, 0);
 }
 
+TEST(CliIntroduction, ANodeAnswersPerfTestsAndPrintsTheirResults) {
+  // `rtmfp node` hosts the perf receiver as a second service of its Node
+  // beside the registration (flows routed by the "rtmfp-perf/1 " signature).
+  auto rv = spawn_first_line({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  auto node = spawn_first_line({RTMFP_CLI, "node", "--rendezvous", word(rv->first_line, 1), "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(node) << "the node printed no line";
+  ASSERT_EQ(node->first_line.rfind("node peer-id ", 0), 0u) << node->first_line;
+  const std::string id = word(node->first_line, 2);
+  const std::string reflexive = word(node->first_line, 6);
+  auto res = run_command({RTMFP_CLI, "perf", "rtmfp://" + reflexive, "--peer-id", id, "--seconds", "0.5", "--json"},
+                         30000ms);
+  ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
+  auto j = nlohmann::json::parse(res.out);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["messages_delivered"], j["messages_sent"]) << j.dump();
+  auto line = node->proc.read_line(10000ms);
+  ASSERT_TRUE(line) << "no result line from the node";
+  EXPECT_EQ(line->rfind("perf 127.0.0.1:", 0), 0u) << *line;
+  EXPECT_NE(line->find(" bulk: "), std::string::npos) << *line;
+  node->proc.signal(SIGTERM);
+  auto code = node->proc.wait(5000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0);
+}
+
 TEST(CliIntroduction, AnUnknownPeerIdGetsSilenceAndAClearTimeout) {
   auto rv = spawn_first_line({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
   ASSERT_TRUE(rv);

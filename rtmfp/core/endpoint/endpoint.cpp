@@ -86,14 +86,14 @@ void Endpoint::emit(EndpointEvent e) {
   events_.push_back(std::move(e));
 }
 
-void Endpoint::send_datagram(const SocketAddress& to, Bytes datagram) {
+void Endpoint::send_datagram(const SocketAddress& to, Bytes datagram, InterfaceId interface) {
   if (transmit_.size() >= params::kMaxQueuedDatagrams) {  // caller not draining: shed, counted
     ++stats_.datagrams_shed;
     return;
   }
   ++stats_.packets_out;
   stats_.bytes_out += datagram.size();
-  transmit_.push_back(Transmit{to, std::move(datagram)});
+  transmit_.push_back(Transmit{to, std::move(datagram), interface});
 }
 
 Session* Endpoint::find(SessionHandle h) {
@@ -114,7 +114,13 @@ std::uint32_t Endpoint::allocate_session_id() {
   }
 }
 
-void Endpoint::on_datagram(TimePoint now, const SocketAddress& from, ByteView datagram) {
+void Endpoint::on_datagram(TimePoint now, const SocketAddress& from, ByteView datagram, InterfaceId interface) {
+  // Answers made while handling this datagram leave by its interface.
+  struct RxScope {
+    InterfaceId& slot;
+    ~RxScope() { slot = kAnyInterface; }
+  } scope{rx_iface_};
+  rx_iface_ = interface;
   ++stats_.packets_in;
   stats_.bytes_in += datagram.size();
   auto sid = wire::unscramble_session_id(datagram);
@@ -179,6 +185,10 @@ void Endpoint::on_datagram(TimePoint now, const SocketAddress& from, ByteView da
     return;
   }
   SessionHandle h = s->handle;
+  // An authentic packet from DESTADDR: answer by the interface it came in on.
+  // (From another address the interface follows the address, once the
+  // §3.5.4.2 mobility check passes.)
+  if (from == s->dest) s->iface = interface;
   on_session_packet(now, *s, from, *pkt);
   if ((s = find(h))) reschedule(*s);  // the packet may have closed it
 }
@@ -268,7 +278,7 @@ void Endpoint::on_startup_packet(TimePoint now, CryptoProfile& p, const SocketAd
   }
 }
 
-bool Endpoint::send_startup(TimePoint now, CryptoProfile& p, const SocketAddress& to,
+bool Endpoint::send_startup(TimePoint now, CryptoProfile& p, const SocketAddress& to, InterfaceId iface,
                             std::uint32_t session_id, std::uint8_t chunk_type, ByteView payload,
                             bool limit_amplification, std::size_t min_plain_size) {
   wire::PacketHeader h;
@@ -303,7 +313,7 @@ bool Endpoint::send_startup(TimePoint now, CryptoProfile& p, const SocketAddress
                    {"to", to.to_string()},
                    {"size", static_cast<std::uint64_t>(total)},
                    {"fragments", static_cast<std::uint64_t>(datagrams.size() > 1 ? datagrams.size() : 0)}});
-  for (auto& d : datagrams) send_datagram(to, std::move(d));
+  for (auto& d : datagrams) send_datagram(to, std::move(d), iface);
   return true;
 }
 
@@ -503,6 +513,7 @@ std::optional<SessionInfo> Endpoint::session_info(SessionHandle h) const {
   info.initiator = s->initiator;
   info.profile = s->profile->kind();
   info.peer = s->dest;
+  info.interface = s->iface;
   if (!s->far_certificate.empty()) {
     if (auto id = s->profile->peer_id(s->far_certificate)) info.far_peer_id = *id;
   }

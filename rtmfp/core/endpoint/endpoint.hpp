@@ -4,7 +4,7 @@
 //
 // Driving it (see rtmfp/io/udp_driver for the Asio version and tests/sim for
 // the simulator):
-//   on_datagram(now, from, bytes)   for every datagram received
+//   on_datagram(now, from, bytes[, interface])   for every datagram received
 //   on_deadline(now)                when now >= next_deadline()
 //   poll_transmit(now)              until nullopt, after every call above
 //   poll_event()                    until nullopt
@@ -57,7 +57,10 @@ class Endpoint {
   void set_redirect_hook(RedirectHook hook) { redirect_hook_ = std::move(hook); }
 
   // ---- I/O ----
-  void on_datagram(TimePoint now, const SocketAddress& from, ByteView datagram);
+  // `interface`: the local interface it arrived on (interface_id.hpp); the
+  // answers and the session's later datagrams leave by it (Transmit).
+  void on_datagram(TimePoint now, const SocketAddress& from, ByteView datagram,
+                   InterfaceId interface = kAnyInterface);
   std::optional<Transmit> poll_transmit(TimePoint now);
   std::optional<EndpointEvent> poll_event();
   std::optional<TimePoint> next_deadline() const;
@@ -99,9 +102,10 @@ class Endpoint {
   // ---- Introductions (RFC 7016 §3.5.1.4-3.5.1.6; introduction.cpp) ----
   // Redirector: a Redirect (§2.3.5) echoing `tag` to `to`, listing up to
   // REDIRECT_THRESHOLD addresses (none: an Implied Redirect). It answers an
-  // IHello from `to`, so it is held to the 3x amplification budget.
+  // IHello from `to`, so it is held to the 3x amplification budget. It
+  // leaves by `interface` (the IHello's, UnmatchedIHello::interface).
   Result<void> send_redirect(TimePoint now, ProfileKind profile, ByteView tag, const SocketAddress& to,
-                             std::span<const wire::WireAddress> addresses);
+                             std::span<const wire::WireAddress> addresses, InterfaceId interface = kAnyInterface);
   // Forwarder: a Forwarded IHello (§2.3.3) on an S_OPEN session, carrying an
   // IHello's EPD and tag and the initiator's address as the reply address.
   Result<void> forward_ihello(TimePoint now, SessionHandle session, ByteView epd, ByteView tag,
@@ -136,7 +140,7 @@ class Endpoint {
   // endpoint.cpp
   void drop(TimePoint now, DropReason reason, const SocketAddress& from);
   void emit(EndpointEvent e);
-  void send_datagram(const SocketAddress& to, Bytes datagram);
+  void send_datagram(const SocketAddress& to, Bytes datagram, InterfaceId interface);
   Session* find(SessionHandle h);
   const Session* find(SessionHandle h) const;
   std::uint32_t allocate_session_id();
@@ -153,7 +157,8 @@ class Endpoint {
   std::vector<SessionHandle> sessions_at(const SocketAddress& a) const;
   std::size_t sessions_from_ip(const SocketAddress& a) const;
   // Sends one startup-mode (mode 3) packet with the default key.
-  bool send_startup(TimePoint now, CryptoProfile& p, const SocketAddress& to, std::uint32_t session_id,
+  bool send_startup(TimePoint now, CryptoProfile& p, const SocketAddress& to, InterfaceId iface,
+                    std::uint32_t session_id,
                     std::uint8_t chunk_type, ByteView payload, bool limit_amplification,
                     std::size_t min_plain_size = 0);
   void on_default_key_packet(TimePoint now, CryptoProfile& p, const SocketAddress& from, ByteView encrypted,
@@ -248,6 +253,9 @@ class Endpoint {
   // Tags of FIHellos answered recently (§3.5.1.5 dedup), oldest first.
   std::deque<std::pair<TimePoint, Bytes>> fihello_tags_;
 
+  // The interface of the datagram being handled (on_datagram), kAnyInterface
+  // outside it: answers to a request leave by it.
+  InterfaceId rx_iface_ = kAnyInterface;
   std::deque<Transmit> transmit_;
   std::deque<EndpointEvent> events_;
   bool shutting_down_ = false;

@@ -15,6 +15,7 @@
 #include "rtmfp/core/crypto/crypto_profile.hpp"
 #include "rtmfp/core/error.hpp"
 #include "rtmfp/core/flow/receive_order.hpp"
+#include "rtmfp/core/interface_id.hpp"
 #include "rtmfp/core/params.hpp"
 #include "rtmfp/core/session/session_state.hpp"
 #include "rtmfp/core/time.hpp"
@@ -84,6 +85,10 @@ struct ConnectRequest {
 struct Transmit {
   SocketAddress to;
   Bytes data;
+  // The local interface to send from: the one the session's peer was last
+  // heard on, or the one the request being answered came in on; any: the
+  // host's choice.
+  InterfaceId interface = kAnyInterface;
 };
 
 enum class CloseReason {
@@ -160,6 +165,7 @@ struct UnmatchedIHello {
   Bytes epd;
   Bytes tag;
   SocketAddress from;  // the initiator as we see it (its public address behind a NAT)
+  InterfaceId interface = kAnyInterface;  // it arrived on (send_redirect answers from there)
 };
 // An open session's far address moved (§3.5.4.2 mobility check passed).
 struct SessionAddressChanged {
@@ -217,6 +223,7 @@ struct SessionInfo {
   bool initiator = false;
   ProfileKind profile = ProfileKind::modern;
   SocketAddress peer;
+  InterfaceId interface = kAnyInterface;  // the peer was last heard on (we send from it)
   std::optional<PeerId> far_peer_id;
   std::uint32_t recv_session_id = 0;
   std::uint32_t send_session_id = 0;

@@ -14,11 +14,11 @@ void Endpoint::report_unmatched_ihello(TimePoint now, CryptoProfile& p, const So
                                        ByteView tag) {
   (void)now;
   ++stats_.unmatched_ihellos;
-  emit(UnmatchedIHello{p.kind(), Bytes(epd.begin(), epd.end()), Bytes(tag.begin(), tag.end()), from});
+  emit(UnmatchedIHello{p.kind(), Bytes(epd.begin(), epd.end()), Bytes(tag.begin(), tag.end()), from, rx_iface_});
 }
 
 Result<void> Endpoint::send_redirect(TimePoint now, ProfileKind kind, ByteView tag, const SocketAddress& to,
-                                     std::span<const wire::WireAddress> addresses) {
+                                     std::span<const wire::WireAddress> addresses, InterfaceId interface) {
   CryptoProfile* p = profile(kind);
   if (!p) return fail(Errc::invalid_argument, std::string("profile not enabled: ") + profile_name(kind));
   if (tag.empty()) return fail(Errc::invalid_argument, "empty tag");
@@ -30,7 +30,7 @@ Result<void> Endpoint::send_redirect(TimePoint now, ProfileKind kind, ByteView t
   Bytes out;
   ByteWriter w(out);
   r.encode(w);
-  if (!send_startup(now, *p, to, 0, static_cast<std::uint8_t>(wire::ChunkType::redirect), out, true))
+  if (!send_startup(now, *p, to, interface, 0, static_cast<std::uint8_t>(wire::ChunkType::redirect), out, true))
     return fail(Errc::limit_exceeded, "Redirect withheld (amplification budget or size)");
   ++stats_.redirects_sent;
   return {};
@@ -120,13 +120,14 @@ void Endpoint::on_fihello(TimePoint now, Session& s, ByteView payload) {
     Bytes cookie = cookies_.issue(now, reply);
     wire::RHelloChunk rhello{f->tag, cookie, p.local_certificate()};
     rhello.encode(w);
-    sent = send_startup(now, p, reply, 0, static_cast<std::uint8_t>(wire::ChunkType::rhello), out, false);
+    sent = send_startup(now, p, reply, rx_iface_, 0, static_cast<std::uint8_t>(wire::ChunkType::rhello), out, false);
     if (sent) ++stats_.rhellos_sent;
   } else {
     wire::RedirectChunk r;  // Implied Redirect (§2.3.5): no addresses
     r.tag_echo = f->tag;
     r.encode(w);
-    sent = send_startup(now, p, reply, 0, static_cast<std::uint8_t>(wire::ChunkType::redirect), out, false);
+    sent = send_startup(now, p, reply, rx_iface_, 0, static_cast<std::uint8_t>(wire::ChunkType::redirect), out,
+                        false);
   }
   if (sent) ++stats_.fihellos_answered;
 }

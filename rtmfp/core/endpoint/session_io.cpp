@@ -195,7 +195,7 @@ void Endpoint::check_mobility(TimePoint now, Session& s, const SocketAddress& fr
   h.timestamp = timestamp_at(now);
   wire::PacketBuilder b(h, s.cipher->max_plain_size(config_.max_datagram - params::kSessionIdSize));
   if (!b.add_chunk(static_cast<std::uint8_t>(wire::ChunkType::ping), msg)) return;
-  send_datagram(from, wire::scramble_datagram(s.send_session_id, s.cipher->seal(std::move(b).finish())));
+  send_datagram(from, wire::scramble_datagram(s.send_session_id, s.cipher->seal(std::move(b).finish())), rx_iface_);
   if (trace_)
     trace_->event(now, "connectivity", "mobility_check_sent", {{"session", s.handle}, {"to", from.to_string()}});
 }
@@ -216,6 +216,7 @@ bool Endpoint::on_mobility_reply(TimePoint now, Session& s, const SocketAddress&
                     {{"session", s.handle}, {"old", s.dest.to_string()}, {"new", from.to_string()}});
     emit(SessionAddressChanged{s.handle, s.dest, from});
     s.dest = from;
+    s.iface = rx_iface_;  // the new path's interface (the reply arrived by it)
     unindex_addresses(s);
     index_address(s, s.dest);
     path_changed(now, s);  // the new path may carry less (§3.5.4.3)
@@ -280,7 +281,7 @@ void Endpoint::flush(TimePoint now, Session& s) {
       trace_->event(now, "transport", "packet_sent",
                     {{"session", s.handle}, {"chunks", static_cast<std::uint64_t>(chunks)},
                      {"size", static_cast<std::uint64_t>(sealed.size() + params::kSessionIdSize)}});
-    send_datagram(s.dest, wire::scramble_datagram(s.send_session_id, sealed));
+    send_datagram(s.dest, wire::scramble_datagram(s.send_session_id, sealed), s.iface);
   }
   if (flows) pump_flow_events(s);
 }

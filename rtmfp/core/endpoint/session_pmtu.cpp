@@ -117,7 +117,7 @@ void Endpoint::send_mtu_probe(TimePoint now, Session& s, std::size_t size) {
                    {"size", static_cast<std::uint64_t>(wire_size)},
                    {"budget", static_cast<std::uint64_t>(size)},
                    {"try", static_cast<std::uint64_t>(s.pmtu.probe_count() + 1)}});
-  send_datagram(s.dest, wire::scramble_datagram(s.send_session_id, sealed));
+  send_datagram(s.dest, wire::scramble_datagram(s.send_session_id, sealed), s.iface);
 }
 
 bool Endpoint::on_mtu_probe_reply(TimePoint now, Session& s, ByteView message) {

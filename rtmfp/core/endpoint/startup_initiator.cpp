@@ -94,7 +94,7 @@ void Endpoint::opening_timers(TimePoint now, Session& s) {
     ih.encode(w);
     for (auto& c : o.candidates) {
       if (c.backoff.next_send > now) continue;
-      send_startup(now, *s.profile, c.address, 0, static_cast<std::uint8_t>(wire::ChunkType::ihello),
+      send_startup(now, *s.profile, c.address, kAnyInterface, 0, static_cast<std::uint8_t>(wire::ChunkType::ihello),
                    payload, false, params::kMinIHelloPlainSize);
       c.backoff.sent(now);
     }
@@ -127,7 +127,7 @@ void Endpoint::build_iikeying(Session& s) {
 
 void Endpoint::send_iikeying(TimePoint now, Session& s) {
   OpeningState& o = *s.opening;
-  send_startup(now, *s.profile, s.dest, 0, static_cast<std::uint8_t>(wire::ChunkType::iikeying),
+  send_startup(now, *s.profile, s.dest, s.iface, 0, static_cast<std::uint8_t>(wire::ChunkType::iikeying),
                o.iikeying_payload, false);
   o.iikeying_backoff.sent(now);
 }
@@ -225,6 +225,7 @@ void Endpoint::on_rhello(TimePoint now, CryptoProfile& p, const SocketAddress& f
   by_tag_.erase(o.tag);
   s->state = SessionState::S_KEYING_SENT;
   s->dest = from;
+  s->iface = rx_iface_;  // the RHello's: IIKeying and the session leave by it
   s->recv_session_id = allocate_session_id();
   by_recv_id_[s->recv_session_id] = s->handle;
   o.cookie.assign(rh->cookie.begin(), rh->cookie.end());

@@ -32,7 +32,7 @@ void Endpoint::on_ihello(TimePoint now, CryptoProfile& p, const SocketAddress& f
         Bytes out;
         ByteWriter w(out);
         r.encode(w);
-        send_startup(now, p, from, 0, static_cast<std::uint8_t>(wire::ChunkType::redirect), out, true);
+        send_startup(now, p, from, rx_iface_, 0, static_cast<std::uint8_t>(wire::ChunkType::redirect), out, true);
         return;
       }
     }
@@ -48,7 +48,7 @@ void Endpoint::on_ihello(TimePoint now, CryptoProfile& p, const SocketAddress& f
   Bytes out;
   ByteWriter w(out);
   rhello.encode(w);
-  if (send_startup(now, p, from, 0, static_cast<std::uint8_t>(wire::ChunkType::rhello), out, true))
+  if (send_startup(now, p, from, rx_iface_, 0, static_cast<std::uint8_t>(wire::ChunkType::rhello), out, true))
     ++stats_.rhellos_sent;
 }
 
@@ -84,7 +84,7 @@ void Endpoint::on_iikeying(TimePoint now, CryptoProfile& p, const SocketAddress&
       Bytes out;
       ByteWriter w(out);
       cc.encode(w);
-      if (send_startup(now, p, from, ik->initiator_session_id,
+      if (send_startup(now, p, from, rx_iface_, ik->initiator_session_id,
                        static_cast<std::uint8_t>(wire::ChunkType::rhello_cookie_change), out, true))
         ++stats_.cookie_changes_sent;
       return;
@@ -108,7 +108,7 @@ void Endpoint::on_iikeying(TimePoint now, CryptoProfile& p, const SocketAddress&
     Session& s = *find(h);
     if (s.responder && s.responder->initiator_session_id == ik->initiator_session_id &&
         std::ranges::equal(s.far_certificate, cert) && std::ranges::equal(s.responder->skic, ik->skic)) {
-      send_startup(now, p, from, ik->initiator_session_id,
+      send_startup(now, p, from, rx_iface_, ik->initiator_session_id,
                    static_cast<std::uint8_t>(wire::ChunkType::rikeying), s.responder->rikeying_payload, false);
       return;
     }
@@ -199,6 +199,7 @@ void Endpoint::on_iikeying(TimePoint now, CryptoProfile& p, const SocketAddress&
   s->recv_session_id = allocate_session_id();
   s->send_session_id = ik->initiator_session_id;
   s->dest = from;
+  s->iface = rx_iface_;  // the IIKeying's: RIKeying and the session leave by it
   s->far_certificate.assign(cert.begin(), cert.end());
   s->near_certificate.assign(p.local_certificate().begin(), p.local_certificate().end());
 
@@ -236,7 +237,7 @@ void Endpoint::on_iikeying(TimePoint now, CryptoProfile& p, const SocketAddress&
   Session& ref = *s;
   sessions_[s->handle] = std::move(s);
   amplification_.forget(from);  // cookie round trip done
-  send_startup(now, p, from, ref.send_session_id, static_cast<std::uint8_t>(wire::ChunkType::rikeying),
+  send_startup(now, p, from, rx_iface_, ref.send_session_id, static_cast<std::uint8_t>(wire::ChunkType::rikeying),
                rik_payload, false);
   ++stats_.sessions_accepted;
   glare_adopted_ = adopted.has_value();

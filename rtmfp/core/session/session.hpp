@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "rtmfp/core/interface_id.hpp"
 #include "rtmfp/core/address.hpp"
 #include "rtmfp/core/bytes.hpp"
 #include "rtmfp/core/crypto/crypto_profile.hpp"
@@ -68,6 +69,7 @@ struct Session {
   std::uint32_t recv_session_id = 0;  // the ID the far end uses to send to us
   std::uint32_t send_session_id = 0;  // the ID we use to send to the far end
   SocketAddress dest;                 // DESTADDR
+  InterfaceId iface = kAnyInterface;  // DESTADDR was last heard on; we send from it
   Bytes near_certificate;
   Bytes far_certificate;
   // Endpoint indexes this session is in (endpoint.cpp index_*): the peer ID

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <cstring>
 
-#include "rtmfp/io/perf.hpp"
+#include "rtmfp/tools/perf.hpp"
 
-namespace rtmfp::io {
+namespace rtmfp::tools {
 
 std::int64_t wall_clock_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -91,4 +91,4 @@ double percentile(std::vector<double> v, double p) {
   return v[k];
 }
 
-}  // namespace rtmfp::io
+}  // namespace rtmfp::tools

@@ -9,10 +9,14 @@
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/core/uri/rtmfp_uri.hpp"
 #include "rtmfp/io/clock.hpp"
-#include "rtmfp/io/perf.hpp"
+#include "rtmfp/tools/perf.hpp"
 #include "rtmfp/io/udp_driver.hpp"
 
-namespace rtmfp::io {
+namespace rtmfp::tools {
+
+using io::resolve;
+using io::steady_now;
+using io::UdpDriver;
 
 namespace {
 constexpr std::uint64_t kBulkBuffer = 2 << 20;  // bytes kept queued in bulk mode
@@ -278,4 +282,4 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
   return res;
 }
 
-}  // namespace rtmfp::io
+}  // namespace rtmfp::tools

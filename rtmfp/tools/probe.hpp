@@ -1,5 +1,6 @@
 // `rtmfp probe`: open a session to a URI, measure the handshake and N ping
-// round trips, close cleanly. The CLI formats the result.
+// round trips, close cleanly. A service on a Node (rtmfp/node) run by a
+// NodeHost (rtmfp/host); the CLI formats the result.
 #pragma once
 
 #include <optional>
@@ -10,7 +11,7 @@
 #include "rtmfp/core/time.hpp"
 #include "rtmfp/core/trace.hpp"
 
-namespace rtmfp::io {
+namespace rtmfp::tools {
 
 struct ProbeOptions {
   std::string uri;                 // rtmfp://HOST[:PORT][/path]
@@ -47,4 +48,4 @@ std::optional<PeerId> peer_from_path(const std::string& path);
 
 ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, RandomSource& rng);
 
-}  // namespace rtmfp::io
+}  // namespace rtmfp::tools

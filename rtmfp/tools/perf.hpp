@@ -23,17 +23,20 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "rtmfp/core/address.hpp"
+#include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/core/crypto/crypto_profile.hpp"
 #include "rtmfp/core/random.hpp"
 #include "rtmfp/core/time.hpp"
 #include "rtmfp/core/trace.hpp"
+#include "rtmfp/node/service.hpp"
 
-namespace rtmfp::io {
+namespace rtmfp::tools {
 
 inline constexpr const char* kPerfFlowTag = "rtmfp-perf/1 ";
 inline constexpr const char* kPerfReportTag = "rtmfp-perf-report/1";
@@ -64,6 +67,13 @@ struct PerfServerOptions {
 
 // Serves until SIGINT/SIGTERM. Returns the process exit code.
 int run_perf_server(const PerfServerOptions& options, RandomSource& rng);
+
+// The receiver as a service for any Node (`rtmfp perf --listen`, `rtmfp
+// node`): claims flows whose metadata begins with kPerfFlowTag, reports on an
+// associated kPerfReportTag flow, and hands each finished test's result
+// line (human or JSON) to on_result.
+std::unique_ptr<node::Service> make_perf_service(Endpoint& endpoint, bool json,
+                                                 std::function<void(const std::string&)> on_result);
 
 struct PerfClientOptions {
   std::string uri;
@@ -107,4 +117,4 @@ std::optional<PerfReceiverReport> parse_perf_report(ByteView m);
 std::int64_t wall_clock_us();
 double percentile(std::vector<double> v, double p);
 
-}  // namespace rtmfp::io
+}  // namespace rtmfp::tools
