@@ -8,7 +8,8 @@ build_pkgs=(build-essential cmake ninja-build pkg-config libasio-dev libssl-dev 
   nlohmann-json3-dev)
 # openssl: the rtmps:// tests make their CA and certificates with the CLI.
 # binutils: nm, for the link-level core purity check.
-test_pkgs=(clang-16 libclang-rt-16-dev nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl srt-tools iperf3
+# llvm: llvm-symbolizer, so sanitizer reports name functions and lines.
+test_pkgs=(clang-16 libclang-rt-16-dev llvm nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl srt-tools iperf3
   iproute2 iptables procps binutils)
 pkgs=("${build_pkgs[@]}")
 case "$what" in

@@ -67,8 +67,11 @@ RtmpListenServer::Options listen_options(const rtmp::RtmpUrl& u, const RelayOpti
 }
 
 void announce(const rtmp::RtmpUrl& u, std::uint16_t port, const RelayOptions& o) {
-  const std::string where = "rtmp://" + u.host + ":" + std::to_string(port) + "/" + u.app + "/" + u.stream;
-  std::fprintf(stderr, "relay: listening %s\n", where.c_str());
+  // The URL's query holds the access keys (publish_key / play_key): never printed.
+  const auto query = u.stream.find('?');
+  const std::string where = "rtmp://" + u.host + ":" + std::to_string(port) + "/" + u.app + "/" + u.stream.substr(0, query);
+  std::fprintf(stderr, "relay: listening %s%s\n", where.c_str(),
+               query == std::string::npos ? "" : " (access keys required)");
   std::fflush(stderr);
   if (o.on_listening) o.on_listening(where);
 }

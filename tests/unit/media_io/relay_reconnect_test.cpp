@@ -351,3 +351,27 @@ TEST(RelayReconnect, AFullFileSystemIsExit6AndTheRecordingIsKept) {
   EXPECT_EQ(err.find("reconnecting"), std::string::npos) << "a local write error is not retried: " << err;
   EXPECT_GT(size, 128u * 1024) << "the recording was kept, not truncated";
 }
+
+// The access keys in an rtmp-listen:// URL's query are never printed: the
+// "listening" line names APP/STREAM only (it went to stderr with the keys).
+TEST(RelayListenLine, AccessKeysAreNotPrinted) {
+  std::promise<std::string> where;
+  io::RelayOptions o;
+  o.from = "rtmp-listen://127.0.0.1:0/live/in?publish_key=s3cret&play_key=v1ew";
+  o.to = (fs::temp_directory_path() / ("keys-" + std::to_string(::getpid()) + ".flv")).string();
+  o.log_clients = false;
+  o.stats_interval = 0ms;
+  o.on_listening = [&](const std::string& w) { where.set_value(w); };
+  io::RelayControl control;
+  auto relay = std::async(std::launch::async, [&o, &control] { return io::run_relay(o, &control); });
+  StopOnExit guard{control};
+  const std::string w = where.get_future().get();
+  EXPECT_EQ(w.find("s3cret"), std::string::npos) << w;
+  EXPECT_EQ(w.find("v1ew"), std::string::npos) << w;
+  EXPECT_NE(w.find("/live/in"), std::string::npos) << w;
+  control.request_stop();
+  ASSERT_EQ(relay.wait_for(30s), std::future_status::ready);
+  (void)relay.get();
+  std::error_code ec;
+  fs::remove(o.to, ec);
+}
