@@ -23,7 +23,7 @@ void MediaServer::collect_log(Conn& c) {
 void MediaServer::on_event(TimePoint now, const EndpointEvent& e) {
   if (auto* o = std::get_if<SessionOpened>(&e)) {
     if (o->initiator) return;
-    accept(now, *o);
+    admit(now, *o);
   } else if (auto* cl = std::get_if<SessionClosed>(&e)) {
     if (Conn* c = find(cl->session)) {
       c->nc->on_session_closed(cl->reason == CloseReason::remote_close);
@@ -56,7 +56,7 @@ void MediaServer::on_event(TimePoint now, const EndpointEvent& e) {
   }
 }
 
-void MediaServer::accept(TimePoint now, const SessionOpened& o) {
+void MediaServer::admit(TimePoint now, const SessionOpened& o) {
   const std::string address = o.peer.ip_string();
   std::string refuse;
   if (auto it = per_address_.find(address);

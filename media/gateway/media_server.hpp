@@ -70,7 +70,7 @@ class MediaServer {
   };
   Conn* find(SessionHandle s);
   void collect_log(Conn& c);
-  void accept(TimePoint now, const SessionOpened& o);
+  void admit(TimePoint now, const SessionOpened& o);
   bool idle(const Conn& c) const;
   bool evict_idle(TimePoint now);
   TimePoint expiry(const Conn& c) const;  // when io_timeout closes it
