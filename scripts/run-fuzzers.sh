@@ -22,7 +22,11 @@ fi
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 shopt -s nullglob
-bins=("$build"/tests/fuzz/fuzz_*)
+bins=()
+for b in "$build"/tests/fuzz/fuzz_*; do
+  # fuzz_replay_* (the corpus replayers of a build with tests) are not fuzzers.
+  case $(basename "$b") in fuzz_replay_*) ;; *) [ -x "$b" ] && [ -f "$b" ] && bins+=("$b") ;; esac
+done
 if [ ${#bins[@]} -eq 0 ]; then
   echo "no fuzz targets built in $build" >&2
   exit 1
