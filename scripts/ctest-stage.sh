@@ -18,13 +18,7 @@ logs="$build/test-logs/$name"
 rm -rf "$logs"
 mkdir -p "$logs/san"
 san="$(cd "$logs/san" && pwd)/report"
-# clang-16's runtimes do not find Debian's unversioned llvm-symbolizer alone:
-# without it reports carry bare addresses.
-if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ]; then
-  for s in llvm-symbolizer-16 llvm-symbolizer; do
-    if p=$(command -v "$s"); then export ASAN_SYMBOLIZER_PATH=$p; break; fi
-  done
-fi
+. "$(dirname "$0")/symbolizer.sh"
 # log_path is a common sanitizer flag; each runtime reads its own variable.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$san"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$san"

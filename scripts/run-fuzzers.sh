@@ -14,11 +14,7 @@ jobs=${JOBS:-$(nproc)}
 malloc_mb=${MALLOC_MB:-512}
 rss_mb=${RSS_MB:-2048}
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ]; then
-  for s in llvm-symbolizer-16 llvm-symbolizer; do
-    if p=$(command -v "$s"); then export ASAN_SYMBOLIZER_PATH=$p; break; fi
-  done
-fi
+. "$root/scripts/symbolizer.sh"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 shopt -s nullglob
