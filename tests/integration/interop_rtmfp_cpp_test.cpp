@@ -27,6 +27,7 @@
 
 #include "media/io/relay.hpp"
 #include "tests/integration/rtmp_test_util.hpp"
+#include "tests/support/free_port.hpp"
 
 using namespace rtmp_it;
 
@@ -192,19 +193,6 @@ std::optional<Peer> start_tcserver(const std::vector<std::string>& flags) {
   return e;
 }
 
-// A UDP port nobody uses right now on loopback (for our listeners, which
-// print their address only on stderr).
-int free_udp_port() {
-  int s = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
 
 // "stats sessions=1 open=1 ... packets_in=7 ... dropped=0" → the value of `key`.
 long stat_of(const std::string& line, const std::string& key) {
@@ -472,7 +460,7 @@ TEST_F(InteropMedia, OurRelayPublishesIntoTcserver) {
 TEST_F(InteropMedia, TcconnPlaysFromOurListenRelay) {
   const fs::path fifo = dir_->path() / "in.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const int port = free_udp_port();
+  const int port = rtmfp::testing::free_udp_port();
   auto server = Proc::start({kCli, "relay", "--from", fifo.string(), "--to", url("rtmfp-listen", port, "/live/s")});
   ASSERT_TRUE(server);
   std::atomic<bool> go{false};
@@ -547,7 +535,7 @@ TEST_F(InteropMedia, TcpublishPublishesIntoOurListenRelay) {
     ASSERT_TRUE(rtmfp::media::flv::write_tag(tail, bytes));
     std::ofstream(pub_in, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   }
-  const int port = free_udp_port();
+  const int port = rtmfp::testing::free_udp_port();
   const fs::path out = dir_->path() / "out.flv";
   auto server = Proc::start({kCli, "relay", "--from", url("rtmfp-listen", port, "/live/s"), "--to", out.string()});
   ASSERT_TRUE(server);
@@ -576,7 +564,7 @@ TEST_F(InteropMedia, TcpublishPublishesIntoOurListenRelay) {
 TEST_F(InteropMedia, TcrelayCarriesOurListenRelayToRtmpPayloadsIdentical) {
   const fs::path fifo = dir_->path() / "in.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const int port = free_udp_port();
+  const int port = rtmfp::testing::free_udp_port();
   auto server = Proc::start({kCli, "relay", "--from", fifo.string(), "--to", url("rtmfp-listen", port, "/live/s")});
   ASSERT_TRUE(server);
   std::atomic<bool> go{false};

@@ -22,6 +22,7 @@
 
 #include "media/io/relay.hpp"
 #include "tests/integration/rtmp_test_util.hpp"
+#include "tests/support/free_port.hpp"
 
 using namespace rtmp_it;
 using rtmfp::media::io::relay_bad_url;
@@ -33,18 +34,6 @@ namespace {
 
 const std::string kCli = RTMFP_CLI;
 
-// A UDP port nobody uses right now on loopback.
-int free_udp_port() {
-  int s = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
 
 // Waits until the child's stderr contains `text` (or it exited / timed out).
 bool wait_stderr(ChildProcess& p, const std::string& text, std::chrono::milliseconds timeout) {
@@ -100,7 +89,7 @@ TEST_P(RtmfpRelay, PublishThroughListenRelayToNginxAndFfmpeg) {
   const int nginx_port = free_port();
   ASSERT_TRUE(nginx.start(dir_->path() / "nginx", nginx_port));
   const std::string nginx_url = "rtmp://127.0.0.1:" + std::to_string(nginx_port) + "/live/s";
-  const int p1 = free_udp_port();
+  const int p1 = rtmfp::testing::free_udp_port();
 
   auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", nginx_url});
   ASSERT_TRUE(server);
@@ -130,7 +119,7 @@ TEST_P(RtmfpRelay, PublishThroughListenRelayToNginxAndFfmpeg) {
 TEST_P(RtmfpRelay, PlayFromListenRelayToFile) {
   const fs::path fifo = dir_->path() / "in.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const int p1 = free_udp_port();
+  const int p1 = rtmfp::testing::free_udp_port();
   auto server = relay({"--from", fifo.string(), "--to", rtmfp_url("rtmfp-listen", p1)});
   ASSERT_TRUE(server);
 
@@ -219,7 +208,7 @@ TEST(RtmfpRelayBurst, FileBurstThroughListenRelayNginxAndFfmpegKeepsEveryFrame) 
   fs::create_directories(rec);
   ASSERT_TRUE(nginx.start(dir.path() / "nginx", nginx_port, {}, nullptr, "record all; record_path " + rec.string() + ";"));
   const std::string nginx_url = "rtmp://127.0.0.1:" + std::to_string(nginx_port) + "/live/out";
-  const int p1 = free_udp_port();
+  const int p1 = rtmfp::testing::free_udp_port();
   auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", nginx_url});
   ASSERT_TRUE(server);
   ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->stderr_text();
@@ -265,7 +254,7 @@ TEST(RtmfpRelayBurst, FileBurstThroughListenRelayToFlvIsInterleaved) {
   TempDir dir("rtmfp_burst_flv");
   const fs::path input = dir.path() / "in.flv";
   ASSERT_TRUE(make_test_flv(input, 10));
-  const int p1 = free_udp_port();
+  const int p1 = rtmfp::testing::free_udp_port();
   const fs::path out = dir.path() / "out.flv";
   auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", out.string()});
   ASSERT_TRUE(server);
@@ -284,7 +273,7 @@ TEST(RtmfpRelayBurst, FileBurstThroughListenRelayToFlvIsInterleaved) {
 TEST(RtmfpRelayErrors, NothingListeningIsConnectFailedWithinTheTimeout) {
   const auto start = std::chrono::steady_clock::now();
   auto r = run_command({kCli, "relay", "--connect-timeout", "2000", "--from", "/dev/null", "--to",
-                        rtmfp_url("rtmfp", free_udp_port())},
+                        rtmfp_url("rtmfp", rtmfp::testing::free_udp_port())},
                        20s);
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.exit_code, relay_connect_failed) << r.err;
@@ -294,7 +283,7 @@ TEST(RtmfpRelayErrors, NothingListeningIsConnectFailedWithinTheTimeout) {
 
   // As a source too, and with the modern profile.
   r = run_command({kCli, "relay", "--connect-timeout", "1000", "--crypto", "modern", "--from",
-                   rtmfp_url("rtmfp", free_udp_port()), "--to", "/dev/null"},
+                   rtmfp_url("rtmfp", rtmfp::testing::free_udp_port()), "--to", "/dev/null"},
                   20s);
   EXPECT_EQ(r.exit_code, relay_connect_failed) << r.err;
 }
@@ -312,7 +301,7 @@ TEST(RtmfpRelayErrors, BadUrlsAndOptions) {
 }
 
 TEST(RtmfpRelayErrors, UnknownStreamIsRefused) {
-  const int p1 = free_udp_port();
+  const int p1 = rtmfp::testing::free_udp_port();
   auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", "/dev/null"});
   ASSERT_TRUE(server);
   ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->stderr_text();

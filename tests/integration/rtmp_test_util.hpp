@@ -31,6 +31,7 @@
 #include "media/flv/flv_reader.hpp"
 #include "media/flv/flv_writer.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/free_port.hpp"
 
 namespace rtmp_it {
 
@@ -89,33 +90,9 @@ struct NginxModule {
 inline const NginxModule kRtmpModule{"ngx_rtmp_module.so", "libnginx-mod-rtmp"};
 inline const NginxModule kStreamModule{"ngx_stream_module.so", "libnginx-mod-stream"};
 
-// A TCP port on 127.0.0.1 that is free now, chosen at random BELOW the
-// kernel's ephemeral range (net.ipv4.ip_local_port_range), so no outgoing
-// connection (ffmpeg's, a parallel test's) and no port-0 bind can be handed
-// it meanwhile; what remains (two tests drawing the same random port) is
-// caught where the port is used (PrivateNginx retries on nginx's own
-// "Address already in use"). Fails the test (returns 0) if none is found.
-inline int free_port() {
-  int lo = 32768;
-  if (std::ifstream r("/proc/sys/net/ipv4/ip_local_port_range"); r) r >> lo;
-  const int first = 10000, last = std::max(first + 1000, lo - 1);
-  static std::mt19937 gen(std::random_device{}());
-  std::uniform_int_distribution<int> pick(first, last);
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const int port = pick(gen);
-    int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0) break;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    const bool ok = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(s);
-    if (ok) return port;
-  }
-  ADD_FAILURE() << "no free TCP port on 127.0.0.1";
-  return 0;
-}
+// A port free on 127.0.0.1 for TCP and UDP, reserved for this process (see
+// tests/support/free_port.hpp). Fails the test (returns 0) if none is found.
+inline int free_port() { return rtmfp::testing::free_port(); }
 
 inline bool port_open(int port, const char* ip = "127.0.0.1") {
   int s = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -12,18 +12,13 @@
 #include "media/flv/flv_writer.hpp"
 #include "media/io/relay.hpp"
 #include "media/io/rtmp_client_conn.hpp"
+#include "tests/support/free_port.hpp"
 
 using namespace rtmfp;
 using namespace rtmfp::media;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
 
 // 1.5 s of 25 fps video, a keyframe every 5 frames, as FLV bytes.
 Bytes flv_bytes() {
@@ -53,7 +48,7 @@ Run run(bool realtime) {
   EXPECT_NE(::mkdtemp(dir), nullptr);
   const std::string fifo = std::string(dir) + "/in.fifo";
   EXPECT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const auto port = free_port();
+  const auto port = static_cast<std::uint16_t>(rtmfp::testing::free_tcp_port());
   io::RelayOptions o;
   o.from = fifo;
   o.to = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/rt";
