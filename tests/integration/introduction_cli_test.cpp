@@ -1,7 +1,7 @@
 // Introductions with the real `rtmfp` commands on loopback (RFC 7016
 // §3.5.1.6): a rendezvous, a node registered at it, and a probe that reaches
 // the node by its peer ID through the rendezvous (rtmfp://HOST:PORT/peer/ID).
-// The NAT lab (network namespaces) is left for the hard-NAT work; on loopback
+// The NAT lab (network namespaces) is tests/integration/nat_lab_test.cpp; on loopback
 // the introduction still has to go Redirect + FIHello + RHello to succeed,
 // because the probe only knows the rendezvous's address.
 #include <signal.h>

@@ -1,0 +1,186 @@
+// The NAT lab (issue 11 §4, "real sockets"): the real `rtmfp` commands in
+// network namespaces behind Linux NATs (scripts/nat-lab.sh: iptables
+// MASQUERADE plus the stateful filter of a home router, so each NAT maps
+// endpoint-independently and filters address-and-port-dependently). The
+// rendezvous is on the "internet" (198.51.100.1); a node and the probes sit
+// behind NATs and find each other only through it (RFC 7016 §3.5.1.4-
+// 3.5.1.6: Redirect to the initiator, Forwarded IHello to the node, whose
+// RHello opens its NAT toward the initiator's public address).
+//
+// Needs root (namespaces, iptables); skipped otherwise. Everything lives in
+// namespaces this test creates and removes.
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/support/child_process.hpp"
+
+namespace rtmfp::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+const std::string kLab = std::string(RTMFP_SOURCE_DIR) + "/scripts/nat-lab.sh";
+const std::string kRendezvous = "rtmfp://198.51.100.1:1935";
+
+std::string word(const std::string& line, int n) {
+  std::istringstream s(line);
+  std::string w;
+  for (int i = 0; i <= n; ++i) s >> w;
+  return w;
+}
+
+bool have(const char* tool) {
+  return run_command({"sh", "-c", std::string("command -v ") + tool}, 5000ms).exit_code == 0;
+}
+
+class NatLab : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces and iptables";
+    if (!have("ip") || !have("iptables")) GTEST_SKIP() << "iproute2 or iptables not installed";
+    name_ = "nl" + std::to_string(::getpid() % 100000);
+    auto up = run_command({kLab, "up", name_}, 60000ms);
+    ASSERT_EQ(up.exit_code, 0) << "nat-lab.sh up failed: " << up.err;
+    lab_up_ = true;
+    auto rv = ChildProcess::spawn(in("wan", {"rendezvous", "--listen", "198.51.100.1:1935", "--stats-interval", "0"}));
+    ASSERT_TRUE(rv);
+    rv_.emplace(std::move(*rv));
+    auto line = rv_->read_line(20000ms);
+    ASSERT_TRUE(line) << "the rendezvous printed nothing: " << rv_->stderr_text();
+    ASSERT_EQ(line->rfind("listening " + kRendezvous, 0), 0u) << *line;
+  }
+  void TearDown() override {
+    for (auto* p : {&node_, &rv_})
+      if (*p) {
+        (*p)->signal(SIGTERM);
+        if (!(*p)->wait(5000ms)) (*p)->signal(SIGKILL), (void)(*p)->wait(5000ms);
+      }
+    node_.reset();
+    rv_.reset();
+    if (lab_up_) run_command({kLab, "down", name_}, 60000ms);
+  }
+
+  // argv for `rtmfp ARGS...` run inside namespace NAME-<where>.
+  std::vector<std::string> in(const std::string& where, std::vector<std::string> args) const {
+    std::vector<std::string> argv{"ip", "netns", "exec", name_ + "-" + where, RTMFP_CLI};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+
+  // Starts a node in `where`; returns its peer ID and reflexive address.
+  std::pair<std::string, std::string> start_node(const std::string& where) {
+    auto node = ChildProcess::spawn(in(where, {"node", "--rendezvous", kRendezvous, "--listen", "0.0.0.0:0"}));
+    EXPECT_TRUE(node);
+    if (!node) return {};
+    node_.emplace(std::move(*node));
+    auto line = node_->read_line(20000ms);
+    EXPECT_TRUE(line) << "the node printed nothing: " << node_->stderr_text();
+    if (!line) return {};
+    EXPECT_EQ(line->rfind("node peer-id ", 0), 0u) << *line;
+    return {word(*line, 2), word(*line, 6)};
+  }
+
+  nlohmann::json probe(const std::string& where, const std::string& id, double timeout_s = 5) const {
+    auto r = run_command(in(where, {"probe", kRendezvous + "/peer/" + id, "--count", "1", "--timeout",
+                                    std::to_string(timeout_s), "--json"}),
+                         30000ms);
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_discarded()) return {{"ok", false}, {"error", "no JSON: exit " + std::to_string(r.exit_code) + " " + r.err}};
+    return j;
+  }
+
+  std::string name_;
+  bool lab_up_ = false;
+  std::optional<ChildProcess> rv_, node_;
+};
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+TEST_F(NatLab, TwoNodesBehindTwoNatsConnectDirectlyTwentyTimesOfTwenty) {
+  const auto [id, reflexive] = start_node("h1");
+  ASSERT_EQ(id.size(), 64u);
+  // The rendezvous sees the node as its NAT's public address.
+  ASSERT_EQ(reflexive.rfind("198.51.100.11:", 0), 0u) << reflexive;
+  std::vector<double> connect_ms;
+  int direct = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto j = probe("h2", id);
+    SCOPED_TRACE(j.dump());
+    EXPECT_EQ(j["ok"], true);
+    if (j["ok"] != true) continue;
+    EXPECT_EQ(j["peer_id"], id);
+    EXPECT_EQ(j["path"], "direct");
+    EXPECT_EQ(j["peer_address"], reflexive);
+    direct += j["path"] == "direct" && j["peer_address"] == reflexive ? 1 : 0;
+    connect_ms.push_back(j["connect_ms"].get<double>());
+  }
+  EXPECT_EQ(direct, 20);
+  if (!connect_ms.empty()) {
+    std::cout << "nat lab: " << direct << "/20 direct through two NATs, connect_ms p50 " << percentile(connect_ms, 0.5)
+              << " p95 " << percentile(connect_ms, 0.95) << " max " << percentile(connect_ms, 1.0) << "\n";
+    RecordProperty("direct_of_20", direct);
+  }
+}
+
+TEST_F(NatLab, TwoPeersBehindOneNatMeetOverTheirLan) {
+  // h1 and h3 share nat1 (one public address): the rendezvous lists the
+  // node's host addresses first, and the probe reaches it over the LAN
+  // without needing the NAT to hairpin.
+  const auto [id, reflexive] = start_node("h1");
+  ASSERT_EQ(id.size(), 64u);
+  for (int i = 0; i < 5; ++i) {
+    auto j = probe("h3", id);
+    SCOPED_TRACE(j.dump());
+    ASSERT_EQ(j["ok"], true);
+    EXPECT_EQ(j["path"], "direct");
+    EXPECT_EQ(j["peer_address"].get<std::string>().rfind("10.1.0.2:", 0), 0u);
+  }
+}
+
+TEST_F(NatLab, ANodeThatMovesToANewAddressStaysReachable) {
+  const auto [id, reflexive] = start_node("h1");
+  ASSERT_EQ(id.size(), 64u);
+  ASSERT_EQ(probe("h2", id)["ok"], true);
+  // The node's host gets a new LAN address (as after a DHCP change): its NAT
+  // maps it to a new public port (the old mapping still holds the old one),
+  // the node's next keepalive reaches the rendezvous from there, and the
+  // rendezvous follows it after the §3.5.4.2 address check.
+  const std::string h1 = name_ + "-h1";
+  for (auto argv : std::vector<std::vector<std::string>>{{"ip", "-n", h1, "addr", "del", "10.1.0.2/24", "dev", "eth0"},
+                                                         {"ip", "-n", h1, "addr", "add", "10.1.0.9/24", "dev", "eth0"},
+                                                         {"ip", "-n", h1, "route", "add", "default", "via", "10.1.0.1"}}) {
+    auto r = run_command(argv, 10000ms);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  // Bounded: one keepalive period (10 s) plus the check and a probe's time.
+  const auto end = std::chrono::steady_clock::now() + 40s;
+  nlohmann::json j;
+  int attempts = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    ++attempts;
+    j = probe("h2", id, 2);
+    if (j["ok"] == true) break;
+  }
+  SCOPED_TRACE(j.dump());
+  ASSERT_EQ(j["ok"], true) << "not reachable after the move (" << attempts << " probes)";
+  EXPECT_EQ(j["path"], "direct");
+  const std::string now_at = j["peer_address"];
+  EXPECT_EQ(now_at.rfind("198.51.100.11:", 0), 0u) << now_at;
+  EXPECT_NE(now_at, reflexive) << "the NAT should have given the moved host a new public port";
+  std::cout << "nat lab: reachable again after the move after " << attempts << " probe(s) at " << now_at << "\n";
+}
+
+}  // namespace
+}  // namespace rtmfp::testing
