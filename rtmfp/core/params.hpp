@@ -96,6 +96,10 @@ inline constexpr Duration kTimestampEchoExpiry = seconds(128);
 inline constexpr Duration kDefaultKeepalivePeriod = seconds(10);
 inline constexpr Duration kDefaultIdleTimeout = seconds(60);
 
+// ---- Probe IHellos (address discovery, Endpoint::send_probe_ihello) ----
+inline constexpr Duration kProbeTagLifetime = seconds(10);
+inline constexpr std::size_t kMaxProbeTags = 64;
+
 // ---- Close (§3.5.5) ----
 inline constexpr Duration kCloseResendInterval = seconds(5);   // "every 5 seconds"
 inline constexpr Duration kNearCloseTimeout = seconds(90);     // S_NEARCLOSE -> S_CLOSED

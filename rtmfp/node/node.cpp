@@ -134,6 +134,10 @@ void Node::route(TimePoint now, const EndpointEvent& e) {
       ++stats_.unmatched_ihellos_unwanted;
     return;
   }
+  if (std::holds_alternative<ProbeRedirect>(e) || std::holds_alternative<ProbeLoopedBack>(e)) {
+    broadcast(now, e, [](const Interests& i) { return i.probe_replies; });
+    return;
+  }
   if (std::holds_alternative<PingReplied>(e)) {
     broadcast(now, e, [](const Interests& i) { return i.pings; });
     return;

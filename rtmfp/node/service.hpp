@@ -30,6 +30,9 @@ struct Interests {
   // the Node does not know which service opened it, so every interested
   // service sees it and checks its own flow IDs).
   bool pings = false;
+  // ProbeRedirect and ProbeLoopedBack (answers to Endpoint::send_probe_ihello;
+  // each service checks its own tags).
+  bool probe_replies = false;
   bool rejected_flows = true;
 };
 

@@ -115,6 +115,20 @@ class Endpoint {
   // ignore them).
   Result<void> set_fihello_mode(SessionHandle session, FIHelloMode mode);
 
+  // ---- Address discovery (probe_ihello.cpp) ----
+  // Sends one IHello (§2.3.2) with `epd` and `tag` to `to`, outside any
+  // session opening: a question to a server that answers IHellos it does
+  // not match with a Redirect (§2.3.5) listing what it saw (our NAT check,
+  // rendezvous/core/nat_check.hpp). A Redirect echoing the tag, from any
+  // source, comes back as a ProbeRedirect event and opens nothing; the same
+  // IHello arriving back at us (a hairpinning NAT) as ProbeLoopedBack. The
+  // tag is remembered for params::kProbeTagLifetime after its last send,
+  // at most params::kMaxProbeTags at once (the oldest is forgotten first).
+  Result<void> send_probe_ihello(TimePoint now, ProfileKind profile, ByteView epd, ByteView tag,
+                                 const SocketAddress& to, InterfaceId interface = kAnyInterface);
+  // Stop recognising a probe tag (its replies are then unmatched).
+  void forget_probe_tag(ByteView tag);
+
   // Orderly close (§3.5.5), or abrupt (Close Ack then S_CLOSED).
   Result<void> close(TimePoint now, SessionHandle session, bool abrupt = false);
   // Orderly close of every session, bounded by config.shutdown_grace; stops
@@ -198,6 +212,9 @@ class Endpoint {
   void on_fihello(TimePoint now, Session& s, ByteView payload);
   bool fihello_tag_repeated(TimePoint now, ByteView tag);
 
+  // probe_ihello.cpp
+  bool probe_tag_live(TimePoint now, ByteView tag);
+
   // session_pmtu.cpp (§3.5.4.3 path MTU discovery)
   void arm_path_mtu(TimePoint now, Session& s);
   void start_path_mtu(TimePoint now, Session& s);
@@ -249,6 +266,9 @@ class Endpoint {
   };
   TcReceived tc_rx_latest_, tc_rx_other_;
   std::set<SessionHandle> dirty_;  // sessions with flow data to flush
+
+  // Tags of our probe IHellos -> when they stop being recognised.
+  std::map<Bytes, TimePoint> probe_tags_;
 
   // Tags of FIHellos answered recently (§3.5.1.5 dedup), oldest first.
   std::deque<std::pair<TimePoint, Bytes>> fihello_tags_;

@@ -19,6 +19,7 @@
 #include "rtmfp/core/params.hpp"
 #include "rtmfp/core/session/session_state.hpp"
 #include "rtmfp/core/time.hpp"
+#include "rtmfp/core/wire/address_codec.hpp"
 
 namespace rtmfp {
 
@@ -174,9 +175,25 @@ struct SessionAddressChanged {
   SocketAddress to;
 };
 
+// Address discovery (Endpoint::send_probe_ihello, probe_ihello.cpp): a
+// Redirect (RFC 7016 §2.3.5) echoing the tag of one of our probe IHellos,
+// from whatever source it came (a NAT check's server may answer from another
+// port or address on purpose), with its address list as sent.
+struct ProbeRedirect {
+  Bytes tag;
+  SocketAddress from;
+  InterfaceId interface = kAnyInterface;  // it arrived on
+  std::vector<wire::WireAddress> addresses;
+};
+// One of our own probe IHellos came back to us (our NAT hairpinned it).
+struct ProbeLoopedBack {
+  Bytes tag;
+  SocketAddress from;
+};
+
 using EndpointEvent = std::variant<SessionOpened, SessionOpenFailed, SessionClosed, PingReplied, FlowIncoming,
                                    FlowMessage, FlowFinished, FlowRejected, UnmatchedIHello,
-                                   SessionAddressChanged>;
+                                   SessionAddressChanged, ProbeRedirect, ProbeLoopedBack>;
 
 enum class DropReason {
 #define X(name, text) name,
@@ -198,6 +215,8 @@ struct EndpointStats {
   std::uint64_t cookie_changes_sent = 0;
   std::uint64_t unmatched_ihellos = 0;      // reported as UnmatchedIHello events
   std::uint64_t redirects_sent = 0;         // send_redirect()
+  std::uint64_t probe_ihellos_sent = 0;     // send_probe_ihello()
+  std::uint64_t probe_replies = 0;          // ProbeRedirect + ProbeLoopedBack events
   std::uint64_t fihellos_forwarded = 0;     // forward_ihello()
   std::uint64_t fihellos_answered = 0;      // RHello / Implied Redirect to a reply address
   std::uint64_t sessions_open = 0;          // currently S_OPEN

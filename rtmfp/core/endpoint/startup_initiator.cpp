@@ -150,6 +150,12 @@ void Endpoint::on_redirect(TimePoint now, const SocketAddress& from, ByteView pa
   auto it = by_tag_.find(Bytes(r->tag_echo.begin(), r->tag_echo.end()));
   Session* s = it == by_tag_.end() ? nullptr : find(it->second);
   if (!s || s->state != SessionState::S_IHELLO_SENT) {
+    if (!s && probe_tag_live(now, r->tag_echo)) {  // a probe IHello's answer (probe_ihello.cpp)
+      ++stats_.probe_replies;
+      emit(ProbeRedirect{Bytes(r->tag_echo.begin(), r->tag_echo.end()), from, rx_iface_,
+                         std::vector<wire::WireAddress>(r->addresses.begin(), r->addresses.end())});
+      return;
+    }
     drop(now, DropReason::unmatched_redirect, from);
     return;
   }

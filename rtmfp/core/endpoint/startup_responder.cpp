@@ -14,6 +14,11 @@ void Endpoint::on_ihello(TimePoint now, CryptoProfile& p, const SocketAddress& f
     drop(now, DropReason::malformed_chunk, from);
     return;
   }
+  if (probe_tag_live(now, ihello->tag)) {  // our own probe IHello, hairpinned back (probe_ihello.cpp)
+    ++stats_.probe_replies;
+    emit(ProbeLoopedBack{Bytes(ihello->tag.begin(), ihello->tag.end()), from});
+    return;
+  }
   // §3.5.1.1.2: answer only an EPD that selects our identity, keep no state.
   // An EPD that selects someone else is for the redirect hook or the host's
   // introducer (§3.5.1.4-3.5.1.5), whether or not we accept sessions.
