@@ -1,16 +1,66 @@
 // rtmfp probe rtmfp://HOST:PORT [--peer-id HEX] [--crypto modern|flash] [--count N]
 //             [--timeout S] [--json] [--trace FILE]
+// rtmfp probe --nat rtmfp://HOST:PORT [--json]: the NAT check against a rendezvous
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
 
 #include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
+#include "rendezvous/io/nat_probe.hpp"
 #include "rtmfp/crypto/profiles.hpp"
 #include "rtmfp/tools/probe.hpp"
 #include "rtmfp/io/system_random.hpp"
 
 namespace rtmfp::cli {
+
+namespace {
+
+// `probe --nat`: JSON {ok, mapping, filtering, hairpin, reflexive, ms,
+// address_tested, error} or lines for a person.
+int run_nat_check(const std::string& uri, const std::string& crypto_name, bool json, const std::string& trace_file) {
+  io::SystemRandom rng;
+  auto trace = open_trace(trace_file);
+  rendezvous::NatProbeOutcome out;
+  auto profile = crypto::make_profile(*crypto::parse_profile_kind(crypto_name), std::nullopt, rng);
+  if (!profile) {
+    out.error = profile.error().message();
+    out.exit_code = 2;
+  } else {
+    rendezvous::NatProbeOptions o;
+    o.uri = uri;
+    o.trace = trace.get();
+    out = rendezvous::run_nat_probe(o, **profile, rng);
+  }
+  const auto& nat = out.result.nat;
+  const double ms = std::chrono::duration<double, std::milli>(out.result.elapsed).count();
+  if (json) {
+    nlohmann::json j;
+    j["ok"] = out.exit_code == 0;
+    j["mapping"] = rendezvous::nat_behaviour_name(nat.mapping);
+    j["filtering"] = rendezvous::nat_behaviour_name(nat.filtering);
+    j["hairpin"] = nat.hairpin;
+    j["reflexive"] = nlohmann::json::array();
+    for (const auto& a : nat.reflexive) j["reflexive"].push_back(a.to_string());
+    j["address_tested"] = nat.address_tested;
+    j["ms"] = out.exit_code == 0 ? nlohmann::json(ms) : nlohmann::json(nullptr);
+    j["error"] = out.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(out.error);
+    std::printf("%s\n", j.dump().c_str());
+  } else if (out.exit_code == 0) {
+    std::printf("mapping   %s\n", rendezvous::nat_behaviour_name(nat.mapping));
+    std::printf("filtering %s%s\n", rendezvous::nat_behaviour_name(nat.filtering),
+                nat.address_tested ? "" : " (the rendezvous has one address: at least this strict)");
+    std::printf("hairpin   %s\n", nat.hairpin ? "yes" : "no");
+    for (const auto& a : nat.reflexive) std::printf("reflexive %s\n", a.to_string().c_str());
+    std::printf("in %.0f ms\n", ms);
+  } else {
+    std::fprintf(stderr, "rtmfp probe: %s\n", out.error.c_str());
+  }
+  std::fflush(stdout);
+  return out.exit_code;
+}
+
+}  // namespace
 
 void add_probe_command(CLI::App& app) {
   struct Opts {
@@ -22,6 +72,7 @@ void add_probe_command(CLI::App& app) {
     bool json = false;
     std::string trace;
     std::size_t max_datagram = 0;
+    bool nat = false;
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("probe", "Open a session to an RTMFP endpoint, time the handshake and N round trips");
@@ -35,7 +86,13 @@ void add_probe_command(CLI::App& app) {
   cmd->add_flag("--json", opts->json, "Print one JSON object: ok, crypto, peer_id, address, handshake_ms, rtt_ms, error");
   cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
   add_max_datagram_option(cmd, opts->max_datagram);
+  cmd->add_flag("--nat", opts->nat,
+                "Classify this host's NAT against a rendezvous (mapping, filtering, hairpin; RFC 4787) instead");
   cmd->callback([opts] {
+    if (opts->nat) {
+      exit_code() = run_nat_check(opts->uri, opts->crypto, opts->json, opts->trace);
+      return;
+    }
     tools::ProbeResult r;
     auto kind = crypto::parse_profile_kind(opts->crypto);
     r.crypto = opts->crypto;

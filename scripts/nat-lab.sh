@@ -7,7 +7,8 @@
 #   NAT_LAB_ROUTER_FILTER=0 scripts/nat-lab.sh up NAME
 #       the same NATs without the routers' own input filter (see below)
 #
-#   NAME-wan   "the internet": bridge br0, 198.51.100.1/24 (the rendezvous)
+#   NAME-wan   "the internet": bridge br0, 198.51.100.1/24 and .2 (the
+#              rendezvous: two addresses for the NAT check's filtering tests)
 #   NAME-nat1  a NAT router: wan 198.51.100.11/24, lan 10.1.0.1/24
 #   NAME-nat2  a NAT router: wan 198.51.100.12/24, lan 10.2.0.1/24
 #   NAME-h1    10.1.0.2/24 behind nat1, default route via 10.1.0.1
@@ -35,6 +36,7 @@ case "$cmd" in
     for n in wan nat1 nat2 h1 h2 h3; do ip netns add "$(ns $n)"; ip -n "$(ns $n)" link set lo up; done
     ip -n "$(ns wan)" link add br0 type bridge
     ip -n "$(ns wan)" addr add 198.51.100.1/24 dev br0
+    ip -n "$(ns wan)" addr add 198.51.100.2/24 dev br0
     ip -n "$(ns wan)" link set br0 up
     for i in 1 2; do
       nat=$(ns nat$i)

@@ -131,20 +131,6 @@ struct Encoder {
 
 }  // namespace
 
-const char* nat_behaviour_name(NatBehaviour b) {
-  switch (b) {
-    case NatBehaviour::endpoint_independent:
-      return "endpoint-independent";
-    case NatBehaviour::address_dependent:
-      return "address-dependent";
-    case NatBehaviour::address_and_port_dependent:
-      return "address-and-port-dependent";
-    case NatBehaviour::unknown:
-      break;
-  }
-  return "unknown";
-}
-
 Result<Bytes> encode(const Message& m) {
   pb::ControlMessage out;
   if (auto ok = std::visit(Encoder{out}, m); !ok) return std::unexpected(ok.error());

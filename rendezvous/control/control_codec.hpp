@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "rendezvous/core/nat_check.hpp"
 #include "rtmfp/core/address.hpp"
 #include "rtmfp/core/bytes.hpp"
 #include "rtmfp/core/crypto/crypto_profile.hpp"
@@ -35,13 +36,8 @@ inline constexpr std::size_t kMaxControlMessage = 4096;
 inline constexpr std::size_t kMaxAddresses = 24;  // RFC 7016 REDIRECT_THRESHOLD
 inline constexpr std::size_t kMaxReason = 256;
 
-enum class NatBehaviour : std::uint8_t {
-  unknown = 0,
-  endpoint_independent = 1,
-  address_dependent = 2,
-  address_and_port_dependent = 3,
-};
-const char* nat_behaviour_name(NatBehaviour b);  // "endpoint-independent", ...
+// RFC 4787 classes, as the NAT check finds them (rendezvous/core/nat_check.hpp).
+using rtmfp::rendezvous::NatBehaviour;
 
 struct Registration {
   std::uint32_t request_id = 0;

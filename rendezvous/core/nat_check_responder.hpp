@@ -43,6 +43,8 @@ class NatCheckResponder : public node::Service {
   }
   bool on_event(TimePoint now, const EndpointEvent& event) override;
 
+  // The host's sockets, once bound (port 0 resolved).
+  void set_sockets(std::vector<NatCheckSocket> sockets) { sockets_ = std::move(sockets); }
   const NatCheckResponderStats& stats() const { return stats_; }
   // The sockets another port / another address of `s` would answer from.
   const NatCheckSocket* other_port_of(const NatCheckSocket& s) const;

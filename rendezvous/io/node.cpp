@@ -6,7 +6,9 @@
 
 #include <cstring>
 
+#include "rendezvous/core/nat_checker.hpp"
 #include "rendezvous/service/registration_client.hpp"
+#include "rtmfp/io/clock.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/host/node_host.hpp"
 #include "rtmfp/node/node.hpp"
@@ -97,6 +99,15 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
   to_rv.epd.peer_id = options.rendezvous_peer_id;
   to_rv.candidates = options.rendezvous;
   bool announced = false;
+  // The NAT check against the rendezvous (rendezvous/core/nat_check.hpp),
+  // after each registration: one "nat ..." line, and the class reported to
+  // the rendezvous on the control plane.
+  NatCheckerConfig nc;
+  nc.profile = options.profile->kind();
+  nc.server = options.rendezvous.front();
+  std::function<void(TimePoint, const NatCheckResult&)> on_nat;
+  NatChecker nat(endpoint, rng, nc, [&](TimePoint now, const NatCheckResult& r) { on_nat(now, r); });
+  ReportingRegistration* reg_ptr = nullptr;
   ReportingRegistration reg(endpoint, to_rv, host_addresses(local), [&](const RegistrationEvent& r) {
     if (r.kind == RegistrationEvent::registered) {
       if (!announced) {
@@ -109,17 +120,38 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
       } else {
         std::fprintf(options.out, "registered again reflexive %s\n", r.info.reflexive.to_string().c_str());
       }
+      if (!nat.running()) nat.start(io::steady_now());
     } else {
       std::fprintf(options.out, "registration lost: %s (retrying)\n", r.reason.c_str());
     }
     std::fflush(options.out);
   });
+  reg_ptr = &reg;
+  on_nat = [&](TimePoint now, const NatCheckResult& r) {
+    if (!r.ok) {
+      std::fprintf(options.out, "nat unknown: %s\n", r.error.c_str());
+      std::fflush(options.out);
+      return;
+    }
+    std::string reflexive;
+    for (const auto& a : r.nat.reflexive) reflexive += (reflexive.empty() ? "" : ",") + a.to_string();
+    std::fprintf(options.out, "nat mapping=%s filtering=%s hairpin=%s reflexive=%s ms=%.0f\n",
+                 nat_behaviour_name(r.nat.mapping), nat_behaviour_name(r.nat.filtering), r.nat.hairpin ? "yes" : "no",
+                 reflexive.c_str(), std::chrono::duration<double, std::milli>(r.elapsed).count());
+    std::fflush(options.out);
+    control::NatReport report;
+    report.mapping = r.nat.mapping;
+    report.filtering = r.nat.filtering;
+    report.hairpin = r.nat.hairpin;
+    report.reflexive = r.nat.reflexive;
+    reg_ptr->report_nat(now, std::move(report));
+  };
   // Other peers measure the path to us (`rtmfp perf`): one result line per test.
   auto perf = tools::make_perf_service(endpoint, false, [&](const std::string& line) {
     std::fprintf(options.out, "perf %s\n", line.c_str());
     std::fflush(options.out);
   });
-  for (node::Service* s : {static_cast<node::Service*>(&reg), perf.get()}) {
+  for (node::Service* s : {static_cast<node::Service*>(&reg), static_cast<node::Service*>(&nat), perf.get()}) {
     if (auto a = node.add_service(*s); !a) {
       std::fprintf(stderr, "rtmfp node: %s\n", a.error().message().c_str());
       return 6;

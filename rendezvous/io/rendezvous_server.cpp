@@ -3,6 +3,7 @@
 #include <csignal>
 
 #include "rendezvous/core/introducer_service.hpp"
+#include "rendezvous/core/nat_check_responder.hpp"
 #include "rendezvous/service/control_service.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/host/node_host.hpp"
@@ -11,9 +12,10 @@
 namespace rtmfp::rendezvous {
 
 std::string format_stats(const EndpointStats& s, std::size_t sessions, std::size_t registered,
-                         std::uint64_t introductions) {
+                         std::uint64_t introductions, std::uint64_t nat_checks) {
   std::string line = "stats sessions=" + std::to_string(sessions) + " open=" + std::to_string(s.sessions_open) +
                      " registered=" + std::to_string(registered) + " introductions=" + std::to_string(introductions) +
+                     " nat_checks=" + std::to_string(nat_checks) +
                      " accepted=" + std::to_string(s.sessions_accepted) +
                      " rhellos=" + std::to_string(s.rhellos_sent) + " packets_in=" + std::to_string(s.packets_in) +
                      " packets_out=" + std::to_string(s.packets_out) + " bytes_in=" + std::to_string(s.bytes_in) +
@@ -40,13 +42,17 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   rng.fill(key);
   IntroducerService introducer(endpoint, key);
   ControlService control(endpoint, introducer);
-  // The introducer first: it registers a session before its control flow
-  // arrives, and consumes the UnmatchedIHellos it answers.
+  // The NAT check answers its own IHellos (rendezvous/core/nat_check.hpp)
+  // and leaves every other unmatched IHello to the introducer; the
+  // introducer registers a session before its control flow arrives.
+  NatCheckResponder nat_check(endpoint, {});
   node::Node node(endpoint);
+  if (auto a = node.add_service(nat_check); !a) return 1;
   if (auto a = node.add_service(introducer); !a) return 1;
   if (auto a = node.add_service(control); !a) return 1;
   auto stats_line = [&](std::size_t sessions) {
-    return format_stats(endpoint.stats(), sessions, introducer.registry().size(), introducer.stats().introductions);
+    return format_stats(endpoint.stats(), sessions, introducer.registry().size(), introducer.stats().introductions,
+                        nat_check.stats().answered);
   };
 
   bool stopping = false;
@@ -69,6 +75,11 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
     std::fprintf(stderr, "rtmfp rendezvous: %s\n", b.error().message().c_str());
     return 1;
   }
+  // NodeHost numbers its sockets in listen order (rtmfp/core/interface_id.hpp).
+  std::vector<NatCheckSocket> sockets;
+  for (std::size_t i = 0; i < host.local_addresses().size(); ++i)
+    sockets.push_back({static_cast<InterfaceId>(i), host.local_addresses()[i]});
+  nat_check.set_sockets(std::move(sockets));
   if (options.on_listening) options.on_listening(host.local_addresses());
   host.run();
   if (stopping) {

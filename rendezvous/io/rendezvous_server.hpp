@@ -35,6 +35,6 @@ struct ServerOptions {
 int run_server(const ServerOptions& options, RandomSource& rng);
 
 std::string format_stats(const EndpointStats& s, std::size_t sessions, std::size_t registered = 0,
-                         std::uint64_t introductions = 0);
+                         std::uint64_t introductions = 0, std::uint64_t nat_checks = 0);
 
 }  // namespace rtmfp::rendezvous

@@ -92,12 +92,25 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
     if (const auto* r = std::get_if<control::Registered>(&*msg)) {
       registered_ = *r;
       backoff_ = seconds(1);
+      nat_sent_ = false;  // a new registration: the rendezvous may have forgotten it
+      send_nat(now);
       events_.push_back(RegistrationEvent{RegistrationEvent::registered, *r, {}});
       return true;
     }
     return true;
   }
   return false;
+}
+
+void RegistrationClient::report_nat(TimePoint now, control::NatReport report) {
+  nat_ = std::move(report);
+  nat_sent_ = false;
+  send_nat(now);
+}
+
+void RegistrationClient::send_nat(TimePoint now) {
+  if (!nat_ || nat_sent_ || !registered_ || !session_ || !out_) return;
+  if (auto bytes = control::encode(*nat_)) nat_sent_ = endpoint_.write(now, *session_, *out_, *bytes).has_value();
 }
 
 }  // namespace rtmfp::rendezvous

@@ -45,6 +45,11 @@ class RegistrationClient : public node::Service {
   void on_shutdown(TimePoint now) override;
   std::optional<RegistrationEvent> poll_event();
 
+  // What the node learned of its NAT (rendezvous/core/nat_checker.hpp),
+  // for the rendezvous's choice of strategy: sent on the control flow now,
+  // or once registered; kept and sent again after every re-registration.
+  void report_nat(TimePoint now, control::NatReport report);
+
   std::optional<SessionHandle> session() const { return session_; }
   const std::optional<control::Registered>& registered() const { return registered_; }
   std::uint64_t attempts() const { return attempts_; }
@@ -65,6 +70,9 @@ class RegistrationClient : public node::Service {
   std::uint32_t next_request_ = 1;
   std::uint64_t attempts_ = 0;
   std::deque<RegistrationEvent> events_;
+  std::optional<control::NatReport> nat_;
+  bool nat_sent_ = false;
+  void send_nat(TimePoint now);
 };
 
 }  // namespace rtmfp::rendezvous

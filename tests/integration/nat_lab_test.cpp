@@ -51,7 +51,10 @@ class NatLab : public ::testing::Test {
     auto up = run_command({kLab, "up", name_}, 60000ms);
     ASSERT_EQ(up.exit_code, 0) << "nat-lab.sh up failed: " << up.err;
     lab_up_ = true;
-    auto rv = ChildProcess::spawn(in("wan", {"rendezvous", "--listen", "198.51.100.1:1935", "--stats-interval", "0"}));
+    // Two ports on each of two addresses: the NAT check's sockets.
+    auto rv = ChildProcess::spawn(in("wan", {"rendezvous", "--listen", "198.51.100.1:1935", "--listen",
+                                             "198.51.100.1:1936", "--listen", "198.51.100.2:1935", "--listen",
+                                             "198.51.100.2:1936", "--stats-interval", "0"}));
     ASSERT_TRUE(rv);
     rv_.emplace(std::move(*rv));
     auto line = rv_->read_line(20000ms);
@@ -132,6 +135,38 @@ TEST_F(NatLab, TwoNodesBehindTwoNatsConnectDirectlyTwentyTimesOfTwenty) {
               << " p95 " << percentile(connect_ms, 0.95) << " max " << percentile(connect_ms, 1.0) << "\n";
     RecordProperty("direct_of_20", direct);
   }
+}
+
+TEST_F(NatLab, TheNatCheckClassifiesLinuxMasqueradeAsAHomeRouter) {
+  // Linux connection tracking keeps one mapping per source address and port
+  // (endpoint-independent mapping), and the router forwards from the wan
+  // only replies to what the lan sent (address-and-port-dependent
+  // filtering); it does not send a lan packet to its own public address
+  // back in (no hairpin).
+  for (const char* where : {"h1", "h2"}) {
+    auto r = run_command(in(where, {"probe", "--nat", kRendezvous, "--json"}), 30000ms);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    SCOPED_TRACE(j.dump());
+    EXPECT_EQ(j["ok"], true);
+    EXPECT_EQ(j["mapping"], "endpoint-independent");
+    EXPECT_EQ(j["filtering"], "address-and-port-dependent");
+    EXPECT_EQ(j["hairpin"], false);
+    EXPECT_EQ(j["address_tested"], true);
+    ASSERT_EQ(j["reflexive"].size(), 1u);
+    EXPECT_EQ(j["reflexive"][0].get<std::string>().rfind(std::string(where) == "h1" ? "198.51.100.11:" : "198.51.100.12:", 0), 0u);
+    EXPECT_LT(j["ms"].get<double>(), 2000.0);
+  }
+  // A node prints the same class after registering, and tells the rendezvous.
+  const auto [id, reflexive] = start_node("h1");
+  ASSERT_EQ(id.size(), 64u);
+  auto line = node_->read_line(10000ms);
+  ASSERT_TRUE(line) << "no nat line";
+  EXPECT_EQ(line->rfind("nat mapping=endpoint-independent filtering=address-and-port-dependent hairpin=no reflexive=" +
+                            reflexive + " ms=",
+                        0),
+            0u)
+      << *line;
 }
 
 TEST_F(NatLab, TwoPeersBehindOneNatMeetOverTheirLan) {
