@@ -41,6 +41,16 @@ void IntroducerService::introduce(TimePoint now, const UnmatchedIHello& u) {
   }
   auto intro = introducer_.introduce(now, q, registry_);
   if (!intro) return;  // refusals are counted by the Introducer; unknown peers stay silent
+  // Which path (path_strategy.hpp): the initiator's class is known when it
+  // is itself a registered node asking from its registered socket.
+  const PeerRecord* target = registry_.find_session(intro->forward_session);
+  const PeerRecord* initiator = registry_.find_reflexive(u.from);
+  const auto strategy = choose_path(initiator ? initiator->nat : std::nullopt, target ? target->nat : std::nullopt,
+                                    relay_.relay != nullptr);
+  if (strategy == PathStrategy::relay && target) {
+    if (introduce_relayed(now, u, target->session, target->reflexive)) return;
+    // No relay ports: direct is all there is.
+  }
   // Redirect first, then the FIHello (§3.5.1.6): the initiator's IHellos to
   // the listed addresses then leave about when the FIHello does.
   auto r = endpoint_.send_redirect(now, u.profile, u.tag, u.from, intro->redirect, u.interface);
@@ -49,6 +59,54 @@ void IntroducerService::introduce(TimePoint now, const UnmatchedIHello& u) {
     ++stats_.introductions;
   else
     ++stats_.introductions_failed;
+  if (strategy == PathStrategy::race && target) {
+    ++stats_.races;
+    if (pending_.size() >= limits::kMaxPendingRelays) pending_.pop_front();
+    pending_.push_back({now + relay_.race_delay, u, target->session, target->reflexive});
+  }
+}
+
+bool IntroducerService::introduce_relayed(TimePoint now, const UnmatchedIHello& u, SessionHandle target,
+                                          const SocketAddress& target_address) {
+  const auto& ip = u.from.v6 ? relay_.ipv6 : relay_.ipv4;
+  if (!relay_.relay || !ip || target_address.v6 != u.from.v6) {
+    ++stats_.relay_refused;
+    return false;
+  }
+  auto pair = relay_.relay->allocate(now, u.from, target_address);
+  if (!pair) {
+    ++stats_.relay_refused;
+    return false;
+  }
+  // To the initiator the target is at (relay, port_a); to the target the
+  // initiator is at (relay, port_b) (relay.hpp). Origin "relay" (§2.1.5).
+  SocketAddress to_target = *ip, to_initiator = *ip;
+  to_target.port = pair->port_a;
+  to_initiator.port = pair->port_b;
+  const wire::WireAddress redirect{to_target, wire::AddressOrigin::relay};
+  auto r = endpoint_.send_redirect(now, u.profile, u.tag, u.from, std::span(&redirect, 1), u.interface);
+  auto f = endpoint_.forward_ihello(now, target, u.epd, u.tag, {to_initiator, wire::AddressOrigin::relay});
+  if (r && f) {
+    ++stats_.introductions;
+    ++stats_.relayed;
+  } else {
+    ++stats_.introductions_failed;
+  }
+  return true;
+}
+
+std::optional<TimePoint> IntroducerService::next_deadline() const {
+  if (pending_.empty()) return std::nullopt;
+  return pending_.front().due;  // due times grow with insertion (one race delay)
+}
+
+void IntroducerService::on_deadline(TimePoint now) {
+  while (!pending_.empty() && pending_.front().due <= now) {
+    Pending p = std::move(pending_.front());
+    pending_.pop_front();
+    // The target may have gone meanwhile; then there is nobody to relay to.
+    if (registry_.find_session(p.target)) (void)introduce_relayed(now, p.ihello, p.target, p.target_address);
+  }
 }
 
 }  // namespace rtmfp::rendezvous

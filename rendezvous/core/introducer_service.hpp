@@ -16,8 +16,11 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 
 #include "rendezvous/core/introducer.hpp"
+#include "rendezvous/core/path_strategy.hpp"
+#include "rendezvous/core/relay.hpp"
 #include "rendezvous/core/registry.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/node/service.hpp"
@@ -27,8 +30,18 @@ namespace rtmfp::rendezvous {
 struct IntroducerServiceStats {
   std::uint64_t registrations = 0;
   std::uint64_t registrations_refused = 0;  // registry full
-  std::uint64_t introductions = 0;          // Redirect + FIHello sent
+  std::uint64_t introductions = 0;          // Redirect + FIHello sent (direct or relayed)
   std::uint64_t introductions_failed = 0;   // the endpoint refused a command (budget, session gone)
+  std::uint64_t relayed = 0;                // introductions through the relay (at once or after a race)
+  std::uint64_t races = 0;                  // direct now, relay later (a class unknown)
+  std::uint64_t relay_refused = 0;          // the relay had no ports, or no address of the family
+};
+
+// The relay the introducer may use (relay.hpp), and where it is reachable.
+struct RelayAttachment {
+  Relay* relay = nullptr;
+  std::optional<SocketAddress> ipv4, ipv6;  // the relay's address per family (port ignored)
+  Duration race_delay = seconds(1);         // how long direct has alone before the relay joins
 };
 
 class IntroducerService : public node::Service {
@@ -51,6 +64,12 @@ class IntroducerService : public node::Service {
     return i;
   }
 
+  // Relayed introductions (issue 12 §2); without it every introduction is
+  // direct.
+  void attach_relay(const RelayAttachment& relay) { relay_ = relay; }
+  std::optional<TimePoint> next_deadline() const override;
+  void on_deadline(TimePoint now) override;
+
   Registry& registry() { return registry_; }
   const Registry& registry() const { return registry_; }
   const Introducer& introducer() const { return introducer_; }
@@ -58,6 +77,16 @@ class IntroducerService : public node::Service {
 
  private:
   void introduce(TimePoint now, const UnmatchedIHello& u);
+  struct Pending {  // a relayed attempt waiting for its race delay
+    TimePoint due{};
+    UnmatchedIHello ihello;
+    SessionHandle target = 0;
+    SocketAddress target_address;
+  };
+  bool introduce_relayed(TimePoint now, const UnmatchedIHello& u, SessionHandle target,
+                         const SocketAddress& target_address);
+  RelayAttachment relay_;
+  std::deque<Pending> pending_;  // bounded by limits::kMaxPendingRelays, oldest dropped
 
   Endpoint& endpoint_;
   Registry registry_;

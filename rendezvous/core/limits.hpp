@@ -43,4 +43,8 @@ inline constexpr std::size_t kRateTableSize = 65'536;
 inline constexpr Duration kTagRepeatInterval = milliseconds(1000);
 inline constexpr std::size_t kTagTableSize = 65'536;
 
+// Relayed attempts waiting for their race delay (path_strategy.hpp); past
+// this the oldest is dropped (its pair still has the direct attempt).
+inline constexpr std::size_t kMaxPendingRelays = 4096;
+
 }  // namespace rtmfp::rendezvous::limits

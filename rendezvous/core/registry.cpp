@@ -46,7 +46,7 @@ Result<void> Registry::add(TimePoint now, SessionHandle session, const PeerId& p
   r.peer_id = peer_id;
   r.session = session;
   r.profile = profile;
-  r.reflexive = reflexive;
+  index_reflexive(r, reflexive);
   r.registered_at = now;
   by_peer_[peer_id] = session;
   return {};
@@ -59,8 +59,24 @@ Result<void> Registry::set_host_addresses(SessionHandle session, const std::vect
   return {};
 }
 
+void Registry::index_reflexive(PeerRecord& r, const SocketAddress& a) {
+  if (auto old = by_reflexive_.find(r.reflexive); old != by_reflexive_.end() && old->second == r.session)
+    by_reflexive_.erase(old);
+  r.reflexive = a;
+  by_reflexive_[a] = r.session;
+}
+
 void Registry::update_reflexive(SessionHandle session, const SocketAddress& reflexive) {
-  if (auto it = by_session_.find(session); it != by_session_.end()) it->second.reflexive = reflexive;
+  if (auto it = by_session_.find(session); it != by_session_.end()) index_reflexive(it->second, reflexive);
+}
+
+void Registry::set_nat(SessionHandle session, const NatProfile& nat) {
+  if (auto it = by_session_.find(session); it != by_session_.end()) it->second.nat = nat;
+}
+
+const PeerRecord* Registry::find_reflexive(const SocketAddress& reflexive) const {
+  auto it = by_reflexive_.find(reflexive);
+  return it == by_reflexive_.end() ? nullptr : find_session(it->second);
 }
 
 void Registry::remove_session(SessionHandle session) {
@@ -68,6 +84,8 @@ void Registry::remove_session(SessionHandle session) {
   if (it == by_session_.end()) return;
   auto p = by_peer_.find(it->second.peer_id);
   if (p != by_peer_.end() && p->second == session) by_peer_.erase(p);
+  if (auto r = by_reflexive_.find(it->second.reflexive); r != by_reflexive_.end() && r->second == session)
+    by_reflexive_.erase(r);
   by_session_.erase(it);
 }
 

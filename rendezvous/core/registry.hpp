@@ -22,6 +22,7 @@
 #include "rtmfp/core/siphash.hpp"
 #include "rtmfp/core/time.hpp"
 #include "rendezvous/core/limits.hpp"
+#include "rendezvous/core/path_strategy.hpp"
 
 namespace rtmfp::rendezvous {
 
@@ -32,6 +33,9 @@ struct PeerRecord {
   SocketAddress reflexive;                  // as this server sees the session's far end
   std::vector<SocketAddress> host_addresses;  // self-reported, filtered, <= kMaxHostAddresses
   TimePoint registered_at{};
+  // What the peer's NAT check found (rendezvous/core/nat_check.hpp), once
+  // it reported it: the introducer's choice of path (path_strategy.hpp).
+  std::optional<NatProfile> nat;
 };
 
 struct PeerIdHash {
@@ -55,6 +59,8 @@ class Registry {
   // The session's host addresses (replaces the previous list). not_found if
   // the session has not registered.
   Result<void> set_host_addresses(SessionHandle session, const std::vector<SocketAddress>& reported);
+  // The class the session's peer reported (control plane NatReport).
+  void set_nat(SessionHandle session, const NatProfile& nat);
   // The session's far address moved (RFC 7016 §3.5.4.2 mobility).
   void update_reflexive(SessionHandle session, const SocketAddress& reflexive);
   // The session closed: its record goes, and its peer ID if it still maps here.
@@ -62,6 +68,9 @@ class Registry {
 
   const PeerRecord* find(const PeerId& peer_id) const;
   const PeerRecord* find_session(SessionHandle session) const;
+  // The registered peer whose session the rendezvous sees at exactly this
+  // address (an initiator's IHello from its registered socket), if any.
+  const PeerRecord* find_reflexive(const SocketAddress& reflexive) const;
   std::size_t size() const { return by_session_.size(); }
   std::size_t capacity() const { return max_peers_; }
 
@@ -69,6 +78,8 @@ class Registry {
   std::size_t max_peers_;
   std::unordered_map<SessionHandle, PeerRecord> by_session_;
   std::unordered_map<PeerId, SessionHandle, PeerIdHash> by_peer_;
+  std::unordered_map<SocketAddress, SessionHandle, SocketAddressHash> by_reflexive_;
+  void index_reflexive(PeerRecord& r, const SocketAddress& a);
 };
 
 }  // namespace rtmfp::rendezvous

@@ -77,6 +77,8 @@ void ControlService::handle(TimePoint now, SessionHandle session, Channel& ch, c
   } else if (const auto* n = std::get_if<control::NatReport>(&m)) {
     ++stats_.nat_reports;
     ch.nat = *n;
+    // The introducer chooses paths by it (rendezvous/core/path_strategy.hpp).
+    introducer_.registry().set_nat(session, NatProfile{n->mapping, n->filtering});
   } else {
     ++stats_.malformed;  // a message only the rendezvous sends
   }
