@@ -1,5 +1,5 @@
 // rtmfp rendezvous --listen ADDR:PORT [--listen ADDR:PORT ...] [--crypto modern|flash|both] [--identity FILE]
-//                  [--stats-interval S] [--trace FILE]
+//                  [--stats-interval S] [--trace FILE] [--relay-ports FIRST-LAST [--relay-address ADDR]]
 #include <cstdio>
 
 #include "cli/cli_util.hpp"
@@ -18,6 +18,8 @@ void add_rendezvous_command(CLI::App& app) {
     double stats_interval = 10;
     std::string trace;
     std::size_t max_datagram = 0;
+    std::string relay_ports;
+    std::string relay_address;
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("rendezvous", "Run a rendezvous server: accepts RTMFP sessions on UDP");
@@ -34,6 +36,11 @@ void add_rendezvous_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
   add_max_datagram_option(cmd, opts->max_datagram);
+  cmd->add_option("--relay-ports", opts->relay_ports,
+                  "Relay peers that cannot reach each other directly through these UDP ports, FIRST-LAST "
+                  "(two per relayed pair)");
+  cmd->add_option("--relay-address", opts->relay_address,
+                  "Address the relay ports bind to and peers reach (default: the first --listen address)");
   cmd->callback([opts] {
     if (opts->listen.empty()) opts->listen.push_back("0.0.0.0:1935");
     std::vector<SocketAddress> listen;
@@ -46,6 +53,34 @@ void add_rendezvous_command(CLI::App& app) {
         return;
       }
       listen.push_back(*a);
+    }
+    std::uint16_t relay_first = 0, relay_last = 0;
+    if (!opts->relay_ports.empty()) {
+      unsigned a = 0, b = 0;
+      char dash = 0, extra = 0;
+      if (std::sscanf(opts->relay_ports.c_str(), "%u%c%u%c", &a, &dash, &b, &extra) != 3 || dash != '-' || a == 0 ||
+          b > 65535 || b < a + 1) {
+        std::fprintf(stderr,
+                     "rtmfp rendezvous: invalid --relay-ports '%s' (expected FIRST-LAST, at least two ports, e.g. "
+                     "40000-40199)\n",
+                     opts->relay_ports.c_str());
+        exit_code() = 2;
+        return;
+      }
+      relay_first = static_cast<std::uint16_t>(a);
+      relay_last = static_cast<std::uint16_t>(b);
+    }
+    std::optional<SocketAddress> relay_address;
+    if (!opts->relay_address.empty()) {
+      auto a = SocketAddress::parse(opts->relay_address + ":0");
+      if (!a) a = SocketAddress::parse("[" + opts->relay_address + "]:0");
+      if (!a || a->is_unspecified()) {
+        std::fprintf(stderr, "rtmfp rendezvous: invalid --relay-address '%s' (expected a specific IP address)\n",
+                     opts->relay_address.c_str());
+        exit_code() = 2;
+        return;
+      }
+      relay_address = a;
     }
     io::SystemRandom rng;
     crypto::IdentityFile ids;
@@ -87,6 +122,9 @@ void add_rendezvous_command(CLI::App& app) {
     so.stats_interval = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(opts->stats_interval));
     so.trace = trace.get();
     so.endpoint.max_datagram_limit = opts->max_datagram;
+    so.relay_first_port = relay_first;
+    so.relay_last_port = relay_last;
+    so.relay_address = relay_address;
     so.on_listening = [&](const std::vector<SocketAddress>& locals) {
       // First stdout line, exactly: listening rtmfp://ADDR:PORT peer-id <hex>
       std::printf("listening rtmfp://%s peer-id %s\n", locals.front().to_string().c_str(),

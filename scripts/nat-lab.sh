@@ -6,6 +6,10 @@
 #   scripts/nat-lab.sh down NAME    removes it (idempotent)
 #   NAT_LAB_ROUTER_FILTER=0 scripts/nat-lab.sh up NAME
 #       the same NATs without the routers' own input filter (see below)
+#   NAT_LAB_NAT2=symmetric scripts/nat-lab.sh up NAME
+#       nat2 maps every new destination to a random public port
+#       (MASQUERADE --random-fully): endpoint-dependent mapping, the NAT
+#       that punching cannot cross when the other side filters by port
 #
 #   NAME-wan   "the internet": bridge br0, 198.51.100.1/24 and .2 (the
 #              rendezvous: two addresses for the NAT check's filtering tests)
@@ -50,7 +54,9 @@ case "$cmd" in
       ip -n "$nat" addr add "10.$i.0.1/24" dev lan
       ip -n "$nat" link set lan up
       ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1
-      ip netns exec "$nat" iptables -t nat -A POSTROUTING -o wan -j MASQUERADE
+      random=()
+      if [ "$i" = 2 ] && [ "${NAT_LAB_NAT2:-}" = symmetric ]; then random=(--random-fully); fi
+      ip netns exec "$nat" iptables -t nat -A POSTROUTING -o wan -j MASQUERADE "${random[@]}"
       ip netns exec "$nat" iptables -A FORWARD -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
       ip netns exec "$nat" iptables -A FORWARD -i wan -j DROP
       # The router itself answers nothing unsolicited on its wan side (as home

@@ -4,6 +4,8 @@
 
 #include "rendezvous/core/introducer_service.hpp"
 #include "rendezvous/core/nat_check_responder.hpp"
+#include "rendezvous/core/relay.hpp"
+#include "rendezvous/io/relay_host.hpp"
 #include "rendezvous/service/control_service.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/host/node_host.hpp"
@@ -11,11 +13,11 @@
 
 namespace rtmfp::rendezvous {
 
-std::string format_stats(const EndpointStats& s, std::size_t sessions, std::size_t registered,
-                         std::uint64_t introductions, std::uint64_t nat_checks) {
+std::string format_stats(const EndpointStats& s, std::size_t sessions, const ServiceCounters& c) {
   std::string line = "stats sessions=" + std::to_string(sessions) + " open=" + std::to_string(s.sessions_open) +
-                     " registered=" + std::to_string(registered) + " introductions=" + std::to_string(introductions) +
-                     " nat_checks=" + std::to_string(nat_checks) +
+                     " registered=" + std::to_string(c.registered) + " introductions=" + std::to_string(c.introductions) +
+                     " relayed=" + std::to_string(c.relayed) + " relay_active=" + std::to_string(c.relay_active) +
+                     " relay_bytes=" + std::to_string(c.relay_bytes) + " nat_checks=" + std::to_string(c.nat_checks) +
                      " accepted=" + std::to_string(s.sessions_accepted) +
                      " rhellos=" + std::to_string(s.rhellos_sent) + " packets_in=" + std::to_string(s.packets_in) +
                      " packets_out=" + std::to_string(s.packets_out) + " bytes_in=" + std::to_string(s.bytes_in) +
@@ -46,13 +48,23 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   // and leaves every other unmatched IHello to the introducer; the
   // introducer registers a session before its control flow arrives.
   NatCheckResponder nat_check(endpoint, {});
+  std::optional<Relay> relay;
+  std::optional<RelayHost> relay_host;
   node::Node node(endpoint);
   if (auto a = node.add_service(nat_check); !a) return 1;
   if (auto a = node.add_service(introducer); !a) return 1;
   if (auto a = node.add_service(control); !a) return 1;
   auto stats_line = [&](std::size_t sessions) {
-    return format_stats(endpoint.stats(), sessions, introducer.registry().size(), introducer.stats().introductions,
-                        nat_check.stats().answered);
+    ServiceCounters c;
+    c.registered = introducer.registry().size();
+    c.introductions = introducer.stats().introductions;
+    c.relayed = introducer.stats().relayed;
+    c.nat_checks = nat_check.stats().answered;
+    if (relay) {
+      c.relay_active = relay->stats().active;
+      c.relay_bytes = relay->stats().bytes;
+    }
+    return format_stats(endpoint.stats(), sessions, c);
   };
 
   bool stopping = false;
@@ -80,8 +92,34 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   for (std::size_t i = 0; i < host.local_addresses().size(); ++i)
     sockets.push_back({static_cast<InterfaceId>(i), host.local_addresses()[i]});
   nat_check.set_sockets(std::move(sockets));
+  if (options.relay_first_port) {
+    // The relay's address: given, or the first listen address (a wildcard
+    // cannot be handed to peers).
+    SocketAddress ip = options.relay_address ? *options.relay_address : host.local_addresses().front();
+    if (ip.is_unspecified()) {
+      std::fprintf(stderr,
+                   "rtmfp rendezvous: --relay-ports needs an address peers can reach: a specific first --listen "
+                   "address or --relay-address\n");
+      return 2;
+    }
+    RelayConfig rc;
+    rc.first_port = options.relay_first_port;
+    rc.last_port = options.relay_last_port;
+    rc.max_allocations = (static_cast<std::size_t>(rc.last_port) - rc.first_port + 1) / 2;
+    relay.emplace(rc);
+    relay_host.emplace(host.context(), *relay, ip);
+    if (auto r = relay_host->open(); !r) {
+      std::fprintf(stderr, "rtmfp rendezvous: %s\n", r.error().message().c_str());
+      return 1;
+    }
+    RelayAttachment att;
+    att.relay = &*relay;
+    (ip.v6 ? att.ipv6 : att.ipv4) = ip;
+    introducer.attach_relay(att);
+  }
   if (options.on_listening) options.on_listening(host.local_addresses());
   host.run();
+  if (relay_host) relay_host->close();
   if (stopping) {
     std::fprintf(options.out, "%s\nstopped\n", stats_line(0).c_str());
     std::fflush(options.out);

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,13 +29,24 @@ struct ServerOptions {
   // (port 0 resolved).
   std::function<void(const std::vector<SocketAddress>&)> on_listening;
   std::FILE* out = stdout;
+  // The relay of last resort (rendezvous/core/relay.hpp): ports
+  // [relay_first_port, relay_last_port] on relay_address (default: the first
+  // listen address, which must then be a specific address). 0: no relay.
+  std::uint16_t relay_first_port = 0, relay_last_port = 0;
+  std::optional<SocketAddress> relay_address;
 };
 
 // Runs until SIGINT/SIGTERM. Returns the process exit code (0 on a clean
 // stop, 1 if an address cannot be bound, with the reason on stderr).
 int run_server(const ServerOptions& options, RandomSource& rng);
 
-std::string format_stats(const EndpointStats& s, std::size_t sessions, std::size_t registered = 0,
-                         std::uint64_t introductions = 0, std::uint64_t nat_checks = 0);
+// The services' counters on the stats line.
+struct ServiceCounters {
+  std::size_t registered = 0;
+  std::uint64_t introductions = 0, nat_checks = 0, relayed = 0;
+  std::size_t relay_active = 0;
+  std::uint64_t relay_bytes = 0;
+};
+std::string format_stats(const EndpointStats& s, std::size_t sessions, const ServiceCounters& c = {});
 
 }  // namespace rtmfp::rendezvous

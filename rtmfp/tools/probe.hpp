@@ -36,7 +36,8 @@ struct ProbeResult {
   std::string path_mtu_state;
   // rtmfp://HOST:PORT/peer/<hex>: the session went to that peer through an
   // introduction by the rendezvous at HOST:PORT (RFC 7016 §3.5.1.6). path is
-  // "direct" when it opened to the peer's own address.
+  // "direct" when it opened to the peer's own address, "relayed" when to
+  // the rendezvous's relay (its address, another port).
   bool introduced = false;
   std::string path;
   std::string error;
