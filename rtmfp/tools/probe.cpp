@@ -55,13 +55,11 @@ class ProbeService final : public node::Service {
       result_.peer_id = o->far_peer_id;
       result_.address = o->peer.to_string();
       if (result_.introduced) {
-        // The rendezvous's relay (rendezvous/core/relay.hpp) listens on the
-        // rendezvous's own address, on other ports.
-        bool via_rendezvous = false, via_relay = false;
-        for (const auto& c : request_.candidates) {
-          via_rendezvous |= c == o->peer;
-          via_relay |= c.v6 == o->peer.v6 && c.ip == o->peer.ip && c.port != o->peer.port;
-        }
+        // The rendezvous's relay (rendezvous/core/relay.hpp) is named in its
+        // Redirect with origin "relay" (RFC 7016 §2.1.5).
+        bool via_rendezvous = false;
+        for (const auto& c : request_.candidates) via_rendezvous |= c == o->peer;
+        const bool via_relay = o->peer_origin == wire::AddressOrigin::relay;
         result_.path = via_rendezvous ? "rendezvous" : via_relay ? "relayed" : "direct";
       }
       if (options_.count <= 0)

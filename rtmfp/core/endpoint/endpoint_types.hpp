@@ -109,6 +109,9 @@ struct SessionOpened {
   SocketAddress peer;
   PeerId far_peer_id{};
   Duration handshake_time{};  // initiator: connect() to S_OPEN
+  // Initiator: the origin tag (RFC 7016 §2.1.5) of the Redirect entry that
+  // named `peer` (relay: through an introducer's relay), unknown otherwise.
+  wire::AddressOrigin peer_origin = wire::AddressOrigin::unknown;
   // Glare (RFC 7016 §3.5.1.3): our connect() to this address lost to the far
   // end's own connect(); `session` is the connect() handle, now carried by
   // the far end's session (initiator false). far_peer_id is the certificate

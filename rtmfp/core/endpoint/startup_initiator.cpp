@@ -161,24 +161,24 @@ void Endpoint::on_redirect(TimePoint now, const SocketAddress& from, ByteView pa
   }
   auto& cands = s->opening->candidates;
   Session& ref = *s;
-  auto add = [&](const SocketAddress& a) {
+  auto add = [&](const SocketAddress& a, wire::AddressOrigin origin) {
     if (cands.size() >= params::kRedirectThreshold) return;
     for (auto& c : cands)
       if (c.address == a) return;
-    Candidate c{a, {}};
+    Candidate c{a, {}, origin};
     c.backoff.start(now);
     cands.push_back(c);
     index_address(ref, a);
   };
   if (r->addresses.empty()) {
-    add(from);  // Implied Redirect (§2.3.5): the packet's source
+    add(from, wire::AddressOrigin::unknown);  // Implied Redirect (§2.3.5): the packet's source
   } else {
     // §2.3.5: addresses to send IHello to. Anyone who saw the tag can send a
     // Redirect, so only plausible unicast peers of the source's family are
     // followed; the rest are dropped and counted.
     for (auto& a : r->addresses) {
       if (usable_redirect_target(a.address, from)) {
-        add(a.address);
+        add(a.address, a.origin);
       } else {
         drop(now, DropReason::bad_redirect_address, from);
       }
@@ -296,6 +296,9 @@ void Endpoint::on_rikeying(TimePoint now, Session& s, const SocketAddress& from,
   s.near_nonce = std::move(keys->near_nonce);
   s.far_nonce = std::move(keys->far_nonce);
   Duration took = now - s.opening->started;
+  wire::AddressOrigin origin = wire::AddressOrigin::unknown;
+  for (const auto& c : s.opening->candidates)
+    if (c.address == s.dest) origin = c.origin;
   s.opening.reset();
   --opening_;
   ++stats_.handshakes_completed;
@@ -307,6 +310,7 @@ void Endpoint::on_rikeying(TimePoint now, Session& s, const SocketAddress& from,
   ev.peer = s.dest;
   if (auto id = s.profile->peer_id(s.far_certificate)) ev.far_peer_id = *id;
   ev.handshake_time = took;
+  ev.peer_origin = origin;
   emit(std::move(ev));
 }
 

@@ -12,6 +12,7 @@
 
 #include "rtmfp/core/interface_id.hpp"
 #include "rtmfp/core/address.hpp"
+#include "rtmfp/core/wire/address_codec.hpp"
 #include "rtmfp/core/bytes.hpp"
 #include "rtmfp/core/crypto/crypto_profile.hpp"
 #include "rtmfp/core/endpoint/endpoint_types.hpp"
@@ -34,6 +35,9 @@ struct PendingChunk {
 struct Candidate {
   SocketAddress address;
   Backoff backoff;
+  // Where it came from: a Redirect's origin tag (RFC 7016 §2.1.5; "relay"
+  // for an introducer's relay), unknown for the caller's own candidates.
+  wire::AddressOrigin origin = wire::AddressOrigin::unknown;
 };
 
 // Initiator startup state (§3.5.1.1.1).
