@@ -10,6 +10,9 @@
 #       nat2 maps every new destination to a random public port
 #       (MASQUERADE --random-fully): endpoint-dependent mapping, the NAT
 #       that punching cannot cross when the other side filters by port
+#   NAT_LAB_BLOCK_PEERS=1 scripts/nat-lab.sh up NAME
+#       nat1 drops everything between its lan and nat2's public address:
+#       UDP between the peers is blocked, only the rendezvous is reachable
 #
 #   NAME-wan   "the internet": bridge br0, 198.51.100.1/24 and .2 (the
 #              rendezvous: two addresses for the NAT check's filtering tests)
@@ -73,6 +76,10 @@ case "$cmd" in
         ip netns exec "$nat" iptables -A INPUT -i wan -j DROP
       fi
     done
+    if [ "${NAT_LAB_BLOCK_PEERS:-0}" = 1 ]; then
+      ip netns exec "$(ns nat1)" iptables -I FORWARD -d 198.51.100.12 -j DROP
+      ip netns exec "$(ns nat1)" iptables -I FORWARD -s 198.51.100.12 -j DROP
+    fi
     plug() {  # plug HOST NATINDEX ADDRESS
       local h; h=$(ns "$1")
       ip link add eth0 netns "$h" type veth peer name "$1" netns "$(ns nat$2)"
