@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: every Google Benchmark program, then the transport comparisons
-# (scripts/bench-transport.sh) when its tools are present. Prints figures.
+# (scripts/bench-transport.sh) when its tools are present, and the NAT lab
+# matrix (scripts/bench-nat-lab.sh, as root). Prints figures.
 set -uo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,5 +14,9 @@ done
 if [ -x "$root/scripts/bench-transport.sh" ]; then
   echo "== transport comparison (rtmfp perf vs iperf3 and SRT)"
   "$root/scripts/bench-transport.sh" "$build" || status=1
+fi
+if [ -x "$root/scripts/bench-nat-lab.sh" ]; then
+  echo "== NAT lab matrix (network namespaces; needs root)"
+  "$root/scripts/bench-nat-lab.sh" "$build" || status=1
 fi
 exit $status
