@@ -42,27 +42,28 @@ Result<RelayPair> Relay::allocate(TimePoint now, const SocketAddress& a, const S
   return pair;
 }
 
-std::optional<RelayForward> Relay::on_datagram(TimePoint now, std::uint16_t port, const SocketAddress& from,
-                                               std::size_t size) {
+RelayResult Relay::on_datagram(TimePoint now, std::uint16_t port, const SocketAddress& from, ByteView datagram) {
+  const std::size_t size = datagram.size();
+  RelayResult res;
   auto p = by_port_.find(port);
   if (p == by_port_.end()) {
     ++stats_.dropped_unknown_port;
-    return std::nullopt;
+    return res;
   }
   Allocation& x = allocations_.at(p->second);
   if (now >= expiry(x)) {  // due for release; the deadline has not run yet
     ++stats_.dropped_unknown_port;
-    return std::nullopt;
+    return res;
   }
   Side& in = port == x.a.port ? x.a : x.b;
   Side& out = port == x.a.port ? x.b : x.a;
   if (in.latched ? *in.latched != from : !same_ip(in.expected, from)) {
     ++stats_.dropped_stranger;
-    return std::nullopt;
+    return res;
   }
   if (x.bytes + size > config_.max_bytes) {
     ++stats_.dropped_cap;
-    return std::nullopt;
+    return res;
   }
   // Token bucket (rate cap).
   const double elapsed = std::chrono::duration<double>(now - x.refilled).count();
@@ -71,16 +72,25 @@ std::optional<RelayForward> Relay::on_datagram(TimePoint now, std::uint16_t port
   x.refilled = now;
   if (x.tokens < static_cast<double>(size)) {
     ++stats_.dropped_rate;
-    return std::nullopt;
+    return res;
   }
   x.tokens -= static_cast<double>(size);
-  if (!in.latched) in.latched = from;
+  if (!in.latched) {
+    in.latched = from;
+    if (!in.held.empty()) {  // what the other side sent before we knew where this one is
+      res.release = RelayForward{in.port, from};
+      res.held = std::move(in.held);
+      in.held.clear();
+    }
+  }
+  if (!out.latched && size <= kMaxHeld) out.held.assign(datagram.begin(), datagram.end());
   x.used = true;
   x.last_active = now;
   x.bytes += size;
   ++stats_.datagrams;
   stats_.bytes += size;
-  return RelayForward{out.port, out.latched ? *out.latched : out.expected};
+  res.forward = RelayForward{out.port, out.latched ? *out.latched : out.expected};
+  return res;
 }
 
 TimePoint Relay::expiry(const Allocation& x) const {

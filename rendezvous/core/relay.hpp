@@ -11,7 +11,12 @@
 // B). It serves only pairs it introduced: each side's port accepts the IP
 // the introducer saw for that peer, latches the first address (IP and port:
 // an endpoint-dependent NAT gives a new port toward the relay) and then
-// accepts only that address. Each allocation has a lifetime (unused, idle,
+// accepts only that address. Until a side has latched, what the other side
+// sends it goes to the address the introducer knew - which an
+// endpoint-dependent NAT filters - so the last such datagram is also held
+// (one per side, at most kMaxHeld bytes) and sent again the moment that
+// side latches: the answer that raced ahead of the peer's first packet is
+// not lost. Each allocation has a lifetime (unused, idle,
 // absolute), a byte cap and a rate cap (token bucket); everything dropped is
 // counted. Ports come from a fixed range and return to it when released.
 #pragma once
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "rtmfp/core/address.hpp"
+#include "rtmfp/core/bytes.hpp"
 #include "rtmfp/core/error.hpp"
 #include "rtmfp/core/time.hpp"
 
@@ -50,6 +56,13 @@ struct RelayForward {
   SocketAddress to;
 };
 
+// What to send for one datagram received.
+struct RelayResult {
+  std::optional<RelayForward> forward;  // the datagram just received
+  std::optional<RelayForward> release;  // and `held`, for the side that just latched
+  Bytes held;
+};
+
 struct RelayStats {
   std::uint64_t allocations = 0, released = 0, refused_full = 0;
   std::uint64_t datagrams = 0, bytes = 0;
@@ -67,10 +80,10 @@ class Relay {
   // enforced, their ports latched from the first datagram; until B sends,
   // A's datagrams go to `b` as given). limit_exceeded when no ports are left.
   Result<RelayPair> allocate(TimePoint now, const SocketAddress& a, const SocketAddress& b);
-  // A datagram of `size` bytes from `from` arrived on relay port `port`:
-  // where to send it, or nullopt (dropped and counted).
-  std::optional<RelayForward> on_datagram(TimePoint now, std::uint16_t port, const SocketAddress& from,
-                                          std::size_t size);
+  static constexpr std::size_t kMaxHeld = 2048;
+  // A datagram from `from` arrived on relay port `port`: where to send it
+  // (nothing: dropped and counted), and a held datagram to release.
+  RelayResult on_datagram(TimePoint now, std::uint16_t port, const SocketAddress& from, ByteView datagram);
   std::optional<TimePoint> next_deadline() const;
   void on_deadline(TimePoint now);
   // Ports of released allocations, for the host to close.
@@ -84,6 +97,7 @@ class Relay {
     SocketAddress expected;              // the IP to accept (port ignored until latched)
     std::optional<SocketAddress> latched;
     std::uint16_t port = 0;
+    Bytes held;  // the last datagram sent toward this side before it latched
   };
   struct Allocation {
     std::uint32_t id = 0;

@@ -44,12 +44,15 @@ void RelayHost::receive(std::uint16_t p) {
     if (closed_ || ec == asio::error::operation_aborted) return;
     if (!ec) {
       Port& in = *ports_.at(p);
-      if (auto f = relay_.on_datagram(io::steady_now(), p, io::from_asio(in.from), n)) {
-        auto out = ports_.find(f->from_port);
+      auto r = relay_.on_datagram(io::steady_now(), p, io::from_asio(in.from), ByteView(in.buffer.data(), n));
+      auto send = [&](const RelayForward& f, ByteView bytes) {
+        auto out = ports_.find(f.from_port);
         asio::error_code sec;
-        if (out != ports_.end()) out->second->socket.send_to(asio::buffer(in.buffer.data(), n), io::to_asio(f->to), 0, sec);
+        if (out != ports_.end()) out->second->socket.send_to(asio::buffer(bytes.data(), bytes.size()), io::to_asio(f.to), 0, sec);
         if (out == ports_.end() || sec) ++send_errors_;
-      }
+      };
+      if (r.forward) send(*r.forward, ByteView(in.buffer.data(), n));
+      if (r.release) send(*r.release, r.held);
     }
     receive(p);  // errors such as a peer's ICMP unreachable do not end the port
   });

@@ -78,11 +78,14 @@ class RendezvousHost final : public sim::Node {
   }
   void on_datagram(TimePoint now, const SocketAddress& local, const SocketAddress& from, ByteView data) override {
     if (local.port != kRv.port) {
-      if (auto f = relay_.on_datagram(now, local.port, from, data.size())) {
+      auto r = relay_.on_datagram(now, local.port, from, data);
+      auto send = [&](const rendezvous::RelayForward& f, ByteView bytes) {
         auto src = kRv;
-        src.port = f->from_port;
-        out_.push_back({src, f->to, Bytes(data.begin(), data.end())});
-      }
+        src.port = f.from_port;
+        out_.push_back({src, f.to, Bytes(bytes.begin(), bytes.end())});
+      };
+      if (r.forward) send(*r.forward, data);
+      if (r.release) send(*r.release, r.held);
       return;
     }
     inner_->on_datagram(now, local, from, data);
