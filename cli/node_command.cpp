@@ -9,7 +9,7 @@
 #include "rtmfp/crypto/modern/modern_profile.hpp"
 #include "rtmfp/crypto/profiles.hpp"
 #include "rtmfp/io/system_random.hpp"
-#include "rtmfp/io/udp_driver.hpp"
+#include "rtmfp/io/resolve.hpp"
 
 namespace rtmfp::cli {
 

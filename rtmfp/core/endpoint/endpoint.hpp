@@ -2,7 +2,7 @@
 // sessions, demultiplexed by session ID (§2.2.2), with the startup handshake
 // (§3.5.1), keepalive (§3.5.4.1) and close (§3.5.5).
 //
-// Driving it (see rtmfp/io/udp_driver for the Asio version and tests/sim for
+// Driving it (see rtmfp/host/node_host for the Asio version and tests/sim for
 // the simulator):
 //   on_datagram(now, from, bytes[, interface])   for every datagram received
 //   on_deadline(now)                when now >= next_deadline()
