@@ -245,8 +245,8 @@ void RtmfpClientConn::close(milliseconds budget) {
   }, budget);
   (void)node_->wait_until([this](Endpoint&) { return nc_.done() || !port_; }, left());
   // Then the session (RFC 7016 §3.5.5), orderly, bounded.
-  // A local close is not reported as SessionClosed: watch the session go
-  // (the far end's Close Ack). Short: the far end may be gone already (e.g. an
+  // Watch the session go (the far end's Close Ack; its SessionClosed then
+  // finds the NetConnection finishing: ended, not failed). Short: the far end may be gone already (e.g. an
   // rtmfp-listen:// relay that ended with our stream), and the NetConnection
   // itself is over.
   auto open = std::make_shared<bool>(false);

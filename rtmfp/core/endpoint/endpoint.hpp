@@ -115,10 +115,13 @@ class Endpoint {
   // ignore them).
   Result<void> set_fihello_mode(SessionHandle session, FIHelloMode mode);
 
-  // Orderly close (§3.5.5), or abrupt (Close Ack then S_CLOSED).
+  // Orderly close (§3.5.5), or abrupt (Close Ack then S_CLOSED). An open
+  // session is reported as SessionClosed (local_close, or aborted) when it
+  // reaches S_CLOSED; one still opening as SessionOpenFailed.
   Result<void> close(TimePoint now, SessionHandle session, bool abrupt = false);
   // Orderly close of every session, bounded by config.shutdown_grace; stops
-  // accepting new sessions. drained() turns true when done.
+  // accepting new sessions. drained() turns true when done. Every open
+  // session is reported as SessionClosed (reason shutdown).
   void shutdown(TimePoint now);
   bool drained() const;
 
@@ -187,7 +190,10 @@ class Endpoint {
   void session_timers(TimePoint now, Session& s);
   void flush(TimePoint now, Session& s);
   void queue_chunk(Session& s, std::uint8_t type, Bytes payload);
-  void enter_closed(TimePoint now, Session& s, CloseReason reason, bool notify);
+  // -> S_CLOSED: reports SessionClosed if still owed (report_closed), then
+  // destroys the session.
+  void enter_closed(TimePoint now, Session& s, CloseReason reason);
+  void report_closed(Session& s, CloseReason reason);
   void mark_open(TimePoint now, Session& s);
   std::optional<Duration> update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t> echo);
   void check_mobility(TimePoint now, Session& s, const SocketAddress& from);
