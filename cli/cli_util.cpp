@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cli/commands.hpp"
 #include "rtmfp/core/params.hpp"
 #include "rtmfp/io/jsonl_trace_sink.hpp"
 #include "rtmfp/io/udp_batch.hpp"
@@ -49,6 +50,17 @@ CLI::Option* add_max_datagram_option(CLI::App* cmd, std::size_t& limit) {
                    ", not '" + v + "'";
           },
           "BYTES"));
+}
+
+std::optional<crypto::IdentityFile> load_identity(const char* command, const std::string& path) {
+  if (path.empty()) return crypto::IdentityFile{};
+  auto loaded = crypto::load_identity_file(path);
+  if (!loaded) {
+    std::fprintf(stderr, "rtmfp %s: %s\n", command, loaded.error().message().c_str());
+    exit_code() = 2;
+    return std::nullopt;
+  }
+  return *loaded;
 }
 
 }  // namespace rtmfp::cli

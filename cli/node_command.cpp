@@ -1,4 +1,4 @@
-// rtmfp node --rendezvous rtmfp://HOST:PORT [--listen ADDR:PORT] [--identity FILE]
+// rtmfp node --rendezvous rtmfp://HOST:PORT [--listen ADDR:PORT ...] [--identity FILE]
 //            [--rendezvous-peer-id HEX] [--trace FILE]
 #include <cstdio>
 
@@ -9,14 +9,14 @@
 #include "rtmfp/crypto/modern/modern_profile.hpp"
 #include "rtmfp/crypto/profiles.hpp"
 #include "rtmfp/io/system_random.hpp"
-#include "rtmfp/io/udp_driver.hpp"
+#include "rtmfp/io/resolve.hpp"
 
 namespace rtmfp::cli {
 
 void add_node_command(CLI::App& app) {
   struct Opts {
     std::string rendezvous;
-    std::string listen = "0.0.0.0:0";
+    std::vector<std::string> listen;
     std::string identity;
     std::string rendezvous_peer_id;
     std::string crypto = "modern";
@@ -26,8 +26,9 @@ void add_node_command(CLI::App& app) {
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("node", "Run a peer: register at a rendezvous and stay reachable through it");
   cmd->add_option("--rendezvous", opts->rendezvous, "rtmfp://HOST[:PORT] of the rendezvous")->required();
-  cmd->add_option("--listen", opts->listen, "Local UDP address, ADDR:PORT (port 0 = any free port)")
-      ->capture_default_str();
+  cmd->add_option("--listen", opts->listen,
+                  "Local UDP address, ADDR:PORT or [V6]:PORT (port 0 = any free port); repeat for several")
+      ->default_str("0.0.0.0:0");
   cmd->add_option("--identity", opts->identity, "File holding the node identity (created if missing)");
   cmd->add_option("--rendezvous-peer-id", opts->rendezvous_peer_id, "Require the rendezvous with this peer ID");
   cmd->add_option("--crypto", opts->crypto, "Crypto profile (modern; flash introductions are not wired yet)")
@@ -36,11 +37,18 @@ void add_node_command(CLI::App& app) {
   cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
   add_max_datagram_option(cmd, opts->max_datagram);
   cmd->callback([opts] {
-    auto listen = SocketAddress::parse(opts->listen);
-    if (!listen) {
-      std::fprintf(stderr, "rtmfp node: invalid --listen '%s' (expected ADDR:PORT)\n", opts->listen.c_str());
-      exit_code() = 2;
-      return;
+    if (opts->listen.empty()) opts->listen.push_back("0.0.0.0:0");
+    std::vector<SocketAddress> listen;
+    bool v4 = false, v6 = false;
+    for (const auto& l : opts->listen) {
+      auto a = SocketAddress::parse(l);
+      if (!a) {
+        std::fprintf(stderr, "rtmfp node: invalid --listen '%s' (expected ADDR:PORT)\n", l.c_str());
+        exit_code() = 2;
+        return;
+      }
+      (a->v6 ? v6 : v4) = true;
+      listen.push_back(*a);
     }
     auto uri = parse_uri(opts->rendezvous);
     if (!uri) {
@@ -65,25 +73,20 @@ void add_node_command(CLI::App& app) {
       exit_code() = 3;
       return;
     }
+    // The rendezvous addresses a listening socket's family reaches.
     std::vector<SocketAddress> same_family;
     for (const auto& a : *addrs)
-      if (a.v6 == listen->v6) same_family.push_back(a);
+      if (a.v6 ? v6 : v4) same_family.push_back(a);
     if (same_family.empty()) {
-      std::fprintf(stderr, "rtmfp node: %s has no %s address\n", uri->host.c_str(), listen->v6 ? "IPv6" : "IPv4");
+      std::fprintf(stderr, "rtmfp node: %s has no %s address\n", uri->host.c_str(),
+                   v4 && v6 ? "IPv4 or IPv6" : (v6 ? "IPv6" : "IPv4"));
       exit_code() = 3;
       return;
     }
     io::SystemRandom rng;
-    crypto::IdentityFile ids;
-    if (!opts->identity.empty()) {
-      auto loaded = crypto::load_identity_file(opts->identity);
-      if (!loaded) {
-        std::fprintf(stderr, "rtmfp node: %s\n", loaded.error().message().c_str());
-        exit_code() = 2;
-        return;
-      }
-      ids = *loaded;
-    }
+    auto loaded = load_identity("node", opts->identity);
+    if (!loaded) return;
+    crypto::IdentityFile ids = std::move(*loaded);
     crypto::ModernConfig mc;
     mc.identity = ids.modern;
     // Initiate with our own identity: the rendezvous registers the peer ID
@@ -105,7 +108,7 @@ void add_node_command(CLI::App& app) {
     }
     auto trace = open_trace(opts->trace);
     rendezvous::NodeOptions no;
-    no.listen = *listen;
+    no.listen = listen;
     no.rendezvous_uri = "rtmfp://" + (uri->host.find(':') != std::string::npos ? "[" + uri->host + "]" : uri->host) +
                         ":" + std::to_string(uri->port);
     no.rendezvous = same_family;

@@ -4,6 +4,7 @@
 
 #include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
+#include "rendezvous/io/listening_lines.hpp"
 #include "rendezvous/io/rendezvous_server.hpp"
 #include "rtmfp/crypto/profiles.hpp"
 #include "rtmfp/io/system_random.hpp"
@@ -83,16 +84,9 @@ void add_rendezvous_command(CLI::App& app) {
       relay_address = a;
     }
     io::SystemRandom rng;
-    crypto::IdentityFile ids;
-    if (!opts->identity.empty()) {
-      auto loaded = crypto::load_identity_file(opts->identity);
-      if (!loaded) {
-        std::fprintf(stderr, "rtmfp rendezvous: %s\n", loaded.error().message().c_str());
-        exit_code() = 2;
-        return;
-      }
-      ids = *loaded;
-    }
+    auto loaded = load_identity("rendezvous", opts->identity);
+    if (!loaded) return;
+    crypto::IdentityFile ids = std::move(*loaded);
     std::vector<std::unique_ptr<CryptoProfile>> owned;
     std::vector<ProfileKind> kinds;
     if (opts->crypto == "modern" || opts->crypto == "both") kinds.push_back(ProfileKind::modern);
@@ -131,8 +125,7 @@ void add_rendezvous_command(CLI::App& app) {
                   to_hex(owned.front()->local_peer_id()).c_str());
       for (std::size_t i = 1; i < owned.size(); ++i)
         std::printf("%s peer-id %s\n", profile_name(owned[i]->kind()), to_hex(owned[i]->local_peer_id()).c_str());
-      for (std::size_t i = 1; i < locals.size(); ++i)
-        std::printf("also listening rtmfp://%s\n", locals[i].to_string().c_str());
+      rendezvous::print_also_listening(stdout, locals);
       std::fflush(stdout);
     };
     exit_code() = rendezvous::run_server(so, rng);

@@ -67,7 +67,7 @@ void MediaServer::admit(TimePoint now, const SessionOpened& o) {
   if (!refuse.empty()) {
     ++stats_.refused;
     log_.push_back(o.peer.to_string() + ": session refused (" + refuse + ")");
-    (void)endpoint_.close(now, o.session);  // never reported back as SessionClosed
+    (void)endpoint_.close(now, o.session);  // its SessionClosed finds no Conn: ignored
     return;
   }
   Conn c;
@@ -134,7 +134,7 @@ void MediaServer::drop(TimePoint now, SessionHandle s, const std::string& why) {
     return;
   }
   log_.push_back(it->second.peer + ": disconnected: " + why);
-  conns_.erase(it);  // a local close is not reported back as SessionClosed
+  conns_.erase(it);  // the SessionClosed of our close() finds no Conn: ignored
   (void)endpoint_.close(now, s);
 }
 

@@ -1,6 +1,7 @@
 // See rtmfp_client_conn.hpp.
 #include "media/io/rtmfp_client_conn.hpp"
 #include "media/gateway/rtmfp_mapping.hpp"
+#include "rtmfp/io/resolve.hpp"
 
 namespace rtmfp::media::io {
 
@@ -46,7 +47,7 @@ Result<std::unique_ptr<RtmfpClientConn>> RtmfpClientConn::open(const Options& o)
   no.profiles = {o.profile};  // a fresh certificate per connection (RFC 7425 §5.3)
   no.bind.v6 = addrs->front().v6;
   RtmfpClientConn* self = c.get();
-  no.on_event = [self](TimePoint now, Endpoint& e, EndpointEvent&& ev) { self->on_event(now, e, std::move(ev)); };
+  no.on_event = [self](TimePoint now, Endpoint& e, const EndpointEvent& ev) { self->on_event(now, e, ev); };
   no.on_tick = [self](TimePoint now, Endpoint& e) { self->on_tick(now, e); };
   auto node = RtmfpNode::start(std::move(no));
   if (!node) return fail(Errc::io_error, node.error().detail);
@@ -89,7 +90,7 @@ Result<std::unique_ptr<RtmfpClientConn>> RtmfpClientConn::open(const Options& o)
 
 // ------------------------------------------------------------ node thread
 
-void RtmfpClientConn::on_event(TimePoint now, Endpoint& e, EndpointEvent&& ev) {
+void RtmfpClientConn::on_event(TimePoint now, Endpoint& e, const EndpointEvent& ev) {
   if (auto* op = std::get_if<SessionOpened>(&ev)) {
     if (!op->initiator || session_) return;
     session_ = op->session;
@@ -244,8 +245,8 @@ void RtmfpClientConn::close(milliseconds budget) {
   }, budget);
   (void)node_->wait_until([this](Endpoint&) { return nc_.done() || !port_; }, left());
   // Then the session (RFC 7016 §3.5.5), orderly, bounded.
-  // A local close is not reported as SessionClosed: watch the session go
-  // (the far end's Close Ack). Short: the far end may be gone already (e.g. an
+  // Watch the session go (the far end's Close Ack; its SessionClosed then
+  // finds the NetConnection finishing: ended, not failed). Short: the far end may be gone already (e.g. an
   // rtmfp-listen:// relay that ended with our stream), and the NetConnection
   // itself is over.
   auto open = std::make_shared<bool>(false);

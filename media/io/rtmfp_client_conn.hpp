@@ -50,7 +50,7 @@ class RtmfpClientConn {
   enum class Phase { connecting, streaming, ended, failed };
   explicit RtmfpClientConn(const Options& o);
   // Node thread.
-  void on_event(TimePoint now, Endpoint& e, EndpointEvent&& ev);
+  void on_event(TimePoint now, Endpoint& e, const EndpointEvent& ev);
   void on_tick(TimePoint now, Endpoint& e);
   void drain_events();
   // Any thread.

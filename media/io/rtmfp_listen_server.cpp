@@ -1,6 +1,7 @@
 // See rtmfp_listen_server.hpp.
 #include "media/io/rtmfp_listen_server.hpp"
 #include "media/gateway/rtmfp_mapping.hpp"
+#include "rtmfp/io/resolve.hpp"
 
 namespace rtmfp::media::io {
 
@@ -35,7 +36,7 @@ Result<std::unique_ptr<RtmfpListenServer>> RtmfpListenServer::start(Options o) {
   no.bind = addrs->front();
   RtmfpListenServer* self = s.get();
   no.on_start = [self, policy](Endpoint& e) { self->server_ = std::make_unique<gateway::MediaServer>(e, policy); };
-  no.on_event = [self](TimePoint now, Endpoint&, EndpointEvent&& ev) {
+  no.on_event = [self](TimePoint now, Endpoint&, const EndpointEvent& ev) {
     if (!self->server_) return;
     self->server_->on_event(now, ev);
     self->flush(now);

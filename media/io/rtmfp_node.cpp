@@ -15,58 +15,72 @@ namespace rtmfp::media::io {
 
 using rtmfp::io::steady_now;
 
-RtmfpNode::RtmfpNode(Options o) : o_(std::move(o)), work_(io_.get_executor()), tick_timer_(io_) {}
+// The relay's service on the node: RFC 7425 §5.1.1 "TC" flows, every
+// session event; on_tick at every pump (on_poll) and at least every
+// tick_period (its deadline).
+class RtmfpNode::Relay final : public node::Service {
+ public:
+  explicit Relay(RtmfpNode& owner) : owner_(owner) {}
+
+  std::string_view name() const override { return "rtmp-over-rtmfp"; }
+  std::vector<Bytes> signatures() const override { return {Bytes{'T', 'C'}}; }
+  node::Interests interests() const override {
+    node::Interests i;
+    i.pings = true;  // the client's §5.3.4 keepalive pings
+    return i;
+  }
+  bool on_event(TimePoint now, const EndpointEvent& e) override {
+    if (owner_.o_.on_event) owner_.o_.on_event(now, owner_.node_->endpoint(), e);
+    owner_.check_waiters();
+    return false;
+  }
+  void on_poll(TimePoint now) override {
+    next_tick_ = now + owner_.o_.tick_period;
+    if (owner_.o_.on_tick) owner_.o_.on_tick(now, owner_.node_->endpoint());
+    owner_.check_waiters();
+  }
+  std::optional<TimePoint> next_deadline() const override { return next_tick_; }
+  void on_deadline(TimePoint now) override { next_tick_ = now + owner_.o_.tick_period; }
+
+ private:
+  RtmfpNode& owner_;
+  std::optional<TimePoint> next_tick_;
+};
+
+RtmfpNode::RtmfpNode(Options o) : o_(std::move(o)) {}
 
 Result<std::unique_ptr<RtmfpNode>> RtmfpNode::start(Options o) {
   std::unique_ptr<RtmfpNode> n(new RtmfpNode(std::move(o)));
-  n->endpoint_ = std::make_unique<Endpoint>(n->o_.config, n->rng_);
+  auto endpoint = std::make_unique<Endpoint>(n->o_.config, n->rng_);
   for (ProfileKind k : n->o_.profiles) {
     auto p = crypto::make_profile(k, std::nullopt, n->rng_);
     if (!p) return std::unexpected(p.error());
-    n->endpoint_->add_profile(**p);
+    endpoint->add_profile(**p);
     n->profiles_.push_back(std::move(*p));
   }
-  n->driver_ = std::make_unique<rtmfp::io::UdpDriver>(n->io_, *n->endpoint_);
-  if (auto b = n->driver_->bind(n->o_.bind); !b) return std::unexpected(b.error());
-  n->local_ = n->driver_->local_address();
-  RtmfpNode* self = n.get();
-  n->driver_->on_event = [self](EndpointEvent&& e) {
-    if (self->o_.on_event) self->o_.on_event(steady_now(), *self->endpoint_, std::move(e));
-  };
-  n->driver_->on_poll = [self](TimePoint now) {
-    if (self->o_.on_tick) self->o_.on_tick(now, *self->endpoint_);
-    self->check_waiters();
-  };
-  if (n->o_.on_start) n->o_.on_start(*n->endpoint_);
-  n->driver_->start();
-  n->tick();
-  n->thread_ = std::thread([self] { self->io_.run(); });
+  n->node_ = std::make_unique<node::Node>(std::move(endpoint));
+  n->relay_ = std::make_unique<Relay>(*n);
+  if (auto a = n->node_->add_service(*n->relay_); !a) return std::unexpected(a.error());
+  host::NodeHostOptions ho;
+  ho.listen = {n->o_.bind};
+  n->host_ = std::make_unique<host::NodeHost>(*n->node_, std::move(ho));
+  if (auto b = n->host_->open(); !b) return std::unexpected(b.error());
+  n->local_ = n->host_->local_addresses().front();
+  if (n->o_.on_start) n->o_.on_start(n->node_->endpoint());
+  n->host_->start();
   return n;
 }
 
 RtmfpNode::~RtmfpNode() {
-  asio::post(io_, [this] {
-    tick_timer_.cancel();
-    driver_->stop();
-    work_.reset();
-    io_.stop();
-  });
-  if (thread_.joinable()) thread_.join();
-}
-
-void RtmfpNode::tick() {
-  tick_timer_.expires_after(o_.tick_period);
-  tick_timer_.async_wait([this](asio::error_code ec) {
-    if (ec) return;
-    driver_->pump();
-    tick();
-  });
+  if (!host_) return;
+  host_->stop();
+  host_->join();
 }
 
 void RtmfpNode::post(std::function<void(TimePoint, Endpoint&)> f) {
-  asio::post(io_, [this, f = std::move(f)] {
-    f(steady_now(), *endpoint_);
-    driver_->pump();
+  // The host pumps after f (sends, routes events, on_tick), then checks.
+  host_->post([this, f = std::move(f)] {
+    f(steady_now(), node_->endpoint());
     check_waiters();
   });
 }
@@ -75,7 +89,7 @@ void RtmfpNode::check_waiters() {
   if (waiters_.empty()) return;
   std::vector<Waiter> keep;
   for (auto& w : std::exchange(waiters_, {})) {
-    if (w.pred(*endpoint_))
+    if (w.pred(node_->endpoint()))
       w.done();
     else
       keep.push_back(std::move(w));
@@ -86,7 +100,7 @@ void RtmfpNode::check_waiters() {
 bool RtmfpNode::wait_until(std::function<bool(Endpoint&)> pred, milliseconds timeout) {
   auto done = std::make_shared<std::promise<void>>();
   auto fut = done->get_future();
-  asio::post(io_, [this, pred = std::move(pred), done]() mutable {
+  host_->post([this, pred = std::move(pred), done]() mutable {
     waiters_.push_back({std::move(pred), [done] { done->set_value(); }});
     check_waiters();
   });
@@ -104,7 +118,9 @@ bool RtmfpNode::call(std::function<void(TimePoint, Endpoint&)> f, milliseconds t
 }
 
 void RtmfpNode::shutdown(milliseconds timeout) {
-  (void)call([](TimePoint now, Endpoint& e) { e.shutdown(now); }, timeout);
+  // The node's orderly shutdown (service, then every session, RFC 7016
+  // §3.5.5); the host keeps running so later calls still reach the node.
+  (void)call([this](TimePoint now, Endpoint&) { node_->shutdown(now); }, timeout);
   (void)wait_until([](Endpoint& e) { return e.drained(); }, timeout);
 }
 

@@ -1,7 +1,11 @@
-// One RTMFP Endpoint with its UDP socket on a thread of its own, for the
-// relay's rtmfp:// and rtmfp-listen:// endpoints (whose Source / Sink calls
-// block on the relay's thread). All endpoint and protocol state lives on the
-// node's thread; other threads reach it only through post() / call().
+// One RTMFP Node (rtmfp/node: an Endpoint and one service) on a NodeHost
+// (rtmfp/host) with a thread of its own, for the relay's rtmfp:// and
+// rtmfp-listen:// endpoints (whose Source / Sink calls block on the relay's
+// thread). The service claims RFC 7425 §5.1.1 "TC" flows (the Node rejects
+// any other incoming flow, code 0, as §5.1.1 asks) and hands the caller every
+// event of its flows and of its sessions. All endpoint and protocol state
+// lives on the host's thread; other threads reach it only through post() /
+// call().
 #pragma once
 
 #include <asio.hpp>
@@ -11,12 +15,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "rtmfp/core/endpoint/endpoint.hpp"
+#include "rtmfp/host/node_host.hpp"
 #include "rtmfp/io/system_random.hpp"
-#include "rtmfp/io/udp_driver.hpp"
+#include "rtmfp/node/node.hpp"
 
 namespace rtmfp::media::io {
 
@@ -28,9 +32,10 @@ class RtmfpNode {
     EndpointConfig config;
     std::vector<ProfileKind> profiles;  // each gets a fresh identity (RFC 7425 §5.3: no reuse)
     SocketAddress bind;                 // port 0: any
-    // Run on the node's thread. on_event: every endpoint event; on_tick: at
+    // Run on the node's thread. on_event: every event of the node's "TC"
+    // flows and sessions, flow rejections and ping replies; on_tick: at
     // every pump and at least every tick_period.
-    std::function<void(TimePoint, Endpoint&, EndpointEvent&&)> on_event;
+    std::function<void(TimePoint, Endpoint&, const EndpointEvent&)> on_event;
     std::function<void(TimePoint, Endpoint&)> on_tick;
     // Run once on the caller's thread before the node's thread starts.
     std::function<void(Endpoint&)> on_start;
@@ -54,8 +59,8 @@ class RtmfpNode {
   bool wait_until(std::function<bool(Endpoint&)> pred, milliseconds timeout);
 
  private:
+  class Relay;  // the service (rtmfp_node.cpp)
   explicit RtmfpNode(Options o);
-  void tick();
   void check_waiters();
   struct Waiter {
     std::function<bool(Endpoint&)> pred;
@@ -66,13 +71,10 @@ class RtmfpNode {
   Options o_;
   rtmfp::io::SystemRandom rng_;
   std::vector<std::unique_ptr<CryptoProfile>> profiles_;
-  std::unique_ptr<Endpoint> endpoint_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::unique_ptr<rtmfp::io::UdpDriver> driver_;
-  asio::steady_timer tick_timer_;
+  std::unique_ptr<node::Node> node_;  // owns the Endpoint
+  std::unique_ptr<Relay> relay_;
+  std::unique_ptr<host::NodeHost> host_;  // last: its thread stops first
   SocketAddress local_;
-  std::thread thread_;
 };
 
 // Addresses of this host's interfaces for setPeerInfo (RFC 7425 §5.3.3:

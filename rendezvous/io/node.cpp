@@ -4,9 +4,11 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "rendezvous/core/nat_checker.hpp"
+#include "rendezvous/io/listening_lines.hpp"
 #include "rendezvous/service/registration_client.hpp"
 #include "rtmfp/io/clock.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
@@ -84,14 +86,20 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
   endpoint.set_trace(options.trace);
   node::Node node(endpoint);
   host::NodeHostOptions ho;
-  ho.listen = {options.listen};
+  ho.listen = options.listen;
   ho.handle_signals = true;
   host::NodeHost host(node, std::move(ho));
   if (auto b = host.open(); !b) {
     std::fprintf(stderr, "rtmfp node: %s\n", b.error().message().c_str());
     return 6;
   }
-  const SocketAddress local = host.local_addresses().front();
+  const std::vector<SocketAddress> locals = host.local_addresses();
+  // Where the node is reachable: every socket's host addresses (the
+  // registration keeps at most control::kMaxAddresses).
+  std::vector<SocketAddress> hosts;
+  for (const auto& l : locals)
+    for (const auto& a : host_addresses(l))
+      if (std::find(hosts.begin(), hosts.end(), a) == hosts.end()) hosts.push_back(a);
 
   ConnectRequest to_rv;
   to_rv.profile = options.profile->kind();
@@ -108,7 +116,7 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
   std::function<void(TimePoint, const NatCheckResult&)> on_nat;
   NatChecker nat(endpoint, rng, nc, [&](TimePoint now, const NatCheckResult& r) { on_nat(now, r); });
   ReportingRegistration* reg_ptr = nullptr;
-  ReportingRegistration reg(endpoint, to_rv, host_addresses(local), [&](const RegistrationEvent& r) {
+  ReportingRegistration reg(endpoint, to_rv, hosts, [&](const RegistrationEvent& r) {
     if (r.kind == RegistrationEvent::registered) {
       if (!announced) {
         // First stdout line, exactly:
@@ -116,6 +124,7 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
         std::fprintf(options.out, "node peer-id %s registered %s reflexive %s\n",
                      to_hex(ByteView(options.profile->local_peer_id().data(), 32)).c_str(),
                      options.rendezvous_uri.c_str(), r.info.reflexive.to_string().c_str());
+        print_also_listening(options.out, locals);
         announced = true;
       } else {
         std::fprintf(options.out, "registered again reflexive %s\n", r.info.reflexive.to_string().c_str());

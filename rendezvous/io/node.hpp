@@ -1,5 +1,5 @@
 // `rtmfp node`: a long-running peer. One Node (one Endpoint, one identity)
-// on a NodeHost (rtmfp/host) with one UDP socket: it registers at a rendezvous (rendezvous/service/
+// on a NodeHost (rtmfp/host) with one UDP socket per --listen: it registers at a rendezvous (rendezvous/service/
 // registration_client) under its own identity, stays reachable through it
 // (answers the rendezvous's Forwarded IHellos with an RHello, RFC 7016
 // §3.5.1.5), accepts sessions from other peers (probes, pings, and `rtmfp
@@ -20,7 +20,11 @@
 namespace rtmfp::rendezvous {
 
 struct NodeOptions {
-  SocketAddress listen;                    // local address (port 0: any)
+  // Local addresses, at least one (port 0: any), one socket each (NodeHost:
+  // IPv4 and IPv6, several ports). The first is the one the first stdout
+  // line's reflexive address answers for; the others get an "also listening"
+  // line after it.
+  std::vector<SocketAddress> listen;
   std::string rendezvous_uri;              // rtmfp://HOST:PORT, printed back
   std::vector<SocketAddress> rendezvous;   // resolved, same family as listen
   std::optional<PeerId> rendezvous_peer_id;

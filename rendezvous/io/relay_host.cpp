@@ -1,7 +1,7 @@
 #include "rendezvous/io/relay_host.hpp"
 
 #include "rtmfp/io/clock.hpp"
-#include "rtmfp/io/udp_driver.hpp"
+#include "rtmfp/io/resolve.hpp"
 
 namespace rtmfp::rendezvous {
 

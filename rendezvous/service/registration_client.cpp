@@ -78,6 +78,14 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
   }
   if (const auto* c = std::get_if<SessionClosed>(&event)) {
     if (c->session != *session_) return false;
+    if (shut_down_) {
+      // Our own shutdown closed it (the endpoint reports local closes too):
+      // nothing was lost, nothing to retry.
+      session_.reset();
+      out_.reset();
+      registered_.reset();
+      return false;
+    }
     lost(now, std::string("session to the rendezvous closed (") + close_reason_name(c->reason) + ")");
     return false;
   }

@@ -2,7 +2,7 @@
 
 #include <asio/post.hpp>
 
-#include "rtmfp/io/udp_driver.hpp"
+#include "rtmfp/io/resolve.hpp"
 
 namespace rtmfp::host {
 

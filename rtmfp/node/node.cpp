@@ -105,13 +105,7 @@ void Node::on_incoming(TimePoint now, const FlowIncoming& in, const EndpointEven
   }
   ++stats_.flows_claimed;
   flows_[{in.session, in.flow}] = s;
-  if (flows_.size() >= prune_at_) prune_routes();
   (void)s->on_event(now, e);
-}
-
-void Node::prune_routes() {
-  std::erase_if(flows_, [&](const auto& kv) { return !endpoint_->session_info(kv.first.first); });
-  prune_at_ = std::max<std::size_t>(8, 2 * flows_.size());
 }
 
 void Node::to_flow_owner(TimePoint now, SessionHandle session, FlowId flow, const EndpointEvent& e, bool last) {

@@ -112,13 +112,11 @@ class Node {
   std::vector<Service*> services_;
   std::vector<Interests> interests_;  // parallel to services_
   std::vector<Claim> claims_;
-  void prune_routes();
   // Receiving flows and their service. Entries go with FlowFinished and
-  // SessionClosed; sessions the endpoint closes without an event (a local
-  // close) are pruned whenever the table doubles, so it stays within twice
-  // the live sessions x EndpointConfig::max_receiving_flows.
+  // SessionClosed (reported for every session that opened, local closes
+  // included), so the table stays within the live sessions x
+  // EndpointConfig::max_receiving_flows.
   std::map<std::pair<SessionHandle, FlowId>, Service*> flows_;
-  std::size_t prune_at_ = 8;
   NodeStats stats_;
   bool shutting_down_ = false;
 };

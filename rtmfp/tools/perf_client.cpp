@@ -1,31 +1,248 @@
 // `rtmfp perf URI`: sends a bulk or live flow for a number of seconds and
-// gathers the receiver's report (protocol in perf.hpp).
+// gathers the receiver's report (protocol in perf.hpp). The client is a
+// service on a Node run by a NodeHost (one socket of the first resolved
+// address's family), like the probe.
 #include <nlohmann/json.hpp>
 
-#include <asio.hpp>
 #include <cstdio>
 #include <deque>
+#include <functional>
 
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/core/uri/rtmfp_uri.hpp"
-#include "rtmfp/io/clock.hpp"
+#include "rtmfp/host/node_host.hpp"
+#include "rtmfp/io/resolve.hpp"
+#include "rtmfp/node/node.hpp"
 #include "rtmfp/tools/perf.hpp"
-#include "rtmfp/io/udp_driver.hpp"
 
 namespace rtmfp::tools {
-
-using io::resolve;
-using io::steady_now;
-using io::UdpDriver;
 
 namespace {
 constexpr std::uint64_t kBulkBuffer = 2 << 20;  // bytes kept queued in bulk mode
 constexpr Duration kReportTimeout = seconds(15);
+constexpr Duration kProgressPeriod = milliseconds(100);  // an RTT sample; a line every 10th
 
 struct Pending {
   std::shared_ptr<flow::WriteReceipt> receipt;
   std::size_t size;
 };
+
+// The sender, sans-I/O: connect on start; once open, one sending flow
+// (kPerfFlowTag metadata) written from on_poll (bulk: keep kBulkBuffer
+// queued; live: one message per live_interval) for o.seconds; then wait for
+// the final report on the receiver's kPerfReportTag flow (the flows this
+// service claims). `done` ends the run: the host then closes the session
+// (RFC 7016 §3.5.5) and drains, bounded.
+class PerfClientService final : public node::Service {
+ public:
+  PerfClientService(Endpoint& endpoint, const PerfClientOptions& o, std::size_t msg_size, ConnectRequest request,
+                    PerfResult& res, std::function<void()> done)
+      : ep_(endpoint), o_(o), msg_size_(msg_size), request_(std::move(request)), res_(res), done_(std::move(done)),
+        live_interval_(static_cast<Duration::rep>(static_cast<double>(msg_size) * 8.0 * 1e6 /
+                                                  static_cast<double>(std::max<std::uint64_t>(o.rate_bps, 1)))) {}
+
+  std::string_view name() const override { return "perf-client"; }
+  std::vector<Bytes> signatures() const override {
+    std::string_view tag = kPerfReportTag;
+    return {Bytes(tag.begin(), tag.end())};
+  }
+
+  void on_start(TimePoint now) override {
+    start_ = now;
+    watchdog_ = now + o_.connect_timeout + milliseconds(100);
+    auto s = ep_.connect(now, request_);
+    if (!s) return finish(2, s.error().message());
+    session_ = *s;
+  }
+
+  bool on_event(TimePoint now, const EndpointEvent& e) override {
+    if (closing_ || !session_) return false;
+    if (auto* op = std::get_if<SessionOpened>(&e); op && op->session == *session_) {
+      opened(now, *op);
+    } else if (auto* fail = std::get_if<SessionOpenFailed>(&e); fail && fail->session == *session_) {
+      finish(fail->error.code == Errc::timeout || fail->error.code == Errc::not_found ? 4 : 5,
+             fail->error.code == Errc::not_found ? fail->error.detail : fail->error.message());
+    } else if (auto* c = std::get_if<SessionClosed>(&e); c && c->session == *session_) {
+      finish(5, std::string("session closed by the far end (") + close_reason_name(c->reason) + ")");
+    } else if (auto* rej = std::get_if<FlowRejected>(&e); rej && rej->session == *session_) {
+      finish(5, "the far end rejected the perf flow (exception " + std::to_string(rej->code) +
+                    "); is it an `rtmfp perf --listen` server?");
+    } else if (auto* m = std::get_if<FlowMessage>(&e); m && m->session == *session_) {
+      report(now, m->data);
+    }
+    return false;
+  }
+
+  // Writes what is due: bulk keeps the flow's queue full, live follows the clock.
+  void on_poll(TimePoint now) override {
+    if (!sending_ || closing_) return;
+    if (now - send_start_ >= std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o_.seconds))) {
+      stop_sending(now);
+      return;
+    }
+    if (o_.mode == PerfMode::bulk) {
+      auto b = ep_.buffered(*session_, *flow_);
+      std::uint64_t queued = b ? *b : kBulkBuffer;
+      while (queued < kBulkBuffer && write_one(now, std::nullopt)) queued += msg_size_;
+    } else {
+      for (int i = 0; i < 10000 && next_live_ <= now; ++i) {
+        write_one(now, milliseconds(o_.deadline_ms));
+        next_live_ += live_interval_;
+      }
+    }
+    settle_receipts();
+    // The next write's turn: live, its message's time (at most 5 ms away);
+    // bulk, 2 ms (acknowledgements arriving in between pump sooner).
+    tick_ = o_.mode == PerfMode::live ? std::min(next_live_, now + milliseconds(5)) : now + milliseconds(2);
+  }
+
+  std::optional<TimePoint> next_deadline() const override {
+    if (closing_) return std::nullopt;
+    std::optional<TimePoint> next = watchdog_;
+    if (sending_) next = earliest(next, tick_);
+    return earliest(next, progress_);
+  }
+
+  void on_deadline(TimePoint now) override {
+    if (closing_) return;
+    if (watchdog_ && now >= *watchdog_) {
+      watchdog_.reset();
+      if (!flow_)
+        return finish(4, o_.peer_id ? "no endpoint with that peer ID answered" : "timed out: no answer from " + o_.uri);
+      if (!finished_) return finish(4, "timed out waiting for the receiver's final report");
+    }
+    if (progress_ && now >= *progress_) on_progress(now);
+    // The tick itself only wakes the host: on_poll writes.
+  }
+
+  void settle_receipts() {
+    while (!pending_.empty() && pending_.front().receipt->status() != flow::ReceiptStatus::pending) {
+      if (pending_.front().receipt->status() == flow::ReceiptStatus::delivered) {
+        delivered_bytes_ += pending_.front().size;
+        ++delivered_msgs_;
+      } else {
+        ++res_.abandoned;
+      }
+      pending_.pop_front();
+    }
+  }
+  const std::deque<Pending>& pending() const { return pending_; }
+  const std::vector<double>& rtt_samples() const { return rtt_samples_; }
+  const std::optional<PerfReceiverReport>& report() const { return final_report_ ? final_report_ : last_report_; }
+
+ private:
+  void opened(TimePoint now, const SessionOpened& op) {
+    res_.handshake_ms = std::chrono::duration<double, std::milli>(now - start_).count();
+    res_.address = op.peer.to_string();
+    nlohmann::json meta{{"mode", res_.mode}, {"message_size", msg_size_}, {"deadline_ms", o_.deadline_ms}};
+    std::string m = std::string(kPerfFlowTag) + meta.dump();
+    auto f = ep_.open_flow(now, *session_, ByteView(reinterpret_cast<const std::uint8_t*>(m.data()), m.size()),
+                           std::nullopt, flow::FlowOptions{.priority = 0, .time_critical = o_.mode == PerfMode::live});
+    if (!f) return finish(6, f.error().message());
+    flow_ = *f;
+    watchdog_.reset();
+    sending_ = true;
+    send_start_ = now;
+    next_live_ = now;
+    tick_ = now;
+    progress_ = now + kProgressPeriod;
+  }
+
+  void report(TimePoint now, ByteView data) {
+    auto r = parse_perf_report(data);
+    if (!r) return;
+    last_report_ = r;
+    // The receiver's report flow is a return association of our data flow; a
+    // receiver MUST reject a flow whose associated sending flow is no longer
+    // F_OPEN (RFC 7016 §3.6.3.1 steps 6-7). So the data flow is closed only
+    // after the report flow has delivered its first (opening) report.
+    if (close_after_first_report_) {
+      close_after_first_report_ = false;
+      (void)ep_.close_flow(now, *session_, *flow_);
+    }
+    if (r->final) {
+      final_report_ = r;
+      finished_ = true;
+      finish(0, "");
+    }
+  }
+
+  bool write_one(TimePoint now, std::optional<Duration> finish_within) {
+    Bytes m = perf_message(seq_, wall_clock_us(), msg_size_);
+    auto r = ep_.write(now, *session_, *flow_, m, std::nullopt, finish_within);
+    if (!r) return false;
+    ++seq_;
+    ++res_.messages_sent;
+    pending_.push_back(Pending{*r, msg_size_});
+    return true;
+  }
+
+  void stop_sending(TimePoint now) {
+    if (!sending_) return;
+    sending_ = false;
+    if (last_report_)
+      (void)ep_.close_flow(now, *session_, *flow_);
+    else
+      close_after_first_report_ = true;
+    watchdog_ = now + kReportTimeout;
+  }
+
+  // Every 100 ms an RTT sample; every second of sending a progress line.
+  void on_progress(TimePoint now) {
+    progress_ = now + kProgressPeriod;
+    if (const auto* fs = ep_.flows(*session_))
+      if (auto l = fs->rtt().latest()) rtt_samples_.push_back(std::chrono::duration<double, std::milli>(*l).count());
+    if (now - send_start_ < seconds(second_ + 1)) return;
+    ++second_;
+    settle_receipts();
+    auto info = ep_.session_info(*session_);
+    if (info) res_.max_datagram = info->max_datagram;
+    double mbps = static_cast<double>(delivered_bytes_ - last_delivered_) * 8 / 1e6;
+    last_delivered_ = delivered_bytes_;
+    if (o_.progress && info) {
+      std::FILE* out = o_.progress_to_stderr ? stderr : stdout;
+      std::fprintf(out, "[%3d s] %8.2f Mbit/s acked  rtt %.2f ms  cwnd %llu B  retransmitted %llu B  abandoned %llu\n",
+                   second_, mbps, std::chrono::duration<double, std::milli>(info->srtt).count(),
+                   static_cast<unsigned long long>(info->cwnd),
+                   static_cast<unsigned long long>(info->bytes_retransmitted),
+                   static_cast<unsigned long long>(res_.abandoned));
+      std::fflush(out);
+    }
+  }
+
+  void finish(int code, std::string error) {
+    if (closing_) return;
+    closing_ = true;
+    if (session_)
+      if (const auto* fs = ep_.flows(*session_)) res_.retransmitted_bytes = fs->stats().bytes_retransmitted;
+    res_.exit_code = code;
+    res_.error = std::move(error);
+    res_.ok = code == 0;
+    done_();
+  }
+
+  Endpoint& ep_;
+  const PerfClientOptions& o_;
+  const std::size_t msg_size_;
+  ConnectRequest request_;
+  PerfResult& res_;
+  std::function<void()> done_;
+  const Duration live_interval_;
+
+  std::optional<SessionHandle> session_;
+  std::optional<FlowId> flow_;
+  bool sending_ = false, closing_ = false, finished_ = false;
+  bool close_after_first_report_ = false;
+  TimePoint start_{}, send_start_{}, next_live_{}, tick_{};
+  std::optional<TimePoint> watchdog_, progress_;
+  std::uint64_t seq_ = 0;
+  std::deque<Pending> pending_;
+  std::uint64_t delivered_bytes_ = 0, delivered_msgs_ = 0, last_delivered_ = 0;
+  int second_ = 0;
+  std::optional<PerfReceiverReport> final_report_, last_report_;
+  std::vector<double> rtt_samples_;
+};
+
 }  // namespace
 
 PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, RandomSource& rng) {
@@ -40,12 +257,16 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
     res.exit_code = 2;
     return res;
   }
-  asio::io_context io;
-  auto addrs = resolve(io, uri->host, uri->port);
-  if (!addrs) {
-    res.error = addrs.error().message();
-    res.exit_code = 3;
-    return res;
+  std::vector<SocketAddress> addrs;
+  {
+    asio::io_context resolver;
+    auto r = io::resolve(resolver, uri->host, uri->port);
+    if (!r) {
+      res.error = r.error().message();
+      res.exit_code = 3;
+      return res;
+    }
+    addrs = std::move(*r);
   }
   EndpointConfig cfg;
   cfg.accept_sessions = false;
@@ -55,222 +276,40 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
   Endpoint endpoint(cfg, rng);
   endpoint.add_profile(profile);
   endpoint.set_trace(o.trace);
-  UdpDriver driver(io, endpoint);
-  // One socket: the family of the first resolved address.
-  auto candidates = driver.bind_for(*addrs);
-  if (!candidates) {
-    res.error = candidates.error().message();
-    res.exit_code = 6;
-    return res;
-  }
+  node::Node node(endpoint);
+
+  // One socket: the family of the first resolved address, whose addresses
+  // are the candidates.
   ConnectRequest req;
   req.profile = profile.kind();
   req.epd.uri = uri->epd_uri();
   req.epd.peer_id = o.peer_id;
-  req.candidates = *candidates;
   req.congestion_control = o.congestion_control;
-  const TimePoint start = steady_now();
-  auto session = endpoint.connect(start, req);
-  if (!session) {
-    res.error = session.error().message();
-    res.exit_code = 2;
+  SocketAddress local;
+  local.v6 = addrs.front().v6;
+  for (const auto& a : addrs)
+    if (a.v6 == local.v6) req.candidates.push_back(a);
+
+  host::NodeHostOptions ho;
+  ho.listen = {local};
+  // After the result: the session's Close and its Ack, bounded.
+  ho.drain_limit = milliseconds(500);
+  host::NodeHost host(node, std::move(ho));
+  PerfClientService client(endpoint, o, msg_size, std::move(req), res, [&host] { host.shutdown(); });
+  (void)node.add_service(client);
+  if (auto b = host.open(); !b) {
+    res.error = b.error().message();
+    res.exit_code = 6;
     return res;
   }
+  host.run();
 
-  // State of the run.
-  std::optional<FlowId> flow;
-  bool sending = false, closing = false, finished = false;
-  // The receiver's report flow is a return association of our data flow; a
-  // receiver MUST reject a flow whose associated sending flow is no longer
-  // F_OPEN (RFC 7016 §3.6.3.1 steps 6-7). So the data flow is closed only
-  // after the report flow has delivered its first (opening) report.
-  bool close_after_first_report = false;
-  TimePoint send_start{}, send_end{}, next_live{};
-  std::uint64_t seq = 0;
-  std::deque<Pending> pending;
-  std::uint64_t delivered_bytes_sender = 0, delivered_msgs_sender = 0;
-  std::optional<PerfReceiverReport> final_report, last_report;
-  std::vector<double> rtt_samples;
-  asio::steady_timer ticker(io), progress_timer(io), watchdog(io), close_timer(io);
-  const Duration live_interval{static_cast<Duration::rep>(static_cast<double>(msg_size) * 8.0 * 1e6 /
-                                                          static_cast<double>(std::max<std::uint64_t>(o.rate_bps, 1)))};
-
-  auto finish = [&](int code, std::string error) {
-    if (closing) return;
-    closing = true;
-    if (const auto* fs = endpoint.flows(*session)) res.retransmitted_bytes = fs->stats().bytes_retransmitted;
-    res.exit_code = code;
-    res.error = std::move(error);
-    res.ok = code == 0;
-    ticker.cancel();
-    progress_timer.cancel();
-    watchdog.cancel();
-    if (auto info = endpoint.session_info(*session); info && info->state == SessionState::S_OPEN) {
-      (void)endpoint.close(steady_now(), *session);
-      driver.pump();
-      close_timer.expires_after(std::chrono::milliseconds(500));
-      close_timer.async_wait([&](asio::error_code) { io.stop(); });
-    } else {
-      io.stop();
-    }
-  };
-
-  auto settle_receipts = [&] {
-    while (!pending.empty() && pending.front().receipt->status() != flow::ReceiptStatus::pending) {
-      if (pending.front().receipt->status() == flow::ReceiptStatus::delivered) {
-        delivered_bytes_sender += pending.front().size;
-        ++delivered_msgs_sender;
-      } else {
-        ++res.abandoned;
-      }
-      pending.pop_front();
-    }
-  };
-
-  auto write_one = [&](TimePoint now, std::optional<Duration> finish_within) -> bool {
-    Bytes m = perf_message(seq, wall_clock_us(), msg_size);
-    auto r = endpoint.write(now, *session, *flow, m, std::nullopt, finish_within);
-    if (!r) return false;
-    ++seq;
-    ++res.messages_sent;
-    pending.push_back(Pending{*r, msg_size});
-    return true;
-  };
-
-  auto stop_sending = [&](TimePoint now) {
-    if (!sending) return;
-    sending = false;
-    send_end = now;
-    if (last_report)
-      (void)endpoint.close_flow(now, *session, *flow);
-    else
-      close_after_first_report = true;
-    watchdog.expires_after(kReportTimeout);
-    watchdog.async_wait([&](asio::error_code ec) {
-      if (!ec && !finished) finish(4, "timed out waiting for the receiver's final report");
-    });
-  };
-
-  // Writes what is due: bulk keeps the flow's queue full, live follows the clock.
-  driver.on_poll = [&](TimePoint now) {
-    if (!sending) return;
-    if (now - send_start >= std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.seconds))) {
-      stop_sending(now);
-      return;
-    }
-    if (o.mode == PerfMode::bulk) {
-      auto b = endpoint.buffered(*session, *flow);
-      std::uint64_t queued = b ? *b : kBulkBuffer;
-      while (queued < kBulkBuffer && write_one(now, std::nullopt)) queued += msg_size;
-    } else {
-      for (int i = 0; i < 10000 && next_live <= now; ++i) {
-        write_one(now, milliseconds(o.deadline_ms));
-        next_live += live_interval;
-      }
-    }
-    settle_receipts();
-  };
-
-  std::function<void()> tick = [&] {
-    if (!sending) return;
-    auto next = o.mode == PerfMode::live ? std::min(next_live, steady_now() + milliseconds(5)) : steady_now() + milliseconds(2);
-    ticker.expires_at(std::chrono::steady_clock::time_point(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(next.time_since_epoch())));
-    ticker.async_wait([&](asio::error_code ec) {
-      if (ec) return;
-      driver.pump();
-      tick();
-    });
-  };
-
-  int second = 0;
-  std::uint64_t last_delivered = 0;
-  std::function<void()> progress = [&] {
-    progress_timer.expires_after(std::chrono::milliseconds(100));
-    progress_timer.async_wait([&](asio::error_code ec) {
-      if (ec || closing) return;
-      if (const auto* fs = endpoint.flows(*session))
-        if (auto l = fs->rtt().latest()) rtt_samples.push_back(std::chrono::duration<double, std::milli>(*l).count());
-      auto elapsed = steady_now() - send_start;
-      if (elapsed >= seconds(second + 1)) {
-        ++second;
-        settle_receipts();
-        auto info = endpoint.session_info(*session);
-        if (info) res.max_datagram = info->max_datagram;
-        double mbps = static_cast<double>(delivered_bytes_sender - last_delivered) * 8 / 1e6;
-        last_delivered = delivered_bytes_sender;
-        if (o.progress && info) {
-          std::FILE* out = o.progress_to_stderr ? stderr : stdout;
-          std::fprintf(out, "[%3d s] %8.2f Mbit/s acked  rtt %.2f ms  cwnd %llu B  retransmitted %llu B  abandoned %llu\n",
-                       second, mbps, std::chrono::duration<double, std::milli>(info->srtt).count(),
-                       static_cast<unsigned long long>(info->cwnd),
-                       static_cast<unsigned long long>(info->bytes_retransmitted),
-                       static_cast<unsigned long long>(res.abandoned));
-          std::fflush(out);
-        }
-      }
-      progress();
-    });
-  };
-
-  driver.on_event = [&](EndpointEvent&& e) {
-    TimePoint now = steady_now();
-    if (auto* op = std::get_if<SessionOpened>(&e)) {
-      res.handshake_ms = std::chrono::duration<double, std::milli>(now - start).count();
-      res.address = op->peer.to_string();
-      nlohmann::json meta{{"mode", res.mode}, {"message_size", msg_size}, {"deadline_ms", o.deadline_ms}};
-      std::string m = std::string(kPerfFlowTag) + meta.dump();
-      auto f = endpoint.open_flow(now, *session, ByteView(reinterpret_cast<const std::uint8_t*>(m.data()), m.size()),
-                                  std::nullopt, flow::FlowOptions{.priority = 0, .time_critical = o.mode == PerfMode::live});
-      if (!f) {
-        finish(6, f.error().message());
-        return;
-      }
-      flow = *f;
-      sending = true;
-      send_start = now;
-      next_live = now;
-      tick();
-      progress();
-    } else if (auto* fail = std::get_if<SessionOpenFailed>(&e)) {
-      finish(fail->error.code == Errc::timeout || fail->error.code == Errc::not_found ? 4 : 5,
-             fail->error.code == Errc::not_found ? fail->error.detail : fail->error.message());
-    } else if (auto* c = std::get_if<SessionClosed>(&e)) {
-      if (!closing) finish(5, std::string("session closed by the far end (") + close_reason_name(c->reason) + ")");
-    } else if (auto* rej = std::get_if<FlowRejected>(&e)) {
-      finish(5, "the far end rejected the perf flow (exception " + std::to_string(rej->code) +
-                    "); is it an `rtmfp perf --listen` server?");
-    } else if (auto* m = std::get_if<FlowMessage>(&e)) {
-      auto r = parse_perf_report(m->data);
-      if (!r) return;
-      last_report = r;
-      if (close_after_first_report) {
-        close_after_first_report = false;
-        (void)endpoint.close_flow(now, *session, *flow);
-      }
-      if (r->final) {
-        final_report = r;
-        finished = true;
-        finish(0, "");
-      }
-    }
-  };
-
-  driver.start();
-  watchdog.expires_after(o.connect_timeout + milliseconds(100));
-  watchdog.async_wait([&](asio::error_code ec) {
-    if (!ec && !flow) finish(4, o.peer_id ? "no endpoint with that peer ID answered" : "timed out: no answer from " + o.uri);
-  });
-  io.run();
-  driver.stop();
-
-  settle_receipts();
-  for (auto& p : pending)
+  client.settle_receipts();
+  for (const auto& p : client.pending())
     if (p.receipt->status() == flow::ReceiptStatus::abandoned) ++res.abandoned;
-  res.rtt_ms_p50 = percentile(rtt_samples, 50);
-  res.rtt_ms_p95 = percentile(rtt_samples, 95);
-  const auto& rep = final_report ? final_report : last_report;
-  if (rep) {
+  res.rtt_ms_p50 = percentile(client.rtt_samples(), 50);
+  res.rtt_ms_p95 = percentile(client.rtt_samples(), 95);
+  if (const auto& rep = client.report()) {
     res.bytes = rep->bytes;
     res.messages_delivered = rep->messages;
     res.on_time = rep->on_time;

@@ -6,7 +6,7 @@
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/core/uri/rtmfp_uri.hpp"
 #include "rtmfp/host/node_host.hpp"
-#include "rtmfp/io/udp_driver.hpp"
+#include "rtmfp/io/resolve.hpp"
 #include "rtmfp/node/node.hpp"
 
 namespace rtmfp::tools {

@@ -160,6 +160,54 @@ TEST(CliIntroduction, ANodeRegistersAgainAfterTheRendezvousRestarts) {
   EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
 }
 
+TEST(CliIntroduction, ANodeListensOnSeveralAddressesAndStopsWithoutALostRegistration) {
+  // `rtmfp node --listen A --listen B`: one Node on two sockets (NodeHost).
+  // The first line is unchanged; the second socket gets the rendezvous's
+  // "also listening" line and answers with the same peer ID. SIGTERM closes
+  // the registration session ourselves: "stopped", not "registration lost".
+  auto rv = spawn_first_line({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  const std::string rv_uri = word(rv->first_line, 1);
+  auto node = spawn_first_line(
+      {RTMFP_CLI, "node", "--rendezvous", rv_uri, "--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(node) << "the node printed no line";
+  ASSERT_EQ(node->first_line.rfind("node peer-id ", 0), 0u) << node->first_line;
+  EXPECT_EQ(word(node->first_line, 3), "registered");
+  EXPECT_EQ(word(node->first_line, 4), rv_uri);
+  const std::string id = word(node->first_line, 2);
+  const std::string reflexive = word(node->first_line, 6);
+  auto also = node->proc.read_line(5000ms);
+  ASSERT_TRUE(also) << "no second line";
+  ASSERT_EQ(also->rfind("also listening rtmfp://127.0.0.1:", 0), 0u) << *also;
+  const std::string second = word(*also, 2);
+  EXPECT_NE(second, "rtmfp://" + reflexive) << "two sockets, two ports";
+  for (const std::string& uri : {"rtmfp://" + reflexive, second}) {
+    auto res = run_command({RTMFP_CLI, "probe", uri, "--peer-id", id, "--count", "2", "--timeout", "5", "--json"},
+                           15000ms);
+    ASSERT_EQ(res.exit_code, 0) << uri << ": " << res.out << res.err;
+    auto j = nlohmann::json::parse(res.out);
+    EXPECT_EQ(j["ok"], true);
+    EXPECT_EQ(j["peer_id"], id);
+  }
+  node->proc.signal(SIGTERM);
+  std::vector<std::string> rest;
+  while (auto l = node->proc.read_line(5000ms)) rest.push_back(*l);
+  auto code = node->proc.wait(5000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0);
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.back(), "stopped");
+  for (const auto& l : rest) EXPECT_EQ(l.rfind("registration lost", 0), std::string::npos) << l;
+}
+
+TEST(CliIntroduction, ANodeRefusesABadSecondListenAddress) {
+  auto res = run_command({RTMFP_CLI, "node", "--rendezvous", "rtmfp://127.0.0.1:1", "--listen", "127.0.0.1:0",
+                          "--listen", "nonsense"},
+                         10000ms);
+  EXPECT_EQ(res.exit_code, 2);
+  EXPECT_NE(res.err.find("invalid --listen 'nonsense'"), std::string::npos) << res.err;
+}
+
 }  // namespace
 }  // namespace rtmfp::testing
 

@@ -386,7 +386,7 @@ void Endpoint::on_deadline(TimePoint now) {
     // Bounded shutdown: whatever is still closing is dropped now.
     std::vector<SessionHandle> all = sessions();
     for (auto h : all)
-      if (Session* s = find(h)) enter_closed(now, *s, CloseReason::shutdown, s->is_open());
+      if (Session* s = find(h)) enter_closed(now, *s, CloseReason::shutdown);
   }
   // Fire every due timer; a session may reschedule itself while we iterate.
   for (int guard = 0; guard < 1 << 20 && !timers_.empty(); ++guard) {
@@ -549,7 +549,7 @@ void Endpoint::shutdown(TimePoint now) {
     if (s->is_open()) {
       (void)close(now, h, false);
     } else if (s->state == SessionState::S_FARCLOSE_LINGER) {
-      enter_closed(now, *s, CloseReason::shutdown, false);  // already acked; nothing to wait for
+      enter_closed(now, *s, CloseReason::shutdown);  // already acked and reported; nothing to wait for
     } else if (s->is_opening()) {
       fail_opening(now, *s, Error{Errc::closed, "endpoint shutting down"});
     }

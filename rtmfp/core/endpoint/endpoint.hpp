@@ -2,7 +2,7 @@
 // sessions, demultiplexed by session ID (§2.2.2), with the startup handshake
 // (§3.5.1), keepalive (§3.5.4.1) and close (§3.5.5).
 //
-// Driving it (see rtmfp/io/udp_driver for the Asio version and tests/sim for
+// Driving it (see rtmfp/host/node_host for the Asio version and tests/sim for
 // the simulator):
 //   on_datagram(now, from, bytes[, interface])   for every datagram received
 //   on_deadline(now)                when now >= next_deadline()
@@ -129,10 +129,13 @@ class Endpoint {
   // Stop recognising a probe tag (its replies are then unmatched).
   void forget_probe_tag(ByteView tag);
 
-  // Orderly close (§3.5.5), or abrupt (Close Ack then S_CLOSED).
+  // Orderly close (§3.5.5), or abrupt (Close Ack then S_CLOSED). An open
+  // session is reported as SessionClosed (local_close, or aborted) when it
+  // reaches S_CLOSED; one still opening as SessionOpenFailed.
   Result<void> close(TimePoint now, SessionHandle session, bool abrupt = false);
   // Orderly close of every session, bounded by config.shutdown_grace; stops
-  // accepting new sessions. drained() turns true when done.
+  // accepting new sessions. drained() turns true when done. Every open
+  // session is reported as SessionClosed (reason shutdown).
   void shutdown(TimePoint now);
   bool drained() const;
 
@@ -201,7 +204,10 @@ class Endpoint {
   void session_timers(TimePoint now, Session& s);
   void flush(TimePoint now, Session& s);
   void queue_chunk(Session& s, std::uint8_t type, Bytes payload);
-  void enter_closed(TimePoint now, Session& s, CloseReason reason, bool notify);
+  // -> S_CLOSED: reports SessionClosed if still owed (report_closed), then
+  // destroys the session.
+  void enter_closed(TimePoint now, Session& s, CloseReason reason);
+  void report_closed(Session& s, CloseReason reason);
   void mark_open(TimePoint now, Session& s);
   std::optional<Duration> update_rtt(TimePoint now, Session& s, std::optional<std::uint16_t> echo);
   void check_mobility(TimePoint now, Session& s, const SocketAddress& from);

@@ -125,6 +125,9 @@ struct SessionOpenFailed {
   Error error;
   std::optional<SessionHandle> existing;  // set for a duplicate (§3.5.1.1.1 step 1)
 };
+// Once for every session that opened (SessionOpened), whoever closed it: a
+// remote Close (at once, §3.5.5), an idle timeout, an override, and also our
+// own close() / abrupt close / shutdown() (when the session reaches S_CLOSED).
 struct SessionClosed {
   SessionHandle session = 0;
   CloseReason reason = CloseReason::local_close;

@@ -11,6 +11,7 @@ namespace rtmfp {
 
 void Endpoint::mark_open(TimePoint now, Session& s) {
   s.state = SessionState::S_OPEN;
+  s.close_unreported = true;
   s.opened_at = now;
   s.last_received = now;
   s.next_keepalive = now + config_.keepalive_period;
@@ -121,15 +122,17 @@ void Endpoint::on_session_packet(TimePoint now, Session& s, const SocketAddress&
           --stats_.sessions_open;
           s.state = SessionState::S_FARCLOSE_LINGER;
           s.close_deadline = now + params::kFarCloseLinger;
-          emit(SessionClosed{s.handle, CloseReason::remote_close});
+          report_closed(s, CloseReason::remote_close);
         }
         break;
       }
       case wire::ChunkType::session_close_ack: {
         // §3.5.5: -> S_CLOSED from S_OPEN, S_NEARCLOSE or S_FARCLOSE_LINGER.
-        bool was_open = s.is_open();
+        const CloseReason reason = s.is_open()                               ? CloseReason::remote_close
+                                   : s.state == SessionState::S_NEARCLOSE ? s.near_close_reason
+                                                                          : CloseReason::local_close;
         flush(now, s);
-        enter_closed(now, s, was_open ? CloseReason::remote_close : CloseReason::local_close, was_open);
+        enter_closed(now, s, reason);
         return;  // s is destroyed
       }
       case wire::ChunkType::fihello:
@@ -299,7 +302,7 @@ void Endpoint::session_timers(TimePoint now, Session& s) {
         // §3.5.4.1: the far end is dead; close abruptly.
         queue_chunk(s, static_cast<std::uint8_t>(wire::ChunkType::session_close_ack), {});
         flush(now, s);
-        enter_closed(now, s, CloseReason::idle_timeout, true);
+        enter_closed(now, s, CloseReason::idle_timeout);
         return;
       }
       path_mtu_step(now, s);  // §3.5.4.3 probe timeouts and new probes
@@ -322,7 +325,7 @@ void Endpoint::session_timers(TimePoint now, Session& s) {
       break;
     case SessionState::S_NEARCLOSE:
       if (now >= s.close_deadline) {
-        enter_closed(now, s, CloseReason::local_close, false);
+        enter_closed(now, s, s.near_close_reason);
         return;
       }
       if (now >= s.next_close_send) {
@@ -332,21 +335,30 @@ void Endpoint::session_timers(TimePoint now, Session& s) {
       }
       break;
     case SessionState::S_FARCLOSE_LINGER:
-      if (now >= s.close_deadline) enter_closed(now, s, CloseReason::remote_close, false);
+      if (now >= s.close_deadline) enter_closed(now, s, CloseReason::remote_close);
       break;
     default:
       break;
   }
 }
 
-void Endpoint::enter_closed(TimePoint now, Session& s, CloseReason reason, bool notify) {
+void Endpoint::enter_closed(TimePoint now, Session& s, CloseReason reason) {
   if (s.is_open()) --stats_.sessions_open;
   if (trace_)
     trace_->event(now, "connectivity", "session_state_updated",
                   {{"session", s.handle}, {"new", std::string("S_CLOSED")},
                    {"reason", std::string(close_reason_name(reason))}});
-  if (notify) emit(SessionClosed{s.handle, reason});
+  report_closed(s, reason);
   destroy(s);
+}
+
+void Endpoint::report_closed(Session& s, CloseReason reason) {
+  // Once per session that opened: a remote Close reports at S_FARCLOSE_LINGER,
+  // everything else (our close(), abrupt close, shutdown, idle timeout,
+  // override) when the session reaches S_CLOSED.
+  if (!s.close_unreported) return;
+  s.close_unreported = false;
+  emit(SessionClosed{s.handle, reason});
 }
 
 Result<void> Endpoint::ping(TimePoint now, SessionHandle h, ByteView message) {
@@ -370,12 +382,13 @@ Result<void> Endpoint::close(TimePoint now, SessionHandle h, bool abrupt) {
     // §3.5.5 abrupt close: Close Ack, then S_CLOSED.
     queue_chunk(*s, static_cast<std::uint8_t>(wire::ChunkType::session_close_ack), {});
     flush(now, *s);
-    enter_closed(now, *s, CloseReason::aborted, false);
+    enter_closed(now, *s, CloseReason::aborted);
     return {};
   }
   if (!s->is_open()) return {};  // already closing
   --stats_.sessions_open;
   s->state = SessionState::S_NEARCLOSE;
+  s->near_close_reason = shutting_down_ ? CloseReason::shutdown : CloseReason::local_close;
   s->close_deadline = now + params::kNearCloseTimeout;
   s->next_close_send = now + params::kCloseResendInterval;
   queue_chunk(*s, static_cast<std::uint8_t>(wire::ChunkType::session_close), {});

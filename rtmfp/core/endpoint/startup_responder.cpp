@@ -192,7 +192,7 @@ void Endpoint::on_iikeying(TimePoint now, CryptoProfile& p, const SocketAddress&
   }
   // §3.5.1.1.2 step 2.3: the new session overrides the S_OPEN one.
   for (auto h : open_here)
-    if (Session* s = find(h)) enter_closed(now, *s, CloseReason::overridden, true);
+    if (Session* s = find(h)) enter_closed(now, *s, CloseReason::overridden);
 
   // §3.5.1.1.2 step 3: new session in S_OPEN; RIKeying with the default key.
   auto s = std::make_unique<Session>();

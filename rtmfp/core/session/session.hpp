@@ -133,6 +133,12 @@ struct Session {
 
   TimePoint close_deadline{};   // S_NEARCLOSE / S_FARCLOSE_LINGER end
   TimePoint next_close_send{};  // S_NEARCLOSE resend
+  // SessionClosed is owed: set when the session reaches S_OPEN (SessionOpened),
+  // cleared when its close is reported, so every session that opened is
+  // reported closed exactly once, whoever closed it (§3.5.5).
+  bool close_unreported = false;
+  // Why we left S_OPEN for S_NEARCLOSE: reported when S_NEARCLOSE ends.
+  CloseReason near_close_reason = CloseReason::local_close;
 
   std::deque<PendingChunk> pending;  // chunks for the next packets
 
