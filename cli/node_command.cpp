@@ -1,11 +1,16 @@
-// rtmfp node --rendezvous rtmfp://HOST:PORT [--listen ADDR:PORT] [--identity FILE]
-//            [--rendezvous-peer-id HEX] [--trace FILE]
+// rtmfp node --rendezvous rtmfp://HOST:PORT[/APP] [--listen ADDR:PORT] [--identity FILE]
+//            [--crypto modern|flash] [--rendezvous-peer-id HEX] [--trace FILE]
+// --crypto modern (default) registers on our control plane; --crypto flash
+// registers the Flash way (RFC 7425 §5.3 NetConnection connect + setPeerInfo)
+// under a flash client identity, at our rendezvous or any Cirrus-like server
+// (rtmfp-cpp's tcserver).
 #include <cstdio>
 
 #include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
 #include "rendezvous/io/node.hpp"
 #include "rtmfp/core/uri/rtmfp_uri.hpp"
+#include "rtmfp/crypto/flash/flash_profile.hpp"
 #include "rtmfp/crypto/modern/modern_profile.hpp"
 #include "rtmfp/crypto/profiles.hpp"
 #include "rtmfp/io/system_random.hpp"
@@ -25,13 +30,17 @@ void add_node_command(CLI::App& app) {
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("node", "Run a peer: register at a rendezvous and stay reachable through it");
-  cmd->add_option("--rendezvous", opts->rendezvous, "rtmfp://HOST[:PORT] of the rendezvous")->required();
+  cmd->add_option("--rendezvous", opts->rendezvous,
+                  "rtmfp://HOST[:PORT][/APP] of the rendezvous (APP: the connect's app with --crypto flash)")
+      ->required();
   cmd->add_option("--listen", opts->listen, "Local UDP address, ADDR:PORT (port 0 = any free port)")
       ->capture_default_str();
   cmd->add_option("--identity", opts->identity, "File holding the node identity (created if missing)");
   cmd->add_option("--rendezvous-peer-id", opts->rendezvous_peer_id, "Require the rendezvous with this peer ID");
-  cmd->add_option("--crypto", opts->crypto, "Crypto profile (modern; flash introductions are not wired yet)")
-      ->check(CLI::IsMember({"modern"}))
+  cmd->add_option("--crypto", opts->crypto,
+                  "modern: register on our control plane; flash: register the Flash way (RFC 7425 NetConnection "
+                  "connect + setPeerInfo, also at Cirrus-like servers such as rtmfp-cpp's tcserver)")
+      ->check(CLI::IsMember({"modern", "flash"}))
       ->capture_default_str();
   cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
   add_max_datagram_option(cmd, opts->max_datagram);
@@ -84,19 +93,37 @@ void add_node_command(CLI::App& app) {
       }
       ids = *loaded;
     }
-    crypto::ModernConfig mc;
-    mc.identity = ids.modern;
-    // Initiate with our own identity: the rendezvous registers the peer ID
-    // others select us by.
-    mc.stable_initiator_identity = true;
-    auto profile = crypto::ModernProfile::create(mc, rng);
+    const bool flash = opts->crypto == "flash";
+    Result<std::unique_ptr<CryptoProfile>> profile = std::unique_ptr<CryptoProfile>();
+    if (flash) {
+      crypto::FlashConfig fc;
+      fc.identity = ids.flash;
+      // RFC 7425 §5.4.1: one static-key certificate for the session to the
+      // rendezvous and for the sessions peers open to us, so they select us
+      // by the peer ID the rendezvous registered. (§5.3 asks a Flash client
+      // for a new peer ID per NetConnection; a node's point is a stable one,
+      // so it keeps its certificate across re-registrations.)
+      fc.client_identity = true;
+      auto p = crypto::FlashProfile::create(fc, rng);
+      if (p) profile = std::unique_ptr<CryptoProfile>(std::move(*p));
+      else profile = std::unexpected(p.error());
+    } else {
+      crypto::ModernConfig mc;
+      mc.identity = ids.modern;
+      // Initiate with our own identity: the rendezvous registers the peer ID
+      // others select us by.
+      mc.stable_initiator_identity = true;
+      auto p = crypto::ModernProfile::create(mc, rng);
+      if (p) profile = std::unique_ptr<CryptoProfile>(std::move(*p));
+      else profile = std::unexpected(p.error());
+    }
     if (!profile) {
       std::fprintf(stderr, "rtmfp node: %s\n", profile.error().message().c_str());
       exit_code() = 2;
       return;
     }
     if (!opts->identity.empty()) {
-      ids.modern = (*profile)->export_identity();
+      (flash ? ids.flash : ids.modern) = crypto::export_identity(**profile);
       if (auto saved = crypto::save_identity_file(opts->identity, ids); !saved) {
         std::fprintf(stderr, "rtmfp node: %s\n", saved.error().message().c_str());
         exit_code() = 6;
@@ -109,6 +136,11 @@ void add_node_command(CLI::App& app) {
     no.rendezvous_uri = "rtmfp://" + (uri->host.find(':') != std::string::npos ? "[" + uri->host + "]" : uri->host) +
                         ":" + std::to_string(uri->port);
     no.rendezvous = same_family;
+    if (flash) {
+      no.registration = rendezvous::RegistrationWay::net_connection;
+      no.tc_url = no.rendezvous_uri + uri->path;
+      no.app = uri->path.empty() ? std::string() : uri->path.substr(1);
+    }
     no.rendezvous_peer_id = rv_id;
     no.profile = profile->get();
     no.endpoint.max_datagram_limit = opts->max_datagram;

@@ -19,9 +19,17 @@
 
 namespace rtmfp::rendezvous {
 
+// How the node registers: our control plane (rendezvous/proto), or the
+// Flash way (RFC 7425 §5.3 NetConnection connect + setPeerInfo), which any
+// Cirrus-like server (our rendezvous, rtmfp-cpp's tcserver) understands.
+enum class RegistrationWay { control_plane, net_connection };
+
 struct NodeOptions {
   SocketAddress listen;                    // local address (port 0: any)
   std::string rendezvous_uri;              // rtmfp://HOST:PORT, printed back
+  RegistrationWay registration = RegistrationWay::control_plane;
+  std::string app;                         // net_connection: connect's app (the URI path without '/')
+  std::string tc_url;                      // net_connection: connect's tcUrl and the EPD's URI
   std::vector<SocketAddress> rendezvous;   // resolved, same family as listen
   std::optional<PeerId> rendezvous_peer_id;
   CryptoProfile* profile = nullptr;        // must initiate with its own identity

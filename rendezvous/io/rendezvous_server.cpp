@@ -4,6 +4,7 @@
 
 #include "rendezvous/core/introducer_service.hpp"
 #include "rendezvous/service/control_service.hpp"
+#include "rendezvous/service/net_connection_service.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/host/node_host.hpp"
 #include "rtmfp/node/node.hpp"
@@ -40,11 +41,14 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   rng.fill(key);
   IntroducerService introducer(endpoint, key);
   ControlService control(endpoint, introducer);
+  // The Flash way to register (RFC 7425 §5.3: connect + setPeerInfo).
+  NetConnectionService net_connection(endpoint, introducer);
   // The introducer first: it registers a session before its control flow
   // arrives, and consumes the UnmatchedIHellos it answers.
   node::Node node(endpoint);
   if (auto a = node.add_service(introducer); !a) return 1;
   if (auto a = node.add_service(control); !a) return 1;
+  if (auto a = node.add_service(net_connection); !a) return 1;
   auto stats_line = [&](std::size_t sessions) {
     return format_stats(endpoint.stats(), sessions, introducer.registry().size(), introducer.stats().introductions);
   };
