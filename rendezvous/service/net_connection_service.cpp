@@ -104,7 +104,12 @@ void NetConnectionService::on_message(TimePoint now, SessionHandle session, Chan
       return;
     }
     if (call->transaction_id == 0) {
-      ++stats_.ignored;  // nothing to answer
+      ++stats_.ignored;  // nothing to answer (deleteStream, closeStream, ...)
+      return;
+    }
+    if (call->name == "createStream" && ch.streams < kMaxStreams) {
+      ++stats_.streams;
+      reply(now, session, ch, "_result", call->transaction_id, Value::null(), {Value::number(++ch.streams)});
       return;
     }
     ++stats_.calls_refused;

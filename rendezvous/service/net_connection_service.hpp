@@ -16,6 +16,10 @@
 //    counted) become the session's host addresses in the Registry (the
 //    reflexive one stays the address the server sees); the client is assumed
 //    behind a NAT iff that address is not in its list (§5.3.3);
+//  - "createStream" gets a stream ID (at most kMaxStreams per connection), as
+//    Cirrus gives one to a Flash Player publishing DIRECT_CONNECTIONS; some
+//    clients (rtmfp-cpp's tcconn) close the NetConnection if it fails. The
+//    stream's flows are then rejected (below): a rendezvous carries no media;
 //  - other commands with a transaction ID get _error NetConnection.Call.Failed
 //    (this is not a media server); user control and other types are ignored;
 //  - flows that are not "TC", a second unassociated control flow, and flows
@@ -47,6 +51,7 @@ struct NetConnectionServiceStats {
   std::uint64_t peer_addresses_malformed = 0;  // not a string, unparseable, or beyond kMaxPeerInfoArgs
   std::uint64_t peer_addresses_unusable = 0;   // parsed but not handed out (loopback, port 0, ...) or beyond kMaxHostAddresses
   std::uint64_t behind_nat = 0;          // setPeerInfo lists without the observed address (§5.3.3)
+  std::uint64_t streams = 0;             // createStream answered with a stream ID
   std::uint64_t calls_refused = 0;       // other commands answered with _error
   std::uint64_t ignored = 0;             // messages with nothing to answer
   std::uint64_t out_of_order = 0;        // setPeerInfo or a call before connect, a second connect
@@ -56,6 +61,10 @@ struct NetConnectionServiceStats {
 
 class NetConnectionService : public node::Service {
  public:
+  // Stream IDs handed out per NetConnection (createStream); a client needs
+  // one or two.
+  static constexpr std::uint32_t kMaxStreams = 16;
+
   // keepalive: advised to clients (§5.3.4): the period of their session with
   // us and of their sessions with peers; both below the 30 s NAT mapping
   // timeouts the service must survive.
@@ -78,6 +87,7 @@ class NetConnectionService : public node::Service {
     std::optional<FlowId> out;     // our return control flow (§5.3.2)
     bool connected = false;
     bool amf3 = false;
+    std::uint32_t streams = 0;  // stream IDs handed out: 1..streams
     std::optional<bool> behind_nat;
   };
   void on_message(TimePoint now, SessionHandle session, Channel& ch, ByteView data);
