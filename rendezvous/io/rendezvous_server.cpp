@@ -50,7 +50,16 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   if (auto a = node.add_service(control); !a) return 1;
   if (auto a = node.add_service(net_connection); !a) return 1;
   auto stats_line = [&](std::size_t sessions) {
-    return format_stats(endpoint.stats(), sessions, introducer.registry().size(), introducer.stats().introductions);
+    std::string line =
+        format_stats(endpoint.stats(), sessions, introducer.registry().size(), introducer.stats().introductions);
+    // The Flash way (RFC 7425 §5.3): NetConnections connected, and what their
+    // peers sent that was dropped (malformed messages, setPeerInfo addresses
+    // and requests out of order; refused flows).
+    const auto& nc = net_connection.stats();
+    if (nc.connects || nc.malformed || nc.rejected_flows || nc.out_of_order)
+      line += " netconnections=" + std::to_string(nc.connects) + " nc_dropped=" +
+              std::to_string(nc.malformed + nc.out_of_order + nc.rejected_flows + nc.peer_addresses_malformed);
+    return line;
   };
 
   bool stopping = false;
