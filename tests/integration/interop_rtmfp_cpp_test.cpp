@@ -481,7 +481,9 @@ TEST(InteropIntroduction, TcconnRegisteredAtOurRendezvousIsReachedByOurProbe) {
   bool introduced = false;
   for (int i = 0; i < 50 && !introduced; ++i) {
     auto l = rdv->wait_for("stats sessions=", 2s);
-    if (l) introduced = stat_of(*l, "introductions") >= 1 && stat_of(*l, "registered") == 1;
+    if (l)
+      introduced = stat_of(*l, "introductions") >= 1 && stat_of(*l, "registered") == 1 &&
+                   stat_of(*l, "netconnections") == 1;
   }
   EXPECT_TRUE(introduced) << rdv->transcript();
   for (const auto& l : tc->lines()) EXPECT_EQ(l.find("connection onClosed"), std::string::npos) << tc->transcript();

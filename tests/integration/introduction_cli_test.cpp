@@ -130,6 +130,44 @@ TEST(CliIntroduction, AFlashRegisteredNodeIsReachedByPeerIdThroughTheRendezvous)
   EXPECT_EQ(*code, 0);
 }
 
+// After a rendezvous restart a flash node's NetConnection is gone with its
+// session (RFC 7016 §3.5.5); it connects and sends setPeerInfo again.
+TEST(CliIntroduction, AFlashNodeRegistersAgainAfterTheRendezvousRestarts) {
+  auto rv = spawn_first_line(
+      {RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--crypto", "flash", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  const std::string rv_uri = word(rv->first_line, 1);
+  const std::string addr = rv_uri.substr(std::string("rtmfp://").size());
+  auto node = spawn_first_line({RTMFP_CLI, "node", "--rendezvous", rv_uri, "--crypto", "flash", "--listen",
+                                "127.0.0.1:0"});
+  ASSERT_TRUE(node);
+  ASSERT_EQ(node->first_line.rfind("node peer-id ", 0), 0u) << node->first_line;
+  const std::string id = word(node->first_line, 2);
+  rv->proc.signal(SIGTERM);
+  ASSERT_TRUE(rv->proc.wait(5000ms));
+  auto lost = node->proc.read_line(5000ms);
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->rfind("registration lost", 0), 0u) << *lost;
+  auto rv2 = spawn_first_line(
+      {RTMFP_CLI, "rendezvous", "--listen", addr, "--crypto", "flash", "--stats-interval", "0"});
+  ASSERT_TRUE(rv2) << "could not restart the rendezvous on " << addr;
+  std::optional<std::string> again;
+  for (int i = 0; i < 10; ++i) {
+    again = node->proc.read_line(10000ms);
+    if (!again || again->rfind("registered again", 0) == 0) break;
+  }
+  ASSERT_TRUE(again) << "the node did not register again";
+  EXPECT_EQ(again->rfind("registered again reflexive 127.0.0.1:", 0), 0u) << *again;
+  auto res = run_command(
+      {RTMFP_CLI, "probe", rv_uri + "/peer/" + id, "--crypto", "flash", "--count", "1", "--timeout", "5", "--json"},
+      15000ms);
+  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+  node->proc.signal(SIGTERM);
+  auto code = node->proc.wait(5000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0);
+}
+
 TEST(CliIntroduction, ANodeAnswersPerfTestsAndPrintsTheirResults) {
   // `rtmfp node` hosts the perf receiver as a second service of its Node
   // beside the registration (flows routed by the "rtmfp-perf/1 " signature).
