@@ -5,9 +5,7 @@
 #include <netinet/in.h>
 
 #include <cstring>
-#include <memory>
 
-#include "rendezvous/service/net_connection_registration.hpp"
 #include "rendezvous/service/registration_client.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/host/node_host.hpp"
@@ -47,33 +45,31 @@ std::vector<SocketAddress> host_addresses(const SocketAddress& local) {
 
 namespace {
 
-// A registration service (RegistrationClient or NetConnectionRegistration),
-// reporting its events as they happen (they arise inside the node's routing,
-// from the rendezvous's answers and from retries).
-template <class Registration>
-class Reporting final : public Registration {
+// The registration client, reporting its events as they happen (they arise
+// inside the node's routing, from the rendezvous's answers and from retries).
+class ReportingRegistration final : public RegistrationClient {
  public:
-  template <class... Args>
-  explicit Reporting(std::function<void(const RegistrationEvent&)> report, Args&&... args)
-      : Registration(std::forward<Args>(args)...), report_(std::move(report)) {}
+  ReportingRegistration(Endpoint& endpoint, ConnectRequest to_rendezvous, std::vector<SocketAddress> hosts,
+                        std::function<void(const RegistrationEvent&)> report)
+      : RegistrationClient(endpoint, std::move(to_rendezvous), std::move(hosts)), report_(std::move(report)) {}
 
   void on_start(TimePoint now) override {
-    Registration::on_start(now);
+    RegistrationClient::on_start(now);
     flush();
   }
   bool on_event(TimePoint now, const EndpointEvent& e) override {
-    const bool consumed = Registration::on_event(now, e);
+    const bool consumed = RegistrationClient::on_event(now, e);
     flush();
     return consumed;
   }
   void on_deadline(TimePoint now) override {
-    Registration::on_deadline(now);
+    RegistrationClient::on_deadline(now);
     flush();
   }
 
  private:
   void flush() {
-    while (auto r = this->poll_event()) report_(*r);
+    while (auto r = poll_event()) report_(*r);
   }
   std::function<void(const RegistrationEvent&)> report_;
 };
@@ -81,6 +77,7 @@ class Reporting final : public Registration {
 }  // namespace
 
 int run_node(const NodeOptions& options, RandomSource& rng) {
+  if (options.registration == RegistrationWay::net_connection) return run_flash_node(options, rng);
   Endpoint endpoint(options.endpoint, rng);
   endpoint.add_profile(*options.profile);
   endpoint.set_trace(options.trace);
@@ -97,45 +94,33 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
 
   ConnectRequest to_rv;
   to_rv.profile = options.profile->kind();
-  to_rv.epd.uri = options.registration == RegistrationWay::net_connection && !options.tc_url.empty()
-                      ? options.tc_url
-                      : options.rendezvous_uri;
+  to_rv.epd.uri = options.rendezvous_uri;
   to_rv.epd.peer_id = options.rendezvous_peer_id;
   to_rv.candidates = options.rendezvous;
   bool announced = false;
-  auto report = [&](const RegistrationEvent& r) {
-    // The reflexive address as the rendezvous told it; "unknown" when it did
-    // not (a Flash-way registration at a server other than ours: RFC 7425
-    // §5.3 has no message for it).
-    const std::string reflexive = r.reflexive_known ? r.info.reflexive.to_string() : std::string("unknown");
+  ReportingRegistration reg(endpoint, to_rv, host_addresses(local), [&](const RegistrationEvent& r) {
     if (r.kind == RegistrationEvent::registered) {
       if (!announced) {
         // First stdout line, exactly:
         // node peer-id <hex> registered rtmfp://HOST:PORT reflexive ADDR:PORT
         std::fprintf(options.out, "node peer-id %s registered %s reflexive %s\n",
                      to_hex(ByteView(options.profile->local_peer_id().data(), 32)).c_str(),
-                     options.rendezvous_uri.c_str(), reflexive.c_str());
+                     options.rendezvous_uri.c_str(), r.info.reflexive.to_string().c_str());
         announced = true;
       } else {
-        std::fprintf(options.out, "registered again reflexive %s\n", reflexive.c_str());
+        std::fprintf(options.out, "registered again reflexive %s\n", r.info.reflexive.to_string().c_str());
       }
     } else {
       std::fprintf(options.out, "registration lost: %s (retrying)\n", r.reason.c_str());
     }
     std::fflush(options.out);
-  };
-  std::unique_ptr<node::Service> reg;
-  if (options.registration == RegistrationWay::net_connection)
-    reg = std::make_unique<Reporting<NetConnectionRegistration>>(report, endpoint, to_rv, options.tc_url, options.app,
-                                                                 host_addresses(local));
-  else
-    reg = std::make_unique<Reporting<RegistrationClient>>(report, endpoint, to_rv, host_addresses(local));
+  });
   // Other peers measure the path to us (`rtmfp perf`): one result line per test.
   auto perf = tools::make_perf_service(endpoint, false, [&](const std::string& line) {
     std::fprintf(options.out, "perf %s\n", line.c_str());
     std::fflush(options.out);
   });
-  for (node::Service* s : {reg.get(), perf.get()}) {
+  for (node::Service* s : {static_cast<node::Service*>(&reg), perf.get()}) {
     if (auto a = node.add_service(*s); !a) {
       std::fprintf(stderr, "rtmfp node: %s\n", a.error().message().c_str());
       return 6;

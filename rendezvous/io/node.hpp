@@ -47,5 +47,9 @@ std::vector<SocketAddress> host_addresses(const SocketAddress& local);
 
 // Runs until SIGINT/SIGTERM. Returns the exit code (0 clean stop, 6 cannot bind).
 int run_node(const NodeOptions& options, RandomSource& rng);
+// run_node for RegistrationWay::net_connection (node_flash.cpp): the same
+// node, registered the Flash way. No NAT check: an RFC 7425 server neither
+// answers it nor has a message to take its result.
+int run_flash_node(const NodeOptions& options, RandomSource& rng);
 
 }  // namespace rtmfp::rendezvous

@@ -40,26 +40,26 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   SipKey key{};
   rng.fill(key);
   IntroducerService introducer(endpoint, key);
-  ControlService control(endpoint, introducer);
   // The Flash way to register (RFC 7425 §5.3: connect + setPeerInfo).
   NetConnectionService net_connection(endpoint, introducer);
+  ControlService control(endpoint, introducer);
   // The introducer first: it registers a session before its control flow
   // arrives, and consumes the UnmatchedIHellos it answers.
   node::Node node(endpoint);
   if (auto a = node.add_service(introducer); !a) return 1;
   if (auto a = node.add_service(control); !a) return 1;
   if (auto a = node.add_service(net_connection); !a) return 1;
-  auto stats_line = [&](std::size_t sessions) {
-    std::string line =
-        format_stats(endpoint.stats(), sessions, introducer.registry().size(), introducer.stats().introductions);
-    // The Flash way (RFC 7425 §5.3): NetConnections connected, and what their
-    // peers sent that was dropped (malformed messages, setPeerInfo addresses
-    // and requests out of order; refused flows).
+  // The Flash way's counters, once there are any: NetConnections connected,
+  // and what their peers sent that was dropped (malformed messages,
+  // setPeerInfo addresses and requests out of order; refused flows).
+  auto nc_counters = [&]() -> std::string {
     const auto& nc = net_connection.stats();
-    if (nc.connects || nc.malformed || nc.rejected_flows || nc.out_of_order)
-      line += " netconnections=" + std::to_string(nc.connects) + " nc_dropped=" +
-              std::to_string(nc.malformed + nc.out_of_order + nc.rejected_flows + nc.peer_addresses_malformed);
-    return line;
+    if (!nc.connects && !nc.malformed && !nc.rejected_flows && !nc.out_of_order) return {};
+    return " netconnections=" + std::to_string(nc.connects) + " nc_dropped=" +
+           std::to_string(nc.malformed + nc.out_of_order + nc.rejected_flows + nc.peer_addresses_malformed);
+  };
+  auto stats_line = [&](std::size_t sessions) {
+    return format_stats(endpoint.stats(), sessions, introducer.registry().size(), introducer.stats().introductions);
   };
 
   bool stopping = false;
@@ -74,7 +74,7 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   };
   ho.stats_interval = options.stats_interval;
   ho.on_stats = [&] {
-    std::fprintf(options.out, "%s\n", stats_line(endpoint.sessions().size()).c_str());
+    std::fprintf(options.out, "%s\n", (stats_line(endpoint.sessions().size()) + nc_counters()).c_str());
     std::fflush(options.out);
   };
   host::NodeHost host(node, std::move(ho));
