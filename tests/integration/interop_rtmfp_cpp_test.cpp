@@ -427,7 +427,9 @@ TEST(InteropIntroduction, OurFlashNodeRegisteredAtTcserverIsReachedByOurProbe) {
   // tcserver introduces only clients that sent setPeerInfo.
   auto peer_info = tcs->proc.wait_for("\"@type\":\"setPeerInfo\"", 10s);
   ASSERT_TRUE(peer_info) << tcs->proc.transcript();
-  EXPECT_EQ(nlohmann::json::parse(*peer_info)["connectionID"], id) << "its peer ID for us is our node's";
+  const auto info = nlohmann::json::parse(*peer_info);
+  EXPECT_EQ(info["connectionID"], id) << "its peer ID for us is our node's";
+  const std::string node_address = info["address"];  // where tcserver sees our node
   auto res = run_command({kCli, "probe", rv + "/peer/" + id, "--crypto", "flash", "--count", "3", "--timeout", "10",
                           "--json"},
                          30s);
@@ -435,7 +437,7 @@ TEST(InteropIntroduction, OurFlashNodeRegisteredAtTcserverIsReachedByOurProbe) {
   auto j = nlohmann::json::parse(res.out);
   EXPECT_EQ(j["ok"], true);
   EXPECT_EQ(j["peer_id"], id);
-  EXPECT_EQ(j["path"], "direct");
+  EXPECT_EQ(j["peer_address"], node_address) << "direct to the node, not through tcserver";
   EXPECT_EQ(j["rtt_ms"].size(), 3u);
   EXPECT_TRUE(tcs->proc.wait_for("\"@type\":\"rtmfp-intro\"", 10s)) << tcs->proc.transcript();
   node->signal(SIGTERM);
@@ -462,6 +464,9 @@ TEST(InteropIntroduction, TcconnRegisteredAtOurRendezvousIsReachedByOurProbe) {
   ASSERT_TRUE(fp) << tc->transcript();
   const std::string id = fp->substr(fp->find(": ") + 2);
   ASSERT_EQ(id.size(), 64u) << *fp;
+  auto bound = tc->wait_for("bound to IPv4 port ", 10s);
+  ASSERT_TRUE(bound) << tc->transcript();
+  const int tc_port = port_after(*bound, "bound to IPv4 port ");
   ASSERT_TRUE(tc->wait_for("onConnect success", 15s)) << tc->transcript() << rdv->transcript();
   // Its setPeerInfo follows the connect; the probe does not depend on it (the
   // rendezvous registers every session at open), but the stream it then asks
@@ -475,7 +480,7 @@ TEST(InteropIntroduction, TcconnRegisteredAtOurRendezvousIsReachedByOurProbe) {
   auto j = nlohmann::json::parse(res.out);
   EXPECT_EQ(j["ok"], true);
   EXPECT_EQ(j["peer_id"], id) << "our fingerprint of its certificate (RFC 7425 §4.3.2)";
-  EXPECT_EQ(j["path"], "direct");
+  EXPECT_EQ(j["peer_address"], "127.0.0.1:" + std::to_string(tc_port)) << "direct to tcconn, not through us";
   EXPECT_EQ(j["rtt_ms"].size(), 3u);
   // Still connected to us: the probe's session was its own.
   bool introduced = false;

