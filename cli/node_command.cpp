@@ -1,9 +1,10 @@
-// rtmfp node --rendezvous rtmfp://HOST:PORT[/APP] [--listen ADDR:PORT] [--identity FILE]
-//            [--crypto modern|flash] [--rendezvous-peer-id HEX] [--trace FILE]
+// rtmfp node --rendezvous rtmfp://HOST:PORT [--listen ADDR:PORT] [--identity FILE]
+//            [--rendezvous-peer-id HEX] [--trace FILE]
 // --crypto modern (default) registers on our control plane; --crypto flash
 // registers the Flash way (RFC 7425 §5.3 NetConnection connect + setPeerInfo)
-// under a flash client identity, at our rendezvous or any Cirrus-like server
-// (rtmfp-cpp's tcserver).
+// under a flash client identity, at our rendezvous or at any Cirrus-like
+// server (rtmfp-cpp's tcserver); the --rendezvous URI's path is then the
+// connect's app.
 #include <cstdio>
 
 #include "cli/cli_util.hpp"
@@ -30,16 +31,15 @@ void add_node_command(CLI::App& app) {
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("node", "Run a peer: register at a rendezvous and stay reachable through it");
-  cmd->add_option("--rendezvous", opts->rendezvous,
-                  "rtmfp://HOST[:PORT][/APP] of the rendezvous (APP: the connect's app with --crypto flash)")
-      ->required();
+  cmd->add_option("--rendezvous", opts->rendezvous, "rtmfp://HOST[:PORT] of the rendezvous")->required();
   cmd->add_option("--listen", opts->listen, "Local UDP address, ADDR:PORT (port 0 = any free port)")
       ->capture_default_str();
   cmd->add_option("--identity", opts->identity, "File holding the node identity (created if missing)");
   cmd->add_option("--rendezvous-peer-id", opts->rendezvous_peer_id, "Require the rendezvous with this peer ID");
   cmd->add_option("--crypto", opts->crypto,
                   "modern: register on our control plane; flash: register the Flash way (RFC 7425 NetConnection "
-                  "connect + setPeerInfo, also at Cirrus-like servers such as rtmfp-cpp's tcserver)")
+                  "connect + setPeerInfo, also at Cirrus-like servers such as rtmfp-cpp's tcserver; the "
+                  "--rendezvous URI's path is the connect's app)")
       ->check(CLI::IsMember({"modern", "flash"}))
       ->capture_default_str();
   cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
@@ -93,29 +93,29 @@ void add_node_command(CLI::App& app) {
       }
       ids = *loaded;
     }
-    const bool flash = opts->crypto == "flash";
-    Result<std::unique_ptr<CryptoProfile>> profile = std::unique_ptr<CryptoProfile>();
-    if (flash) {
+    crypto::ModernConfig mc;
+    mc.identity = ids.modern;
+    // Initiate with our own identity: the rendezvous registers the peer ID
+    // others select us by.
+    mc.stable_initiator_identity = true;
+    auto profile = crypto::ModernProfile::create(mc, rng);
+    // --crypto flash: RFC 7425 §5.4.1, one static-key certificate for the
+    // session to the rendezvous and for the sessions peers open to us, so
+    // they select us by the peer ID the rendezvous registered. (§5.3 asks a
+    // Flash client for a new peer ID per NetConnection; a node's point is a
+    // stable one, so it keeps its certificate across re-registrations.)
+    std::unique_ptr<CryptoProfile> flash_profile;
+    if (opts->crypto == "flash") {
       crypto::FlashConfig fc;
       fc.identity = ids.flash;
-      // RFC 7425 §5.4.1: one static-key certificate for the session to the
-      // rendezvous and for the sessions peers open to us, so they select us
-      // by the peer ID the rendezvous registered. (§5.3 asks a Flash client
-      // for a new peer ID per NetConnection; a node's point is a stable one,
-      // so it keeps its certificate across re-registrations.)
       fc.client_identity = true;
-      auto p = crypto::FlashProfile::create(fc, rng);
-      if (p) profile = std::unique_ptr<CryptoProfile>(std::move(*p));
-      else profile = std::unexpected(p.error());
-    } else {
-      crypto::ModernConfig mc;
-      mc.identity = ids.modern;
-      // Initiate with our own identity: the rendezvous registers the peer ID
-      // others select us by.
-      mc.stable_initiator_identity = true;
-      auto p = crypto::ModernProfile::create(mc, rng);
-      if (p) profile = std::unique_ptr<CryptoProfile>(std::move(*p));
-      else profile = std::unexpected(p.error());
+      auto f = crypto::FlashProfile::create(fc, rng);
+      if (!f) {
+        std::fprintf(stderr, "rtmfp node: %s\n", f.error().message().c_str());
+        exit_code() = 2;
+        return;
+      }
+      flash_profile = std::move(*f);
     }
     if (!profile) {
       std::fprintf(stderr, "rtmfp node: %s\n", profile.error().message().c_str());
@@ -123,7 +123,8 @@ void add_node_command(CLI::App& app) {
       return;
     }
     if (!opts->identity.empty()) {
-      (flash ? ids.flash : ids.modern) = crypto::export_identity(**profile);
+      ids.modern = (*profile)->export_identity();
+      if (flash_profile) ids.flash = crypto::export_identity(*flash_profile);
       if (auto saved = crypto::save_identity_file(opts->identity, ids); !saved) {
         std::fprintf(stderr, "rtmfp node: %s\n", saved.error().message().c_str());
         exit_code() = 6;
@@ -136,11 +137,6 @@ void add_node_command(CLI::App& app) {
     no.rendezvous_uri = "rtmfp://" + (uri->host.find(':') != std::string::npos ? "[" + uri->host + "]" : uri->host) +
                         ":" + std::to_string(uri->port);
     no.rendezvous = same_family;
-    if (flash) {
-      no.registration = rendezvous::RegistrationWay::net_connection;
-      no.tc_url = no.rendezvous_uri + uri->path;
-      no.app = uri->path.empty() ? std::string() : uri->path.substr(1);
-    }
     no.rendezvous_peer_id = rv_id;
     no.profile = profile->get();
     no.endpoint.max_datagram_limit = opts->max_datagram;
@@ -148,6 +144,12 @@ void add_node_command(CLI::App& app) {
     // mapping timeouts the service must survive.
     no.endpoint.keepalive_period = seconds(10);
     no.trace = trace.get();
+    if (flash_profile) {
+      no.profile = flash_profile.get();
+      no.registration = rendezvous::RegistrationWay::net_connection;
+      no.tc_url = no.rendezvous_uri + uri->path;
+      no.app = uri->path.empty() ? std::string() : uri->path.substr(1);
+    }
     exit_code() = rendezvous::run_node(no, rng);
   });
 }

@@ -1,7 +1,6 @@
 // `rtmfp node`: a long-running peer. One Node (one Endpoint, one identity)
-// on a NodeHost (rtmfp/host) with one UDP socket: it registers at a rendezvous under its own
-// identity, on our control plane (rendezvous/service/registration_client) or the Flash way
-// (RFC 7425 §5.3 connect + setPeerInfo, rendezvous/service/net_connection_registration), stays reachable through it
+// on a NodeHost (rtmfp/host) with one UDP socket: it registers at a rendezvous (rendezvous/service/
+// registration_client) under its own identity, stays reachable through it
 // (answers the rendezvous's Forwarded IHellos with an RHello, RFC 7016
 // §3.5.1.5), accepts sessions from other peers (probes, pings, and `rtmfp
 // perf` tests, one "perf ..." line per finished test), re-registers

@@ -2,6 +2,7 @@
 // (RFC 7425 §5.3 NetConnection connect + setPeerInfo,
 // rendezvous/service/net_connection_registration), so that any Cirrus-like
 // server (our rendezvous, rtmfp-cpp's tcserver) introduces it.
+#include <algorithm>
 #include <memory>
 
 #include "rendezvous/io/node.hpp"
@@ -14,6 +15,10 @@
 namespace rtmfp::rendezvous {
 
 namespace {
+
+// NodeOptions::listen, one address or several.
+std::vector<SocketAddress> listen_list(const SocketAddress& a) { return {a}; }
+std::vector<SocketAddress> listen_list(const std::vector<SocketAddress>& v) { return v; }
 
 // The registration, reporting its events as they happen (they arise inside
 // the node's routing, from the rendezvous's answers and from retries).
@@ -55,14 +60,19 @@ int run_flash_node(const NodeOptions& options, RandomSource& rng) {
   endpoint.set_trace(options.trace);
   node::Node node(endpoint);
   host::NodeHostOptions ho;
-  ho.listen = {options.listen};
+  ho.listen = listen_list(options.listen);
   ho.handle_signals = true;
   host::NodeHost host(node, std::move(ho));
   if (auto b = host.open(); !b) {
     std::fprintf(stderr, "rtmfp node: %s\n", b.error().message().c_str());
     return 6;
   }
-  const SocketAddress local = host.local_addresses().front();
+  // Where the node is reachable: every socket's host addresses (setPeerInfo
+  // carries at most nc::kMaxPeerInfoArgs).
+  std::vector<SocketAddress> hosts;
+  for (const auto& l : host.local_addresses())
+    for (const auto& a : host_addresses(l))
+      if (std::find(hosts.begin(), hosts.end(), a) == hosts.end()) hosts.push_back(a);
 
   ConnectRequest to_rv;
   to_rv.profile = options.profile->kind();
@@ -73,7 +83,7 @@ int run_flash_node(const NodeOptions& options, RandomSource& rng) {
   bool announced = false;
   ReportingNetConnectionRegistration reg(
       endpoint, to_rv, options.tc_url.empty() ? options.rendezvous_uri : options.tc_url, options.app,
-      host_addresses(local), [&](const RegistrationEvent& r) {
+      hosts, [&](const RegistrationEvent& r) {
         // The reflexive address as the rendezvous told it (our rendezvous's
         // "reflexiveAddress"); "unknown" when it did not: RFC 7425 §5.3 has
         // no message for it (rtmfp-cpp's tcserver, Cirrus).
