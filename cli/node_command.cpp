@@ -1,11 +1,17 @@
 // rtmfp node --rendezvous rtmfp://HOST:PORT [--listen ADDR:PORT ...] [--identity FILE]
 //            [--rendezvous-peer-id HEX] [--trace FILE]
+// --crypto modern (default) registers on our control plane; --crypto flash
+// registers the Flash way (RFC 7425 §5.3 NetConnection connect + setPeerInfo)
+// under a flash client identity, at our rendezvous or at any Cirrus-like
+// server (rtmfp-cpp's tcserver); the --rendezvous URI's path is then the
+// connect's app.
 #include <cstdio>
 
 #include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
 #include "rendezvous/io/node.hpp"
 #include "rtmfp/core/uri/rtmfp_uri.hpp"
+#include "rtmfp/crypto/flash/flash_profile.hpp"
 #include "rtmfp/crypto/modern/modern_profile.hpp"
 #include "rtmfp/crypto/profiles.hpp"
 #include "rtmfp/io/system_random.hpp"
@@ -31,8 +37,11 @@ void add_node_command(CLI::App& app) {
       ->default_str("0.0.0.0:0");
   cmd->add_option("--identity", opts->identity, "File holding the node identity (created if missing)");
   cmd->add_option("--rendezvous-peer-id", opts->rendezvous_peer_id, "Require the rendezvous with this peer ID");
-  cmd->add_option("--crypto", opts->crypto, "Crypto profile (modern; flash introductions are not wired yet)")
-      ->check(CLI::IsMember({"modern"}))
+  cmd->add_option("--crypto", opts->crypto,
+                  "modern: register on our control plane; flash: register the Flash way (RFC 7425 NetConnection "
+                  "connect + setPeerInfo, also at Cirrus-like servers such as rtmfp-cpp's tcserver; the "
+                  "--rendezvous URI's path is the connect's app)")
+      ->check(CLI::IsMember({"modern", "flash"}))
       ->capture_default_str();
   cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
   add_max_datagram_option(cmd, opts->max_datagram);
@@ -93,6 +102,24 @@ void add_node_command(CLI::App& app) {
     // others select us by.
     mc.stable_initiator_identity = true;
     auto profile = crypto::ModernProfile::create(mc, rng);
+    // --crypto flash: RFC 7425 §5.4.1, one static-key certificate for the
+    // session to the rendezvous and for the sessions peers open to us, so
+    // they select us by the peer ID the rendezvous registered. (§5.3 asks a
+    // Flash client for a new peer ID per NetConnection; a node's point is a
+    // stable one, so it keeps its certificate across re-registrations.)
+    std::unique_ptr<CryptoProfile> flash_profile;
+    if (opts->crypto == "flash") {
+      crypto::FlashConfig fc;
+      fc.identity = ids.flash;
+      fc.client_identity = true;
+      auto f = crypto::FlashProfile::create(fc, rng);
+      if (!f) {
+        std::fprintf(stderr, "rtmfp node: %s\n", f.error().message().c_str());
+        exit_code() = 2;
+        return;
+      }
+      flash_profile = std::move(*f);
+    }
     if (!profile) {
       std::fprintf(stderr, "rtmfp node: %s\n", profile.error().message().c_str());
       exit_code() = 2;
@@ -100,6 +127,7 @@ void add_node_command(CLI::App& app) {
     }
     if (!opts->identity.empty()) {
       ids.modern = (*profile)->export_identity();
+      if (flash_profile) ids.flash = crypto::export_identity(*flash_profile);
       if (auto saved = crypto::save_identity_file(opts->identity, ids); !saved) {
         std::fprintf(stderr, "rtmfp node: %s\n", saved.error().message().c_str());
         exit_code() = 6;
@@ -119,6 +147,12 @@ void add_node_command(CLI::App& app) {
     // mapping timeouts the service must survive.
     no.endpoint.keepalive_period = seconds(10);
     no.trace = trace.get();
+    if (flash_profile) {
+      no.profile = flash_profile.get();
+      no.registration = rendezvous::RegistrationWay::net_connection;
+      no.tc_url = no.rendezvous_uri + uri->path;
+      no.app = uri->path.empty() ? std::string() : uri->path.substr(1);
+    }
     exit_code() = rendezvous::run_node(no, rng);
   });
 }

@@ -81,6 +81,7 @@ class ReportingRegistration final : public RegistrationClient {
 }  // namespace
 
 int run_node(const NodeOptions& options, RandomSource& rng) {
+  if (options.registration == RegistrationWay::net_connection) return run_flash_node(options, rng);
   Endpoint endpoint(options.endpoint, rng);
   endpoint.add_profile(*options.profile);
   endpoint.set_trace(options.trace);

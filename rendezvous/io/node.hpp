@@ -19,6 +19,11 @@
 
 namespace rtmfp::rendezvous {
 
+// How the node registers: our control plane (rendezvous/proto), or the
+// Flash way (RFC 7425 §5.3 NetConnection connect + setPeerInfo), which any
+// Cirrus-like server (our rendezvous, rtmfp-cpp's tcserver) understands.
+enum class RegistrationWay { control_plane, net_connection };
+
 struct NodeOptions {
   // Local addresses, at least one (port 0: any), one socket each (NodeHost:
   // IPv4 and IPv6, several ports). The first is the one the first stdout
@@ -26,6 +31,9 @@ struct NodeOptions {
   // line after it.
   std::vector<SocketAddress> listen;
   std::string rendezvous_uri;              // rtmfp://HOST:PORT, printed back
+  RegistrationWay registration = RegistrationWay::control_plane;
+  std::string app;                         // net_connection: connect's app (the URI path without '/')
+  std::string tc_url;                      // net_connection: connect's tcUrl and the EPD's URI
   std::vector<SocketAddress> rendezvous;   // resolved, same family as listen
   std::optional<PeerId> rendezvous_peer_id;
   CryptoProfile* profile = nullptr;        // must initiate with its own identity
@@ -42,5 +50,9 @@ std::vector<SocketAddress> host_addresses(const SocketAddress& local);
 
 // Runs until SIGINT/SIGTERM. Returns the exit code (0 clean stop, 6 cannot bind).
 int run_node(const NodeOptions& options, RandomSource& rng);
+// run_node for RegistrationWay::net_connection (node_flash.cpp): the same
+// node, registered the Flash way. No NAT check: an RFC 7425 server neither
+// answers it nor has a message to take its result.
+int run_flash_node(const NodeOptions& options, RandomSource& rng);
 
 }  // namespace rtmfp::rendezvous

@@ -7,6 +7,7 @@
 #include "rendezvous/core/relay.hpp"
 #include "rendezvous/io/relay_host.hpp"
 #include "rendezvous/service/control_service.hpp"
+#include "rendezvous/service/net_connection_service.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/host/node_host.hpp"
 #include "rtmfp/node/node.hpp"
@@ -43,6 +44,8 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   SipKey key{};
   rng.fill(key);
   IntroducerService introducer(endpoint, key);
+  // The Flash way to register (RFC 7425 §5.3: connect + setPeerInfo).
+  NetConnectionService net_connection(endpoint, introducer);
   ControlService control(endpoint, introducer);
   // The NAT check answers its own IHellos (rendezvous/core/nat_check.hpp)
   // and leaves every other unmatched IHello to the introducer; the
@@ -54,6 +57,16 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   if (auto a = node.add_service(nat_check); !a) return 1;
   if (auto a = node.add_service(introducer); !a) return 1;
   if (auto a = node.add_service(control); !a) return 1;
+  if (auto a = node.add_service(net_connection); !a) return 1;
+  // The Flash way's counters, once there are any: NetConnections connected,
+  // and what their peers sent that was dropped (malformed messages,
+  // setPeerInfo addresses and requests out of order; refused flows).
+  auto nc_counters = [&]() -> std::string {
+    const auto& nc = net_connection.stats();
+    if (!nc.connects && !nc.malformed && !nc.rejected_flows && !nc.out_of_order) return {};
+    return " netconnections=" + std::to_string(nc.connects) + " nc_dropped=" +
+           std::to_string(nc.malformed + nc.out_of_order + nc.rejected_flows + nc.peer_addresses_malformed);
+  };
   auto stats_line = [&](std::size_t sessions) {
     ServiceCounters c;
     c.registered = introducer.registry().size();
@@ -79,7 +92,7 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   };
   ho.stats_interval = options.stats_interval;
   ho.on_stats = [&] {
-    std::fprintf(options.out, "%s\n", stats_line(endpoint.sessions().size()).c_str());
+    std::fprintf(options.out, "%s\n", (stats_line(endpoint.sessions().size()) + nc_counters()).c_str());
     std::fflush(options.out);
   };
   host::NodeHost host(node, std::move(ho));

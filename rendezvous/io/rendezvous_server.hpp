@@ -1,6 +1,7 @@
 // The `rtmfp rendezvous` server shell: a Node (rtmfp/node) whose Endpoint
 // accepts sessions with one or both crypto profiles, with the introducer
-// and the control plane as its services (rendezvous/core, rendezvous/service),
+// and the two ways to register (our control plane; RFC 7425 §5.3
+// NetConnection + setPeerInfo, the Flash way) as its services (rendezvous/core, rendezvous/service),
 // run by a NodeHost (rtmfp/host) on one or more UDP addresses. It prints its
 // listening line, a stats line every interval, and closes all sessions on
 // SIGINT/SIGTERM within the endpoint's shutdown grace.

@@ -22,6 +22,9 @@ struct RegistrationEvent {
   enum Kind { registered, lost } kind = registered;
   control::Registered info;  // registered
   std::string reason;        // lost
+  // False when the rendezvous did not say where it sees us (a Flash-way
+  // registration at a server that, like RFC 7425 §5.3, never tells).
+  bool reflexive_known = true;
 };
 
 class RegistrationClient : public node::Service {

@@ -9,7 +9,13 @@
 //  1. `rtmfp probe --crypto flash` against its `echoserver` in every HMAC/SSEQ
 //     mode (default = both required, -H, -S, -H -S), and against its
 //     `tcserver` with ephemeral and static (-x) responder keys.
-//  2. its `tcconn` opening a session to our `rtmfp rendezvous`.
+//  2. its `tcconn` opening a session and a NetConnection to our `rtmfp
+//     rendezvous`.
+//  2b. introductions the Flash way (RFC 7425 §5.3.3 setPeerInfo, §5.4.1): our
+//     `rtmfp node --crypto flash` registered at its `tcserver` and reached by
+//     our probe through tcserver's introduction; its `tcconn` (which sends
+//     setPeerInfo) registered at our rendezvous and reached by our probe
+//     through ours.
 //  3. `rtmfp relay` publishing into its `tcserver`, played back by its
 //     `tcconn` and by our relay (payloads compared); its `tcconn` playing from
 //     our `rtmfp relay --to rtmfp-listen://` (lengths, exact timestamps); its
@@ -369,10 +375,8 @@ TEST(InteropTcconn, OpensASessionToOurRendezvous) {
       // "transport open" comes with the RIKeying (default key). Its next
       // packets (the connect on a flow) use the session keys with HMAC and
       // SSEQ: our responder must verify them (no drops) - wait until packets
-      // beyond the handshake arrived. The rendezvous has no service for an
-      // RTMP NetConnection flow (Flash registration is not built yet): it
-      // rejects the flow (RFC 7016 §3.6.3.7) and tcconn fails fast with
-      // NetConnection.Connect.Failed instead of waiting forever.
+      // beyond the handshake arrived. The rendezvous answers its RFC 7425
+      // §5.3 NetConnection (the Flash way to register): connect succeeds.
       bool verified = false;
       std::string stats;
       const auto end = std::chrono::steady_clock::now() + 15s;
@@ -382,7 +386,7 @@ TEST(InteropTcconn, OpensASessionToOurRendezvous) {
         stats = *l;
         verified = stat_of(stats, "packets_in") > stats_base + 2;
       }
-      EXPECT_TRUE(tc->wait_for("NetConnection.Connect.Failed", 10s)) << tc->transcript();
+      EXPECT_TRUE(tc->wait_for("onConnect success", 10s)) << tc->transcript();
       ASSERT_TRUE(verified) << stats << "\n" << tc->transcript() << rdv->transcript();
       EXPECT_EQ(stat_of(stats, "dropped"), 0) << stats << "\n" << tc->transcript();
       stats_base = stat_of(stats, "packets_in");
@@ -392,6 +396,105 @@ TEST(InteropTcconn, OpensASessionToOurRendezvous) {
     rdv->signal(SIGINT);
     EXPECT_EQ(rdv->wait(10s), 0) << rdv->transcript();
   }
+}
+
+// ---- 2b. introductions the Flash way both ways ----------------------------
+
+// Our `rtmfp node --crypto flash` registers at tcserver (NetConnection connect
+// + setPeerInfo, RFC 7425 §5.3) under its flash client identity; our probe
+// sends tcserver an IHello with a Fingerprint EPD for the node's peer ID
+// (§5.4.1), tcserver answers with a Redirect and forwards the IHello to the
+// node (RFC 7016 §3.5.1.6), whose RHello opens the session directly.
+// tcserver never tells a client its reflexive address, so the node prints
+// "reflexive unknown".
+TEST(InteropIntroduction, OurFlashNodeRegisteredAtTcserverIsReachedByOurProbe) {
+  REQUIRE_PEER();
+  auto tcs = start_tcserver({"-v"});  // -v: it logs lookups and introductions
+  ASSERT_TRUE(tcs);
+  const std::string rv = url("rtmfp", tcs->port, "");
+  auto node = Proc::start({kCli, "node", "--rendezvous", rv + "/live", "--crypto", "flash", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(node);
+  auto first = node->wait_for("node peer-id ", 15s);
+  ASSERT_TRUE(first) << node->transcript() << tcs->proc.transcript();
+  std::istringstream words(*first);
+  std::string w[7];
+  for (auto& x : w) words >> x;
+  const std::string id = w[2];
+  ASSERT_EQ(id.size(), 64u) << *first;
+  EXPECT_EQ(w[3], "registered");
+  EXPECT_EQ(w[4], rv) << *first;
+  EXPECT_EQ(w[5] + " " + w[6], "reflexive unknown") << *first;
+  // tcserver introduces only clients that sent setPeerInfo.
+  auto peer_info = tcs->proc.wait_for("\"@type\":\"setPeerInfo\"", 10s);
+  ASSERT_TRUE(peer_info) << tcs->proc.transcript();
+  const auto info = nlohmann::json::parse(*peer_info);
+  EXPECT_EQ(info["connectionID"], id) << "its peer ID for us is our node's";
+  const std::string node_address = info["address"];  // where tcserver sees our node
+  auto res = run_command({kCli, "probe", rv + "/peer/" + id, "--crypto", "flash", "--count", "3", "--timeout", "10",
+                          "--json"},
+                         30s);
+  ASSERT_EQ(res.exit_code, 0) << res.out << res.err << "\n" << node->transcript() << tcs->proc.transcript();
+  auto j = nlohmann::json::parse(res.out);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["peer_id"], id);
+  EXPECT_EQ(j["peer_address"], node_address) << "direct to the node, not through tcserver";
+  EXPECT_EQ(j["rtt_ms"].size(), 3u);
+  EXPECT_TRUE(tcs->proc.wait_for("\"@type\":\"rtmfp-intro\"", 10s)) << tcs->proc.transcript();
+  node->signal(SIGTERM);
+  EXPECT_EQ(node->wait(10s), 0) << node->transcript();
+  EXPECT_EQ(tcs->proc.stop(), 0) << tcs->proc.transcript();
+}
+
+// Its tcconn connects to our rendezvous (NetConnection connect, then
+// setPeerInfo, RFC 7425 §5.3.3, with no addresses) and stays connected; our
+// probe reaches it by the fingerprint it prints ("my fingerprint: ", its
+// certificate's, which its session to us was keyed with) through our
+// introduction: Redirect to the probe, Forwarded IHello to tcconn, whose
+// RHello (it sets FI_SEND_RHELLO on its server session) opens the session.
+TEST(InteropIntroduction, TcconnRegisteredAtOurRendezvousIsReachedByOurProbe) {
+  REQUIRE_PEER();
+  auto rdv = Proc::start({kCli, "rendezvous", "--listen", "127.0.0.1:0", "--crypto", "flash", "--stats-interval", "0.2"});
+  ASSERT_TRUE(rdv);
+  auto first = rdv->wait_for("listening rtmfp://127.0.0.1:", 10s);
+  ASSERT_TRUE(first) << rdv->transcript();
+  const int port = port_after(*first, "listening rtmfp://127.0.0.1:");
+  auto tc = Proc::peer("tcconn", {"-4", url("rtmfp", port, "/app")});
+  ASSERT_TRUE(tc);
+  auto fp = tc->wait_for("my fingerprint: ", 10s);
+  ASSERT_TRUE(fp) << tc->transcript();
+  const std::string id = fp->substr(fp->find(": ") + 2);
+  ASSERT_EQ(id.size(), 64u) << *fp;
+  auto bound = tc->wait_for("bound to IPv4 port ", 10s);
+  ASSERT_TRUE(bound) << tc->transcript();
+  const int tc_port = port_after(*bound, "bound to IPv4 port ");
+  ASSERT_TRUE(tc->wait_for("onConnect success", 15s)) << tc->transcript() << rdv->transcript();
+  // Its setPeerInfo follows the connect; the probe does not depend on it (the
+  // rendezvous registers every session at open), but the stream it then asks
+  // for must not end the NetConnection (createStream succeeds, the stream's
+  // flow is rejected, RFC 7425 §5.3.5.3).
+  ASSERT_TRUE(tc->wait_for("stream onOpen", 10s)) << tc->transcript();
+  auto res = run_command({kCli, "probe", url("rtmfp", port, "/peer/" + id), "--crypto", "flash", "--count", "3",
+                          "--timeout", "10", "--json"},
+                         30s);
+  ASSERT_EQ(res.exit_code, 0) << res.out << res.err << "\n" << tc->transcript() << rdv->transcript();
+  auto j = nlohmann::json::parse(res.out);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["peer_id"], id) << "our fingerprint of its certificate (RFC 7425 §4.3.2)";
+  EXPECT_EQ(j["peer_address"], "127.0.0.1:" + std::to_string(tc_port)) << "direct to tcconn, not through us";
+  EXPECT_EQ(j["rtt_ms"].size(), 3u);
+  // Still connected to us: the probe's session was its own.
+  bool introduced = false;
+  for (int i = 0; i < 50 && !introduced; ++i) {
+    auto l = rdv->wait_for("stats sessions=", 2s);
+    if (l)
+      introduced = stat_of(*l, "introductions") >= 1 && stat_of(*l, "registered") == 1 &&
+                   stat_of(*l, "netconnections") == 1;
+  }
+  EXPECT_TRUE(introduced) << rdv->transcript();
+  for (const auto& l : tc->lines()) EXPECT_EQ(l.find("connection onClosed"), std::string::npos) << tc->transcript();
+  (void)tc->stop();
+  rdv->signal(SIGINT);
+  EXPECT_EQ(rdv->wait(10s), 0) << rdv->transcript();
 }
 
 // ---- 3. RTMP over RTMFP (RFC 7425 §5) both ways -------------------------

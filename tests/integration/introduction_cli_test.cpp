@@ -91,6 +91,94 @@ TEST(CliIntroduction, AProbeReachesARegisteredNodeByPeerIdDirectlyThroughTheRend
   EXPECT_EQ(*code, 0);
 }
 
+// The Flash way (RFC 7425 §5.3): `rtmfp node --crypto flash` registers with
+// NetConnection connect + setPeerInfo under a flash client identity; a flash
+// probe selects it by that peer ID (Fingerprint EPD, RFC 7425 §5.4.1) and the
+// rendezvous (both profiles on one port) introduces it.
+TEST(CliIntroduction, AFlashRegisteredNodeIsReachedByPeerIdThroughTheRendezvous) {
+  auto rv = spawn_first_line(
+      {RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--crypto", "both", "--stats-interval", "0.2"});
+  ASSERT_TRUE(rv);
+  const std::string rv_uri = word(rv->first_line, 1);
+  auto node = spawn_first_line({RTMFP_CLI, "node", "--rendezvous", rv_uri, "--crypto", "flash", "--listen",
+                                "127.0.0.1:0"});
+  ASSERT_TRUE(node) << "the node printed no line";
+  ASSERT_EQ(node->first_line.rfind("node peer-id ", 0), 0u) << node->first_line;
+  const std::string id = word(node->first_line, 2);
+  ASSERT_EQ(id.size(), 64u);
+  EXPECT_EQ(word(node->first_line, 3), "registered");
+  EXPECT_EQ(word(node->first_line, 4), rv_uri);
+  EXPECT_EQ(word(node->first_line, 5), "reflexive");
+  // Our rendezvous tells it in the connect _result ("reflexiveAddress").
+  const std::string reflexive = word(node->first_line, 6);
+  EXPECT_EQ(reflexive.rfind("127.0.0.1:", 0), 0u) << node->first_line;
+  for (int i = 0; i < 3; ++i) {
+    auto res = run_command({RTMFP_CLI, "probe", rv_uri + "/peer/" + id, "--crypto", "flash", "--count", "2",
+                            "--timeout", "5", "--json"},
+                           15000ms);
+    ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
+    auto j = nlohmann::json::parse(res.out);
+    EXPECT_EQ(j["ok"], true);
+    EXPECT_EQ(j["crypto"], "flash");
+    EXPECT_EQ(j["peer_id"], id);
+    // Direct: the session is with the node's own address (on loopback the
+    // "path" field cannot tell a relay port of the rendezvous's IP apart).
+    EXPECT_EQ(j["peer_address"], reflexive);
+    EXPECT_EQ(j["rtt_ms"].size(), 2u);
+  }
+  bool counted = false;
+  for (int i = 0; i < 50 && !counted; ++i) {
+    auto line = rv->proc.read_line(2000ms);
+    ASSERT_TRUE(line);
+    // One introduction per probe, more if a probe's IHello was retransmitted.
+    auto at = line->find("registered=1 introductions=");
+    counted = at != std::string::npos && std::atoi(line->c_str() + at + 27) >= 3;
+  }
+  EXPECT_TRUE(counted);
+  node->proc.signal(SIGTERM);
+  auto code = node->proc.wait(5000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0);
+}
+
+// After a rendezvous restart a flash node's NetConnection is gone with its
+// session (RFC 7016 §3.5.5); it connects and sends setPeerInfo again.
+TEST(CliIntroduction, AFlashNodeRegistersAgainAfterTheRendezvousRestarts) {
+  auto rv = spawn_first_line(
+      {RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--crypto", "flash", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  const std::string rv_uri = word(rv->first_line, 1);
+  const std::string addr = rv_uri.substr(std::string("rtmfp://").size());
+  auto node = spawn_first_line({RTMFP_CLI, "node", "--rendezvous", rv_uri, "--crypto", "flash", "--listen",
+                                "127.0.0.1:0"});
+  ASSERT_TRUE(node);
+  ASSERT_EQ(node->first_line.rfind("node peer-id ", 0), 0u) << node->first_line;
+  const std::string id = word(node->first_line, 2);
+  rv->proc.signal(SIGTERM);
+  ASSERT_TRUE(rv->proc.wait(5000ms));
+  auto lost = node->proc.read_line(5000ms);
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->rfind("registration lost", 0), 0u) << *lost;
+  auto rv2 = spawn_first_line(
+      {RTMFP_CLI, "rendezvous", "--listen", addr, "--crypto", "flash", "--stats-interval", "0"});
+  ASSERT_TRUE(rv2) << "could not restart the rendezvous on " << addr;
+  std::optional<std::string> again;
+  for (int i = 0; i < 10; ++i) {
+    again = node->proc.read_line(10000ms);
+    if (!again || again->rfind("registered again", 0) == 0) break;
+  }
+  ASSERT_TRUE(again) << "the node did not register again";
+  EXPECT_EQ(again->rfind("registered again reflexive 127.0.0.1:", 0), 0u) << *again;
+  auto res = run_command(
+      {RTMFP_CLI, "probe", rv_uri + "/peer/" + id, "--crypto", "flash", "--count", "1", "--timeout", "5", "--json"},
+      15000ms);
+  EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
+  node->proc.signal(SIGTERM);
+  auto code = node->proc.wait(5000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0);
+}
+
 TEST(CliIntroduction, ANodeAnswersPerfTestsAndPrintsTheirResults) {
   // `rtmfp node` hosts the perf receiver as a second service of its Node
   // beside the registration (flows routed by the "rtmfp-perf/1 " signature).
