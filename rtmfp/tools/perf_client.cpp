@@ -14,6 +14,7 @@
 #include "rtmfp/io/resolve.hpp"
 #include "rtmfp/node/node.hpp"
 #include "rtmfp/tools/perf.hpp"
+#include "rtmfp/tools/probe.hpp"
 
 namespace rtmfp::tools {
 
@@ -284,6 +285,13 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
   req.profile = profile.kind();
   req.epd.uri = uri->epd_uri();
   req.epd.peer_id = o.peer_id;
+  if (auto peer = peer_from_path(uri->path)) {
+    // rtmfp://RENDEZVOUS/peer/<id>: through an introduction, as the probe
+    // (RFC 7016 §3.5.1.6): the EPD names the peer, the rendezvous is the
+    // first candidate and its Redirect adds the peer's addresses.
+    req.epd.uri.clear();
+    req.epd.peer_id = peer;
+  }
   req.congestion_control = o.congestion_control;
   SocketAddress local;
   local.v6 = addrs.front().v6;

@@ -199,6 +199,16 @@ TEST(CliIntroduction, ANodeAnswersPerfTestsAndPrintsTheirResults) {
   ASSERT_TRUE(line) << "no result line from the node";
   EXPECT_EQ(line->rfind("perf 127.0.0.1:", 0), 0u) << *line;
   EXPECT_NE(line->find(" bulk: "), std::string::npos) << *line;
+  // The same by peer ID through the rendezvous (rtmfp://RV/peer/<id>).
+  res = run_command({RTMFP_CLI, "perf", word(rv->first_line, 1) + "/peer/" + id, "--seconds", "0.5", "--json"},
+                    30000ms);
+  ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
+  j = nlohmann::json::parse(res.out);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["messages_delivered"], j["messages_sent"]) << j.dump();
+  line = next_non_nat_line(node->proc, 10000ms);
+  ASSERT_TRUE(line) << "no result line from the node for the introduced test";
+  EXPECT_NE(line->find(" bulk: "), std::string::npos) << *line;
   node->proc.signal(SIGTERM);
   auto code = node->proc.wait(5000ms);
   ASSERT_TRUE(code);
