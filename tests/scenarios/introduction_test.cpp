@@ -16,6 +16,7 @@
 #include "rendezvous/core/introducer_service.hpp"
 #include "rtmfp/crypto/modern/modern_profile.hpp"
 #include "tests/scenarios/endpoint_node.hpp"
+#include "tests/scenarios/nat_sides.hpp"
 #include "tests/sim/network.hpp"
 #include "tests/sim/stats.hpp"
 
@@ -24,28 +25,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// "none": the peer has a public address; "lan": both peers behind one
-// port-restricted NAT, on one LAN, reporting their host addresses.
-enum class Side { none, full_cone, address_restricted, port_restricted, symmetric };
-const char* side_name(Side s) {
-  switch (s) {
-    case Side::none: return "none";
-    case Side::full_cone: return "full-cone";
-    case Side::address_restricted: return "addr-restricted";
-    case Side::port_restricted: return "port-restricted";
-    case Side::symmetric: return "symmetric";
-  }
-  return "?";
-}
-sim::NatType nat_type(Side s) {
-  switch (s) {
-    case Side::full_cone: return sim::NatType::FullCone;
-    case Side::address_restricted: return sim::NatType::AddressRestricted;
-    case Side::port_restricted: return sim::NatType::PortRestricted;
-    default: return sim::NatType::Symmetric;
-  }
-}
-
+// "lan" (same_lan): both peers behind one NAT, on one LAN, reporting their
+// host addresses.
 // What RFC 7016 punching can open (initiator b, responder a). The FIHello
 // makes a send first towards b's mapping for the rendezvous; b's IHellos go to
 // a's mapping for the rendezvous. An endpoint-dependent (symmetric) mapping
@@ -197,8 +178,6 @@ Outcome run_pair(Side a_side, Side b_side, bool same_lan, double loss, std::uint
   return o;
 }
 
-constexpr Side kSides[] = {Side::none, Side::full_cone, Side::address_restricted, Side::port_restricted,
-                           Side::symmetric};
 
 void run_matrix(double loss, int seeds, std::uint64_t first_seed) {
   std::printf("introductions at %.0f%% loss, %d seeds each (20 ms links, RTT 40 ms): responder \\ initiator\n",

@@ -14,6 +14,7 @@
 #include "rendezvous/core/nat_check_responder.hpp"
 #include "rendezvous/core/nat_checker.hpp"
 #include "rtmfp/crypto/modern/modern_profile.hpp"
+#include "tests/scenarios/nat_sides.hpp"
 #include "tests/scenarios/node_sim_host.hpp"
 #include "tests/sim/network.hpp"
 #include "tests/sim/stats.hpp"
@@ -23,26 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using rendezvous::NatBehaviour;
-
-enum class Side { none, full_cone, address_restricted, port_restricted, symmetric };
-const char* side_name(Side s) {
-  switch (s) {
-    case Side::none: return "none";
-    case Side::full_cone: return "full-cone";
-    case Side::address_restricted: return "addr-restricted";
-    case Side::port_restricted: return "port-restricted";
-    case Side::symmetric: return "symmetric";
-  }
-  return "?";
-}
-sim::NatType nat_type(Side s) {
-  switch (s) {
-    case Side::full_cone: return sim::NatType::FullCone;
-    case Side::address_restricted: return sim::NatType::AddressRestricted;
-    case Side::port_restricted: return sim::NatType::PortRestricted;
-    default: return sim::NatType::Symmetric;
-  }
-}
 
 struct Expected {
   NatBehaviour mapping, filtering;
@@ -133,8 +114,6 @@ Run run_check(Side side, bool two_addresses, double loss, std::uint64_t seed) {
   return r;
 }
 
-constexpr Side kSides[] = {Side::none, Side::full_cone, Side::address_restricted, Side::port_restricted,
-                           Side::symmetric};
 
 // Runs `seeds` consecutive seeds per NAT type; returns the number of runs
 // whose class differs from the NAT's (each such difference must be stricter).

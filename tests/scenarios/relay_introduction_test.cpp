@@ -15,6 +15,7 @@
 #include "rendezvous/core/relay.hpp"
 #include "rtmfp/crypto/modern/modern_profile.hpp"
 #include "tests/scenarios/endpoint_node.hpp"
+#include "tests/scenarios/nat_sides.hpp"
 #include "tests/sim/network.hpp"
 #include "tests/sim/stats.hpp"
 
@@ -24,38 +25,6 @@ namespace {
 using namespace std::chrono_literals;
 using rendezvous::NatBehaviour;
 using rendezvous::NatProfile;
-
-enum class Side { none, full_cone, address_restricted, port_restricted, symmetric };
-const char* side_name(Side s) {
-  switch (s) {
-    case Side::none: return "none";
-    case Side::full_cone: return "full-cone";
-    case Side::address_restricted: return "addr-restricted";
-    case Side::port_restricted: return "port-restricted";
-    case Side::symmetric: return "symmetric";
-  }
-  return "?";
-}
-sim::NatType nat_type(Side s) {
-  switch (s) {
-    case Side::full_cone: return sim::NatType::FullCone;
-    case Side::address_restricted: return sim::NatType::AddressRestricted;
-    case Side::port_restricted: return sim::NatType::PortRestricted;
-    default: return sim::NatType::Symmetric;
-  }
-}
-// What the NAT check reports for each (nat_check_test.cpp shows it does).
-NatProfile nat_class(Side s) {
-  using enum NatBehaviour;
-  switch (s) {
-    case Side::none:
-    case Side::full_cone: return {endpoint_independent, endpoint_independent};
-    case Side::address_restricted: return {endpoint_independent, address_dependent};
-    case Side::port_restricted: return {endpoint_independent, address_and_port_dependent};
-    case Side::symmetric: return {address_and_port_dependent, address_and_port_dependent};
-  }
-  return {};
-}
 
 const SocketAddress kRv = SocketAddress::ipv4(198, 51, 100, 1, 1935);
 constexpr std::uint16_t kRelayFirst = 40000, kRelayLast = 40063;
@@ -259,8 +228,6 @@ Outcome run_pair(Side a_side, Side b_side, bool classes_known, double loss, std:
 
 bool punchable(Side a, Side b) { return rendezvous::punchable(nat_class(a), nat_class(b)); }
 
-constexpr Side kSides[] = {Side::none, Side::full_cone, Side::address_restricted, Side::port_restricted,
-                           Side::symmetric};
 
 void run_matrix(bool classes_known, double loss, int seeds, std::uint64_t first_seed) {
   std::printf("introductions with the relay, NAT classes %s, %.0f%% loss, %d seeds each (RTT 40 ms): responder <- initiator\n",
