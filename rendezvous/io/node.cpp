@@ -9,6 +9,7 @@
 
 #include "rendezvous/core/nat_checker.hpp"
 #include "rendezvous/io/listening_lines.hpp"
+#include "rendezvous/io/reporting.hpp"
 #include "rendezvous/service/registration_client.hpp"
 #include "rtmfp/io/clock.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
@@ -49,35 +50,6 @@ std::vector<SocketAddress> host_addresses(const SocketAddress& local) {
 
 namespace {
 
-// The registration client, reporting its events as they happen (they arise
-// inside the node's routing, from the rendezvous's answers and from retries).
-class ReportingRegistration final : public RegistrationClient {
- public:
-  ReportingRegistration(Endpoint& endpoint, ConnectRequest to_rendezvous, std::vector<SocketAddress> hosts,
-                        std::function<void(const RegistrationEvent&)> report)
-      : RegistrationClient(endpoint, std::move(to_rendezvous), std::move(hosts)), report_(std::move(report)) {}
-
-  void on_start(TimePoint now) override {
-    RegistrationClient::on_start(now);
-    flush();
-  }
-  bool on_event(TimePoint now, const EndpointEvent& e) override {
-    const bool consumed = RegistrationClient::on_event(now, e);
-    flush();
-    return consumed;
-  }
-  void on_deadline(TimePoint now) override {
-    RegistrationClient::on_deadline(now);
-    flush();
-  }
-
- private:
-  void flush() {
-    while (auto r = poll_event()) report_(*r);
-  }
-  std::function<void(const RegistrationEvent&)> report_;
-};
-
 }  // namespace
 
 int run_node(const NodeOptions& options, RandomSource& rng) {
@@ -116,8 +88,8 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
   nc.server = options.rendezvous.front();
   std::function<void(TimePoint, const NatCheckResult&)> on_nat;
   NatChecker nat(endpoint, rng, nc, [&](TimePoint now, const NatCheckResult& r) { on_nat(now, r); });
-  ReportingRegistration* reg_ptr = nullptr;
-  ReportingRegistration reg(endpoint, to_rv, hosts, [&](const RegistrationEvent& r) {
+  Reporting<RegistrationClient>* reg_ptr = nullptr;
+  Reporting<RegistrationClient> reg([&](const RegistrationEvent& r) {
     if (r.kind == RegistrationEvent::registered) {
       if (!announced) {
         // First stdout line, exactly:
@@ -135,7 +107,7 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
       std::fprintf(options.out, "registration lost: %s (retrying)\n", r.reason.c_str());
     }
     std::fflush(options.out);
-  });
+  }, endpoint, to_rv, hosts);
   reg_ptr = &reg;
   on_nat = [&](TimePoint now, const NatCheckResult& r) {
     if (!r.ok) {

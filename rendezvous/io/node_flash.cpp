@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "rendezvous/io/node.hpp"
+#include "rendezvous/io/reporting.hpp"
 #include "rendezvous/service/net_connection_registration.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/host/node_host.hpp"
@@ -20,37 +21,6 @@ namespace {
 std::vector<SocketAddress> listen_list(const SocketAddress& a) { return {a}; }
 std::vector<SocketAddress> listen_list(const std::vector<SocketAddress>& v) { return v; }
 
-// The registration, reporting its events as they happen (they arise inside
-// the node's routing, from the rendezvous's answers and from retries).
-class ReportingNetConnectionRegistration final : public NetConnectionRegistration {
- public:
-  ReportingNetConnectionRegistration(Endpoint& endpoint, ConnectRequest to_rendezvous, std::string tc_url,
-                                     std::string app, std::vector<SocketAddress> hosts,
-                                     std::function<void(const RegistrationEvent&)> report)
-      : NetConnectionRegistration(endpoint, std::move(to_rendezvous), std::move(tc_url), std::move(app),
-                                  std::move(hosts)),
-        report_(std::move(report)) {}
-
-  void on_start(TimePoint now) override {
-    NetConnectionRegistration::on_start(now);
-    flush();
-  }
-  bool on_event(TimePoint now, const EndpointEvent& e) override {
-    const bool consumed = NetConnectionRegistration::on_event(now, e);
-    flush();
-    return consumed;
-  }
-  void on_deadline(TimePoint now) override {
-    NetConnectionRegistration::on_deadline(now);
-    flush();
-  }
-
- private:
-  void flush() {
-    while (auto r = poll_event()) report_(*r);
-  }
-  std::function<void(const RegistrationEvent&)> report_;
-};
 
 }  // namespace
 
@@ -81,9 +51,8 @@ int run_flash_node(const NodeOptions& options, RandomSource& rng) {
   to_rv.epd.peer_id = options.rendezvous_peer_id;
   to_rv.candidates = options.rendezvous;
   bool announced = false;
-  ReportingNetConnectionRegistration reg(
-      endpoint, to_rv, options.tc_url.empty() ? options.rendezvous_uri : options.tc_url, options.app,
-      hosts, [&](const RegistrationEvent& r) {
+  Reporting<NetConnectionRegistration> reg(
+      [&](const RegistrationEvent& r) {
         // The reflexive address as the rendezvous told it (our rendezvous's
         // "reflexiveAddress"); "unknown" when it did not: RFC 7425 §5.3 has
         // no message for it (rtmfp-cpp's tcserver, Cirrus).
@@ -103,7 +72,8 @@ int run_flash_node(const NodeOptions& options, RandomSource& rng) {
           std::fprintf(options.out, "registration lost: %s (retrying)\n", r.reason.c_str());
         }
         std::fflush(options.out);
-      });
+      },
+      endpoint, to_rv, options.tc_url.empty() ? options.rendezvous_uri : options.tc_url, options.app, hosts);
   // Other peers measure the path to us (`rtmfp perf`): one result line per test.
   auto perf = tools::make_perf_service(endpoint, false, [&](const std::string& line) {
     std::fprintf(options.out, "perf %s\n", line.c_str());
