@@ -49,6 +49,17 @@ struct NatCheckResult {
   std::uint64_t requests_sent = 0;
 };
 
+// One outstanding check request (namespace scope: clang will not let
+// std::optional construct a nested class with default member initializers
+// before the enclosing class is complete).
+struct NatCheckRequest {
+  Bytes tag;
+  SocketAddress to;
+  NatCheckReplyFrom from = NatCheckReplyFrom::same;
+  bool answered = false;
+  TimePoint next_send{};
+};
+
 class NatChecker : public node::Service {
  public:
   using Done = std::function<void(TimePoint, const NatCheckResult&)>;
@@ -76,13 +87,7 @@ class NatChecker : public node::Service {
 
  private:
   enum class Phase { idle, filtering, mapping, done };
-  struct Request {
-    Bytes tag;
-    SocketAddress to;
-    NatCheckReplyFrom from = NatCheckReplyFrom::same;
-    bool answered = false;
-    TimePoint next_send{};
-  };
+  using Request = NatCheckRequest;
   enum Slot { kSame, kFromOtherPort, kFromOtherAddress, kMapOtherPort, kMapOtherAddress, kHairpin, kSlots };
 
   void send(TimePoint now, Slot slot, const SocketAddress& to, NatCheckReplyFrom from);
