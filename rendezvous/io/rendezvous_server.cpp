@@ -52,7 +52,6 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   // introducer registers a session before its control flow arrives.
   NatCheckResponder nat_check(endpoint, {});
   std::optional<Relay> relay;
-  std::optional<RelayHost> relay_host;
   node::Node node(endpoint);
   if (auto a = node.add_service(nat_check); !a) return 1;
   if (auto a = node.add_service(introducer); !a) return 1;
@@ -96,6 +95,10 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
     std::fflush(options.out);
   };
   host::NodeHost host(node, std::move(ho));
+  // After the host: its sockets and timer belong to the host's io_context,
+  // so it must go first (a timer outliving its io_context's services is
+  // undefined behaviour; UBSan caught it).
+  std::optional<RelayHost> relay_host;
   if (auto b = host.open(); !b) {
     std::fprintf(stderr, "rtmfp rendezvous: %s\n", b.error().message().c_str());
     return 1;
