@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 make_tree() {  # $1: tree root
-  mkdir -p "$1"/rtmfp/core "$1"/rtmfp/node "$1"/media/amf "$1"/media/flv "$1"/media/rtmp "$1"/media/gateway
+  mkdir -p "$1"/rtmfp/core "$1"/rtmfp/node "$1"/rtmfp/group/core "$1"/media/amf "$1"/media/flv "$1"/media/rtmp "$1"/media/gateway
   cat > "$1/rtmfp/core/clean.cpp" <<'EOF'
 // A clean core file: the words throw, socket(), std::thread and ::now() in comments are fine.
 #include <cstdint>
@@ -101,6 +101,7 @@ int f() { return socket(AF_INET, SOCK_DGRAM, 0); }' ;;
     # The other library clean, so only the planted symbol can fail the check.
     printf 'int g(int x) { return x + 1; }\n' > "$b/y.cpp"
     c++ -c -o "$b/y.o" "$b/y.cpp" && ar rcs "$b/rtmfp/librtmfp_node.a" "$b/y.o"
+    cp "$b/rtmfp/librtmfp_node.a" "$b/rtmfp/libgroup_core.a"
     expect 1 "library linking $sym" "$work/clean" "$b"
     grep -q "$sym" "$work/out" || { echo "FAIL: library linking $sym: not named in the report"; cat "$work/out"; fails=$((fails + 1)); }
   done
@@ -109,6 +110,7 @@ int f() { return socket(AF_INET, SOCK_DGRAM, 0); }' ;;
   printf 'int f(int x) { return x + 1; }\n' > "$b/x.cpp"
   c++ -c -o "$b/x.o" "$b/x.cpp" && ar rcs "$b/rtmfp/librtmfp_core.a" "$b/x.o"
   cp "$b/rtmfp/librtmfp_core.a" "$b/rtmfp/librtmfp_node.a"  # every library the check reads
+  cp "$b/rtmfp/librtmfp_core.a" "$b/rtmfp/libgroup_core.a"
   expect 0 "clean library" "$work/clean" "$b"
   expect 1 "library not built" "$work/clean" "$work/no-such-build"
 else

@@ -1,0 +1,93 @@
+// A group member's timers and bounds. Every buffer a neighbour can fill has
+// its bound here. Defaults are ours, chosen against Flash NetGroup's (design/
+// netgroup-wire.md §7): maps every 100 ms to one neighbour, pull only after
+// 2.5 s, 8 s window + 2 s relay margin, push to <= 5 neighbours. We pull much
+// earlier (a hole is repaired well inside the 2 s play deadline) and keep
+// the publisher's upload near one copy (one subscriber per class).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "rtmfp/core/time.hpp"
+
+namespace rtmfp::group {
+
+struct GroupConfig {
+  // Tick granularity of the pull scheduler.
+  Duration tick = milliseconds(50);
+  // Fragment maps: to every neighbour when changed, at most this often...
+  Duration map_interval = milliseconds(200);
+  // ...and at least this often (the map is also the keepalive).
+  Duration keepalive_interval = milliseconds(500);
+  // A neighbour silent this long is gone (crash without goodbye).
+  Duration neighbour_timeout = milliseconds(1500);
+  // A missing fragment is pulled at once when its class has no pusher or
+  // its pusher already delivered a later fragment of the class (so this one
+  // was lost on the way); otherwise once it is later than its class's push
+  // usually is (mean + 4 deviations of the measured lag), at most this long
+  // after it became known (push gets the first chance: other classes
+  // travel other, slower trees).
+  Duration fetch_delay = milliseconds(300);
+  // The publisher is asked only for what no other neighbour could give for
+  // this long (its upload is the one that must stay near one copy).
+  Duration publisher_fetch_delay = milliseconds(1000);
+  // An unanswered pull is asked of another neighbour after twice the
+  // neighbour's measured pull round trip, at least this.
+  Duration request_timeout = milliseconds(250);
+  // A pusher that delivered nothing of its class this long while a
+  // neighbour advertised newer fragments of that class is replaced.
+  Duration push_stall = milliseconds(600);
+  // How long a subscription answer may take before the class is re-offered.
+  Duration subscribe_timeout = milliseconds(800);
+  // Fragments are kept (for playout and for serving neighbours) this long.
+  Duration window = seconds(8);
+  // Playout waits this long for a hole before skipping to the next frame.
+  Duration hole_timeout = milliseconds(1500);
+  // Membership gossip to one random neighbour, and overlay review.
+  Duration gossip_interval = seconds(1);
+  Duration overlay_review = seconds(2);
+  // A connect attempt that has not produced a link by then is given up.
+  Duration connect_timeout = seconds(5);
+
+  // Subscribers per push class: a member's fan-out, and the publisher's
+  // (one: the publisher uploads each fragment once, the mesh does the rest).
+  // Each member has a home class (home_class(), group_types.hpp) in which
+  // it is an interior node of the push tree (fan-out home_push_limit); in
+  // the other classes it is mostly a leaf (push_limit each). As
+  // SplitStream's stripes: trees of depth log(N) that share the upload,
+  // instead of eight chains.
+  unsigned home_push_limit = 6;
+  unsigned push_limit = 1;
+  unsigned publisher_push_limit = 1;
+  // A member's total push subscriptions over all classes (12 = 1.5 copies
+  // of the stream); pulls use the rest of its upload.
+  unsigned push_budget = 12;
+  // Neighbour target: floor(log2(estimated members)) + neighbour_base,
+  // within [min_neighbours, max_neighbours]; inbound links beyond
+  // max_neighbours are refused.
+  unsigned neighbour_base = 5;
+  unsigned min_neighbours = 6;
+  unsigned max_neighbours = 40;
+  unsigned max_pending_connects = 8;
+
+  // Bounds on what neighbours can make us hold.
+  std::size_t max_fragments = 16384;        // stored, verified or not
+  std::size_t max_fragment_bytes = 24u << 20;  // their content bytes
+  std::size_t max_unverified = 4096;        // data waiting for its manifest
+  std::size_t max_known_members = 4096;     // gossip and directory samples
+  std::size_t max_missing = 16384;          // holes tracked for pulling
+  unsigned max_requests_per_neighbour = 16;  // our outstanding pulls at one neighbour
+  unsigned max_outstanding_pulls = 96;       // ours, at all neighbours together
+  unsigned serve_per_tick = 24;             // fragments served to one neighbour per tick
+  unsigned max_forged_per_neighbour = 8;    // then the neighbour is dropped
+
+  // Publisher: fragment payload size and manifest batching.
+  std::size_t fragment_payload = 1024;
+  Duration manifest_batch = milliseconds(40);
+  std::size_t manifest_max_fragments = 48;
+  // Without video keyframes, a join point at most this often.
+  Duration audio_join_interval = seconds(1);
+};
+
+}  // namespace rtmfp::group

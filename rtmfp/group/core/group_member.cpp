@@ -1,0 +1,708 @@
+#include "rtmfp/group/core/group_member.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <utility>
+
+#include "rtmfp/group/core/overlay.hpp"
+
+namespace rtmfp::group {
+
+namespace {
+// A neighbour may claim fragments at most this far beyond what we hold: a
+// liar cannot make us chase (or track) an unbounded range.
+constexpr Seq kMaxAhead = 4096;
+// Pulls sent per tick, in all.
+constexpr std::size_t kMaxPullsPerTick = 256;
+// Depths at or beyond this are treated as no path (a push loop counts up).
+constexpr std::uint8_t kMaxDepth = 64;
+// A class refused by a neighbour is not asked of it again this soon.
+constexpr Duration kRefusalBackoff = seconds(2);
+// A member that left or went silent is not connected to again this soon.
+constexpr Duration kDeadBackoff = seconds(30);
+constexpr Duration kFailedConnectBackoff = seconds(10);
+constexpr std::size_t kGossipSample = 8;
+}  // namespace
+
+GroupMember::GroupMember(const MemberId& self, const GroupId& group, Role role, const Authenticator& auth,
+                         RandomSource& random, const GroupConfig& config)
+    : self_(self),
+      group_(group),
+      role_(role),
+      auth_(auth),
+      random_(random),
+      config_(config),
+      store_(group, auth, config),
+      playout_(config) {
+  depth_.fill(role == Role::publisher ? 0 : kDepthUnknown);
+  // Until measured, a push is expected within about half the fetch delay.
+  push_lag_.fill(config_.fetch_delay / 2);
+  push_lag_dev_.fill(config_.fetch_delay / 8);
+  if (role == Role::publisher) feed_ = std::make_unique<PublisherFeed>(group, auth, config);
+}
+
+std::vector<MemberId> GroupMember::neighbours() const {
+  std::vector<MemberId> out;
+  for (const auto& [id, n] : neighbours_) out.push_back(id);
+  return out;
+}
+
+void GroupMember::send(const MemberId& to, const Message& m, SendKind kind) {
+  SendAction a{to, encode_message(m), kind};
+  if (std::holds_alternative<FragmentMessage>(m))
+    counters_.media_bytes_sent += a.message.size();
+  else
+    counters_.control_bytes_sent += a.message.size();
+  actions_.emplace_back(std::move(a));
+}
+
+void GroupMember::add_members(TimePoint, const std::vector<MemberId>& ids) {
+  for (const auto& id : ids) {
+    if (id == self_ || known_.count(id) || blocked_.count(id)) continue;
+    if (known_.size() >= config_.max_known_members) {
+      // Replace a random entry that is not a neighbour: the sample stays fresh.
+      auto it = known_.begin();
+      std::advance(it, static_cast<long>(random_.below(known_.size())));
+      if (neighbours_.count(it->first) || connecting_.count(it->first)) continue;
+      known_.erase(it);
+    }
+    known_.emplace(id, Known{});
+  }
+}
+
+void GroupMember::on_link_up(TimePoint now, const MemberId& peer) {
+  if (left_ || peer == self_ || neighbours_.count(peer)) return;
+  if (auto b = blocked_.find(peer); b != blocked_.end()) {
+    if (now < b->second) {  // dropped for forging: not again
+      actions_.emplace_back(DisconnectAction{peer});
+      return;
+    }
+    blocked_.erase(b);
+  }
+  const bool ours = connecting_.erase(peer) != 0;
+  if (!ours && neighbours_.size() >= config_.max_neighbours) {
+    send(peer, Goodbye{GoodbyeReason::full}, SendKind::control);
+    actions_.emplace_back(DisconnectAction{peer});
+    return;
+  }
+  Neighbour n;
+  n.linked_at = n.last_heard = now;
+  neighbours_.emplace(peer, std::move(n));
+  known_.try_emplace(peer);
+  ++counters_.links_up;
+  send(peer, Hello{group_, role_ == Role::publisher}, SendKind::control);
+  send(peer, build_map(), SendKind::signal);
+}
+
+void GroupMember::on_link_down(TimePoint now, const MemberId& peer) {
+  connecting_.erase(peer);
+  if (neighbours_.count(peer)) drop_neighbour(now, peer, true);
+}
+
+void GroupMember::drop_neighbour(TimePoint now, const MemberId& id, bool lost) {
+  auto it = neighbours_.find(id);
+  if (it == neighbours_.end()) return;
+  for (unsigned c = 0; c < kPushClasses; ++c)
+    if (pusher_[c] == id) {
+      pusher_[c].reset();
+      lost_depth_[c] = depth_[c];
+      lost_depth_until_[c] = now + seconds(1);
+    }
+  for (auto& [s, m] : missing_)
+    if (m.asked == id) m.asked.reset();
+  neighbours_.erase(it);
+  if (lost) {
+    ++counters_.links_lost;
+    if (auto k = known_.find(id); k != known_.end()) k->second.retry_after = now + kDeadBackoff;
+  }
+  map_dirty_ = true;
+}
+
+void GroupMember::on_message(TimePoint now, const MemberId& from, ByteView bytes) {
+  auto it = neighbours_.find(from);
+  if (it == neighbours_.end() || left_) return;  // no link: nothing to answer on
+  it->second.last_heard = now;
+  auto m = decode_message(bytes);
+  if (!m) {
+    ++counters_.malformed;
+    return;
+  }
+  handle(now, from, it->second, std::move(*m));
+}
+
+void GroupMember::handle(TimePoint now, const MemberId& from, Neighbour& n, Message&& m) {
+  if (auto* h = std::get_if<Hello>(&m)) {
+    if (h->group_id != group_) {
+      send(from, Goodbye{GoodbyeReason::wrong_group}, SendKind::control);
+      actions_.emplace_back(DisconnectAction{from});
+      drop_neighbour(now, from, false);
+      return;
+    }
+    n.hello = true;
+    n.publisher = h->publisher;
+  } else if (auto* mem = std::get_if<Members>(&m)) {
+    std::vector<MemberId> fresh;
+    for (const auto& id : mem->ids)
+      if (!known_.count(id)) fresh.push_back(id);
+    add_members(now, fresh);
+  } else if (auto* map = std::get_if<FragmentMap>(&m)) {
+    on_map(now, from, n, std::move(*map));
+  } else if (auto* sub = std::get_if<Subscribe>(&m)) {
+    on_subscribe(from, n, sub->mask);
+  } else if (auto* rep = std::get_if<SubscribeReply>(&m)) {
+    on_subscribe_reply(now, from, n, rep->mask);
+  } else if (auto* req = std::get_if<Request>(&m)) {
+    on_request(from, n, req->seqs);
+  } else if (auto* f = std::get_if<FragmentMessage>(&m)) {
+    on_fragment(now, from, n, std::move(*f));
+  } else if (std::holds_alternative<Goodbye>(m)) {
+    actions_.emplace_back(DisconnectAction{from});
+    drop_neighbour(now, from, true);
+  }
+}
+
+void GroupMember::learn_newest(TimePoint now, Seq newest) {
+  const Seq cap = std::max(store_.newest(), known_newest_) + kMaxAhead;
+  newest = std::min(newest, cap);
+  if (newest <= known_newest_) return;
+  const Seq from = known_newest_ + 1;
+  known_newest_ = newest;
+  if (!playout_.started()) return;
+  for (Seq s = std::max(from, playout_.next()); s <= newest && missing_.size() < config_.max_missing; ++s)
+    if (!store_.holds(s)) missing_.try_emplace(s, Missing{now, {}, {}, {}, {}, 0});
+}
+
+void GroupMember::on_map(TimePoint now, const MemberId&, Neighbour& n, FragmentMap&& map) {
+  n.map = std::move(map);
+  if (n.map.join_point > join_point_ && n.map.join_point <= std::max(store_.newest(), known_newest_) + kMaxAhead)
+    join_point_ = n.map.join_point;
+  learn_newest(now, n.map.newest);
+  maybe_start(now);
+}
+
+void GroupMember::maybe_start(TimePoint now) {
+  if (playout_.started() || role_ == Role::publisher || join_point_ == 0) return;
+  playout_.start_at(std::max(join_point_, store_.floor()));
+  for (Seq s = playout_.next(); s <= known_newest_ && missing_.size() < config_.max_missing; ++s)
+    if (!store_.holds(s)) missing_.try_emplace(s, Missing{now, {}, {}, {}, {}, 0});
+  play(now);
+}
+
+unsigned GroupMember::subscriber_count(unsigned cls) const {
+  unsigned k = 0;
+  for (const auto& [id, n] : neighbours_)
+    if (n.we_push & (1u << cls)) ++k;
+  return k;
+}
+
+void GroupMember::on_subscribe(const MemberId& from, Neighbour& n, std::uint8_t mask) {
+  std::uint8_t accepted = 0;
+  if (n.hello) {
+    for (unsigned c = 0; c < kPushClasses; ++c) {
+      const unsigned limit = role_ == Role::publisher ? config_.publisher_push_limit
+                             : c == home_class(self_) ? config_.home_push_limit
+                                                      : config_.push_limit;
+      const std::uint8_t bit = static_cast<std::uint8_t>(1u << c);
+      if (!(mask & bit)) continue;
+      // Only where we have a path to the publisher ourselves; never back
+      // to the member that pushes this class to us (a two-member loop).
+      if (depth_[c] >= kMaxDepth || pusher_[c] == from) continue;
+      if (n.we_push & bit) {
+        accepted |= bit;
+        continue;
+      }
+      if (role_ == Role::publisher) {
+        // Each class's first hop is a member whose home class it is (the
+        // root of a tree with fan-out), taken from a member for which it is
+        // not; another member only while no neighbour has it as home.
+        const bool home = home_class(from) == c;
+        bool home_around = false;
+        for (const auto& [id, o] : neighbours_) home_around |= o.hello && home_class(id) == c;
+        if (!home && home_around) continue;
+        if (home && subscriber_count(c) >= limit) {
+          for (auto& [id, o] : neighbours_) {
+            if (&o == &n || !(o.we_push & bit) || home_class(id) == c) continue;
+            o.we_push &= static_cast<std::uint8_t>(~bit);
+            send(id, SubscribeReply{o.we_push}, SendKind::control);
+            break;
+          }
+        }
+      }
+      if (subscriber_count(c) >= limit) continue;
+      unsigned total = 0;  // subscriptions we carry, all classes
+      for (const auto& [id, o] : neighbours_) total += static_cast<unsigned>(std::popcount(o.we_push));
+      if (total >= config_.push_budget) continue;
+      accepted |= bit;
+    }
+  }
+  counters_.subscriptions_refused += static_cast<unsigned>(std::popcount(static_cast<unsigned>(mask & ~accepted)));
+  n.we_push = accepted;
+  send(from, SubscribeReply{accepted}, SendKind::control);
+}
+
+void GroupMember::on_subscribe_reply(TimePoint now, const MemberId& from, Neighbour& n, std::uint8_t mask) {
+  for (unsigned c = 0; c < kPushClasses; ++c) {
+    const std::uint8_t bit = static_cast<std::uint8_t>(1u << c);
+    if (mask & bit) {
+      if (!(n.pushes_to_us & bit) && (n.asked & bit) && !pusher_[c]) {
+        pusher_[c] = from;
+        last_push_at_[c] = now;
+        last_push_seq_[c] = known_newest_;  // judged by what appears after now
+        ++counters_.pusher_changes;
+      }
+    } else {
+      if (n.asked & bit) n.refused_until[c] = now + kRefusalBackoff;
+      if (pusher_[c] == from) pusher_[c].reset();
+    }
+  }
+  n.pushes_to_us = mask;
+  n.asked = 0;
+  // Accepted classes we no longer want (another pusher won meanwhile).
+  std::uint8_t want = 0;
+  for (unsigned c = 0; c < kPushClasses; ++c)
+    if (pusher_[c] == from) want |= static_cast<std::uint8_t>(1u << c);
+  if (want != mask) {
+    n.pushes_to_us = want;
+    send(from, Subscribe{want}, SendKind::control);
+    n.asked = 0;
+  }
+}
+
+void GroupMember::on_request(const MemberId& from, Neighbour& n, const std::vector<Seq>& seqs) {
+  if (!n.hello) return;
+  for (Seq s : seqs) {
+    const Bytes* c = store_.get(s);
+    if (!c || n.served_this_tick >= config_.serve_per_tick) {
+      ++counters_.requests_unserved;
+      continue;
+    }
+    ++n.served_this_tick;
+    ++counters_.fragments_requested_by_peers;
+    counters_.bytes_requested_by_peers += c->size();
+    send(from, FragmentMessage{s, *c}, SendKind::pull_answer);
+  }
+}
+
+void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n, FragmentMessage&& f) {
+  const unsigned cls = push_class(f.seq);
+  const bool from_pusher = pusher_[cls] == from;
+  auto mit = missing_.find(f.seq);
+  const bool pulled = mit != missing_.end() && mit->second.asked == from;
+  if (from_pusher && mit != missing_.end()) {
+    const Duration lag = now - mit->second.known_at;
+    const Duration err = lag > push_lag_[cls] ? lag - push_lag_[cls] : push_lag_[cls] - lag;
+    push_lag_dev_[cls] = (push_lag_dev_[cls] * 3 + err) / 4;
+    push_lag_[cls] = (push_lag_[cls] * 7 + lag) / 8;
+  }
+  if (pulled) {
+    if (n.outstanding) --n.outstanding;
+    const Duration sample = now - mit->second.asked_at;
+    n.srtt = n.srtt == Duration{} ? sample : (n.srtt * 7 + sample) / 8;
+  }
+  std::vector<Seq> newly;
+  const Offer o = store_.offer(now, f.seq, f.content, newly);
+  switch (o) {
+    case Offer::duplicate:
+      ++counters_.duplicates;
+      if (from_pusher) last_push_at_[cls] = now;
+      return;
+    case Offer::forged:
+      ++counters_.forged;
+      if (++n.forged >= config_.max_forged_per_neighbour) {
+        send(from, Goodbye{GoodbyeReason::misbehaving}, SendKind::control);
+        actions_.emplace_back(DisconnectAction{from});
+        drop_neighbour(now, from, true);
+        if (blocked_.size() >= config_.max_known_members) blocked_.erase(blocked_.begin());
+        blocked_[from] = now + std::chrono::hours(1);
+        known_.erase(from);
+      }
+      return;
+    case Offer::stale:
+    case Offer::malformed:
+      ++counters_.stale;
+      return;
+    case Offer::pending:
+    case Offer::stored:
+      break;
+  }
+  if (from_pusher) {  // a push only counts once it verified (or may)
+    last_push_at_[cls] = now;
+    last_push_seq_[cls] = std::max(last_push_seq_[cls], f.seq);
+  }
+  if (n.publisher) {
+    ++counters_.fragments_from_publisher;
+    counters_.bytes_from_publisher += f.content.size();
+  } else if (pulled) {
+    ++counters_.fragments_pulled_from_peers;
+    counters_.bytes_pulled_from_peers += f.content.size();
+  } else {
+    ++counters_.fragments_pushed_from_peers;
+    counters_.bytes_pushed_from_peers += f.content.size();
+  }
+  learn_newest(now, f.seq);
+  for (Seq s : newly) on_verified(now, s, s == f.seq ? &from : nullptr);
+  if (!newly.empty()) play(now);
+}
+
+// A fragment became verified: it leaves the missing list, and goes to every
+// subscriber of its class that may not have it.
+void GroupMember::on_verified(TimePoint now, Seq s, const MemberId* from) {
+  if (auto it = missing_.find(s); it != missing_.end()) {
+    if (it->second.asked && (!from || *it->second.asked != *from)) {
+      if (auto nb = neighbours_.find(*it->second.asked); nb != neighbours_.end() && nb->second.outstanding)
+        --nb->second.outstanding;
+    }
+    missing_.erase(it);
+  }
+  map_dirty_ = true;
+  const Bytes* c = store_.get(s);
+  if (!c) return;
+  if (c->size() > 2 && (*c)[0] == 0) {  // data: note join points
+    auto p = parse_content(*c);
+    if (p && std::holds_alternative<DataContent>(*p) && ((*std::get_if<DataContent>(&*p)).flags & kJoinPoint))
+      join_point_ = std::max(join_point_, s);
+  }
+  const unsigned cls = push_class(s);
+  for (auto& [id, n] : neighbours_) {
+    if (!(n.we_push & (1u << cls)) || (from && id == *from) || n.map.holds(s)) continue;
+    ++counters_.fragments_pushed_to_peers;
+    counters_.bytes_pushed_to_peers += c->size();
+    send(id, FragmentMessage{s, *c}, SendKind::push);
+  }
+  (void)now;
+}
+
+void GroupMember::play(TimePoint now) {
+  if (role_ == Role::publisher) return;
+  maybe_start(now);
+  const std::size_t before = frames_.size();
+  playout_.poll(now, store_, known_newest_, frames_);
+  if (frames_.size() > before && !counters_.join_to_first_frame && started_at_)
+    counters_.join_to_first_frame = now - *started_at_;
+  // Holes playout skipped are no longer worth pulling.
+  while (!missing_.empty() && missing_.begin()->first < playout_.next()) {
+    auto& m = missing_.begin()->second;
+    if (m.asked)
+      if (auto nb = neighbours_.find(*m.asked); nb != neighbours_.end() && nb->second.outstanding)
+        --nb->second.outstanding;
+    missing_.erase(missing_.begin());
+  }
+}
+
+Result<void> GroupMember::publish(TimePoint now, const MediaFrame& frame) {
+  if (role_ != Role::publisher || !feed_) return fail(Errc::bad_state, "only the publisher publishes");
+  if (left_) return fail(Errc::closed, "left the group");
+  return feed_->publish(now, frame);
+}
+
+void GroupMember::publisher_tick(TimePoint now) {
+  if (!feed_) return;
+  for (auto& f : feed_->take(now)) {
+    ++counters_.fragments_published;
+    counters_.bytes_published += f.content.size();
+    if (f.join_point) join_point_ = f.seq;
+    const Seq s = f.seq;
+    store_.add_own(now, s, std::move(f.content));
+    known_newest_ = std::max(known_newest_, s);
+    on_verified(now, s, nullptr);
+  }
+}
+
+void GroupMember::expire_neighbours(TimePoint now) {
+  std::vector<MemberId> gone;
+  for (const auto& [id, n] : neighbours_)
+    if (now - n.last_heard > config_.neighbour_timeout) gone.push_back(id);
+  for (const auto& id : gone) {
+    ++counters_.neighbours_timed_out;
+    actions_.emplace_back(DisconnectAction{id});
+    drop_neighbour(now, id, true);
+  }
+  for (auto it = connecting_.begin(); it != connecting_.end();) {
+    if (now - it->second > config_.connect_timeout) {
+      if (auto k = known_.find(it->first); k != known_.end()) k->second.retry_after = now + kFailedConnectBackoff;
+      actions_.emplace_back(DisconnectAction{it->first});
+      it = connecting_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void GroupMember::manage_pushers(TimePoint now) {
+  if (role_ == Role::publisher) return;
+  std::map<MemberId, std::uint8_t> ask;
+  for (unsigned c = 0; c < kPushClasses; ++c) {
+    const std::uint8_t bit = static_cast<std::uint8_t>(1u << c);
+    if (pusher_[c]) {
+      auto it = neighbours_.find(*pusher_[c]);
+      // Stalled: nothing of the class from it for push_stall while at least
+      // two newer fragments of the class are known to exist. (Its advertised
+      // depth going unknown is not enough: upstream repairs come and go,
+      // and a tree that drops on every blip collapses.)
+      const bool stalled = now - last_push_at_[c] > config_.push_stall &&
+                           known_newest_ >= last_push_seq_[c] + 2 * kPushClasses;
+      if (it != neighbours_.end() && !stalled) continue;
+      lost_depth_[c] = depth_[c];
+      lost_depth_until_[c] = now + seconds(1);
+      if (it != neighbours_.end()) {  // tell it to stop
+        it->second.pushes_to_us &= static_cast<std::uint8_t>(~bit);
+        it->second.refused_until[c] = now + kRefusalBackoff;
+        send(it->first, Subscribe{it->second.pushes_to_us}, SendKind::control);
+      }
+      pusher_[c].reset();
+    }
+    // Already asked somebody?
+    bool pending = false;
+    for (auto& [id, n] : neighbours_) {
+      if ((n.asked & bit) && now - n.asked_at > config_.subscribe_timeout) {
+        n.asked &= static_cast<std::uint8_t>(~bit);
+        n.refused_until[c] = now + kRefusalBackoff;
+      }
+      if (n.asked & bit) pending = true;
+    }
+    if (pending) continue;
+    // The neighbour nearest the publisher for this class, ties at random.
+    const MemberId* best = nullptr;
+    std::uint8_t best_depth = 255;
+    std::uint64_t best_tiebreak = 0;
+    for (auto& [id, n] : neighbours_) {
+      if (!n.hello || n.refused_until[c] > now || (n.we_push & bit)) continue;
+      const std::uint8_t depth = n.publisher ? 0 : n.map.depth[c];
+      const std::uint8_t below = kMaxDepth;
+      if (depth >= below) continue;
+      // A neighbour whose home class this is (an interior node with room
+      // for several) before one as near that would make us its leaf.
+      const std::uint8_t d = static_cast<std::uint8_t>(depth + (n.publisher || home_class(id) == c ? 0 : 3));
+      const std::uint64_t t = random_.u64();
+      if (!best || d < best_depth || (d == best_depth && t < best_tiebreak)) {
+        best = &id;
+        best_depth = d;
+        best_tiebreak = t;
+      }
+    }
+    if (best) ask[*best] |= bit;
+  }
+  for (auto& [id, bits] : ask) {
+    auto& n = neighbours_.at(id);
+    n.asked |= bits;
+    n.asked_at = now;
+    send(id, Subscribe{static_cast<std::uint8_t>(n.pushes_to_us | n.asked)}, SendKind::control);
+  }
+  for (unsigned c = 0; c < kPushClasses; ++c) {
+    std::uint8_t d = kDepthUnknown;
+    if (pusher_[c])
+      if (auto it = neighbours_.find(*pusher_[c]); it != neighbours_.end()) {
+        const std::uint8_t pd = it->second.publisher ? 0 : it->second.map.depth[c];
+        d = pd >= kMaxDepth ? kDepthUnknown : static_cast<std::uint8_t>(pd + 1);
+      }
+    if (d != depth_[c]) map_dirty_ = true;
+    depth_[c] = d;
+  }
+}
+
+Duration GroupMember::pull_timeout(const Neighbour& n) const {
+  return std::clamp<Duration>(2 * n.srtt + milliseconds(50), config_.request_timeout, seconds(2));
+}
+
+void GroupMember::schedule_pulls(TimePoint now) {
+  if (!playout_.started() || neighbours_.empty()) return;
+  std::map<MemberId, std::vector<Seq>> batches;
+  std::size_t pulls = 0;
+  // Pulls that timed out free their places first.
+  for (auto& [s, m] : missing_) {
+    if (!m.asked || now < m.retry_at) continue;
+    if (auto nb = neighbours_.find(*m.asked); nb != neighbours_.end() && nb->second.outstanding)
+      --nb->second.outstanding;
+    m.last_asked = m.asked;
+    m.asked.reset();
+  }
+  unsigned outstanding = 0;
+  for (const auto& [id, n] : neighbours_) outstanding += n.outstanding;
+  std::size_t looked = 0;
+  for (auto& [s, m] : missing_) {
+    // The lowest numbers are the most urgent (playout waits for them).
+    if (pulls >= kMaxPullsPerTick || ++looked > kMaxPullsPerTick * 64) break;
+    if (outstanding >= config_.max_outstanding_pulls) break;
+    if (m.asked && now < m.retry_at) continue;
+    if (store_.holds(s) || store_.waiting(s)) continue;  // waiting: its manifest is what is missing
+    const unsigned cls = push_class(s);
+    const bool push_expected = pusher_[cls] && last_push_seq_[cls] < s;
+    const Duration known_for = now - m.known_at;
+    const Duration fetch_after =
+        std::min<Duration>(config_.fetch_delay, push_lag_[cls] + 4 * push_lag_dev_[cls] + milliseconds(20));
+    if (push_expected && known_for < fetch_after) continue;
+    // The pusher skipped it (it pushed a later one of the class): either we
+    // lost it on the last hop (the pusher holds it: pull at once), or the
+    // pusher lost it too and is repairing it (it pushes it to us when it
+    // has it: wait, as every member below it would otherwise pull too).
+    const MemberId* skipped_by = pusher_[cls] && last_push_seq_[cls] > s ? &*pusher_[cls] : nullptr;
+    if (skipped_by && known_for < config_.fetch_delay) {
+      auto p = neighbours_.find(*skipped_by);
+      if (p != neighbours_.end() && p->second.map.newest >= s && !p->second.map.holds(s)) continue;
+    }
+    // A holder other than the one asked last; the publisher only as a last resort.
+    const MemberId* pick = nullptr;
+    bool pick_publisher = true;
+    std::uint64_t pick_t = 0;
+    for (auto& [id, n] : neighbours_) {
+      if (!n.hello || !n.map.holds(s) || n.outstanding >= config_.max_requests_per_neighbour) continue;
+      if (m.last_asked && *m.last_asked == id && neighbours_.size() > 1) continue;
+      if (n.publisher && known_for < config_.publisher_fetch_delay) continue;
+      // Least loaded first (our outstanding pulls there, then its pull
+      // round trip: a congested neighbour answers slowly), ties at random.
+      const std::uint64_t t = (std::uint64_t(n.outstanding) << 48) +
+                              (std::uint64_t(std::min<std::int64_t>(n.srtt.count() / 1000, 65535)) << 32) +
+                              (random_.u64() >> 32);
+      if (!pick || (pick_publisher && !n.publisher) || (pick_publisher == n.publisher && t < pick_t)) {
+        pick = &id;
+        pick_publisher = n.publisher;
+        pick_t = t;
+      }
+    }
+    if (!pick && skipped_by && m.attempts == 0) {
+      // Nobody advertised it yet: the pusher that skipped it most likely
+      // holds it, whatever its last map said.
+      auto it = neighbours_.find(*skipped_by);
+      if (it != neighbours_.end() && it->second.outstanding < config_.max_requests_per_neighbour) pick = &it->first;
+    }
+    if (!pick) continue;
+    m.asked = *pick;
+    m.asked_at = now;
+    m.retry_at = now + pull_timeout(neighbours_.at(*pick));
+    ++m.attempts;
+    ++neighbours_.at(*pick).outstanding;
+    ++outstanding;
+    batches[*pick].push_back(s);
+    ++pulls;
+  }
+  for (auto& [id, seqs] : batches) {
+    for (std::size_t i = 0; i < seqs.size(); i += kMaxRequestSeqs) {
+      Request r;
+      r.seqs.assign(seqs.begin() + static_cast<long>(i),
+                    seqs.begin() + static_cast<long>(std::min(seqs.size(), i + kMaxRequestSeqs)));
+      counters_.fragments_requested_from_peers += r.seqs.size();
+      send(id, r, SendKind::signal);
+    }
+  }
+}
+
+FragmentMap GroupMember::build_map() const {
+  FragmentMap m;
+  m.newest = store_.newest();
+  m.join_point = std::min(join_point_, m.newest);
+  if (m.join_point != 0 && !store_.holds(m.join_point)) m.join_point = 0;
+  m.depth = depth_;
+  if (m.newest == 0) return m;
+  // The bitmap reaches down to the lowest hole among the last kMaxMapBits;
+  // below it, the unbroken run of held fragments (`held_from`).
+  const Seq low = m.newest >= kMaxMapBits ? m.newest - kMaxMapBits + 1 : 1;
+  Seq lowest_hole = 0;
+  for (Seq s = std::max(low, store_.floor()); s <= m.newest; ++s)
+    if (!store_.holds(s)) {
+      lowest_hole = s;
+      break;
+    }
+  std::size_t bits = 0;
+  if (lowest_hole != 0) {
+    bits = ((m.newest - lowest_hole + 1) + 7) / 8 * 8;
+    m.bitmap.assign(bits / 8, 0);
+    for (std::size_t i = 0; i < bits && i < m.newest; ++i)
+      if (store_.holds(m.newest - i)) m.bitmap[i / 8] |= static_cast<std::uint8_t>(0x80u >> (i % 8));
+  }
+  const Seq below = m.newest >= bits ? m.newest - bits + 1 : 1;  // first number under the bitmap + 1
+  m.held_from = store_.held_run_below(below, config_.max_fragments);
+  if (m.held_from >= below) m.held_from = 0;  // nothing held right under the bitmap
+  return m;
+}
+
+void GroupMember::send_maps(TimePoint now) {
+  // The publisher's map changes with every fragment and says little its
+  // neighbours do not learn from the stream itself: keepalive pace only.
+  const bool due_change = map_dirty_ &&
+                          (!last_map_ || now - *last_map_ >= config_.map_interval);
+  const bool due_keepalive = !last_keepalive_ || now - *last_keepalive_ >= config_.keepalive_interval;
+  if (!due_change && !due_keepalive) return;
+  const FragmentMap m = build_map();
+  for (const auto& [id, n] : neighbours_) send(id, m, SendKind::signal);
+  last_map_ = last_keepalive_ = now;
+  map_dirty_ = false;
+}
+
+void GroupMember::gossip(TimePoint now) {
+  if (last_gossip_ && now - *last_gossip_ < config_.gossip_interval) return;
+  last_gossip_ = now;
+  if (neighbours_.empty() || known_.empty()) return;
+  Members m;
+  std::vector<MemberId> pool;
+  for (const auto& [id, k] : known_)
+    if (k.retry_after <= now) pool.push_back(id);
+  for (std::size_t i = 0; i < kGossipSample && !pool.empty(); ++i) {
+    const std::size_t j = static_cast<std::size_t>(random_.below(pool.size()));
+    m.ids.push_back(pool[j]);
+    pool[j] = pool.back();
+    pool.pop_back();
+  }
+  m.ids.push_back(self_);
+  auto it = neighbours_.begin();
+  std::advance(it, static_cast<long>(random_.below(neighbours_.size())));
+  send(it->first, m, SendKind::control);
+}
+
+void GroupMember::review_overlay(TimePoint now) {
+  const std::size_t target = neighbour_target(known_.size() + 1, config_);
+  const bool short_of = neighbours_.size() + connecting_.size() < target;
+  if (!short_of && last_review_ && now - *last_review_ < config_.overlay_review) return;
+  if (last_review_ && now - *last_review_ < config_.tick * 4) return;  // not every tick when short
+  last_review_ = now;
+  std::vector<MemberId> candidates;
+  for (const auto& [id, k] : known_)
+    if (k.retry_after <= now || neighbours_.count(id)) candidates.push_back(id);
+  const auto desired = choose_neighbours(self_, candidates, target, random_);
+  for (const auto& id : desired) {
+    if (neighbours_.size() + connecting_.size() >= std::max(target, neighbours_.size())) break;
+    if (connecting_.size() >= config_.max_pending_connects) break;
+    if (neighbours_.count(id) || connecting_.count(id)) continue;
+    connecting_.emplace(id, now);
+    ++counters_.connects;
+    actions_.emplace_back(ConnectAction{id});
+  }
+}
+
+void GroupMember::tick(TimePoint now) {
+  if (left_) return;
+  if (!started_at_) started_at_ = now;
+  last_tick_ = now;
+  for (auto& [id, n] : neighbours_) n.served_this_tick = 0;
+  if (role_ == Role::publisher) publisher_tick(now);
+  expire_neighbours(now);
+  manage_pushers(now);
+  play(now);
+  schedule_pulls(now);
+  send_maps(now);
+  gossip(now);
+  review_overlay(now);
+  store_.expire(now);
+}
+
+std::optional<TimePoint> GroupMember::next_deadline() const {
+  if (left_) return std::nullopt;
+  if (!last_tick_) return TimePoint{};
+  std::optional<TimePoint> d = *last_tick_ + config_.tick;
+  if (feed_) d = earliest(d, feed_->next_deadline());
+  return d;
+}
+
+void GroupMember::leave(TimePoint now) {
+  if (left_) return;
+  for (const auto& [id, n] : neighbours_) {
+    send(id, Goodbye{GoodbyeReason::leaving}, SendKind::control);
+    actions_.emplace_back(DisconnectAction{id});
+  }
+  for (const auto& [id, t] : connecting_) actions_.emplace_back(DisconnectAction{id});
+  neighbours_.clear();
+  connecting_.clear();
+  left_ = true;
+  (void)now;
+}
+
+}  // namespace rtmfp::group

@@ -1,0 +1,80 @@
+// Encoding and decoding of the group messages (table: group_messages.def).
+// Layouts (VLU = RFC 7016 §2.1.2 variable length unsigned):
+//   hello          01 | u8 version=1 | group id (32) | u8 flags (0x01 publisher)
+//   members        02 | u8 n (<= kMaxMembersPerMessage) | n x member id (32)
+//   fragment_map   03 | VLU newest | VLU join point | VLU held from | 8 x u8 depth | u16 bits
+//                       (<= kMaxMapBits, multiple of 8) | bits/8 bytes: bit i (MSB first) =
+//                       holds newest - i; below the bitmap it holds everything from `held from`
+//   subscribe      04 | u8 class mask
+//   subscribe_reply 05 | u8 class mask
+//   request        06 | u8 n (1..kMaxRequestSeqs) | n x VLU fragment number
+//   fragment       07 | VLU fragment number | content (fragment_format.hpp), <= kMaxFragmentContent
+//   goodbye        08 | u8 reason
+// Anything else, a short message, or trailing bytes is malformed: the caller
+// drops and counts it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <variant>
+#include <vector>
+
+#include "rtmfp/core/error.hpp"
+#include "rtmfp/group/core/group_types.hpp"
+
+namespace rtmfp::group {
+
+enum class MessageType : std::uint8_t {
+#define X(name, code, what) name = code,
+#include "rtmfp/group/core/group_messages.def"
+#undef X
+};
+const char* message_type_name(MessageType t);
+
+inline constexpr std::uint8_t kProtocolVersion = 1;
+inline constexpr std::size_t kMaxMembersPerMessage = 16;
+inline constexpr std::size_t kMaxMapBits = 512;
+inline constexpr std::size_t kMaxRequestSeqs = 32;
+inline constexpr std::size_t kMaxFragmentContent = 2048;
+inline constexpr std::uint8_t kDepthUnknown = 255;
+
+enum class GoodbyeReason : std::uint8_t { leaving = 0, full = 1, wrong_group = 2, misbehaving = 3 };
+
+struct Hello {
+  GroupId group_id{};
+  bool publisher = false;
+};
+struct Members {
+  std::vector<MemberId> ids;
+};
+struct FragmentMap {
+  Seq newest = 0;      // 0: holds nothing yet
+  Seq join_point = 0;  // 0: knows none
+  Seq held_from = 0;   // below the bitmap, holds [held_from, newest - bits]
+  std::array<std::uint8_t, kPushClasses> depth{};  // hops from the publisher per class
+  std::vector<std::uint8_t> bitmap;  // bit i (MSB first) = holds newest - i
+  bool holds(Seq s) const;
+};
+struct Subscribe {
+  std::uint8_t mask = 0;
+};
+struct SubscribeReply {
+  std::uint8_t mask = 0;
+};
+struct Request {
+  std::vector<Seq> seqs;
+};
+struct FragmentMessage {
+  Seq seq = 0;
+  Bytes content;
+};
+struct Goodbye {
+  GoodbyeReason reason = GoodbyeReason::leaving;
+};
+
+using Message = std::variant<Hello, Members, FragmentMap, Subscribe, SubscribeReply, Request, FragmentMessage, Goodbye>;
+
+Result<Message> decode_message(ByteView in);
+Bytes encode_message(const Message& m);
+
+}  // namespace rtmfp::group

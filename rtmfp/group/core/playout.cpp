@@ -1,0 +1,123 @@
+#include "rtmfp/group/core/playout.hpp"
+
+namespace rtmfp::group {
+
+void Playout::start_at(Seq s) {
+  if (next_ == 0 && s != 0) next_ = s;
+}
+
+std::optional<TimePoint> Playout::next_deadline() const {
+  if (!stuck_since_) return std::nullopt;
+  return *stuck_since_ + config_.hole_timeout;
+}
+
+// Plays the frame starting at next_ if every fragment of it is held.
+// Returns false when it must wait.
+bool Playout::play_frame(const FragmentStore& store, std::vector<PlayedFrame>& out) {
+  const Bytes* head = store.get(next_);
+  if (!head) {
+    waiting_at_ = next_;
+    return false;
+  }
+  auto first = parse_content(*head);
+  if (!first) {  // cannot happen for stored fragments; step over defensively
+    ++next_;
+    return true;
+  }
+  if (std::holds_alternative<ManifestContent>(*first)) {
+    ++next_;
+    return true;
+  }
+  const auto& d0 = (*std::get_if<DataContent>(&*first));
+  if (!(d0.flags & kFirst)) {  // the middle of a frame whose start is gone
+    ++next_;
+    ++counters_.fragments_skipped;
+    return true;
+  }
+  // Find the frame's end; manifests may sit between its fragments.
+  Bytes payload;
+  payload.reserve(d0.frame_size);
+  Seq s = next_;
+  for (;;) {
+    const Bytes* c = store.get(s);
+    if (!c) {
+      waiting_at_ = s;
+      return false;
+    }
+    auto p = parse_content(*c);
+    if (p && std::holds_alternative<DataContent>(*p)) {
+      const auto& d = (*std::get_if<DataContent>(&*p));
+      if (s != next_ && (d.flags & kFirst)) {  // a new frame before this one ended: broken
+        counters_.fragments_skipped += s - next_;
+        next_ = s;
+        return true;
+      }
+      payload.insert(payload.end(), d.chunk.begin(), d.chunk.end());
+      if (payload.size() > d0.frame_size) break;
+      if (d.flags & kLast) break;
+    }
+    ++s;
+  }
+  const Seq first_seq = next_;
+  next_ = s + 1;
+  if (payload.size() != d0.frame_size) {
+    ++counters_.fragments_skipped;
+    return true;
+  }
+  MediaFrame f;
+  f.type = d0.type;
+  f.timestamp = d0.timestamp;
+  f.keyframe = (d0.flags & kKeyframe) != 0;
+  f.config = (d0.flags & kConfig) != 0;
+  f.payload = std::move(payload);
+  if (f.config) {
+    auto& last = last_config_[static_cast<std::uint8_t>(f.type)];
+    if ((d0.flags & kRepeat) && last == f.payload) {
+      ++counters_.repeats_suppressed;
+      return true;
+    }
+    last = f.payload;
+  }
+  ++counters_.frames;
+  out.push_back(PlayedFrame{std::move(f), first_seq});
+  return true;
+}
+
+void Playout::poll(TimePoint now, const FragmentStore& store, Seq known_newest, std::vector<PlayedFrame>& out) {
+  if (next_ == 0) return;
+  if (next_ < store.floor()) {  // fell out of the window
+    counters_.fragments_skipped += store.floor() - next_;
+    ++counters_.holes_skipped;
+    next_ = store.floor();
+  }
+  bool progressed = false;
+  const Seq waited_at = waiting_at_;
+  while (play_frame(store, out)) progressed = true;
+  // A big frame still filling in (its first missing fragment moved on) is
+  // progress too: a 1 MB keyframe is not a hole.
+  if (waiting_at_ > waited_at) progressed = true;
+  if (progressed) stuck_since_.reset();
+  const bool waiting = known_newest >= next_ || store.newest() >= next_;
+  if (!waiting) {
+    stuck_since_.reset();
+    return;
+  }
+  if (!stuck_since_) stuck_since_ = now;
+  if (now - *stuck_since_ < config_.hole_timeout) return;
+  // Skip to the next frame start held after the hole.
+  const Seq from = next_;
+  Seq s = store.next_held(next_ + 1);
+  for (; s != 0; s = store.next_held(s + 1)) {
+    auto p = parse_content(*store.get(s));
+    if (p && std::holds_alternative<DataContent>(*p) && ((*std::get_if<DataContent>(&*p)).flags & kFirst)) break;
+  }
+  if (s == 0) return;  // nothing to resume at yet: keep waiting
+  counters_.fragments_skipped += s - from;
+  ++counters_.holes_skipped;
+  next_ = s;
+  stuck_since_.reset();
+  while (play_frame(store, out)) {
+  }
+}
+
+}  // namespace rtmfp::group

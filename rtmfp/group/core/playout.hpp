@@ -1,0 +1,60 @@
+// A member's in-order playout: verified fragments (fragment_store.hpp) in,
+// whole frames out in publishing order, starting at a join point. A hole
+// that stays open GroupConfig::hole_timeout without progress (the fragment
+// was lost everywhere, or came too late; a big frame still filling in is
+// progress) is skipped: playout resumes at the next
+// frame it holds completely, and the skip is counted. Configuration frames
+// re-sent at join points are played only when they differ from the last
+// one played of their type (a codec change), so a member plays each
+// sequence header once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "rtmfp/group/core/fragment_store.hpp"
+
+namespace rtmfp::group {
+
+struct PlayedFrame {
+  MediaFrame frame;
+  Seq seq = 0;  // its first fragment
+};
+
+struct PlayoutCounters {
+  std::uint64_t frames = 0;             // played
+  std::uint64_t repeats_suppressed = 0;  // configuration re-sends not played
+  std::uint64_t holes_skipped = 0;
+  std::uint64_t fragments_skipped = 0;
+};
+
+class Playout {
+ public:
+  explicit Playout(const GroupConfig& config) : config_(config) {}
+
+  // Starts (once) at the join point `s`.
+  void start_at(Seq s);
+  bool started() const { return next_ != 0; }
+  // The next fragment playout needs (0 before the start).
+  Seq next() const { return next_; }
+  // Plays whatever became playable; `known_newest`: the newest fragment
+  // number anyone advertised (a hole exists when playout waits below it).
+  void poll(TimePoint now, const FragmentStore& store, Seq known_newest, std::vector<PlayedFrame>& out);
+  // When playout will skip the hole it waits at, if any.
+  std::optional<TimePoint> next_deadline() const;
+  const PlayoutCounters& counters() const { return counters_; }
+
+ private:
+  bool play_frame(const FragmentStore& store, std::vector<PlayedFrame>& out);
+
+  GroupConfig config_;
+  Seq next_ = 0;
+  std::optional<TimePoint> stuck_since_;
+  Seq waiting_at_ = 0;  // the first fragment playout lacks
+  std::map<std::uint8_t, Bytes> last_config_;
+  PlayoutCounters counters_;
+};
+
+}  // namespace rtmfp::group

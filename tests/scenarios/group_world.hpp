@@ -1,0 +1,626 @@
+// A deterministic simulator for P2P broadcast groups: many GroupMembers
+// (rtmfp/group/core) on a virtual clock, joined by links with a one-way
+// delay per pair, random loss, and an upload capacity per member (a FIFO
+// that serialises what the member sends; media waiting more than a second
+// is dropped, as a congested path would). Reliable messages (the member's
+// control: hello, subscriptions, gossip, goodbye) stand for messages on a
+// reliable RTMFP flow: each loss costs a retransmission (one RTT + 200 ms);
+// fragments, maps and pulls may be lost. A link opens two RTTs after a
+// connect (the RTMFP handshake), and members crash without a goodbye.
+//
+// A synthetic live stream (audio + video with keyframes, configuration at
+// the start) is published; every frame's payload names its index and is
+// otherwise pseudo-random, so each member's played frames are checked byte
+// for byte and timed against their publishing time.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <queue>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rtmfp/core/random.hpp"
+#include "rtmfp/core/wire/vlu.hpp"
+#include "rtmfp/group/core/group_member.hpp"
+#include "rtmfp/group/crypto/ed25519_authenticator.hpp"
+#include "tests/sim/stats.hpp"
+
+namespace rtmfp::testing::groupsim {
+
+using namespace std::chrono_literals;
+using group::GroupMember;
+using group::MediaFrame;
+using group::MediaType;
+using group::MemberId;
+
+struct StreamShape {
+  double bitrate = 1'000'000;  // bits/s of payload, audio + video
+  double fps = 30;
+  Duration gop = 1s;
+  double audio_fps = 50;
+  std::size_t audio_bytes = 160;
+  double keyframe_share = 0.3;  // of a GOP's video bytes
+  std::size_t keyframe_bytes = 0;  // fixed keyframe size instead (0: from the share)
+};
+
+struct WorldConfig {
+  std::uint64_t seed = 1;
+  std::size_t members = 100;  // besides the publisher
+  double loss = 0.05;
+  Duration min_delay = 10ms, max_delay = 80ms;
+  double upload_min = 1.5, upload_max = 5.0;  // members' upload, multiples of the bitrate
+  double publisher_upload = 3.0;
+  double churn_per_minute = 0.0;  // share of members leaving abruptly (and as many joining) per minute
+  Duration join_spread = 1s;      // initial members join within this after the publisher starts
+  Duration run = 30s;
+  Duration warmup = 5s;    // frames published before this are not scored
+  Duration deadline = 2s;  // a frame is on time when played within this of publishing
+  std::size_t directory_sample = 16;
+  std::size_t forgers = 0;  // members that alter every fragment they send
+  std::size_t late_joiners = 0;  // join at random times between warmup and run - 5 s
+  StreamShape stream;
+  group::GroupConfig group;
+};
+
+struct FrameRecord {
+  TimePoint published{};
+  MediaFrame frame;
+  bool scored = false;  // audio/video, not configuration
+};
+
+struct Results {
+  std::uint64_t expected = 0, on_time = 0, late = 0, missing = 0, corrupt = 0;
+  std::uint64_t keyframes_expected = 0, keyframes_played = 0;  // complete, whenever
+  sim::Samples delay_ms;          // publish -> play, every played scored frame
+  sim::Samples join_ms;           // join -> first frame played, members joining after the warmup
+  sim::Samples crash_gap_ms;      // longest playout gap of members that lost a pusher in a crash
+  double publisher_upload_ratio = 0;  // publisher's bytes on the wire / stream payload bytes
+  double control_share = 0;        // control bytes / media bytes, all members
+  std::uint64_t forged_dropped = 0;
+  std::size_t members_never_played = 0;
+  std::size_t max_neighbours = 0;
+  double mean_neighbours = 0;
+  bool connected = true;  // the neighbour graph, from the publisher
+  double store_mib_per_member = 0;
+  std::uint64_t publish_failures = 0;
+  double on_time_share() const { return expected ? double(on_time) / double(expected) : 0; }
+  std::string summary() const;
+};
+
+class World {
+ public:
+  explicit World(WorldConfig c);
+  Results run();
+
+ private:
+  struct Queued {
+    std::size_t to = 0;
+    Bytes msg;
+    group::SendKind kind = group::SendKind::control;
+    TimePoint queued{};
+  };
+  struct Member {
+    std::array<std::deque<Queued>, 4> queue;
+    bool transmitting = false;
+    std::unique_ptr<GroupMember> core;
+    std::unique_ptr<group::Ed25519Authenticator> auth;
+    bool alive = true;
+    bool forger = false;
+    TimePoint joined{}, left{};
+    bool has_left = false;
+    double upload_bps = 0;
+    std::set<std::size_t> links;  // members it holds a link with (its own view)
+    std::uint64_t wire_bytes = 0;
+    std::vector<std::int64_t> played_us;  // per frame index, -1 = not played
+    std::int64_t first_played_us = -1;
+    std::uint64_t corrupt = 0;
+    std::uint64_t tick_version = 0;
+    std::optional<TimePoint> tick_at;
+  };
+  struct Event {
+    TimePoint at;
+    std::uint64_t order;
+    std::function<void()> fn;
+    bool operator>(const Event& o) const { return at != o.at ? at > o.at : order > o.order; }
+  };
+
+  void schedule(TimePoint at, std::function<void()> fn) { events_.push(Event{at, next_order_++, std::move(fn)}); }
+  std::size_t add_member(group::Role role, TimePoint now);
+  void kill(std::size_t i, TimePoint now);
+  void pump(std::size_t i, TimePoint now);  // runs a member's actions, reschedules its tick
+  void deliver(std::size_t from, std::size_t to, Bytes msg, group::SendKind kind, TimePoint now);
+  void transmit(std::size_t from, TimePoint now);
+  Duration delay(std::size_t a, std::size_t b) const;
+  void publish_frames(TimePoint now);
+  MediaFrame make_frame(std::uint64_t index, MediaType type, bool key, bool config, std::size_t size) const;
+  std::vector<MemberId> directory_sample(std::size_t except);
+
+  WorldConfig c_;
+  SeededRandom rng_;
+  group::PublisherKeys keys_;
+  group::GroupId group_id_{};
+  std::vector<Member> members_;
+  std::map<MemberId, std::size_t> index_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  std::uint64_t next_order_ = 0;
+  TimePoint now_{};
+  TimePoint t0_{};
+  std::vector<FrameRecord> frames_;
+  std::uint64_t payload_bytes_ = 0;
+  std::uint64_t publish_failures_ = 0;
+  double video_frame_accum_ = 0, audio_frame_accum_ = 0;
+  std::uint64_t video_index_ = 0;
+  std::vector<std::pair<TimePoint, std::vector<std::size_t>>> crashes_;
+  bool debug_ = std::getenv("GROUPSIM_DEBUG") != nullptr;
+  std::map<std::uint64_t, TimePoint> emitted_;
+  std::map<std::uint64_t, std::pair<TimePoint, std::size_t>> arrived5_;  // crash time, members that lost a pusher
+};
+
+inline std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+inline World::World(WorldConfig c) : c_(std::move(c)), rng_(c_.seed) {
+  std::array<std::uint8_t, 32> seed{};
+  for (std::size_t i = 0; i < 8; ++i) seed[i] = static_cast<std::uint8_t>(c_.seed >> (8 * i));
+  keys_ = group::publisher_keys_from_seed(seed);
+  rng_.fill(group_id_);
+}
+
+inline Duration World::delay(std::size_t a, std::size_t b) const {
+  const std::uint64_t h = mix(c_.seed ^ mix(std::min(a, b) * 1000003 + std::max(a, b)));
+  const auto span = (c_.max_delay - c_.min_delay).count();
+  return c_.min_delay + Duration(static_cast<std::int64_t>(h % static_cast<std::uint64_t>(span + 1)));
+}
+
+inline MediaFrame World::make_frame(std::uint64_t index, MediaType type, bool key, bool config,
+                                    std::size_t size) const {
+  MediaFrame f;
+  f.type = type;
+  f.keyframe = key;
+  f.config = config;
+  f.payload.resize(std::max<std::size_t>(size, 8));
+  std::uint64_t x = mix(index ^ 0x5eed);
+  for (std::size_t i = 0; i < f.payload.size(); ++i) {
+    if (i % 8 == 0) x = mix(x);
+    f.payload[i] = static_cast<std::uint8_t>(x >> (8 * (i % 8)));
+  }
+  for (std::size_t i = 0; i < 8; ++i) f.payload[i] = static_cast<std::uint8_t>(index >> (8 * i));
+  return f;
+}
+
+inline std::size_t World::add_member(group::Role role, TimePoint now) {
+  const std::size_t i = members_.size();
+  Member m;
+  MemberId id{};
+  rng_.fill(id);
+  if (role == group::Role::publisher)
+    m.auth = std::make_unique<group::Ed25519Authenticator>(keys_);
+  else
+    m.auth = std::make_unique<group::Ed25519Authenticator>(keys_.public_key);
+  m.core = std::make_unique<GroupMember>(id, group_id_, role, *m.auth, rng_, c_.group);
+  m.joined = now;
+  const double x = role == group::Role::publisher
+                       ? c_.publisher_upload
+                       : c_.upload_min + (c_.upload_max - c_.upload_min) * rng_.unit();
+  m.upload_bps = x * c_.stream.bitrate;
+  members_.push_back(std::move(m));
+  index_[id] = i;
+  if (role != group::Role::publisher) members_[i].core->add_members(now, directory_sample(i));
+  pump(i, now);
+  return i;
+}
+
+inline std::vector<MemberId> World::directory_sample(std::size_t except) {
+  std::vector<std::size_t> alive;
+  for (std::size_t i = 0; i < members_.size(); ++i)
+    if (i != except && members_[i].alive) alive.push_back(i);
+  std::vector<MemberId> out;
+  for (std::size_t k = 0; k < c_.directory_sample && !alive.empty(); ++k) {
+    const std::size_t j = static_cast<std::size_t>(rng_.below(alive.size()));
+    out.push_back(members_[alive[j]].core->id());
+    alive[j] = alive.back();
+    alive.pop_back();
+  }
+  return out;
+}
+
+inline void World::kill(std::size_t i, TimePoint now) {
+  Member& m = members_[i];
+  if (!m.alive) return;
+  // Who loses a pusher with it (for the recovery figure).
+  std::vector<std::size_t> affected;
+  for (std::size_t j : m.links) {
+    if (!members_[j].alive) continue;
+    (void)j;
+    affected.push_back(j);
+  }
+  crashes_.emplace_back(now, std::move(affected));
+  m.alive = false;
+  m.has_left = true;
+  m.left = now;
+}
+
+// A member's upload: one queue per send kind, served in priority order at
+// the member's upload rate (the host sends its flows by priority). Media
+// that waited more than a second is dropped, as a congested path would.
+inline void World::deliver(std::size_t from, std::size_t to, Bytes msg, group::SendKind kind, TimePoint now) {
+  Member& a = members_[from];
+  a.queue[static_cast<std::size_t>(kind)].push_back(Queued{to, std::move(msg), kind, now});
+  if (!a.transmitting) transmit(from, now);
+}
+
+inline void World::transmit(std::size_t from, TimePoint now) {
+  Member& a = members_[from];
+  a.transmitting = false;
+  if (!a.alive) return;
+  Queued q;
+  bool found = false;
+  for (auto& lane : a.queue) {
+    while (!lane.empty()) {
+      q = std::move(lane.front());
+      lane.pop_front();
+      if (q.kind != group::SendKind::control && now - q.queued > 1s) continue;  // too late: dropped
+      found = true;
+      break;
+    }
+    if (found) break;
+  }
+  if (!found) return;
+  constexpr std::size_t kOverhead = 48;  // UDP/IP + RTMFP packet, chunk and flow headers
+  const std::size_t wire = q.msg.size() + kOverhead;
+  const TimePoint leave = now + Duration(static_cast<std::int64_t>(double(wire) * 8e6 / a.upload_bps));
+  a.wire_bytes += wire;
+  a.transmitting = true;
+  schedule(leave, [this, from] { transmit(from, now_); });
+  const std::size_t to = q.to;
+  Bytes msg = std::move(q.msg);
+  if (a.forger && !msg.empty() && msg[0] == static_cast<std::uint8_t>(group::MessageType::fragment))
+    msg.back() ^= 0x5a;  // alters the content (hash or signature no longer match)
+  Duration d = delay(from, to);
+  if (q.kind == group::SendKind::control) {
+    while (rng_.unit() < c_.loss) d += 2 * delay(from, to) + 200ms;
+  } else if (rng_.unit() < c_.loss) {
+    return;
+  }
+  if (debug_ && !msg.empty() && msg[0] == 7) {
+    ByteReader br(ByteView(msg).subspan(1));
+    const std::uint64_t seq = wire::read_vlu(br);
+    if (from == 0 && !emitted_.count(seq)) emitted_[seq] = now;
+  }
+  schedule(leave + d, [this, from, to, msg = std::move(msg)] {
+    Member& b = members_[to];
+    if (!b.alive || !b.links.count(from)) return;
+    if (debug_ && to == 5 && !msg.empty() && msg[0] == 7) {
+      ByteReader br(ByteView(msg).subspan(1));
+      const std::uint64_t seq = wire::read_vlu(br);
+      if (!arrived5_.count(seq)) arrived5_[seq] = {now_, from};
+    }
+    b.core->on_message(now_, members_[from].core->id(), msg);
+    pump(to, now_);
+  });
+}
+
+inline void World::pump(std::size_t i, TimePoint now) {
+  Member& m = members_[i];
+  if (!m.alive) return;
+  for (auto& a : m.core->take_actions()) {
+    if (auto* s = std::get_if<group::SendAction>(&a)) {
+      auto it = index_.find(s->to);
+      if (it == index_.end() || !m.links.count(it->second)) continue;
+      deliver(i, it->second, std::move(s->message), s->kind, now);
+    } else if (auto* c = std::get_if<group::ConnectAction>(&a)) {
+      auto it = index_.find(c->to);
+      if (it == index_.end()) continue;
+      const std::size_t j = it->second;
+      if (!members_[j].alive) continue;  // the connect times out in the member
+      const Duration rtt = 2 * delay(i, j);
+      schedule(now + rtt + rtt / 2, [this, i, j] {  // the responder's side opens first
+        if (!members_[j].alive || !members_[i].alive) return;
+        members_[j].links.insert(i);
+        members_[j].core->on_link_up(now_, members_[i].core->id());
+        pump(j, now_);
+      });
+      schedule(now + 2 * rtt, [this, i, j] {
+        if (!members_[i].alive || !members_[j].alive || !members_[j].links.count(i)) return;
+        members_[i].links.insert(j);
+        members_[i].core->on_link_up(now_, members_[j].core->id());
+        pump(i, now_);
+      });
+    } else if (auto* d = std::get_if<group::DisconnectAction>(&a)) {
+      auto it = index_.find(d->to);
+      if (it == index_.end()) continue;
+      const std::size_t j = it->second;
+      m.links.erase(j);
+      schedule(now + delay(i, j), [this, i, j] {  // the session close reaches the far end
+        if (!members_[j].alive || !members_[j].links.erase(i)) return;
+        members_[j].core->on_link_down(now_, members_[i].core->id());
+        pump(j, now_);
+      });
+    }
+  }
+  for (auto& f : m.core->take_frames()) {
+    std::uint64_t index = 0;
+    for (std::size_t b = 0; b < 8 && b < f.frame.payload.size(); ++b)
+      index |= std::uint64_t(f.frame.payload[b]) << (8 * b);
+    if (index >= frames_.size()) continue;
+    if (f.frame.payload != frames_[index].frame.payload) {
+      ++m.corrupt;
+      continue;
+    }
+    if (m.played_us.size() < frames_.size()) m.played_us.resize(frames_.size(), -1);
+    if (m.played_us[index] < 0) m.played_us[index] = (now - t0_).count();
+    if (m.first_played_us < 0) m.first_played_us = (now - t0_).count();
+  }
+  const auto d = m.core->next_deadline();
+  if (d && (!m.tick_at || *d < *m.tick_at || *m.tick_at <= now)) {
+    const TimePoint at = std::max(*d, now);
+    m.tick_at = at;
+    const std::uint64_t v = ++m.tick_version;
+    schedule(at, [this, i, v] {
+      Member& mm = members_[i];
+      if (!mm.alive || mm.tick_version != v) return;
+      mm.tick_at.reset();
+      mm.core->tick(now_);
+      pump(i, now_);
+    });
+  }
+}
+
+inline void World::publish_frames(TimePoint now) {
+  // Called every 1 ms of virtual time while publishing: emits the frames due.
+  const StreamShape& s = c_.stream;
+  const double audio_bps = s.audio_fps * double(s.audio_bytes) * 8;
+  const double video_bps = std::max(0.0, s.bitrate - audio_bps);
+  const double gop_frames = s.fps * std::chrono::duration<double>(s.gop).count();
+  const double gop_bytes = video_bps / 8 * std::chrono::duration<double>(s.gop).count();
+  const std::size_t key_bytes = s.keyframe_bytes ? s.keyframe_bytes : std::size_t(gop_bytes * s.keyframe_share);
+  const std::size_t p_bytes =
+      std::size_t(std::max(200.0, (gop_bytes - double(key_bytes)) / std::max(1.0, gop_frames - 1)));
+  auto emit = [&](MediaType type, bool key, bool config, std::size_t size) {
+    const std::uint64_t index = frames_.size();
+    FrameRecord r;
+    r.published = now;
+    r.frame = make_frame(index, type, key, config, size);
+    r.frame.timestamp = static_cast<std::uint32_t>((now - t0_).count() / 1000);
+    r.scored = !config && now - t0_ >= c_.warmup && now - t0_ < c_.run;
+    payload_bytes_ += r.frame.payload.size();
+    auto& pub = members_[0];
+    if (!pub.core->publish(now, r.frame)) ++publish_failures_;
+    frames_.push_back(std::move(r));
+  };
+  if (frames_.empty()) {
+    emit(MediaType::data, false, true, 300);  // metadata
+    emit(MediaType::audio, false, true, 16);  // audio sequence header
+    emit(MediaType::video, false, true, 40);  // video sequence header
+  }
+  audio_frame_accum_ += s.audio_fps / 1000.0;
+  video_frame_accum_ += s.fps / 1000.0;
+  while (audio_frame_accum_ >= 1) {
+    audio_frame_accum_ -= 1;
+    emit(MediaType::audio, false, false, s.audio_bytes);
+  }
+  while (video_frame_accum_ >= 1) {
+    video_frame_accum_ -= 1;
+    const bool key = std::fmod(double(video_index_), gop_frames) < 1.0;
+    ++video_index_;
+    emit(MediaType::video, key, false, key ? key_bytes : p_bytes);
+  }
+  pump(0, now);
+}
+
+inline Results World::run() {
+  t0_ = TimePoint{} + 1s;
+  now_ = t0_;
+  add_member(group::Role::publisher, now_);
+  // Initial members, spread over join_spread.
+  for (std::size_t k = 0; k < c_.members; ++k) {
+    const Duration at = Duration(static_cast<std::int64_t>(rng_.unit() * double(c_.join_spread.count())));
+    const bool forger = k < c_.forgers;
+    schedule(t0_ + at, [this, forger] {
+      const std::size_t i = add_member(group::Role::member, now_);
+      members_[i].forger = forger;
+    });
+  }
+  for (std::size_t k = 0; k < c_.late_joiners; ++k) {
+    const double span = std::chrono::duration<double>(c_.run - c_.warmup - 5s).count();
+    const Duration at = c_.warmup + Duration(static_cast<std::int64_t>(rng_.unit() * span * 1e6));
+    schedule(t0_ + at, [this] { add_member(group::Role::member, now_); });
+  }
+  // Churn: one member leaves abruptly and one joins, evenly spaced.
+  if (c_.churn_per_minute > 0) {
+    const double per_s = c_.churn_per_minute * double(c_.members) / 60.0;
+    const Duration every = Duration(static_cast<std::int64_t>(1e6 / per_s));
+    for (TimePoint t = t0_ + c_.warmup; t < t0_ + c_.run; t += every) {
+      schedule(t, [this] {
+        std::vector<std::size_t> alive;
+        for (std::size_t i = 1; i < members_.size(); ++i)
+          if (members_[i].alive && !members_[i].forger) alive.push_back(i);
+        if (!alive.empty()) kill(alive[static_cast<std::size_t>(rng_.below(alive.size()))], now_);
+        add_member(group::Role::member, now_);
+      });
+    }
+  }
+  if (std::getenv("GROUPSIM_TRACE")) {
+    for (TimePoint t = t0_; t < t0_ + c_.run; t += 1s)
+      schedule(t, [this] {
+        std::string line;
+        std::uint64_t served = members_[0].core->counters().fragments_requested_by_peers;
+        for (unsigned c = 0; c < 8; ++c) {
+          int none = 0;
+          for (std::size_t i = 1; i < members_.size(); ++i)
+            if (members_[i].alive && members_[i].core->depth(c) == 255) ++none;
+          line += std::to_string(none) + " ";
+        }
+        std::size_t missing = 0;
+        for (std::size_t i = 1; i < members_.size(); ++i) missing += members_[i].core->counters().fragments_requested_from_peers;
+        std::string pubn;
+        for (const auto& id : members_[0].core->neighbours()) {
+          const std::size_t j = index_[id];
+          pubn += std::to_string(j) + "(h" + std::to_string(group::home_class(id)) + " p" +
+                  std::to_string(members_[0].core->pushes_to(id)) + ") ";
+        }
+        std::printf("  publisher neighbours: %s\n", pubn.c_str());
+        std::printf("t=%.0f members=%zu no-pusher per class: %s| publisher served %llu | pulls asked %zu\n",
+                    std::chrono::duration<double>(now_ - t0_).count(), members_.size(), line.c_str(),
+                    (unsigned long long)served, missing);
+      });
+  }
+  // The stream: frames due every millisecond, for the whole run.
+  for (TimePoint t = t0_; t < t0_ + c_.run; t += 1ms) schedule(t, [this] { publish_frames(now_); });
+  const TimePoint end = t0_ + c_.run + c_.deadline + 1s;
+  while (!events_.empty() && events_.top().at <= end) {
+    Event e = events_.top();
+    events_.pop();
+    now_ = e.at;
+    e.fn();
+  }
+
+  Results r;
+  r.publish_failures = publish_failures_;
+  // Scoring: every scored frame published while the member was playing
+  // (from its first played frame, until it left) counts for that member.
+  for (std::size_t i = 1; i < members_.size(); ++i) {
+    Member& m = members_[i];
+    if (m.forger) continue;
+    r.corrupt += m.corrupt;
+    m.played_us.resize(frames_.size(), -1);
+    if (m.first_played_us < 0) {
+      // Never played: every frame published from its join + 2 s on counts as missing.
+      for (const auto& f : frames_)
+        if (f.scored && f.published >= m.joined + 2s && (!m.has_left || f.published + c_.deadline < m.left)) {
+          ++r.expected;
+          ++r.missing;
+        }
+      if (!m.has_left || m.left - m.joined > 3s) ++r.members_never_played;
+      continue;
+    }
+    if (m.joined >= t0_ + c_.warmup) r.join_ms.add(double(m.first_played_us - (m.joined - t0_).count()) / 1000.0);
+    const TimePoint first = t0_ + Duration(m.first_played_us);
+    for (std::size_t k = 0; k < frames_.size(); ++k) {
+      const auto& f = frames_[k];
+      if (!f.scored || f.published < first) continue;
+      if (m.has_left && f.published + c_.deadline >= m.left) continue;
+      ++r.expected;
+      const std::int64_t p = m.played_us[k];
+      if (f.frame.keyframe) {
+        ++r.keyframes_expected;
+        if (p >= 0) ++r.keyframes_played;
+      }
+      if (p < 0) {
+        ++r.missing;
+        continue;
+      }
+      const double d = double(p - (f.published - t0_).count()) / 1000.0;
+      r.delay_ms.add(d);
+      if (d <= double(std::chrono::duration_cast<std::chrono::milliseconds>(c_.deadline).count()))
+        ++r.on_time;
+      else
+        ++r.late;
+    }
+  }
+  // Recovery: the longest gap between played frames, for members that had a
+  // link with a crashed member, over the 3 s after the crash.
+  for (const auto& [t, affected] : crashes_) {
+    for (std::size_t j : affected) {
+      Member& m = members_[j];
+      if (m.first_played_us < 0 || (m.has_left && m.left < t + 3s)) continue;
+      std::vector<std::int64_t> times;
+      for (std::size_t k = 0; k < frames_.size(); ++k)
+        if (frames_[k].scored && frames_[k].published >= t - 500ms && frames_[k].published < t + 3s &&
+            m.played_us[k] >= 0)
+          times.push_back(m.played_us[k]);
+      std::sort(times.begin(), times.end());
+      std::int64_t gap = 0;
+      for (std::size_t k = 1; k < times.size(); ++k) gap = std::max(gap, times[k] - times[k - 1]);
+      r.crash_gap_ms.add(double(gap) / 1000.0);
+    }
+  }
+  if (debug_) {
+    sim::Samples lat;
+    std::size_t late500 = 0;
+    std::string firsts;
+    for (auto& [seq, a] : arrived5_) {
+      auto e = emitted_.find(seq);
+      if (e == emitted_.end() || e->second < t0_ + c_.warmup) continue;
+      const double ms = double((a.first - e->second).count()) / 1000;
+      lat.add(ms);
+      if (ms > 500) ++late500;
+      if (seq % 97 == 0 && firsts.size() < 600) firsts += std::to_string(seq) + ":" + std::to_string(int(ms)) + "ms<-" + std::to_string(a.second) + " ";
+    }
+    std::printf("member 5 fragment arrival after emission: %s; >500ms %zu\n%s\n", lat.summary().c_str(), late500, firsts.c_str());
+    for (std::size_t i = 0; i < members_.size() && i < 4; ++i) {
+      const auto& k = members_[i].core->counters();
+      std::printf("member %zu: pushed_to %llu requested_by %llu unserved %llu | from_pub %llu pushed_from %llu pulled %llu asked %llu dup %llu stale %llu | media %llu control %llu | refused %llu pusher_changes %llu | depth %u %u %u %u %u %u %u %u\n",
+                  i, (unsigned long long)k.fragments_pushed_to_peers, (unsigned long long)k.fragments_requested_by_peers,
+                  (unsigned long long)k.requests_unserved, (unsigned long long)k.fragments_from_publisher,
+                  (unsigned long long)k.fragments_pushed_from_peers, (unsigned long long)k.fragments_pulled_from_peers,
+                  (unsigned long long)k.fragments_requested_from_peers, (unsigned long long)k.duplicates,
+                  (unsigned long long)k.stale, (unsigned long long)k.media_bytes_sent,
+                  (unsigned long long)k.control_bytes_sent, (unsigned long long)k.subscriptions_refused,
+                  (unsigned long long)k.pusher_changes, members_[i].core->depth(0), members_[i].core->depth(1),
+                  members_[i].core->depth(2), members_[i].core->depth(3), members_[i].core->depth(4),
+                  members_[i].core->depth(5), members_[i].core->depth(6), members_[i].core->depth(7));
+    }
+  }
+  r.publisher_upload_ratio = double(members_[0].wire_bytes) / double(std::max<std::uint64_t>(1, payload_bytes_));
+  std::uint64_t control = 0, media = 0;
+  std::size_t alive = 0;
+  double neighbours = 0, store = 0;
+  for (auto& m : members_) {
+    control += m.core->counters().control_bytes_sent;
+    media += m.core->counters().media_bytes_sent;
+    r.forged_dropped += m.core->counters().forged;
+    if (!m.alive) continue;
+    ++alive;
+    neighbours += double(m.core->neighbour_count());
+    r.max_neighbours = std::max(r.max_neighbours, m.core->neighbour_count());
+    store += double(m.core->store().bytes());
+  }
+  r.control_share = double(control) / double(std::max<std::uint64_t>(1, media));
+  r.mean_neighbours = neighbours / double(std::max<std::size_t>(1, alive));
+  r.store_mib_per_member = store / double(std::max<std::size_t>(1, alive)) / (1 << 20);
+  // Connectivity of the neighbour graph among live members, from the publisher.
+  std::vector<bool> seen(members_.size(), false);
+  std::vector<std::size_t> todo{0};
+  seen[0] = true;
+  while (!todo.empty()) {
+    const std::size_t i = todo.back();
+    todo.pop_back();
+    for (std::size_t j : members_[i].links)
+      if (!seen[j] && members_[j].alive) {
+        seen[j] = true;
+        todo.push_back(j);
+      }
+  }
+  for (std::size_t i = 0; i < members_.size(); ++i)
+    if (members_[i].alive && !seen[i]) r.connected = false;
+  return r;
+}
+
+inline std::string Results::summary() const {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "on-time %.4f (%llu/%llu; late %llu, missing %llu) delay p50 %.0f p95 %.0f ms, join p50 %.0f p95 %.0f "
+                "ms, crash gap p95 %.0f ms (n=%zu), corrupt %llu, publisher upload %.3fx, control/media %.3f, neighbours mean %.1f "
+                "max %zu, never played %zu, forged dropped %llu",
+                on_time_share(), (unsigned long long)on_time, (unsigned long long)expected, (unsigned long long)late,
+                (unsigned long long)missing, delay_ms.median(), delay_ms.p95(), join_ms.median(), join_ms.p95(),
+                crash_gap_ms.p95(), crash_gap_ms.count(), (unsigned long long)corrupt, publisher_upload_ratio, control_share, mean_neighbours,
+                max_neighbours, members_never_played, (unsigned long long)forged_dropped);
+  return buf;
+}
+
+}  // namespace rtmfp::testing::groupsim
