@@ -94,6 +94,8 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
   // keepalive period rather than after the idle timeout.
   RegistrationOptions ro;
   if (rvs.size() > 1 || options.rendezvous.size() > 1) ro.liveness_interval = seconds(2);
+  // One that is down at start is passed over after 5 s.
+  if (rvs.size() > 1) ro.attempt_timeout = seconds(5);
   bool announced = false;
   // The NAT check against the rendezvous (rendezvous/core/nat_check.hpp),
   // after each registration: one "nat ..." line, and the class reported to

@@ -32,6 +32,7 @@ void RegistrationClient::connect(TimePoint now) {
     return;
   }
   session_ = *s;
+  if (options_.attempt_timeout > Duration::zero()) attempt_deadline_ = now + options_.attempt_timeout;
 }
 
 void RegistrationClient::lost(TimePoint now, std::string reason) {
@@ -40,6 +41,7 @@ void RegistrationClient::lost(TimePoint now, std::string reason) {
   out_.reset();
   registered_.reset();
   ping_at_.reset();
+  attempt_deadline_.reset();
   unanswered_ = 0;
   RegistrationEvent e{RegistrationEvent::lost, {}, std::move(reason)};
   e.rendezvous = current_;
@@ -77,10 +79,19 @@ void RegistrationClient::on_shutdown(TimePoint) {
   shut_down_ = true;
   retry_at_.reset();
   ping_at_.reset();
+  attempt_deadline_.reset();
 }
 
 void RegistrationClient::on_deadline(TimePoint now) {
   if (ping_at_ && *ping_at_ <= now) ping(now);
+  if (attempt_deadline_ && *attempt_deadline_ <= now) {
+    attempt_deadline_.reset();
+    if (session_ && !registered_) {
+      const SessionHandle s = *session_;
+      lost(now, "no registration within " + std::to_string(to_ms(options_.attempt_timeout) / 1000) + " s");
+      (void)endpoint_.close(now, s, true);  // reported as SessionOpenFailed / SessionClosed: no longer ours
+    }
+  }
   if (retry_at_ && *retry_at_ <= now) connect(now);
 }
 
@@ -146,6 +157,7 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
       RegistrationEvent e{RegistrationEvent::registered, *r, {}};
       e.rendezvous = current_;
       events_.push_back(std::move(e));
+      attempt_deadline_.reset();
       unanswered_ = 0;
       if (options_.liveness_interval > Duration::zero() && !shut_down_) ping_at_ = now + options_.liveness_interval;
       return true;

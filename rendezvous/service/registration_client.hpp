@@ -40,6 +40,10 @@ struct RegistrationOptions {
   Duration liveness_interval = seconds(0);
   // Unanswered pings in a row after which the rendezvous counts as gone.
   unsigned liveness_misses = 2;
+  // With several rendezvous: an attempt that has not registered by then is
+  // abandoned for the next rendezvous (one that is down would otherwise
+  // hold the node for the whole open timeout, §3.5.1.1.1). Zero: none.
+  Duration attempt_timeout = seconds(0);
 };
 
 class RegistrationClient : public node::Service {
@@ -52,7 +56,9 @@ class RegistrationClient : public node::Service {
   void start(TimePoint now);
   // Handles the events of its session and control flow; true if consumed.
   bool on_event(TimePoint now, const EndpointEvent& event) override;
-  std::optional<TimePoint> next_deadline() const override { return earliest(retry_at_, ping_at_); }
+  std::optional<TimePoint> next_deadline() const override {
+    return earliest(retry_at_, earliest(ping_at_, attempt_deadline_));
+  }
   void on_deadline(TimePoint now) override;
 
   // As a service of a Node: the rendezvous's answer flow carries the control
@@ -90,6 +96,7 @@ class RegistrationClient : public node::Service {
   std::size_t current_ = 0;
   RegistrationOptions options_;
   std::optional<TimePoint> ping_at_;
+  std::optional<TimePoint> attempt_deadline_;
   unsigned unanswered_ = 0;
   void ping(TimePoint now);
   std::vector<SocketAddress> hosts_;

@@ -143,6 +143,25 @@ TEST(DirectoryRedis, APeerRegisteredAtOneInstanceIsReachedThroughAnotherAndFails
   EXPECT_EQ(*code, 0) << b->first.stderr_text();
 }
 
+TEST(DirectoryRedis, ANodeWhoseFirstRendezvousIsDownRegistersAtTheNextWithinTheAttemptTimeout) {
+  const int dead = free_udp_port();  // nothing answers there
+  ASSERT_NE(dead, 0);
+  auto rv = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  auto l = rv->read_line(10000ms);
+  ASSERT_TRUE(l);
+  const std::string uri = word(*l, 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto node = ChildProcess::spawn({RTMFP_CLI, "node", "--rendezvous", "rtmfp://127.0.0.1:" + std::to_string(dead),
+                                   "--rendezvous", uri, "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(node);
+  auto first = line_starting(*node, "node peer-id ", 15000ms);
+  ASSERT_TRUE(first) << node->stderr_text();
+  EXPECT_EQ(word(*first, 4), uri) << *first;
+  // 5 s attempt timeout, not the 95 s open timeout.
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
+}
+
 TEST(DirectoryRedis, ARendezvousRefusesToStartWhenTheDirectoryIsUnreachableAndNamesIt) {
   const int port = free_tcp_port();  // nothing listens there
   ASSERT_NE(port, 0);
