@@ -1,4 +1,4 @@
-// rtmfp node --rendezvous rtmfp://HOST:PORT [--listen ADDR:PORT ...] [--identity FILE]
+// rtmfp node --rendezvous rtmfp://HOST:PORT [--rendezvous URI ...] [--listen ADDR:PORT ...] [--identity FILE]
 //            [--rendezvous-peer-id HEX] [--trace FILE]
 // --crypto modern (default) registers on our control plane; --crypto flash
 // registers the Flash way (RFC 7425 §5.3 NetConnection connect + setPeerInfo)
@@ -21,7 +21,7 @@ namespace rtmfp::cli {
 
 void add_node_command(CLI::App& app) {
   struct Opts {
-    std::string rendezvous;
+    std::vector<std::string> rendezvous;
     std::vector<std::string> listen;
     std::string identity;
     std::string rendezvous_peer_id;
@@ -31,7 +31,10 @@ void add_node_command(CLI::App& app) {
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("node", "Run a peer: register at a rendezvous and stay reachable through it");
-  cmd->add_option("--rendezvous", opts->rendezvous, "rtmfp://HOST[:PORT] of the rendezvous")->required();
+  cmd->add_option("--rendezvous", opts->rendezvous,
+                  "rtmfp://HOST[:PORT] of the rendezvous; repeat for instances sharing one directory (the node "
+                  "registers at the first that answers and moves to the next when it is lost)")
+      ->required();
   cmd->add_option("--listen", opts->listen,
                   "Local UDP address, ADDR:PORT or [V6]:PORT (port 0 = any free port); repeat for several")
       ->default_str("0.0.0.0:0");
@@ -59,12 +62,42 @@ void add_node_command(CLI::App& app) {
       (a->v6 ? v6 : v4) = true;
       listen.push_back(*a);
     }
-    auto uri = parse_uri(opts->rendezvous);
-    if (!uri) {
-      std::fprintf(stderr, "rtmfp node: invalid --rendezvous '%s': %s\n", opts->rendezvous.c_str(),
-                   uri.error().message().c_str());
+    if (opts->rendezvous.size() > 1 && opts->crypto == "flash") {
+      std::fprintf(stderr, "rtmfp node: several --rendezvous need --crypto modern (the control plane)\n");
       exit_code() = 2;
       return;
+    }
+    std::vector<rendezvous::NodeOptions::Rendezvous> rvs;
+    std::optional<RtmfpUri> first_uri;
+    asio::io_context resolver_io;
+    for (const auto& text : opts->rendezvous) {
+      auto uri = parse_uri(text);
+      if (!uri) {
+        std::fprintf(stderr, "rtmfp node: invalid --rendezvous '%s': %s\n", text.c_str(),
+                     uri.error().message().c_str());
+        exit_code() = 2;
+        return;
+      }
+      auto addrs = io::resolve(resolver_io, uri->host, uri->port);
+      if (!addrs) {
+        std::fprintf(stderr, "rtmfp node: %s\n", addrs.error().message().c_str());
+        exit_code() = 3;
+        return;
+      }
+      // The rendezvous addresses a listening socket's family reaches.
+      std::vector<SocketAddress> same_family;
+      for (const auto& a : *addrs)
+        if (a.v6 ? v6 : v4) same_family.push_back(a);
+      if (same_family.empty()) {
+        std::fprintf(stderr, "rtmfp node: %s has no %s address\n", uri->host.c_str(),
+                     v4 && v6 ? "IPv4 or IPv6" : (v6 ? "IPv6" : "IPv4"));
+        exit_code() = 3;
+        return;
+      }
+      rvs.push_back({"rtmfp://" + (uri->host.find(':') != std::string::npos ? "[" + uri->host + "]" : uri->host) +
+                         ":" + std::to_string(uri->port),
+                     std::move(same_family)});
+      if (!first_uri) first_uri = *uri;
     }
     std::optional<PeerId> rv_id;
     if (!opts->rendezvous_peer_id.empty()) {
@@ -75,23 +108,7 @@ void add_node_command(CLI::App& app) {
         return;
       }
     }
-    asio::io_context resolver_io;
-    auto addrs = io::resolve(resolver_io, uri->host, uri->port);
-    if (!addrs) {
-      std::fprintf(stderr, "rtmfp node: %s\n", addrs.error().message().c_str());
-      exit_code() = 3;
-      return;
-    }
-    // The rendezvous addresses a listening socket's family reaches.
-    std::vector<SocketAddress> same_family;
-    for (const auto& a : *addrs)
-      if (a.v6 ? v6 : v4) same_family.push_back(a);
-    if (same_family.empty()) {
-      std::fprintf(stderr, "rtmfp node: %s has no %s address\n", uri->host.c_str(),
-                   v4 && v6 ? "IPv4 or IPv6" : (v6 ? "IPv6" : "IPv4"));
-      exit_code() = 3;
-      return;
-    }
+    const auto* uri = &*first_uri;
     io::SystemRandom rng;
     auto loaded = load_identity("node", opts->identity);
     if (!loaded) return;
@@ -137,9 +154,9 @@ void add_node_command(CLI::App& app) {
     auto trace = open_trace(opts->trace);
     rendezvous::NodeOptions no;
     no.listen = listen;
-    no.rendezvous_uri = "rtmfp://" + (uri->host.find(':') != std::string::npos ? "[" + uri->host + "]" : uri->host) +
-                        ":" + std::to_string(uri->port);
-    no.rendezvous = same_family;
+    no.rendezvous_uri = rvs.front().uri;
+    no.rendezvous = rvs.front().addresses;
+    no.more_rendezvous.assign(rvs.begin() + 1, rvs.end());
     no.rendezvous_peer_id = rv_id;
     no.profile = profile->get();
     no.endpoint.max_datagram_limit = opts->max_datagram;

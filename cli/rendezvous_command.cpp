@@ -1,11 +1,13 @@
 // rtmfp rendezvous --listen ADDR:PORT [--listen ADDR:PORT ...] [--crypto modern|flash|both] [--identity FILE]
 //                  [--stats-interval S] [--trace FILE] [--relay-ports FIRST-LAST [--relay-address ADDR]]
+//                  [--directory redis://HOST:PORT [--directory-address ADDR:PORT ...]]
 #include <cstdio>
 
 #include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
 #include "rendezvous/io/listening_lines.hpp"
 #include "rendezvous/io/rendezvous_server.hpp"
+#include "rendezvous/redis/redis_directory.hpp"
 #include "rtmfp/crypto/profiles.hpp"
 #include "rtmfp/io/system_random.hpp"
 
@@ -21,6 +23,8 @@ void add_rendezvous_command(CLI::App& app) {
     std::size_t max_datagram = 0;
     std::string relay_ports;
     std::string relay_address;
+    std::string directory;
+    std::vector<std::string> directory_addresses;
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("rendezvous", "Run a rendezvous server: accepts RTMFP sessions on UDP");
@@ -42,6 +46,12 @@ void add_rendezvous_command(CLI::App& app) {
                   "(two per relayed pair)");
   cmd->add_option("--relay-address", opts->relay_address,
                   "Address the relay ports bind to and peers reach (default: the first --listen address)");
+  cmd->add_option("--directory", opts->directory,
+                  "Share the peer directory with other rendezvous instances through Redis at redis://HOST:PORT "
+                  "(default: in memory, this instance alone)");
+  cmd->add_option("--directory-address", opts->directory_addresses,
+                  "ADDR:PORT other instances redirect initiators to for this instance's peers (default: the --listen "
+                  "addresses, which must then be specific); repeat for several");
   cmd->callback([opts] {
     if (opts->listen.empty()) opts->listen.push_back("0.0.0.0:1935");
     std::vector<SocketAddress> listen;
@@ -83,6 +93,40 @@ void add_rendezvous_command(CLI::App& app) {
       }
       relay_address = a;
     }
+    std::vector<SocketAddress> directory_addresses;
+    for (const auto& d : opts->directory_addresses) {
+      auto a = SocketAddress::parse(d);
+      if (!a || a->is_unspecified() || a->port == 0) {
+        std::fprintf(stderr,
+                     "rtmfp rendezvous: invalid --directory-address '%s' (expected a specific ADDR:PORT)\n",
+                     d.c_str());
+        exit_code() = 2;
+        return;
+      }
+      directory_addresses.push_back(*a);
+    }
+    std::unique_ptr<rendezvous::RedisDirectory> directory;
+    if (!opts->directory.empty()) {
+      auto url = rendezvous::parse_redis_url(opts->directory);
+      if (!url) {
+        std::fprintf(stderr, "rtmfp rendezvous: %s\n", url.error().detail.c_str());
+        exit_code() = 2;
+        return;
+      }
+      // Fail at start, naming the URL, rather than at the first lookup.
+      if (auto up = rendezvous::redis_ping(*url, seconds(2)); !up) {
+        std::fprintf(stderr, "rtmfp rendezvous: %s\n", up.error().detail.c_str());
+        exit_code() = 1;
+        return;
+      }
+      rendezvous::RedisDirectoryOptions ro;
+      ro.url = *url;
+      directory = std::make_unique<rendezvous::RedisDirectory>(ro);
+    } else if (!directory_addresses.empty()) {
+      std::fprintf(stderr, "rtmfp rendezvous: --directory-address needs --directory\n");
+      exit_code() = 2;
+      return;
+    }
     io::SystemRandom rng;
     auto loaded = load_identity("rendezvous", opts->identity);
     if (!loaded) return;
@@ -119,6 +163,8 @@ void add_rendezvous_command(CLI::App& app) {
     so.relay_first_port = relay_first;
     so.relay_last_port = relay_last;
     so.relay_address = relay_address;
+    so.directory = directory.get();
+    so.directory_addresses = directory_addresses;
     so.on_listening = [&](const std::vector<SocketAddress>& locals) {
       // First stdout line, exactly: listening rtmfp://ADDR:PORT peer-id <hex>
       std::printf("listening rtmfp://%s peer-id %s\n", locals.front().to_string().c_str(),
@@ -126,6 +172,7 @@ void add_rendezvous_command(CLI::App& app) {
       for (std::size_t i = 1; i < owned.size(); ++i)
         std::printf("%s peer-id %s\n", profile_name(owned[i]->kind()), to_hex(owned[i]->local_peer_id()).c_str());
       rendezvous::print_also_listening(stdout, locals);
+      if (directory) std::printf("directory %s\n", directory->url().c_str());
       std::fflush(stdout);
     };
     exit_code() = rendezvous::run_server(so, rng);

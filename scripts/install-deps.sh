@@ -5,12 +5,12 @@ set -euo pipefail
 what=${1:-test}
 build_pkgs=(build-essential cmake ninja-build pkg-config libasio-dev libssl-dev libsodium-dev
   libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-  nlohmann-json3-dev)
+  nlohmann-json3-dev libhiredis-dev)
 # openssl: the rtmps:// tests make their CA and certificates with the CLI.
 # binutils: nm, for the link-level core purity check.
 # llvm: llvm-symbolizer, so sanitizer reports name functions and lines.
 test_pkgs=(clang-16 libclang-rt-16-dev llvm nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl srt-tools iperf3
-  iproute2 iptables procps binutils)
+  iproute2 iptables procps binutils redis-server)
 pkgs=("${build_pkgs[@]}")
 case "$what" in
   test|bench) pkgs+=("${test_pkgs[@]}") ;;

@@ -8,19 +8,29 @@ IntroducerService::IntroducerService(Endpoint& endpoint, const SipKey& hash_key,
 bool IntroducerService::on_event(TimePoint now, const EndpointEvent& event) {
   if (const auto* o = std::get_if<SessionOpened>(&event)) {
     if (!o->initiator) {
-      if (registry_.add(now, o->session, o->far_peer_id, o->profile, o->peer))
+      if (registry_.add(now, o->session, o->far_peer_id, o->profile, o->peer)) {
         ++stats_.registrations;
-      else
+        if (directory_)
+          if (const PeerRecord* r = registry_.find_session(o->session)) directory_->local_registered(now, *r);
+      } else {
         ++stats_.registrations_refused;
+      }
     }
     return false;
   }
   if (const auto* c = std::get_if<SessionClosed>(&event)) {
+    std::optional<PeerId> peer;
+    if (const PeerRecord* r = registry_.find_session(c->session)) peer = r->peer_id;
     registry_.remove_session(c->session);
+    // Only when no other session of this instance holds the peer ID (a node
+    // that re-registered here keeps its entry).
+    if (directory_ && peer && !registry_.find(*peer)) directory_->local_removed(now, *peer);
     return false;
   }
   if (const auto* m = std::get_if<SessionAddressChanged>(&event)) {
     registry_.update_reflexive(m->session, m->to);
+    if (directory_)
+      if (const PeerRecord* r = registry_.find_session(m->session)) directory_->local_registered(now, *r);
     return false;
   }
   if (const auto* u = std::get_if<UnmatchedIHello>(&event)) {
@@ -40,7 +50,12 @@ void IntroducerService::introduce(TimePoint now, const UnmatchedIHello& u) {
     if (auto info = p->describe_epd(u.epd)) q.target = info->peer_id;
   }
   auto intro = introducer_.introduce(now, q, registry_);
-  if (!intro) return;  // refusals are counted by the Introducer; unknown peers stay silent
+  if (!intro) {
+    // Not registered here: another instance may hold it (issue 12 §4).
+    if (intro.error() == Refusal::unknown_peer && directory_ && q.target)
+      if (auto to = directory_->resolve(now, u, *q.target)) send_directory_redirect(now, u, *to);
+    return;  // refusals are counted by the Introducer; unknown peers stay silent
+  }
   // Which path (path_strategy.hpp): the initiator's class is known when it
   // is itself a registered node asking from its registered socket.
   const PeerRecord* target = registry_.find_session(intro->forward_session);
@@ -95,12 +110,32 @@ bool IntroducerService::introduce_relayed(TimePoint now, const UnmatchedIHello& 
   return true;
 }
 
+void IntroducerService::send_directory_redirect(TimePoint now, const UnmatchedIHello& u,
+                                               const std::vector<wire::WireAddress>& to) {
+  // §3.5.1.4: a Redirector answers with addresses where the target may be
+  // found; the initiator adds them to its candidates and sends its IHello
+  // there, where the owning instance introduces it (§3.5.1.6).
+  if (endpoint_.send_redirect(now, u.profile, u.tag, u.from, to, u.interface))
+    ++stats_.directory_redirects;
+  else
+    ++stats_.introductions_failed;
+}
+
+void IntroducerService::on_directory_result(TimePoint now, const DirectoryLookupResult& result) {
+  if (!directory_) return;
+  for (const auto& r : directory_->on_lookup_result(now, result)) send_directory_redirect(now, r.ihello, r.addresses);
+}
+
 std::optional<TimePoint> IntroducerService::next_deadline() const {
-  if (pending_.empty()) return std::nullopt;
-  return pending_.front().due;  // due times grow with insertion (one race delay)
+  std::optional<TimePoint> t;
+  if (!pending_.empty()) t = pending_.front().due;  // due times grow with insertion (one race delay)
+  if (directory_)
+    if (auto d = directory_->next_deadline(); d && (!t || *d < *t)) t = d;
+  return t;
 }
 
 void IntroducerService::on_deadline(TimePoint now) {
+  if (directory_) directory_->on_deadline(now, registry_);
   while (!pending_.empty() && pending_.front().due <= now) {
     Pending p = std::move(pending_.front());
     pending_.pop_front();

@@ -13,11 +13,16 @@
 //    before the peer's RHello arrives), subject to the Introducer's limits.
 // Host addresses come from the control plane or setPeerInfo through
 // registry().set_host_addresses.
+// With a shared directory attached (directory.hpp, issue 12 §4), every local
+// registration is published there, and an IHello for a peer not registered
+// here is resolved through it: a Redirect to the instance that holds the
+// peer (RFC 7016 §3.5.1.4), which then introduces.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 
+#include "rendezvous/core/directory.hpp"
 #include "rendezvous/core/introducer.hpp"
 #include "rendezvous/core/path_strategy.hpp"
 #include "rendezvous/core/relay.hpp"
@@ -35,6 +40,7 @@ struct IntroducerServiceStats {
   std::uint64_t relayed = 0;                // introductions through the relay (at once or after a race)
   std::uint64_t races = 0;                  // direct now, relay later (a class unknown)
   std::uint64_t relay_refused = 0;          // the relay had no ports, or no address of the family
+  std::uint64_t directory_redirects = 0;    // Redirects to another instance sent (directory.hpp)
 };
 
 // The relay the introducer may use (relay.hpp), and where it is reachable.
@@ -67,6 +73,13 @@ class IntroducerService : public node::Service {
   // Relayed introductions (issue 12 §2); without it every introduction is
   // direct.
   void attach_relay(const RelayAttachment& relay) { relay_ = relay; }
+  // The shared peer directory (issue 12 §4); without it the registry is
+  // the whole directory. Not owned; must outlive the service.
+  void attach_directory(Directory* directory) { directory_ = directory; }
+  Directory* directory() { return directory_; }
+  // The store answered a lookup (the io layer calls this on the host's
+  // thread): the IHellos waiting for it get their Redirects.
+  void on_directory_result(TimePoint now, const DirectoryLookupResult& result);
   std::optional<TimePoint> next_deadline() const override;
   void on_deadline(TimePoint now) override;
 
@@ -86,6 +99,8 @@ class IntroducerService : public node::Service {
   bool introduce_relayed(TimePoint now, const UnmatchedIHello& u, SessionHandle target,
                          const SocketAddress& target_address);
   RelayAttachment relay_;
+  Directory* directory_ = nullptr;
+  void send_directory_redirect(TimePoint now, const UnmatchedIHello& u, const std::vector<wire::WireAddress>& to);
   std::deque<Pending> pending_;  // bounded by limits::kMaxPendingRelays, oldest dropped
 
   Endpoint& endpoint_;

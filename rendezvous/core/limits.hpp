@@ -47,4 +47,32 @@ inline constexpr std::size_t kTagTableSize = 65'536;
 // this the oldest is dropped (its pair still has the direct attempt).
 inline constexpr std::size_t kMaxPendingRelays = 4096;
 
+// ---- The shared peer directory (directory.hpp, issue 12 §4) ----
+// Answers remembered from the store, least recently used evicted: short
+// lived (a peer that moves to another instance is found again within
+// kDirectoryPositiveCache), so a burst of initiators for one peer costs one
+// lookup.
+inline constexpr std::size_t kDirectoryCacheSize = 65'536;
+inline constexpr Duration kDirectoryPositiveCache = seconds(2);
+inline constexpr Duration kDirectoryNegativeCache = seconds(1);
+// Peers being looked up at once, and IHellos waiting for each answer (more
+// are left to their initiator's retransmission, §3.5.1.1.1).
+inline constexpr std::size_t kMaxPendingLookups = 4096;
+inline constexpr std::size_t kMaxWaitingPerLookup = 8;
+// A lookup the store has not answered by then is given up (store down or
+// slow); its IHellos stay unanswered, and the initiator retries.
+inline constexpr Duration kDirectoryLookupTimeout = seconds(2);
+// Lookups one source address may cause (an attacker naming random peer IDs
+// must not make us hammer the store), and all sources together.
+inline constexpr double kLookupSourceRatePerSecond = 5.0;
+inline constexpr double kLookupSourceBurst = 10.0;
+inline constexpr double kLookupRatePerSecond = 5000.0;
+inline constexpr double kLookupBurst = 5000.0;
+// Commands waiting for the io layer to take them (publish, remove, lookup);
+// past it new ones are dropped and counted (a refresh comes again).
+inline constexpr std::size_t kMaxDirectoryCommands = 65'536;
+// Refreshes issued per deadline; the rest follow at once in the next round,
+// so 200,000 local peers do not stall the host for one long burst.
+inline constexpr std::size_t kDirectoryRefreshBatch = 2'000;
+
 }  // namespace rtmfp::rendezvous::limits

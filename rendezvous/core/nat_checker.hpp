@@ -77,6 +77,9 @@ class NatChecker : public node::Service {
   // Starts a check (again, if one ran before); on_start does not: the owner
   // decides when (the node: after registering).
   void start(TimePoint now);
+  // The rendezvous socket the next start() asks (a node that moved to
+  // another rendezvous checks against that one).
+  void set_server(const SocketAddress& server) { config_.server = server; }
   bool running() const { return phase_ != Phase::idle && phase_ != Phase::done; }
   const std::optional<NatCheckResult>& result() const { return result_; }
 

@@ -79,6 +79,23 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
   to_rv.epd.uri = options.rendezvous_uri;
   to_rv.epd.peer_id = options.rendezvous_peer_id;
   to_rv.candidates = options.rendezvous;
+  std::vector<ConnectRequest> rvs{to_rv};
+  std::vector<std::string> rv_uris{options.rendezvous_uri};
+  for (const auto& m : options.more_rendezvous) {
+    ConnectRequest r = to_rv;
+    r.epd.uri = m.uri;
+    r.candidates = m.addresses;
+    rvs.push_back(std::move(r));
+    rv_uris.push_back(m.uri);
+  }
+  // Failover (several rendezvous, or one name with several addresses):
+  // liveness pings every 2 s, two unanswered and the rendezvous counts as
+  // gone, so a node re-registers elsewhere in about 6 s: inside the 10 s
+  // keepalive period rather than after the idle timeout.
+  RegistrationOptions ro;
+  if (rvs.size() > 1 || options.rendezvous.size() > 1) ro.liveness_interval = seconds(2);
+  // One that is down at start is passed over after 5 s.
+  if (rvs.size() > 1) ro.attempt_timeout = seconds(5);
   bool announced = false;
   // The NAT check against the rendezvous (rendezvous/core/nat_check.hpp),
   // after each registration: one "nat ..." line, and the class reported to
@@ -96,18 +113,23 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
         // node peer-id <hex> registered rtmfp://HOST:PORT reflexive ADDR:PORT
         std::fprintf(options.out, "node peer-id %s registered %s reflexive %s\n",
                      to_hex(ByteView(options.profile->local_peer_id().data(), 32)).c_str(),
-                     options.rendezvous_uri.c_str(), r.info.reflexive.to_string().c_str());
+                     rv_uris[r.rendezvous].c_str(), r.info.reflexive.to_string().c_str());
         print_also_listening(options.out, locals);
         announced = true;
       } else {
-        std::fprintf(options.out, "registered again reflexive %s\n", r.info.reflexive.to_string().c_str());
+        std::fprintf(options.out, "registered again reflexive %s at %s\n", r.info.reflexive.to_string().c_str(),
+                     rv_uris[r.rendezvous].c_str());
       }
-      if (!nat.running()) nat.start(io::steady_now());
+      if (!nat.running()) {
+        nat.set_server(rvs[r.rendezvous].candidates.front());
+        nat.start(io::steady_now());
+      }
     } else {
-      std::fprintf(options.out, "registration lost: %s (retrying)\n", r.reason.c_str());
+      std::fprintf(options.out, "registration lost: %s (retrying%s)\n", r.reason.c_str(),
+                   rvs.size() > 1 ? " at the next rendezvous" : "");
     }
     std::fflush(options.out);
-  }, endpoint, to_rv, hosts);
+  }, endpoint, rvs, hosts, ro);
   reg_ptr = &reg;
   on_nat = [&](TimePoint now, const NatCheckResult& r) {
     if (!r.ok) {

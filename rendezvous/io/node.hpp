@@ -36,6 +36,14 @@ struct NodeOptions {
   std::string tc_url;                      // net_connection: connect's tcUrl and the EPD's URI
   std::vector<SocketAddress> rendezvous;   // resolved, same family as listen
   std::optional<PeerId> rendezvous_peer_id;
+  // Further rendezvous (instances sharing one directory, issue 12 §4): the
+  // node registers at the first that answers and moves on to the next when
+  // its session is lost (control plane only).
+  struct Rendezvous {
+    std::string uri;                     // rtmfp://HOST:PORT, printed back
+    std::vector<SocketAddress> addresses;  // resolved, same family as listen
+  };
+  std::vector<Rendezvous> more_rendezvous;
   CryptoProfile* profile = nullptr;        // must initiate with its own identity
   EndpointConfig endpoint;
   Duration stats_interval = seconds(0);

@@ -5,11 +5,13 @@
 #include "rendezvous/core/introducer_service.hpp"
 #include "rendezvous/core/nat_check_responder.hpp"
 #include "rendezvous/core/relay.hpp"
+#include "rendezvous/io/directory_link.hpp"
 #include "rendezvous/io/relay_host.hpp"
 #include "rendezvous/service/control_service.hpp"
 #include "rendezvous/service/net_connection_service.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/host/node_host.hpp"
+#include "rtmfp/io/clock.hpp"
 #include "rtmfp/node/node.hpp"
 
 namespace rtmfp::rendezvous {
@@ -52,6 +54,8 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   // introducer registers a session before its control flow arrives.
   NatCheckResponder nat_check(endpoint, {});
   std::optional<Relay> relay;
+  std::optional<Directory> directory;
+  std::optional<DirectoryLink> directory_link;
   node::Node node(endpoint);
   if (auto a = node.add_service(nat_check); !a) return 1;
   if (auto a = node.add_service(introducer); !a) return 1;
@@ -76,7 +80,17 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
       c.relay_active = relay->stats().active;
       c.relay_bytes = relay->stats().bytes;
     }
-    return format_stats(endpoint.stats(), sessions, c);
+    std::string line = format_stats(endpoint.stats(), sessions, c);
+    if (directory) {
+      const auto& d = directory->stats();
+      line += " directory_published=" + std::to_string(directory->published_count()) +
+              " directory_lookups=" + std::to_string(d.lookups) +
+              " directory_redirects=" + std::to_string(introducer.stats().directory_redirects) +
+              " directory_lookup_failures=" + std::to_string(d.lookup_failures) +
+              " directory_refused=" + std::to_string(d.lookups_refused + d.commands_dropped) +
+              options.directory->stats_text();
+    }
+    return line;
   };
 
   bool stopping = false;
@@ -133,8 +147,38 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
     (ip.v6 ? att.ipv6 : att.ipv4) = ip;
     introducer.attach_relay(att);
   }
+  if (options.directory) {
+    // Where other instances redirect initiators for our peers.
+    DirectoryConfig dc;
+    dc.instance = options.directory_addresses.empty() ? host.local_addresses() : options.directory_addresses;
+    for (const auto& a : dc.instance) {
+      if (a.is_unspecified() || a.port == 0) {
+        std::fprintf(stderr,
+                     "rtmfp rendezvous: --directory needs addresses other instances can redirect to: specific "
+                     "--listen addresses or --directory-address (got %s)\n",
+                     a.to_string().c_str());
+        return 2;
+      }
+    }
+    if (dc.instance.size() > kMaxInstanceAddresses) dc.instance.resize(kMaxInstanceAddresses);
+    SipKey dkey{};
+    rng.fill(dkey);
+    directory.emplace(std::move(dc), dkey);
+    introducer.attach_directory(&*directory);
+    directory_link.emplace(*directory, *options.directory);
+    if (auto a = node.add_service(*directory_link); !a) return 1;
+    // Answers arrive on the store's thread: into the host's.
+    options.directory->set_on_result([&host, &introducer](const DirectoryLookupResult& r) {
+      host.post([&introducer, r] { introducer.on_directory_result(io::steady_now(), r); });
+    });
+  }
   if (options.on_listening) options.on_listening(host.local_addresses());
   host.run();
+  if (options.directory) {
+    options.directory->set_on_result({});
+    // Our sessions are closed: their entries go now rather than at their TTL.
+    while (auto c = directory->poll_command()) (void)options.directory->submit(std::move(*c));
+  }
   if (relay_host) relay_host->close();
   if (stopping) {
     std::fprintf(options.out, "%s\nstopped\n", stats_line(0).c_str());

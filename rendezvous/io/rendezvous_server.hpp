@@ -17,6 +17,7 @@
 #include "rtmfp/core/crypto/crypto_profile.hpp"
 #include "rtmfp/core/endpoint/endpoint_types.hpp"
 #include "rtmfp/core/trace.hpp"
+#include "rendezvous/io/directory_store.hpp"
 
 namespace rtmfp::rendezvous {
 
@@ -35,6 +36,14 @@ struct ServerOptions {
   // listen address, which must then be a specific address). 0: no relay.
   std::uint16_t relay_first_port = 0, relay_last_port = 0;
   std::optional<SocketAddress> relay_address;
+  // The shared peer directory (issue 12 §4; rendezvous/core/directory.hpp):
+  // null keeps it in memory (the registry alone, the embedded default).
+  // Not owned; outlives run_server.
+  DirectoryStore* directory = nullptr;
+  // Where other instances send initiators for this instance's peers
+  // (Redirect, RFC 7016 §3.5.1.4); default: the bound listen addresses,
+  // which must then be specific (not 0.0.0.0 / ::).
+  std::vector<SocketAddress> directory_addresses;
 };
 
 // Runs until SIGINT/SIGTERM. Returns the process exit code (0 on a clean

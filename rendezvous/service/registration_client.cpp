@@ -10,7 +10,12 @@ constexpr Duration kMaxBackoff = seconds(30);
 
 RegistrationClient::RegistrationClient(Endpoint& endpoint, ConnectRequest to_rendezvous,
                                        std::vector<SocketAddress> host_addresses)
-    : endpoint_(endpoint), request_(std::move(to_rendezvous)), hosts_(std::move(host_addresses)) {
+    : RegistrationClient(endpoint, std::vector<ConnectRequest>{std::move(to_rendezvous)}, std::move(host_addresses),
+                         {}) {}
+
+RegistrationClient::RegistrationClient(Endpoint& endpoint, std::vector<ConnectRequest> rendezvous,
+                                       std::vector<SocketAddress> host_addresses, RegistrationOptions options)
+    : endpoint_(endpoint), requests_(std::move(rendezvous)), options_(options), hosts_(std::move(host_addresses)) {
   if (hosts_.size() > control::kMaxAddresses) hosts_.resize(control::kMaxAddresses);
 }
 
@@ -20,12 +25,14 @@ void RegistrationClient::connect(TimePoint now) {
   retry_at_.reset();
   if (shut_down_) return;
   ++attempts_;
-  auto s = endpoint_.connect(now, request_);
+  if (requests_.empty()) return;
+  auto s = endpoint_.connect(now, requests_[current_]);
   if (!s) {
     lost(now, s.error().message());
     return;
   }
   session_ = *s;
+  if (options_.attempt_timeout > Duration::zero()) attempt_deadline_ = now + options_.attempt_timeout;
 }
 
 void RegistrationClient::lost(TimePoint now, std::string reason) {
@@ -33,18 +40,58 @@ void RegistrationClient::lost(TimePoint now, std::string reason) {
   session_.reset();
   out_.reset();
   registered_.reset();
+  ping_at_.reset();
+  attempt_deadline_.reset();
+  unanswered_ = 0;
+  RegistrationEvent e{RegistrationEvent::lost, {}, std::move(reason)};
+  e.rendezvous = current_;
+  events_.push_back(std::move(e));
   if (was_registered) backoff_ = seconds(1);
+  if (requests_.size() > 1) {
+    // The next rendezvous at once: after losing a registration, or while a
+    // round through the list is not complete.
+    current_ = (current_ + 1) % requests_.size();
+    if (was_registered || current_ != 0) {
+      if (!shut_down_) retry_at_ = now;
+      return;
+    }
+  }
   if (!shut_down_) retry_at_ = now + backoff_;
   backoff_ = std::min(kMaxBackoff, backoff_ * 2);
-  events_.push_back(RegistrationEvent{RegistrationEvent::lost, {}, std::move(reason)});
+}
+
+void RegistrationClient::ping(TimePoint now) {
+  ping_at_ = now + options_.liveness_interval;
+  if (!session_ || !registered_) return;
+  if (unanswered_ >= options_.liveness_misses) {
+    // Gone without closing (killed, or the path died): do not wait for the
+    // idle timeout. Closed abruptly: nobody is there to answer a close.
+    const SessionHandle s = *session_;
+    lost(now, "rendezvous stopped answering (" + std::to_string(unanswered_) + " pings)");
+    (void)endpoint_.close(now, s, true);
+    return;
+  }
+  static constexpr std::uint8_t kMessage[] = {'r', 'v', '?'};
+  if (endpoint_.ping(now, *session_, ByteView(kMessage, sizeof kMessage))) ++unanswered_;
 }
 
 void RegistrationClient::on_shutdown(TimePoint) {
   shut_down_ = true;
   retry_at_.reset();
+  ping_at_.reset();
+  attempt_deadline_.reset();
 }
 
 void RegistrationClient::on_deadline(TimePoint now) {
+  if (ping_at_ && *ping_at_ <= now) ping(now);
+  if (attempt_deadline_ && *attempt_deadline_ <= now) {
+    attempt_deadline_.reset();
+    if (session_ && !registered_) {
+      const SessionHandle s = *session_;
+      lost(now, "no registration within " + std::to_string(to_ms(options_.attempt_timeout) / 1000) + " s");
+      (void)endpoint_.close(now, s, true);  // reported as SessionOpenFailed / SessionClosed: no longer ours
+    }
+  }
   if (retry_at_ && *retry_at_ <= now) connect(now);
 }
 
@@ -89,6 +136,11 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
     lost(now, std::string("session to the rendezvous closed (") + close_reason_name(c->reason) + ")");
     return false;
   }
+  if (const auto* p = std::get_if<PingReplied>(&event)) {
+    if (p->session != *session_) return false;
+    unanswered_ = 0;  // alive
+    return false;
+  }
   if (const auto* in = std::get_if<FlowIncoming>(&event)) {
     if (in->session != *session_ || !out_ || in->association != out_) return false;
     return true;  // the rendezvous's answer flow; its messages follow
@@ -102,7 +154,12 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
       backoff_ = seconds(1);
       nat_sent_ = false;  // a new registration: the rendezvous may have forgotten it
       send_nat(now);
-      events_.push_back(RegistrationEvent{RegistrationEvent::registered, *r, {}});
+      RegistrationEvent e{RegistrationEvent::registered, *r, {}};
+      e.rendezvous = current_;
+      events_.push_back(std::move(e));
+      attempt_deadline_.reset();
+      unanswered_ = 0;
+      if (options_.liveness_interval > Duration::zero() && !shut_down_) ping_at_ = now + options_.liveness_interval;
       return true;
     }
     return true;

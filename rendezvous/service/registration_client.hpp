@@ -5,6 +5,12 @@
 // reflexive address). If the session closes or cannot open (a rendezvous
 // restart, a long outage), it reconnects with backoff (1 s doubling to 30 s)
 // and registers again, without user action.
+// With several rendezvous (instances sharing one directory, issue 12 §4) it
+// registers at the first that answers and, when that session is lost, moves
+// on to the next at once (a full round without success backs off as
+// above). Liveness pings (RFC 7016 §2.3.9) then notice a rendezvous that
+// died without closing its sessions within liveness_interval * (misses + 1),
+// well inside the keepalive period, instead of the idle timeout.
 #pragma once
 
 #include <cstdint>
@@ -25,16 +31,34 @@ struct RegistrationEvent {
   // False when the rendezvous did not say where it sees us (a Flash-way
   // registration at a server that, like RFC 7425 §5.3, never tells).
   bool reflexive_known = true;
+  std::size_t rendezvous = 0;  // which of the client's rendezvous (index)
+};
+
+struct RegistrationOptions {
+  // Ping the registered rendezvous this often; zero: rely on the session's
+  // own keepalive and idle timeout (§3.5.4.1).
+  Duration liveness_interval = seconds(0);
+  // Unanswered pings in a row after which the rendezvous counts as gone.
+  unsigned liveness_misses = 2;
+  // With several rendezvous: an attempt that has not registered by then is
+  // abandoned for the next rendezvous (one that is down would otherwise
+  // hold the node for the whole open timeout, §3.5.1.1.1). Zero: none.
+  Duration attempt_timeout = seconds(0);
 };
 
 class RegistrationClient : public node::Service {
  public:
   RegistrationClient(Endpoint& endpoint, ConnectRequest to_rendezvous, std::vector<SocketAddress> host_addresses);
+  // Several rendezvous, tried in order (at least one).
+  RegistrationClient(Endpoint& endpoint, std::vector<ConnectRequest> rendezvous,
+                     std::vector<SocketAddress> host_addresses, RegistrationOptions options);
 
   void start(TimePoint now);
   // Handles the events of its session and control flow; true if consumed.
   bool on_event(TimePoint now, const EndpointEvent& event) override;
-  std::optional<TimePoint> next_deadline() const override { return retry_at_; }
+  std::optional<TimePoint> next_deadline() const override {
+    return earliest(retry_at_, earliest(ping_at_, attempt_deadline_));
+  }
   void on_deadline(TimePoint now) override;
 
   // As a service of a Node: the rendezvous's answer flow carries the control
@@ -45,6 +69,11 @@ class RegistrationClient : public node::Service {
     return {Bytes(s.begin(), s.end())};
   }
   void on_start(TimePoint now) override { start(now); }
+  node::Interests interests() const override {
+    node::Interests i;
+    i.pings = options_.liveness_interval > Duration::zero();
+    return i;
+  }
   void on_shutdown(TimePoint now) override;
   std::optional<RegistrationEvent> poll_event();
 
@@ -56,13 +85,20 @@ class RegistrationClient : public node::Service {
   std::optional<SessionHandle> session() const { return session_; }
   const std::optional<control::Registered>& registered() const { return registered_; }
   std::uint64_t attempts() const { return attempts_; }
+  std::size_t current() const { return current_; }
 
  private:
   void connect(TimePoint now);
   void lost(TimePoint now, std::string reason);
 
   Endpoint& endpoint_;
-  ConnectRequest request_;
+  std::vector<ConnectRequest> requests_;
+  std::size_t current_ = 0;
+  RegistrationOptions options_;
+  std::optional<TimePoint> ping_at_;
+  std::optional<TimePoint> attempt_deadline_;
+  unsigned unanswered_ = 0;
+  void ping(TimePoint now);
   std::vector<SocketAddress> hosts_;
   std::optional<SessionHandle> session_;
   std::optional<FlowId> out_;
