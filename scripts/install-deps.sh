@@ -10,7 +10,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config libasio-dev libssl-dev 
 # binutils: nm, for the link-level core purity check.
 # llvm: llvm-symbolizer, so sanitizer reports name functions and lines.
 test_pkgs=(clang-16 libclang-rt-16-dev llvm nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl srt-tools iperf3
-  iproute2 iptables procps binutils)
+  iproute2 iptables procps binutils coturn)
 pkgs=("${build_pkgs[@]}")
 case "$what" in
   test|bench) pkgs+=("${test_pkgs[@]}") ;;
