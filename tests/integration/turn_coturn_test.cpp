@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <functional>
 
 #include "rendezvous/turn/core/turn_client.hpp"
@@ -130,8 +132,9 @@ TEST(TurnCoturn, AllocatesPermitsBindsAndRelaysBothWays) {
   ASSERT_TRUE(d.client.start(io::steady_now()));
   ASSERT_TRUE(d.run_until([&] { return d.client.state() != TurnState::allocating; })) << coturn->log();
   ASSERT_EQ(d.client.state(), TurnState::allocated) << coturn->log();
-  const TurnAllocated* a = d.find<TurnAllocated>();
-  ASSERT_TRUE(a);
+  ASSERT_TRUE(d.find<TurnAllocated>());
+  const TurnAllocated alloc = *d.find<TurnAllocated>();  // a copy: events grows
+  const TurnAllocated* a = &alloc;
   EXPECT_EQ(a->relayed, SocketAddress::ipv4(127, 0, 0, 1, static_cast<std::uint16_t>(coturn->relay_port())));
   ASSERT_TRUE(a->mapped);
   EXPECT_EQ(*a->mapped, d.sock.local);  // coturn sees us at our own loopback address
