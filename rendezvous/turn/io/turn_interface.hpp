@@ -17,17 +17,10 @@
 #include <string>
 
 #include "rendezvous/turn/core/turn_client.hpp"
+#include "rendezvous/turn/core/turn_uri.hpp"
 #include "rtmfp/host/node_host.hpp"
 
 namespace rtmfp::turn {
-
-// turn://USER:PASS@HOST:PORT (RFC 7065 names turn:HOST:PORT; we carry the
-// long-term credentials in the authority, percent-decoded). Port default 3478.
-struct TurnUri {
-  std::string username, password, host;
-  std::uint16_t port = 3478;
-};
-Result<TurnUri> parse_turn_uri(std::string_view text);
 
 struct TurnInterfaceCallbacks {
   std::function<void(const TurnAllocated&)> on_allocated;
