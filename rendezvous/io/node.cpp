@@ -169,6 +169,11 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
     cb.on_failed = [&](const turn::TurnFailed& f) {
       std::fprintf(options.out, "turn failed: %s\n", f.reason.c_str());
       std::fflush(options.out);
+      // A lost allocation: initiators no longer get its address.
+      if (!turn_line.empty()) {
+        reg.set_host_addresses(io::steady_now(), hosts);
+        host.post([] {});
+      }
     };
     turn_if = std::make_unique<turn::TurnInterface>(host, t.server, tc, rng, std::move(cb));
     if (auto o = turn_if->open(); !o) {
