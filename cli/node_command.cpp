@@ -1,5 +1,5 @@
 // rtmfp node --rendezvous rtmfp://HOST:PORT [--rendezvous URI ...] [--listen ADDR:PORT ...] [--identity FILE]
-//            [--rendezvous-peer-id HEX] [--trace FILE]
+//            [--rendezvous-peer-id HEX] [--trace FILE] [--turn turn://USER:PASS@HOST:PORT [--turn-permit IP]]
 // --crypto modern (default) registers on our control plane; --crypto flash
 // registers the Flash way (RFC 7425 §5.3 NetConnection connect + setPeerInfo)
 // under a flash client identity, at our rendezvous or at any Cirrus-like
@@ -10,6 +10,7 @@
 #include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
 #include "rendezvous/io/node.hpp"
+#include "rendezvous/turn/io/turn_interface.hpp"
 #include "rtmfp/core/uri/rtmfp_uri.hpp"
 #include "rtmfp/crypto/flash/flash_profile.hpp"
 #include "rtmfp/crypto/modern/modern_profile.hpp"
@@ -28,6 +29,8 @@ void add_node_command(CLI::App& app) {
     std::string crypto = "modern";
     std::string trace;
     std::size_t max_datagram = 0;
+    std::string turn;
+    std::vector<std::string> turn_permits;
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("node", "Run a peer: register at a rendezvous and stay reachable through it");
@@ -47,6 +50,13 @@ void add_node_command(CLI::App& app) {
       ->check(CLI::IsMember({"modern", "flash"}))
       ->capture_default_str();
   cmd->add_option("--trace", opts->trace, "Write a qlog-shaped JSON-lines trace to FILE");
+  cmd->add_option("--turn", opts->turn,
+                  "turn://USER:PASS@HOST[:PORT] of a TURN server (RFC 8656, UDP, long-term credentials): "
+                  "allocate a relayed address, offer it to peers through the rendezvous, and send and "
+                  "receive through it");
+  cmd->add_option("--turn-permit", opts->turn_permits,
+                  "With --turn: let datagrams from this IP through the relay at once (RFC 8656 permission); "
+                  "repeat for several");
   add_max_datagram_option(cmd, opts->max_datagram);
   cmd->callback([opts] {
     if (opts->listen.empty()) opts->listen.push_back("0.0.0.0:0");
@@ -109,6 +119,52 @@ void add_node_command(CLI::App& app) {
       }
     }
     const auto* uri = &*first_uri;
+    std::optional<rendezvous::NodeTurnOptions> turn;
+    if (!opts->turn.empty() && opts->crypto == "flash") {
+      std::fprintf(stderr, "rtmfp node: --turn works with --crypto modern (our control plane carries the relayed address)\n");
+      exit_code() = 2;
+      return;
+    }
+    if (!opts->turn.empty()) {
+      auto tu = turn::parse_turn_uri(opts->turn);
+      if (!tu) {
+        std::fprintf(stderr, "rtmfp node: invalid --turn: %s\n", tu.error().message().c_str());
+        exit_code() = 2;
+        return;
+      }
+      auto turn_addrs = io::resolve(resolver_io, tu->host, tu->port);
+      if (!turn_addrs || turn_addrs->empty()) {
+        std::fprintf(stderr, "rtmfp node: turn server %s: %s\n", tu->host.c_str(),
+                     turn_addrs ? "no address" : turn_addrs.error().message().c_str());
+        exit_code() = 3;
+        return;
+      }
+      rendezvous::NodeTurnOptions t;
+      t.server = turn_addrs->front();
+      for (const auto& a : *turn_addrs)
+        if (!a.v6) {  // an IPv4 relay first: what most peers reach
+          t.server = a;
+          break;
+        }
+      t.username = tu->username;
+      t.password = tu->password;
+      t.display = "turn://" + tu->username + "@" + t.server.to_string();
+      for (const auto& p : opts->turn_permits) {
+        auto a = SocketAddress::parse(p.find(':') != std::string::npos && p.front() != '[' ? p : p + ":1");
+        if (!a) a = SocketAddress::parse("[" + p + "]:1");
+        if (!a) {
+          std::fprintf(stderr, "rtmfp node: invalid --turn-permit '%s' (expected an IP address)\n", p.c_str());
+          exit_code() = 2;
+          return;
+        }
+        t.permits.push_back(*a);
+      }
+      turn = std::move(t);
+    } else if (!opts->turn_permits.empty()) {
+      std::fprintf(stderr, "rtmfp node: --turn-permit needs --turn\n");
+      exit_code() = 2;
+      return;
+    }
     io::SystemRandom rng;
     auto loaded = load_identity("node", opts->identity);
     if (!loaded) return;
@@ -170,6 +226,7 @@ void add_node_command(CLI::App& app) {
       no.tc_url = no.rendezvous_uri + uri->path;
       no.app = uri->path.empty() ? std::string() : uri->path.substr(1);
     }
+    no.turn = std::move(turn);
     exit_code() = rendezvous::run_node(no, rng);
   });
 }

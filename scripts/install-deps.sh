@@ -9,8 +9,10 @@ build_pkgs=(build-essential cmake ninja-build pkg-config libasio-dev libssl-dev 
 # openssl: the rtmps:// tests make their CA and certificates with the CLI.
 # binutils: nm, for the link-level core purity check.
 # llvm: llvm-symbolizer, so sanitizer reports name functions and lines.
+# coturn: turnserver for the TURN client tests (a private process on free
+# loopback ports with -n: its system service and port 3478 are not used).
 test_pkgs=(clang-16 libclang-rt-16-dev llvm nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl srt-tools iperf3
-  iproute2 iptables procps binutils redis-server)
+  iproute2 iptables procps binutils redis-server coturn)
 pkgs=("${build_pkgs[@]}")
 case "$what" in
   test|bench) pkgs+=("${test_pkgs[@]}") ;;

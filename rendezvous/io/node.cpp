@@ -11,6 +11,8 @@
 #include "rendezvous/io/listening_lines.hpp"
 #include "rendezvous/io/reporting.hpp"
 #include "rendezvous/service/registration_client.hpp"
+#include "rendezvous/turn/io/turn_interface.hpp"
+#include "rendezvous/turn/io/turn_permit_service.hpp"
 #include "rtmfp/io/clock.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/host/node_host.hpp"
@@ -54,7 +56,10 @@ namespace {
 
 int run_node(const NodeOptions& options, RandomSource& rng) {
   if (options.registration == RegistrationWay::net_connection) return run_flash_node(options, rng);
-  Endpoint endpoint(options.endpoint, rng);
+  EndpointConfig ec = options.endpoint;
+  // --turn: each answered Forwarded IHello makes a TURN permission.
+  if (options.turn) ec.report_forwarded_ihellos = true;
+  Endpoint endpoint(ec, rng);
   endpoint.add_profile(*options.profile);
   endpoint.set_trace(options.trace);
   node::Node node(endpoint);
@@ -97,6 +102,8 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
   // One that is down at start is passed over after 5 s.
   if (rvs.size() > 1) ro.attempt_timeout = seconds(5);
   bool announced = false;
+  // "turn relayed ..." waits for the first line (its format is a contract).
+  std::string turn_line;
   // The NAT check against the rendezvous (rendezvous/core/nat_check.hpp),
   // after each registration: one "nat ..." line, and the class reported to
   // the rendezvous on the control plane.
@@ -116,6 +123,7 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
                      rv_uris[r.rendezvous].c_str(), r.info.reflexive.to_string().c_str());
         print_also_listening(options.out, locals);
         announced = true;
+        if (!turn_line.empty()) std::fputs(turn_line.c_str(), options.out);
       } else {
         std::fprintf(options.out, "registered again reflexive %s at %s\n", r.info.reflexive.to_string().c_str(),
                      rv_uris[r.rendezvous].c_str());
@@ -150,11 +158,65 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
     report.reflexive = r.nat.reflexive;
     reg_ptr->report_nat(now, std::move(report));
   };
+  // --turn: a relayed address on the user's TURN server, one more interface
+  // of the host (destroyed before the host: its socket and timer use the
+  // host's io_context).
+  std::unique_ptr<turn::TurnInterface> turn_if;
+  if (options.turn) {
+    const NodeTurnOptions& t = *options.turn;
+    turn::TurnClientConfig tc;
+    tc.username = t.username;
+    tc.password = t.password;
+    turn::TurnInterfaceCallbacks cb;
+    cb.on_allocated = [&](const turn::TurnAllocated& a) {
+      char line[256];
+      std::snprintf(line, sizeof line, "turn relayed %s mapped %s lifetime %us via %s\n", a.relayed.to_string().c_str(),
+                    a.mapped ? a.mapped->to_string().c_str() : "unknown", a.lifetime, t.display.c_str());
+      turn_line = line;
+      if (announced) {
+        std::fputs(line, options.out);
+        std::fflush(options.out);
+      }
+      for (const auto& p : t.permits)
+        if (auto r = turn_if->permit(p); !r)
+          std::fprintf(stderr, "rtmfp node: turn permission for %s: %s\n", p.ip_string().c_str(),
+                       r.error().message().c_str());
+      // Initiators get the relayed address with the host addresses.
+      std::vector<SocketAddress> with_relay = hosts;
+      if (std::find(with_relay.begin(), with_relay.end(), a.relayed) == with_relay.end())
+        with_relay.push_back(a.relayed);
+      reg.set_host_addresses(io::steady_now(), std::move(with_relay));
+      host.post([] {});  // a host pump sends the Registration now
+    };
+    cb.on_failed = [&](const turn::TurnFailed& f) {
+      std::fprintf(options.out, "turn failed: %s\n", f.reason.c_str());
+      std::fflush(options.out);
+      // A lost allocation: initiators no longer get its address.
+      if (!turn_line.empty()) {
+        reg.set_host_addresses(io::steady_now(), hosts);
+        host.post([] {});
+      }
+    };
+    turn_if = std::make_unique<turn::TurnInterface>(host, t.server, tc, rng, std::move(cb));
+    if (auto o = turn_if->open(); !o) {
+      std::fprintf(stderr, "rtmfp node: turn: %s\n", o.error().message().c_str());
+      return 6;
+    }
+    host.post([&] { turn_if->start(); });
+  }
   // Other peers measure the path to us (`rtmfp perf`): one result line per test.
   auto perf = tools::make_perf_service(endpoint, false, [&](const std::string& line) {
     std::fprintf(options.out, "perf %s\n", line.c_str());
     std::fflush(options.out);
   });
+  std::unique_ptr<turn::TurnPermitService> permits;
+  if (turn_if) {
+    permits = std::make_unique<turn::TurnPermitService>(*turn_if);
+    if (auto a = node.add_service(*permits); !a) {
+      std::fprintf(stderr, "rtmfp node: %s\n", a.error().message().c_str());
+      return 6;
+    }
+  }
   for (node::Service* s : {static_cast<node::Service*>(&reg), static_cast<node::Service*>(&nat), perf.get()}) {
     if (auto a = node.add_service(*s); !a) {
       std::fprintf(stderr, "rtmfp node: %s\n", a.error().message().c_str());
@@ -162,6 +224,7 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
     }
   }
   host.run();
+  if (turn_if) turn_if->close();  // Refresh LIFETIME 0: the server frees the relay now
   std::fprintf(options.out, "stopped\n");
   std::fflush(options.out);
   return 0;

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,16 @@ namespace rtmfp::rendezvous {
 // Flash way (RFC 7425 §5.3 NetConnection connect + setPeerInfo), which any
 // Cirrus-like server (our rendezvous, rtmfp-cpp's tcserver) understands.
 enum class RegistrationWay { control_plane, net_connection };
+
+// --turn: a TURN server (RFC 8656) the node allocates a relayed address
+// on; the address is reported to the rendezvous with the host addresses,
+// and the Endpoint sends and receives through it (rendezvous/turn/io).
+struct NodeTurnOptions {
+  SocketAddress server;  // resolved
+  std::string username, password;
+  std::string display;   // turn://USER@HOST:PORT (no password), for messages
+  std::vector<SocketAddress> permits;  // --turn-permit: IPs let through at once
+};
 
 struct NodeOptions {
   // Local addresses, at least one (port 0: any), one socket each (NodeHost:
@@ -49,6 +60,7 @@ struct NodeOptions {
   Duration stats_interval = seconds(0);
   TraceSink* trace = nullptr;
   std::FILE* out = stdout;
+  std::optional<NodeTurnOptions> turn;
 };
 
 // The addresses a socket bound to `local` is reachable at on this host's

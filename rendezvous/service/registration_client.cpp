@@ -150,6 +150,11 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
     auto msg = control::decode(m->data);
     if (!msg) return false;
     if (const auto* r = std::get_if<control::Registered>(&*msg)) {
+      if (registered_ && update_request_ && r->request_id == *update_request_) {
+        registered_ = *r;  // an address update answered: not a new registration
+        update_request_.reset();
+        return true;
+      }
       registered_ = *r;
       backoff_ = seconds(1);
       nat_sent_ = false;  // a new registration: the rendezvous may have forgotten it
@@ -165,6 +170,17 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
     return true;
   }
   return false;
+}
+
+void RegistrationClient::set_host_addresses(TimePoint now, std::vector<SocketAddress> host_addresses) {
+  hosts_ = std::move(host_addresses);
+  if (hosts_.size() > control::kMaxAddresses) hosts_.resize(control::kMaxAddresses);
+  if (!registered_ || !session_ || !out_) return;  // the next registration carries them
+  control::Registration r;
+  r.request_id = next_request_++;
+  r.host_addresses = hosts_;
+  if (auto bytes = control::encode(r); bytes && endpoint_.write(now, *session_, *out_, *bytes))
+    update_request_ = r.request_id;
 }
 
 void RegistrationClient::report_nat(TimePoint now, control::NatReport report) {

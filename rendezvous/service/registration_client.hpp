@@ -82,6 +82,11 @@ class RegistrationClient : public node::Service {
   // or once registered; kept and sent again after every re-registration.
   void report_nat(TimePoint now, control::NatReport report);
 
+  // The node's addresses changed (e.g. a TURN relayed address arrived):
+  // kept for every later registration, and sent now as a new Registration
+  // if registered (its Registered answer emits no event).
+  void set_host_addresses(TimePoint now, std::vector<SocketAddress> host_addresses);
+
   std::optional<SessionHandle> session() const { return session_; }
   const std::optional<control::Registered>& registered() const { return registered_; }
   std::uint64_t attempts() const { return attempts_; }
@@ -111,6 +116,7 @@ class RegistrationClient : public node::Service {
   std::deque<RegistrationEvent> events_;
   std::optional<control::NatReport> nat_;
   bool nat_sent_ = false;
+  std::optional<std::uint32_t> update_request_;  // a Registration that only updates addresses
   void send_nat(TimePoint now);
 };
 

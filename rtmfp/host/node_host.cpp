@@ -44,6 +44,18 @@ Result<void> NodeHost::open() {
   return {};
 }
 
+InterfaceId NodeHost::add_interface(VirtualInterface& vi) {
+  virtual_.push_back(&vi);
+  return static_cast<InterfaceId>(sockets_.size() + virtual_.size() - 1);
+}
+
+void NodeHost::deliver(InterfaceId iface, const SocketAddress& from, ByteView data) {
+  if (finished_) return;
+  ++stats_.datagrams_in;
+  node_.on_datagram(io::steady_now(), from, data, iface);
+  pump();
+}
+
 void NodeHost::run() {
   begin();
   io_.run();
@@ -113,6 +125,12 @@ bool NodeHost::reaches(std::size_t socket, const SocketAddress& to) const {
 void NodeHost::send(Transmit&& t) {
   // The interface the core chose (where the peer was heard), if it can
   // carry the destination's family; else the first socket of that family.
+  if (t.interface != kAnyInterface && t.interface >= sockets_.size() &&
+      t.interface - sockets_.size() < virtual_.size()) {
+    ++stats_.datagrams_out;
+    virtual_[t.interface - sockets_.size()]->send(t.to, std::move(t.data));
+    return;
+  }
   int i = t.to.v6 ? v6_socket_ : v4_socket_;
   if (t.interface < sockets_.size() && reaches(t.interface, t.to)) i = static_cast<int>(t.interface);
   if (i < 0) {

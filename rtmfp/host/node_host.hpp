@@ -33,6 +33,16 @@ namespace rtmfp::host {
 
 class HostSocket;
 
+// An interface that is not one of the host's sockets (a TURN allocation,
+// rendezvous/turn/io): to the core it is one more InterfaceId. Datagrams the
+// core sends by it go to send(); what it receives it hands to
+// NodeHost::deliver(). Host thread only.
+class VirtualInterface {
+ public:
+  virtual ~VirtualInterface() = default;
+  virtual void send(const SocketAddress& to, Bytes data) = 0;
+};
+
 struct NodeHostOptions {
   std::vector<SocketAddress> listen;  // at least one; port 0: any
   // SIGINT / SIGTERM start an orderly shutdown; on_signal runs first (on the
@@ -65,6 +75,13 @@ class NodeHost {
   Result<void> open();
   // The bound addresses, in listen order (ports resolved).
   const std::vector<SocketAddress>& local_addresses() const { return locals_; }
+
+  // Adds a virtual interface (before run()); its InterfaceId follows the
+  // sockets'. The interface must outlive the host's run().
+  InterfaceId add_interface(VirtualInterface& vi);
+  // A datagram that arrived by a virtual interface: into the node, then a
+  // pump. Host thread only.
+  void deliver(InterfaceId iface, const SocketAddress& from, ByteView data);
 
   // Starts the node's services and runs until the shutdown has drained (or
   // stop()). Call after open(), once.
@@ -102,6 +119,7 @@ class NodeHost {
   NodeHostOptions options_;
   asio::io_context io_;
   std::vector<std::unique_ptr<HostSocket>> sockets_;
+  std::vector<VirtualInterface*> virtual_;  // InterfaceId sockets_.size() + i
   std::vector<SocketAddress> locals_;
   int v4_socket_ = -1, v6_socket_ = -1;  // indices used to send, by family
   asio::steady_timer timer_, drain_timer_, stats_timer_;

@@ -70,6 +70,9 @@ struct EndpointConfig {
   // (send_redirect, forward_ihello). Works with accept_sessions = false: a
   // pure introducer need not accept sessions itself.
   bool report_unmatched_ihellos = false;
+  // Every Forwarded IHello we answer (§3.5.1.5) is also reported as a
+  // ForwardedIHelloAnswered event (a TURN relay must permit the initiator).
+  bool report_forwarded_ihellos = false;
   // FIHello handling of a new session: sessions we opened (our rendezvous or
   // introducer) and sessions opened to us.
   FIHelloMode fihello_on_initiated = FIHelloMode::send_rhello;
@@ -174,6 +177,13 @@ struct UnmatchedIHello {
   SocketAddress from;  // the initiator as we see it (its public address behind a NAT)
   InterfaceId interface = kAnyInterface;  // it arrived on (send_redirect answers from there)
 };
+// A Forwarded IHello (RFC 7016 §3.5.1.5) answered with an RHello or an
+// Implied Redirect, reported when EndpointConfig::report_forwarded_ihellos
+// is set: the initiator it names is about to reach us, perhaps through a
+// TURN relay that must permit it first (RFC 8656 §9).
+struct ForwardedIHelloAnswered {
+  SocketAddress initiator;
+};
 // An open session's far address moved (§3.5.4.2 mobility check passed).
 struct SessionAddressChanged {
   SessionHandle session = 0;
@@ -199,7 +209,7 @@ struct ProbeLoopedBack {
 
 using EndpointEvent = std::variant<SessionOpened, SessionOpenFailed, SessionClosed, PingReplied, FlowIncoming,
                                    FlowMessage, FlowFinished, FlowRejected, UnmatchedIHello,
-                                   SessionAddressChanged, ProbeRedirect, ProbeLoopedBack>;
+                                   SessionAddressChanged, ProbeRedirect, ProbeLoopedBack, ForwardedIHelloAnswered>;
 
 enum class DropReason {
 #define X(name, text) name,

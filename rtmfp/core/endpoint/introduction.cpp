@@ -129,7 +129,10 @@ void Endpoint::on_fihello(TimePoint now, Session& s, ByteView payload) {
     sent = send_startup(now, p, reply, rx_iface_, 0, static_cast<std::uint8_t>(wire::ChunkType::redirect), out,
                         false);
   }
-  if (sent) ++stats_.fihellos_answered;
+  if (sent) {
+    ++stats_.fihellos_answered;
+    if (config_.report_forwarded_ihellos) emit(ForwardedIHelloAnswered{reply});
+  }
 }
 
 }  // namespace rtmfp

@@ -24,12 +24,12 @@ struct IntroWorld {
   std::map<SocketAddress, std::set<SocketAddress>> sent_to;
   bool filter_nats = true;
 
-  explicit IntroWorld(bool rv_accepts = false) {
+  explicit IntroWorld(bool rv_accepts = false, EndpointConfig ac = {}) {
     EndpointConfig rc;
     rc.accept_sessions = rv_accepts;
     rc.report_unmatched_ihellos = true;
     rv = &h.add(addr(1, 1935), 1, rc);
-    a = &h.add(addr(2, 5000), 2);
+    a = &h.add(addr(2, 5000), 2, ac);
     b = &h.add(addr(3, 6000), 3);
     h.filter = [this](SentDatagram& d) {
       sent_to[d.from].insert(d.to);
@@ -110,6 +110,26 @@ TEST(EndpointIntroduction, BothFilteringNatsOpenThroughRedirectAndForwardedIHell
   // retransmission (the first IHello to a is filtered only if it raced ahead
   // of a's RHello; here the Redirect goes first, so it may be dropped once).
   EXPECT_LT(w.h.now - start, params::kHelloFirstInterval * 2);
+}
+
+TEST(EndpointIntroduction, AnAnsweredForwardedIHelloIsReportedWhenAskedFor) {
+  // A node behind a TURN relay permits the initiator it is introduced to
+  // (rendezvous/turn/io/turn_permit_service.hpp): the event names it.
+  EndpointConfig ac;
+  ac.report_forwarded_ihellos = true;
+  IntroWorld w(/*rv_accepts=*/true, ac);
+  w.register_a();
+  ASSERT_TRUE(w.b->endpoint->connect(w.h.now, to_peer(*w.a, *w.rv)));
+  w.h.deliver();
+  auto u = w.rv->events_of<UnmatchedIHello>();
+  ASSERT_EQ(u.size(), 1u);
+  ASSERT_TRUE(w.rv->endpoint->forward_ihello(w.h.now, w.rv_to_a, u[0].epd, u[0].tag,
+                                             {u[0].from, wire::AddressOrigin::observed}));
+  w.h.deliver();
+  auto f = w.a->events_of<ForwardedIHelloAnswered>();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].initiator, w.b->address);
+  EXPECT_EQ(w.a->endpoint->stats().fihellos_answered, 1u);
 }
 
 TEST(EndpointIntroduction, WithoutTheForwardedIHelloTheFilteringNatStaysClosed) {
