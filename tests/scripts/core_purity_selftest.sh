@@ -86,7 +86,7 @@ expect 1 "required folder missing" "$t"
 if command -v c++ > /dev/null && command -v ar > /dev/null; then
   for sym in clock_gettime __cxa_throw pthread_create socket; do
     b="$work/bin-$sym"
-    mkdir -p "$b/rtmfp"
+    mkdir -p "$b/rtmfp" "$b/rendezvous"
     case $sym in
       clock_gettime)  code='#include <time.h>
 long f() { timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec; }' ;;
@@ -102,15 +102,19 @@ int f() { return socket(AF_INET, SOCK_DGRAM, 0); }' ;;
     printf 'int g(int x) { return x + 1; }\n' > "$b/y.cpp"
     c++ -c -o "$b/y.o" "$b/y.cpp" && ar rcs "$b/rtmfp/librtmfp_node.a" "$b/y.o"
     cp "$b/rtmfp/librtmfp_node.a" "$b/rtmfp/libgroup_core.a"
+    cp "$b/rtmfp/librtmfp_node.a" "$b/rendezvous/librendezvous_core.a"
+    cp "$b/rtmfp/librtmfp_node.a" "$b/rendezvous/libturn_core.a"
     expect 1 "library linking $sym" "$work/clean" "$b"
     grep -q "$sym" "$work/out" || { echo "FAIL: library linking $sym: not named in the report"; cat "$work/out"; fails=$((fails + 1)); }
   done
   b="$work/bin-clean"
-  mkdir -p "$b/rtmfp"
+  mkdir -p "$b/rtmfp" "$b/rendezvous"
   printf 'int f(int x) { return x + 1; }\n' > "$b/x.cpp"
   c++ -c -o "$b/x.o" "$b/x.cpp" && ar rcs "$b/rtmfp/librtmfp_core.a" "$b/x.o"
   cp "$b/rtmfp/librtmfp_core.a" "$b/rtmfp/librtmfp_node.a"  # every library the check reads
   cp "$b/rtmfp/librtmfp_core.a" "$b/rtmfp/libgroup_core.a"
+  cp "$b/rtmfp/librtmfp_core.a" "$b/rendezvous/librendezvous_core.a"
+  cp "$b/rtmfp/librtmfp_core.a" "$b/rendezvous/libturn_core.a"
   expect 0 "clean library" "$work/clean" "$b"
   expect 1 "library not built" "$work/clean" "$work/no-such-build"
 else
