@@ -348,10 +348,8 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
 // subscriber of its class that may not have it.
 void GroupMember::on_verified(TimePoint now, Seq s, const MemberId* from) {
   if (auto it = missing_.find(s); it != missing_.end()) {
-    if (it->second.asked && (!from || *it->second.asked != *from)) {
-      if (auto nb = neighbours_.find(*it->second.asked); nb != neighbours_.end() && nb->second.outstanding)
-        --nb->second.outstanding;
-    }
+    // (An answer from the neighbour asked was already counted in on_fragment.)
+    if (!from || it->second.asked != *from) release_pull(it->second);
     missing_.erase(it);
   }
   map_dirty_ = true;
@@ -381,10 +379,7 @@ void GroupMember::play(TimePoint now) {
     counters_.join_to_first_frame = now - *started_at_;
   // Holes playout skipped are no longer worth pulling.
   while (!missing_.empty() && missing_.begin()->first < playout_.next()) {
-    auto& m = missing_.begin()->second;
-    if (m.asked)
-      if (auto nb = neighbours_.find(*m.asked); nb != neighbours_.end() && nb->second.outstanding)
-        --nb->second.outstanding;
+    release_pull(missing_.begin()->second);
     missing_.erase(missing_.begin());
   }
 }
@@ -500,6 +495,15 @@ void GroupMember::manage_pushers(TimePoint now) {
   }
 }
 
+// The neighbour asked for this fragment no longer owes it: its place in
+// our outstanding pulls there is free again.
+void GroupMember::release_pull(Missing& m) {
+  if (!m.asked) return;
+  if (auto nb = neighbours_.find(*m.asked); nb != neighbours_.end() && nb->second.outstanding)
+    --nb->second.outstanding;
+  m.asked.reset();
+}
+
 Duration GroupMember::pull_timeout(const Neighbour& n) const {
   return std::clamp<Duration>(2 * n.srtt + milliseconds(50), config_.request_timeout, seconds(2));
 }
@@ -511,10 +515,8 @@ void GroupMember::schedule_pulls(TimePoint now) {
   // Pulls that timed out free their places first.
   for (auto& [s, m] : missing_) {
     if (!m.asked || now < m.retry_at) continue;
-    if (auto nb = neighbours_.find(*m.asked); nb != neighbours_.end() && nb->second.outstanding)
-      --nb->second.outstanding;
     m.last_asked = m.asked;
-    m.asked.reset();
+    release_pull(m);
   }
   unsigned outstanding = 0;
   for (const auto& [id, n] : neighbours_) outstanding += n.outstanding;

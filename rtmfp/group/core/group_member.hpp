@@ -145,6 +145,7 @@ class GroupMember {
   void on_fragment(TimePoint now, const MemberId& from, Neighbour& n, FragmentMessage&& f);
   void on_verified(TimePoint now, Seq s, const MemberId* from);
   Duration pull_timeout(const Neighbour& n) const;
+  void release_pull(Missing& m);
   void learn_newest(TimePoint now, Seq newest);
   void maybe_start(TimePoint now);
   void play(TimePoint now);
