@@ -18,18 +18,12 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/free_port.hpp"
+#include "tests/support/line_words.hpp"
 
 namespace rtmfp::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string word(const std::string& line, int n) {
-  std::istringstream s(line);
-  std::string w;
-  for (int i = 0; i <= n; ++i) s >> w;
-  return w;
-}
 
 // The next line starting with `prefix`, skipping others; nullopt past the
 // deadline or at EOF.

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/line_words.hpp"
 
 namespace rtmfp::testing {
 namespace {
@@ -39,13 +40,6 @@ std::optional<std::string> next_non_nat_line(ChildProcess& p, std::chrono::milli
     if (!l || l->rfind("nat ", 0) != 0) return l;
   }
   return std::nullopt;
-}
-
-std::string word(const std::string& line, int n) {
-  std::istringstream s(line);
-  std::string w;
-  for (int i = 0; i <= n; ++i) s >> w;
-  return w;
 }
 
 TEST(CliIntroduction, AProbeReachesARegisteredNodeByPeerIdDirectlyThroughTheRendezvous) {

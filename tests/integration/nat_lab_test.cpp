@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/line_words.hpp"
 
 namespace rtmfp::testing {
 namespace {
@@ -30,13 +31,6 @@ namespace fs = std::filesystem;
 
 const std::string kLab = std::string(RTMFP_SOURCE_DIR) + "/scripts/nat-lab.sh";
 const std::string kRendezvous = "rtmfp://198.51.100.1:1935";
-
-std::string word(const std::string& line, int n) {
-  std::istringstream s(line);
-  std::string w;
-  for (int i = 0; i <= n; ++i) s >> w;
-  return w;
-}
 
 bool have(const char* tool) {
   return run_command({"sh", "-c", std::string("command -v ") + tool}, 5000ms).exit_code == 0;

@@ -14,18 +14,12 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/private_coturn.hpp"
+#include "tests/support/line_words.hpp"
 
 namespace rtmfp::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string word(const std::string& line, int n) {
-  std::istringstream s(line);
-  std::string w;
-  for (int i = 0; i <= n; ++i) s >> w;
-  return w;
-}
 
 TEST(TurnNode, AProbeAndAPerfReachTheNodeThroughItsCoturnRelay) {
   if (PrivateCoturn::binary().empty()) GTEST_SKIP() << "turnserver not installed (Debian package coturn)";
