@@ -29,7 +29,6 @@
 #include <vector>
 
 #include "rtmfp/core/random.hpp"
-#include "rtmfp/core/wire/vlu.hpp"
 #include "rtmfp/group/core/group_member.hpp"
 #include "rtmfp/group/crypto/ed25519_authenticator.hpp"
 #include "tests/sim/stats.hpp"
@@ -159,10 +158,8 @@ class World {
   std::uint64_t publish_failures_ = 0;
   double video_frame_accum_ = 0, audio_frame_accum_ = 0;
   std::uint64_t video_index_ = 0;
-  std::vector<std::pair<TimePoint, std::vector<std::size_t>>> crashes_;
-  bool debug_ = std::getenv("GROUPSIM_DEBUG") != nullptr;
-  std::map<std::uint64_t, TimePoint> emitted_;
-  std::map<std::uint64_t, std::pair<TimePoint, std::size_t>> arrived5_;  // crash time, members that lost a pusher
+  std::vector<std::pair<TimePoint, std::vector<std::size_t>>> crashes_;  // crash time, members linked to it
+  bool debug_ = std::getenv("GROUPSIM_DEBUG") != nullptr;  // prints the first members' counters
 };
 
 inline std::uint64_t mix(std::uint64_t x) {
@@ -295,19 +292,9 @@ inline void World::transmit(std::size_t from, TimePoint now) {
   } else if (rng_.unit() < c_.loss) {
     return;
   }
-  if (debug_ && !msg.empty() && msg[0] == 7) {
-    ByteReader br(ByteView(msg).subspan(1));
-    const std::uint64_t seq = wire::read_vlu(br);
-    if (from == 0 && !emitted_.count(seq)) emitted_[seq] = now;
-  }
   schedule(leave + d, [this, from, to, msg = std::move(msg)] {
     Member& b = members_[to];
     if (!b.alive || !b.links.count(from)) return;
-    if (debug_ && to == 5 && !msg.empty() && msg[0] == 7) {
-      ByteReader br(ByteView(msg).subspan(1));
-      const std::uint64_t seq = wire::read_vlu(br);
-      if (!arrived5_.count(seq)) arrived5_[seq] = {now_, from};
-    }
     b.core->on_message(now_, members_[from].core->id(), msg);
     pump(to, now_);
   });
@@ -549,18 +536,6 @@ inline Results World::run() {
     }
   }
   if (debug_) {
-    sim::Samples lat;
-    std::size_t late500 = 0;
-    std::string firsts;
-    for (auto& [seq, a] : arrived5_) {
-      auto e = emitted_.find(seq);
-      if (e == emitted_.end() || e->second < t0_ + c_.warmup) continue;
-      const double ms = double((a.first - e->second).count()) / 1000;
-      lat.add(ms);
-      if (ms > 500) ++late500;
-      if (seq % 97 == 0 && firsts.size() < 600) firsts += std::to_string(seq) + ":" + std::to_string(int(ms)) + "ms<-" + std::to_string(a.second) + " ";
-    }
-    std::printf("member 5 fragment arrival after emission: %s; >500ms %zu\n%s\n", lat.summary().c_str(), late500, firsts.c_str());
     for (std::size_t i = 0; i < members_.size() && i < 4; ++i) {
       const auto& k = members_[i].core->counters();
       std::printf("member %zu: pushed_to %llu requested_by %llu unserved %llu | from_pub %llu pushed_from %llu pulled %llu asked %llu dup %llu stale %llu | media %llu control %llu | refused %llu pusher_changes %llu | depth %u %u %u %u %u %u %u %u\n",
