@@ -163,7 +163,6 @@ class GroupMember {
   MemberId self_;
   GroupId group_;
   Role role_;
-  const Authenticator& auth_;
   RandomSource& random_;
   GroupConfig config_;
   FragmentStore store_;
