@@ -49,6 +49,9 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   // The Flash way to register (RFC 7425 §5.3: connect + setPeerInfo).
   NetConnectionService net_connection(endpoint, introducer);
   ControlService control(endpoint, introducer);
+  // P2P broadcast groups' member directory (local to this instance).
+  GroupDirectory groups(rng);
+  control.attach_groups(&groups);
   // The NAT check answers its own IHellos (rendezvous/core/nat_check.hpp)
   // and leaves every other unmatched IHello to the introducer; the
   // introducer registers a session before its control flow arrives.
