@@ -283,6 +283,7 @@ GroupMembership::~GroupMembership() {
   node_->leave(*this);
   std::lock_guard lk(g_registry_mu);
   std::lock_guard lk2(mu_);
+  if (!joined_) return;  // never in the group: nothing to report
   report_.specifier = spec_.to_string();
   report_.publisher = publisher_;
   g_final.push_back(report_);

@@ -23,7 +23,7 @@ Result<GroupSpecifier> parse_group_specifier(std::string_view text) {
     return fail(Errc::invalid_argument, "group name must be 1 to 128 characters");
   for (char c : g.name)
     if (c <= ' ' || c > '~' || c == '/' || c == ':')
-      return fail(Errc::invalid_argument, "group name '" + g.name + "' has a character other than printable ASCII");
+      return fail(Errc::invalid_argument, "group name '" + g.name + "': printable ASCII only, without ':' or '/'");
   if (colon != std::string_view::npos) {
     Bytes k;
     if (!from_hex(text.substr(colon + 1), k) || k.size() != 32)
