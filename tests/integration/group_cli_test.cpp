@@ -104,6 +104,19 @@ TEST(GroupCli, FiveJoinersGetEveryFrameFromTheirFirstKeyframeAndAKilledOneDistur
   auto prc = pub->wait(60s);
   ASSERT_TRUE(prc) << "publisher did not end: " << pub->stderr_text();
   EXPECT_EQ(*prc, 0) << pub->stderr_text();
+  {
+    // The publisher's final counters: it uploaded well under one copy per
+    // member (the members forward to each other; a server would send 4-5).
+    auto line = pub->read_line(2s);
+    ASSERT_TRUE(line) << pub->stderr_text();
+    auto j = nlohmann::json::parse(*line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << *line;
+    EXPECT_EQ(j["role"], "publisher");
+    EXPECT_GT(j["fragmentsPublished"].get<long>(), 0);
+    EXPECT_GT(j["uploadRatio"].get<double>(), 0.5) << *line;
+    EXPECT_LT(j["uploadRatio"].get<double>(), 2.5) << *line;
+    std::printf("publisher upload ratio %.2f\n", j["uploadRatio"].get<double>());
+  }
   const auto in = av_tags(input);
   for (int i = 0; i + 1 < kJoiners; ++i) {
     SCOPED_TRACE("joiner " + std::to_string(i));
@@ -118,6 +131,8 @@ TEST(GroupCli, FiveJoinersGetEveryFrameFromTheirFirstKeyframeAndAKilledOneDistur
     EXPECT_EQ(j["role"], "member");
     EXPECT_GT(j["framesPlayed"].get<long>(), 0);
     EXPECT_GE(j["joinToFirstFrameMs"].get<double>(), 0.0);
+    std::printf("joiner %d: join to first frame %.0f ms, %ld frames played\n", i,
+                j["joinToFirstFrameMs"].get<double>(), j["framesPlayed"].get<long>());
     expect_tail_of(in, av_tags(dir.path() / ("out" + std::to_string(i) + ".flv")));
     if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n", joiners[i].stderr_text().c_str());
   }
