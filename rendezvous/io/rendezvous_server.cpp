@@ -96,6 +96,12 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
     return line;
   };
 
+  // The group directory's size, once it was used.
+  auto group_counters = [&]() -> std::string {
+    if (!groups.stats().joins) return {};
+    return " groups=" + std::to_string(groups.groups()) + " group_members=" + std::to_string(groups.memberships());
+  };
+
   bool stopping = false;
   host::NodeHostOptions ho;
   ho.listen = options.listen;
@@ -108,7 +114,8 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   };
   ho.stats_interval = options.stats_interval;
   ho.on_stats = [&] {
-    std::fprintf(options.out, "%s\n", (stats_line(endpoint.sessions().size()) + nc_counters()).c_str());
+    std::fprintf(options.out, "%s\n",
+                 (stats_line(endpoint.sessions().size()) + nc_counters() + group_counters()).c_str());
     std::fflush(options.out);
   };
   host::NodeHost host(node, std::move(ho));
