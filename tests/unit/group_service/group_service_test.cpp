@@ -57,7 +57,9 @@ group::MediaFrame frame(std::uint32_t i) {
   return f;
 }
 
-TEST(GroupService, MembersFindEachOtherThroughTheDirectoryAndPlayEveryFrame) {
+// late_members: the members join 300 ms apart while the stream is already
+// running (the first after its first join point).
+void run_world(bool late_members) {
   sim::Network net(7);
   const auto rv_addr = SocketAddress::ipv4(198, 51, 100, 1, 1935);
   std::vector<std::unique_ptr<Box>> boxes;
@@ -152,11 +154,11 @@ TEST(GroupService, MembersFindEachOtherThroughTheDirectoryAndPlayEveryFrame) {
   ASSERT_TRUE(net.run_until(
       [&] {
         for (auto& b : boxes)
-          if (!b->gid) return false;
+          if (!b->gid && (!late_members || b == boxes.front())) return false;
         return true;
       },
       net.now() + 5s));
-  net.run_for(1s);  // links up
+  if (!late_members) net.run_for(1s);  // links up
   // 10 s of a 50 frames/s stream; member 4 crashes at 5 s.
   constexpr std::uint32_t kFrames = 500;
   Box& pub = *boxes[0];
@@ -202,6 +204,16 @@ TEST(GroupService, MembersFindEachOtherThroughTheDirectoryAndPlayEveryFrame) {
   EXPECT_EQ(directory.groups(), 1u);
   EXPECT_GE(directory.stats().joins, static_cast<std::uint64_t>(kPeers));
 }
+
+TEST(GroupService, MembersFindEachOtherThroughTheDirectoryAndPlayEveryFrame) { run_world(false); }
+
+// Members joining a running stream should start at the join point they
+// learn of. Disabled: the group core starts playout at the join point's
+// first data fragment and never asks for the manifest just before it (the
+// fragments wait unverified), so it skips the join point after
+// hole_timeout and starts at a non-keyframe (the relay's rtmfp-group
+// source then waits for the next join point). For the core's owner.
+TEST(GroupService, DISABLED_LateMembersStartAtAJoinPoint) { run_world(true); }
 
 }  // namespace
 }  // namespace rtmfp::testing
