@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   rtmfp::cli::add_relay_command(app);
   rtmfp::cli::add_perf_command(app);
   rtmfp::cli::add_node_command(app);
+  rtmfp::cli::add_publish_command(app);
+  rtmfp::cli::add_join_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

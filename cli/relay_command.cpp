@@ -72,6 +72,14 @@ class SignalWatcher {
 
 }  // namespace
 
+int run_relay_with_signals(const media::io::RelayOptions& options) {
+  // A closed pipe is a write error (exit 6 with a message), not a silent death.
+  ::signal(SIGPIPE, SIG_IGN);
+  media::io::RelayControl control;
+  SignalWatcher signals(control);
+  return media::io::run_relay(options, &control);
+}
+
 void add_relay_command(CLI::App& app) {
   auto opts = std::make_shared<media::io::RelayOptions>();
   auto* cmd = app.add_subcommand("relay", "Relay media between FLV files/stdio, RTMP(S) and RTMFP endpoints");
@@ -116,11 +124,7 @@ void add_relay_command(CLI::App& app) {
     }
     opts->connect_timeout = std::chrono::milliseconds(*connect_ms);
     opts->stats_interval = std::chrono::milliseconds(*stats_ms);
-    // A closed pipe is a write error (exit 6 with a message), not a silent death.
-    ::signal(SIGPIPE, SIG_IGN);
-    media::io::RelayControl control;
-    SignalWatcher signals(control);
-    exit_code() = media::io::run_relay(*opts, &control);
+    exit_code() = run_relay_with_signals(*opts);
   });
 }
 

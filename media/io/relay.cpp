@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "media/io/flv_endpoints.hpp"
+#include "media/io/group_endpoints.hpp"
 #include "media/io/listen_endpoints.hpp"
 #include "media/io/rtmp_client_conn.hpp"
 #include "media/io/reconnect_backoff.hpp"
@@ -126,6 +127,7 @@ Result<std::unique_ptr<Source>> open_source(const std::string& url, const RelayO
     return std::unique_ptr<Source>(new FlvSource(f, url != "-"));
   }
   if (is_rtmfp_url(url)) return open_rtmfp_source(url, o);
+  if (is_group_url(url)) return open_group_source(url, o);
   auto u = parse(url);
   if (!u) return std::unexpected(u.error());
   if (u->scheme == "rtmp-listen") {
@@ -146,6 +148,7 @@ Result<std::unique_ptr<Sink>> open_sink(const std::string& url, const RelayOptio
     return std::unique_ptr<Sink>(new FlvSink(f, url != "-"));
   }
   if (is_rtmfp_url(url)) return open_rtmfp_sink(url, o);
+  if (is_group_url(url)) return open_group_sink(url, o);
   auto u = parse(url);
   if (!u) return std::unexpected(u.error());
   if (u->scheme == "rtmp-listen") {

@@ -10,6 +10,10 @@
 //   rtmfp://host[:port]/app/stream        RTMP over RTMFP (RFC 7425 §5) client:
 //   rtmfp-listen://addr:port/app/stream   play/publish, and the RTMFP server
 //                                         (see media/io/rtmfp_endpoints.hpp)
+//   rtmfp-group://host:port/NAME[:KEYHEX] a P2P broadcast group (the
+//                                         rendezvous and the group): publish
+//                                         (sink) or join (source), see
+//                                         media/io/group_endpoints.hpp
 // New endpoint kinds implement Source / Sink and are added in
 // open_source / open_sink.
 #pragma once
@@ -72,9 +76,18 @@ struct RelayOptions {
   bool realtime = false;     // pace writes by the message timestamps (like ffmpeg -re), for file sources
   std::string rtmfp_crypto = "flash";  // rtmfp:// client crypto profile: flash (RFC 7425) or modern
   std::size_t max_datagram_limit = 0;  // rtmfp endpoints: path MTU probing ceiling (EndpointConfig); 0: by family
+  // rtmfp-group:// destination (publisher): the Ed25519 key file (created
+  // 0600 if missing); empty: a fresh key for this run (a new group).
+  std::string group_key_file;
+  // rtmfp-group:// source: the stream has ended after this long without a
+  // frame (once one played).
+  std::chrono::milliseconds group_idle_end{15000};
   // Called with "rtmp://ADDR:PORT/APP/STREAM" when an rtmp-listen:// endpoint
   // listens (besides the stderr line); tests read the bound port from it.
   std::function<void(const std::string&)> on_listening;
+  // Called with the full group specifier (NAME:KEYHEX) when an
+  // rtmfp-group:// endpoint joined its group.
+  std::function<void(const std::string&)> on_group;
   // Called with every stats line as printed (besides stderr; stats thread).
   std::function<void(const std::string&)> on_stats;
 };

@@ -54,6 +54,22 @@ Result<PeerId> get_peer_id(const std::string& in, std::string_view what) {
   return p;
 }
 
+Result<GroupKey> get_key(const std::string& in, std::string_view what) {
+  if (in.size() != 32)
+    return fail(Errc::malformed, std::string(what) + ": publisher key of " + std::to_string(in.size()) +
+                                     " bytes (32 expected)");
+  GroupKey k{};
+  std::memcpy(k.data(), in.data(), 32);
+  return k;
+}
+
+Result<std::string> get_name(const std::string& in, std::string_view what) {
+  if (in.empty() || in.size() > kMaxGroupName)
+    return fail(Errc::malformed, std::string(what) + ": group name of " + std::to_string(in.size()) +
+                                     " bytes (1 to " + std::to_string(kMaxGroupName) + ")");
+  return in;
+}
+
 NatBehaviour from_pb(pb::NatBehaviour b) {
   switch (b) {
     case pb::ENDPOINT_INDEPENDENT:
@@ -119,6 +135,35 @@ struct Encoder {
     r->set_filtering(to_pb(m.filtering));
     r->set_hairpin(m.hairpin);
     for (const auto& a : m.reflexive) put(r->add_reflexive(), a);
+    return {};
+  }
+  Result<void> operator()(const GroupJoin& m) {
+    if (m.name.empty() || m.name.size() > kMaxGroupName) return fail(Errc::invalid_argument, "bad group name");
+    auto* r = out.mutable_group_join();
+    r->set_request_id(m.request_id);
+    r->set_name(m.name);
+    if (m.publisher_key) r->set_publisher_key(reinterpret_cast<const char*>(m.publisher_key->data()), 32);
+    r->set_publisher(m.publisher);
+    return {};
+  }
+  Result<void> operator()(const GroupMembers& m) {
+    if (m.name.empty() || m.name.size() > kMaxGroupName) return fail(Errc::invalid_argument, "bad group name");
+    if (m.members.size() > kMaxGroupSample) return fail(Errc::invalid_argument, "too many members");
+    auto* r = out.mutable_group_members();
+    r->set_request_id(m.request_id);
+    r->set_name(m.name);
+    r->set_publisher_key(reinterpret_cast<const char*>(m.publisher_key.data()), 32);
+    for (const auto& p : m.members) r->add_members(reinterpret_cast<const char*>(p.data()), p.size());
+    r->set_refresh_ms(m.refresh_ms);
+    if (m.publisher_peer_id)
+      r->set_publisher_peer_id(reinterpret_cast<const char*>(m.publisher_peer_id->data()), 32);
+    return {};
+  }
+  Result<void> operator()(const GroupLeave& m) {
+    if (m.name.empty() || m.name.size() > kMaxGroupName) return fail(Errc::invalid_argument, "bad group name");
+    auto* r = out.mutable_group_leave();
+    r->set_name(m.name);
+    r->set_publisher_key(reinterpret_cast<const char*>(m.publisher_key.data()), 32);
     return {};
   }
   Result<void> operator()(const Failure& m) {
@@ -203,6 +248,58 @@ Result<Message> decode(ByteView bytes) {
       Failure m;
       m.request_id = in.failure().request_id();
       m.reason = in.failure().reason().substr(0, kMaxReason);
+      return m;
+    }
+    case pb::ControlMessage::kGroupJoin: {
+      GroupJoin m;
+      const auto& g = in.group_join();
+      m.request_id = g.request_id();
+      auto n = get_name(g.name(), "group join");
+      if (!n) return std::unexpected(n.error());
+      m.name = std::move(*n);
+      if (!g.publisher_key().empty()) {
+        auto k = get_key(g.publisher_key(), "group join");
+        if (!k) return std::unexpected(k.error());
+        m.publisher_key = *k;
+      }
+      m.publisher = g.publisher();
+      if (m.publisher && !m.publisher_key) return fail(Errc::malformed, "group join: a publisher without its key");
+      return m;
+    }
+    case pb::ControlMessage::kGroupMembers: {
+      GroupMembers m;
+      const auto& g = in.group_members();
+      m.request_id = g.request_id();
+      auto n = get_name(g.name(), "group members");
+      if (!n) return std::unexpected(n.error());
+      m.name = std::move(*n);
+      auto k = get_key(g.publisher_key(), "group members");
+      if (!k) return std::unexpected(k.error());
+      m.publisher_key = *k;
+      if (static_cast<std::size_t>(g.members_size()) > kMaxGroupSample)
+        return fail(Errc::limit_exceeded, "group members: " + std::to_string(g.members_size()) + " members (at most " +
+                                              std::to_string(kMaxGroupSample) + ")");
+      for (const auto& p : g.members()) {
+        auto id = get_peer_id(p, "group members");
+        if (!id) return std::unexpected(id.error());
+        m.members.push_back(*id);
+      }
+      m.refresh_ms = g.refresh_ms();
+      if (!g.publisher_peer_id().empty()) {
+        auto id = get_peer_id(g.publisher_peer_id(), "group members");
+        if (!id) return std::unexpected(id.error());
+        m.publisher_peer_id = *id;
+      }
+      return m;
+    }
+    case pb::ControlMessage::kGroupLeave: {
+      GroupLeave m;
+      auto n = get_name(in.group_leave().name(), "group leave");
+      if (!n) return std::unexpected(n.error());
+      m.name = std::move(*n);
+      auto k = get_key(in.group_leave().publisher_key(), "group leave");
+      if (!k) return std::unexpected(k.error());
+      m.publisher_key = *k;
       return m;
     }
     case pb::ControlMessage::BODY_NOT_SET:

@@ -6,6 +6,7 @@
 // message may carry is an error naming what was wrong, never a crash.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -75,7 +76,36 @@ struct Failure {
   bool operator==(const Failure&) const = default;
 };
 
-using Message = std::variant<Registration, Registered, Lookup, LookupResult, NatReport, Failure>;
+// P2P broadcast groups (control.proto GroupJoin / GroupMembers /
+// GroupLeave): the rendezvous's group directory (rendezvous/core/
+// group_directory.hpp).
+inline constexpr std::size_t kMaxGroupName = 128;
+inline constexpr std::size_t kMaxGroupSample = 32;  // member IDs in one GroupMembers
+using GroupKey = std::array<std::uint8_t, 32>;      // the publisher's Ed25519 public key
+struct GroupJoin {
+  std::uint32_t request_id = 0;
+  std::string name;
+  std::optional<GroupKey> publisher_key;  // none: ask the rendezvous
+  bool publisher = false;
+  bool operator==(const GroupJoin&) const = default;
+};
+struct GroupMembers {
+  std::uint32_t request_id = 0;
+  std::string name;
+  GroupKey publisher_key{};
+  std::vector<PeerId> members;
+  std::uint32_t refresh_ms = 0;
+  std::optional<PeerId> publisher_peer_id;
+  bool operator==(const GroupMembers&) const = default;
+};
+struct GroupLeave {
+  std::string name;
+  GroupKey publisher_key{};
+  bool operator==(const GroupLeave&) const = default;
+};
+
+using Message = std::variant<Registration, Registered, Lookup, LookupResult, NatReport, Failure, GroupJoin,
+                             GroupMembers, GroupLeave>;
 
 Result<Bytes> encode(const Message& m);
 Result<Message> decode(ByteView bytes);

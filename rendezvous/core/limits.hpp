@@ -75,4 +75,21 @@ inline constexpr std::size_t kMaxDirectoryCommands = 65'536;
 // so 200,000 local peers do not stall the host for one long burst.
 inline constexpr std::size_t kDirectoryRefreshBatch = 2'000;
 
+// ---- P2P broadcast groups (group_directory.hpp) ----
+// Groups one rendezvous keeps, and members per group / in all groups. Local
+// choices: ~100 bytes per membership, so the totals stay near 20 MiB; past a
+// bound a join is refused (never an existing member evicted). A member is
+// sampled from, not broadcast to, so a big group costs no more per join.
+inline constexpr std::size_t kMaxGroups = 10'000;
+inline constexpr std::size_t kMaxMembersPerGroup = 20'000;
+inline constexpr std::size_t kMaxGroupMemberships = 200'000;
+// Groups one peer may be a member of (a gateway holds many routes).
+inline constexpr std::size_t kMaxGroupsPerPeer = 64;
+// Members sampled into one answer (control::kMaxGroupSample).
+inline constexpr std::size_t kGroupSampleSize = 32;
+// Members refresh this often; one that missed kGroupMemberLifetime of
+// refreshes (a crash without goodbye) is gone.
+inline constexpr Duration kGroupRefresh = seconds(10);
+inline constexpr Duration kGroupMemberLifetime = seconds(25);
+
 }  // namespace rtmfp::rendezvous::limits

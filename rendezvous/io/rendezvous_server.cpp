@@ -49,6 +49,9 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   // The Flash way to register (RFC 7425 §5.3: connect + setPeerInfo).
   NetConnectionService net_connection(endpoint, introducer);
   ControlService control(endpoint, introducer);
+  // P2P broadcast groups' member directory (local to this instance).
+  GroupDirectory groups(rng);
+  control.attach_groups(&groups);
   // The NAT check answers its own IHellos (rendezvous/core/nat_check.hpp)
   // and leaves every other unmatched IHello to the introducer; the
   // introducer registers a session before its control flow arrives.
@@ -93,6 +96,12 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
     return line;
   };
 
+  // The group directory's size, once it was used.
+  auto group_counters = [&]() -> std::string {
+    if (!groups.stats().joins) return {};
+    return " groups=" + std::to_string(groups.groups()) + " group_members=" + std::to_string(groups.memberships());
+  };
+
   bool stopping = false;
   host::NodeHostOptions ho;
   ho.listen = options.listen;
@@ -105,7 +114,8 @@ int run_server(const ServerOptions& options, RandomSource& rng) {
   };
   ho.stats_interval = options.stats_interval;
   ho.on_stats = [&] {
-    std::fprintf(options.out, "%s\n", (stats_line(endpoint.sessions().size()) + nc_counters()).c_str());
+    std::fprintf(options.out, "%s\n",
+                 (stats_line(endpoint.sessions().size()) + nc_counters() + group_counters()).c_str());
     std::fflush(options.out);
   };
   host::NodeHost host(node, std::move(ho));

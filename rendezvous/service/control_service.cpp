@@ -27,7 +27,9 @@ bool ControlService::on_event(TimePoint now, const EndpointEvent& event) {
       (void)endpoint_.reject_flow(now, in->session, in->flow, kRefused);
       return true;
     }
-    channels_[in->session].in = in->flow;
+    auto& ch = channels_[in->session];
+    ch.in = in->flow;
+    ch.peer = introducer_.registry().find_session(in->session)->peer_id;
     return true;
   }
   if (const auto* m = std::get_if<FlowMessage>(&event)) {
@@ -46,10 +48,17 @@ bool ControlService::on_event(TimePoint now, const EndpointEvent& event) {
     auto it = channels_.find(f->session);
     if (it == channels_.end() || it->second.in != f->flow) return false;
     if (it->second.out) (void)endpoint_.close_flow(now, f->session, *it->second.out);
+    if (groups_ && it->second.peer) groups_->leave_all(*it->second.peer);
     channels_.erase(it);
     return true;
   }
-  if (const auto* c = std::get_if<SessionClosed>(&event)) channels_.erase(c->session);
+  if (const auto* c = std::get_if<SessionClosed>(&event)) {
+    auto it = channels_.find(c->session);
+    if (it != channels_.end()) {
+      if (groups_ && it->second.peer) groups_->leave_all(*it->second.peer);
+      channels_.erase(it);
+    }
+  }
   return false;
 }
 
@@ -79,9 +88,43 @@ void ControlService::handle(TimePoint now, SessionHandle session, Channel& ch, c
     ch.nat = *n;
     // The introducer chooses paths by it (rendezvous/core/path_strategy.hpp).
     introducer_.registry().set_nat(session, NatProfile{n->mapping, n->filtering});
+  } else if (std::get_if<control::GroupJoin>(&m) || std::get_if<control::GroupLeave>(&m)) {
+    handle_group(now, session, ch, rec->peer_id, m);
   } else {
     ++stats_.malformed;  // a message only the rendezvous sends
   }
+}
+
+void ControlService::handle_group(TimePoint now, SessionHandle session, Channel& ch, const PeerId& peer,
+                                  const control::Message& m) {
+  if (const auto* l = std::get_if<control::GroupLeave>(&m)) {
+    ++stats_.group_leaves;
+    if (groups_) groups_->leave(peer, l->name, l->publisher_key);
+    return;
+  }
+  const auto* j = std::get_if<control::GroupJoin>(&m);
+  if (!j) return;
+  ++stats_.group_joins;
+  if (!groups_) {
+    ++stats_.group_refused;
+    reply(now, session, ch, control::Failure{j->request_id, "this rendezvous keeps no groups"});
+    return;
+  }
+  auto r = groups_->join(now, peer, j->name, j->publisher_key, j->publisher);
+  if (!r) {
+    ++stats_.group_refused;
+    reply(now, session, ch, control::Failure{j->request_id, r.error().detail});
+    return;
+  }
+  control::GroupMembers out;
+  out.request_id = j->request_id;
+  out.name = j->name;
+  out.publisher_key = r->key;
+  out.members = std::move(r->sample);
+  if (out.members.size() > control::kMaxGroupSample) out.members.resize(control::kMaxGroupSample);
+  out.refresh_ms = static_cast<std::uint32_t>(to_ms(groups_->limits().refresh));
+  out.publisher_peer_id = r->publisher;
+  reply(now, session, ch, out);
 }
 
 void ControlService::reply(TimePoint now, SessionHandle session, Channel& ch, const control::Message& m) {

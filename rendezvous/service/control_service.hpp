@@ -4,14 +4,17 @@
 // §2.3.11.1.2). Registration -> the node's host addresses go into the
 // registry and it gets Registered (its reflexive address, the keepalive
 // period, its peer ID); Lookup -> LookupResult; NatReport -> kept per
-// session. One control flow per session; a second one, or an undecodable
-// message, is rejected and counted.
+// session; GroupJoin -> GroupMembers (or Failure), GroupLeave -> gone, when
+// a group directory is attached (rendezvous/core/group_directory.hpp); a
+// session that closes leaves its groups. One control flow per session; a
+// second one, or an undecodable message, is rejected and counted.
 #pragma once
 
 #include <cstdint>
 #include <map>
 
 #include "rendezvous/control/control_codec.hpp"
+#include "rendezvous/core/group_directory.hpp"
 #include "rendezvous/core/introducer_service.hpp"
 
 namespace rtmfp::rendezvous {
@@ -20,6 +23,7 @@ struct ControlServiceStats {
   std::uint64_t registrations = 0;
   std::uint64_t lookups = 0;
   std::uint64_t nat_reports = 0;
+  std::uint64_t group_joins = 0, group_leaves = 0, group_refused = 0;
   std::uint64_t malformed = 0;       // undecodable messages (flow rejected)
   std::uint64_t rejected_flows = 0;  // a second control flow on one session, or an unregistered session
 };
@@ -40,6 +44,16 @@ class ControlService : public node::Service {
     return {Bytes(s.begin(), s.end())};
   }
 
+  // P2P broadcast groups' member directory (not owned; outlives the
+  // service). Without it group messages are answered with a Failure.
+  void attach_groups(GroupDirectory* groups) { groups_ = groups; }
+  std::optional<TimePoint> next_deadline() const override {
+    return groups_ ? groups_->next_deadline() : std::nullopt;
+  }
+  void on_deadline(TimePoint now) override {
+    if (groups_) groups_->expire(now);
+  }
+
   const ControlServiceStats& stats() const { return stats_; }
   const control::NatReport* nat_report(SessionHandle session) const;
 
@@ -48,7 +62,9 @@ class ControlService : public node::Service {
     FlowId in = 0;
     std::optional<FlowId> out;
     std::optional<control::NatReport> nat;
+    std::optional<PeerId> peer;  // the registered peer (its groups go with the session)
   };
+  void handle_group(TimePoint now, SessionHandle session, Channel& ch, const PeerId& peer, const control::Message& m);
   void handle(TimePoint now, SessionHandle session, Channel& ch, const control::Message& m);
   void reply(TimePoint now, SessionHandle session, Channel& ch, const control::Message& m);
 
@@ -56,6 +72,7 @@ class ControlService : public node::Service {
   IntroducerService& introducer_;
   Duration keepalive_;
   std::map<SessionHandle, Channel> channels_;
+  GroupDirectory* groups_ = nullptr;
   ControlServiceStats stats_;
 };
 

@@ -167,9 +167,16 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
       if (options_.liveness_interval > Duration::zero() && !shut_down_) ping_at_ = now + options_.liveness_interval;
       return true;
     }
+    if (control_handler_) control_handler_(now, *msg);
     return true;
   }
   return false;
+}
+
+bool RegistrationClient::send_control(TimePoint now, const control::Message& m) {
+  if (!registered_ || !session_ || !out_) return false;
+  auto bytes = control::encode(m);
+  return bytes && endpoint_.write(now, *session_, *out_, *bytes).has_value();
 }
 
 void RegistrationClient::set_host_addresses(TimePoint now, std::vector<SocketAddress> host_addresses) {

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -87,6 +88,15 @@ class RegistrationClient : public node::Service {
   // if registered (its Registered answer emits no event).
   void set_host_addresses(TimePoint now, std::vector<SocketAddress> host_addresses);
 
+  // Other services' use of the control flow (the group client's GroupJoin):
+  // send_control writes one message while registered (false otherwise);
+  // messages from the rendezvous other than Registered go to the handler
+  // (on the node's thread; e.g. GroupMembers, Failure).
+  bool send_control(TimePoint now, const control::Message& m);
+  void set_control_handler(std::function<void(TimePoint, const control::Message&)> handler) {
+    control_handler_ = std::move(handler);
+  }
+
   std::optional<SessionHandle> session() const { return session_; }
   const std::optional<control::Registered>& registered() const { return registered_; }
   std::uint64_t attempts() const { return attempts_; }
@@ -114,6 +124,7 @@ class RegistrationClient : public node::Service {
   std::uint32_t next_request_ = 1;
   std::uint64_t attempts_ = 0;
   std::deque<RegistrationEvent> events_;
+  std::function<void(TimePoint, const control::Message&)> control_handler_;
   std::optional<control::NatReport> nat_;
   bool nat_sent_ = false;
   std::optional<std::uint32_t> update_request_;  // a Registration that only updates addresses

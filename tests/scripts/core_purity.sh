@@ -19,9 +19,9 @@ bin=${2:-}
 cd "$root" || exit 2
 
 # Folders that must exist and be pure (in addition to every */core/ found).
-required=(rtmfp/core rtmfp/node rtmfp/group/core media/amf media/flv media/rtmp media/gateway)
+required=(rtmfp/core rtmfp/node rtmfp/group/core rtmfp/group/service media/amf media/flv media/rtmp media/gateway)
 # Static libraries built only from pure folders: relative to BINARY_DIR.
-libs=(rtmfp/librtmfp_core.a rtmfp/librtmfp_node.a rtmfp/libgroup_core.a rendezvous/librendezvous_core.a rendezvous/libturn_core.a)
+libs=(rtmfp/librtmfp_core.a rtmfp/librtmfp_node.a rtmfp/libgroup_core.a rtmfp/libgroup_service.a rendezvous/librendezvous_core.a rendezvous/libturn_core.a)
 
 status=0
 dirs=()

@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 make_tree() {  # $1: tree root
-  mkdir -p "$1"/rtmfp/core "$1"/rtmfp/node "$1"/rtmfp/group/core "$1"/media/amf "$1"/media/flv "$1"/media/rtmp "$1"/media/gateway
+  mkdir -p "$1"/rtmfp/core "$1"/rtmfp/node "$1"/rtmfp/group/core "$1"/rtmfp/group/service "$1"/media/amf "$1"/media/flv "$1"/media/rtmp "$1"/media/gateway
   cat > "$1/rtmfp/core/clean.cpp" <<'EOF'
 // A clean core file: the words throw, socket(), std::thread and ::now() in comments are fine.
 #include <cstdint>
@@ -102,6 +102,7 @@ int f() { return socket(AF_INET, SOCK_DGRAM, 0); }' ;;
     printf 'int g(int x) { return x + 1; }\n' > "$b/y.cpp"
     c++ -c -o "$b/y.o" "$b/y.cpp" && ar rcs "$b/rtmfp/librtmfp_node.a" "$b/y.o"
     cp "$b/rtmfp/librtmfp_node.a" "$b/rtmfp/libgroup_core.a"
+    cp "$b/rtmfp/librtmfp_node.a" "$b/rtmfp/libgroup_service.a"
     cp "$b/rtmfp/librtmfp_node.a" "$b/rendezvous/librendezvous_core.a"
     cp "$b/rtmfp/librtmfp_node.a" "$b/rendezvous/libturn_core.a"
     expect 1 "library linking $sym" "$work/clean" "$b"
@@ -113,6 +114,7 @@ int f() { return socket(AF_INET, SOCK_DGRAM, 0); }' ;;
   c++ -c -o "$b/x.o" "$b/x.cpp" && ar rcs "$b/rtmfp/librtmfp_core.a" "$b/x.o"
   cp "$b/rtmfp/librtmfp_core.a" "$b/rtmfp/librtmfp_node.a"  # every library the check reads
   cp "$b/rtmfp/librtmfp_core.a" "$b/rtmfp/libgroup_core.a"
+  cp "$b/rtmfp/librtmfp_core.a" "$b/rtmfp/libgroup_service.a"
   cp "$b/rtmfp/librtmfp_core.a" "$b/rendezvous/librendezvous_core.a"
   cp "$b/rtmfp/librtmfp_core.a" "$b/rendezvous/libturn_core.a"
   expect 0 "clean library" "$work/clean" "$b"

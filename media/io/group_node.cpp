@@ -1,0 +1,336 @@
+#include "media/io/group_node.hpp"
+
+#include <cstdio>
+#include <future>
+#include <map>
+
+#include "rendezvous/service/group_directory_client.hpp"
+#include "rendezvous/service/registration_client.hpp"
+#include "rtmfp/crypto/modern/modern_profile.hpp"
+#include "rtmfp/group/service/group_service.hpp"
+#include "rtmfp/host/node_host.hpp"
+#include "rtmfp/io/clock.hpp"
+#include "rtmfp/io/resolve.hpp"
+#include "rtmfp/io/system_random.hpp"
+#include "rtmfp/node/node.hpp"
+
+namespace rtmfp::media::io {
+
+using rtmfp::io::steady_now;
+
+namespace {
+// Played frames waiting for the relay (local bound: ~ a minute of a 30 fps
+// stream with audio); past it the oldest is dropped and counted.
+constexpr std::size_t kMaxQueuedFrames = 8192;
+
+std::mutex g_registry_mu;
+std::map<std::string, std::weak_ptr<GroupNode>> g_registry;
+std::vector<GroupReport> g_final;
+
+double ms(std::optional<Duration> d) { return d ? static_cast<double>(to_ms(*d)) : -1.0; }
+}  // namespace
+
+std::vector<GroupReport> take_final_group_reports() {
+  std::lock_guard lk(g_registry_mu);
+  return std::exchange(g_final, {});
+}
+
+std::string group_report_json(const GroupReport& r) {
+  const auto& c = r.counters;
+  const auto& p = r.playout;
+  char buf[2048];
+  const double ratio = r.stream_bytes ? double(c.media_bytes_sent) / double(r.stream_bytes) : 0.0;
+  std::snprintf(
+      buf, sizeof buf,
+      "{\"group\":\"%s\",\"role\":\"%s\",\"neighbors\":%zu,\"framesPlayed\":%llu,\"framesDelivered\":%llu,"
+      "\"framesDropped\":%llu,\"holesSkipped\":%llu,\"fragmentsSkipped\":%llu,"
+      "\"fragmentsPushedToPeers\":%llu,\"bytesPushedToPeers\":%llu,\"fragmentsPushedFromPeers\":%llu,"
+      "\"bytesPushedFromPeers\":%llu,\"fragmentsRequestedByPeers\":%llu,\"bytesRequestedByPeers\":%llu,"
+      "\"fragmentsRequestedFromPeers\":%llu,\"fragmentsPulledFromPeers\":%llu,\"bytesPulledFromPeers\":%llu,"
+      "\"fragmentsReceivedFromServer\":%llu,\"bytesReceivedFromServer\":%llu,\"fragmentsPublished\":%llu,"
+      "\"bytesPublished\":%llu,\"duplicates\":%llu,\"forged\":%llu,\"malformed\":%llu,\"mediaBytesSent\":%llu,"
+      "\"controlBytesSent\":%llu,\"uploadRatio\":%.3f,\"joinToFirstFrameMs\":%.0f}",
+      r.specifier.c_str(), r.publisher ? "publisher" : "member", r.neighbours, (unsigned long long)p.frames,
+      (unsigned long long)r.frames_delivered, (unsigned long long)r.frames_dropped,
+      (unsigned long long)p.holes_skipped, (unsigned long long)p.fragments_skipped,
+      (unsigned long long)c.fragments_pushed_to_peers, (unsigned long long)c.bytes_pushed_to_peers,
+      (unsigned long long)c.fragments_pushed_from_peers, (unsigned long long)c.bytes_pushed_from_peers,
+      (unsigned long long)c.fragments_requested_by_peers, (unsigned long long)c.bytes_requested_by_peers,
+      (unsigned long long)c.fragments_requested_from_peers, (unsigned long long)c.fragments_pulled_from_peers,
+      (unsigned long long)c.bytes_pulled_from_peers, (unsigned long long)c.fragments_from_publisher,
+      (unsigned long long)c.bytes_from_publisher, (unsigned long long)c.fragments_published,
+      (unsigned long long)c.bytes_published, (unsigned long long)c.duplicates, (unsigned long long)c.forged,
+      (unsigned long long)c.malformed, (unsigned long long)c.media_bytes_sent,
+      (unsigned long long)c.control_bytes_sent, ratio, ms(c.join_to_first_frame));
+  return buf;
+}
+
+std::string group_report_line(const GroupReport& r) {
+  const auto& c = r.counters;
+  char buf[768];
+  const double ratio = r.stream_bytes ? double(c.media_bytes_sent) / double(r.stream_bytes) : 0.0;
+  std::snprintf(buf, sizeof buf,
+                "group %s %s neighbours=%zu played=%llu skipped=%llu pushed_from_peers=%llu pulled=%llu "
+                "from_publisher=%llu bytes_sent=%llu duplicates=%llu upload_ratio=%.2f join_ms=%.0f",
+                r.specifier.substr(0, r.specifier.find(':')).c_str(), r.publisher ? "publisher" : "member",
+                r.neighbours, (unsigned long long)r.playout.frames, (unsigned long long)r.playout.holes_skipped,
+                (unsigned long long)c.bytes_pushed_from_peers, (unsigned long long)c.bytes_pulled_from_peers,
+                (unsigned long long)c.bytes_from_publisher, (unsigned long long)c.media_bytes_sent,
+                (unsigned long long)c.duplicates, ratio, ms(c.join_to_first_frame));
+  return buf;
+}
+
+struct GroupNode::Impl {
+  rtmfp::io::SystemRandom rng;
+  std::unique_ptr<crypto::ModernProfile> profile;
+  std::unique_ptr<Endpoint> endpoint;
+  std::unique_ptr<node::Node> node;
+  std::unique_ptr<rendezvous::RegistrationClient> reg;
+  std::unique_ptr<rendezvous::GroupDirectoryClient> dir;
+  std::unique_ptr<group::GroupService> svc;
+  std::unique_ptr<host::NodeHost> host;
+  std::string key;
+  // Node thread only.
+  std::map<std::uint32_t, GroupMembership*> by_handle;
+  std::map<group::GroupId, GroupMembership*> by_gid;
+
+  void snapshot(GroupMembership& m) {
+    if (!m.gid_) return;
+    auto* member = svc->member(*m.gid_);
+    if (!member) return;
+    std::lock_guard lk(m.mu_);
+    m.report_.specifier = m.spec_.to_string();
+    m.report_.publisher = m.publisher_;
+    m.report_.neighbours = member->neighbour_count();
+    m.report_.counters = member->counters();
+    m.report_.playout = member->playout_counters();
+    m.report_.stream_bytes = m.stream_bytes_;
+  }
+
+  // The rendezvous answered: the first answer creates the member.
+  void on_members(TimePoint now, std::uint32_t handle, const rendezvous::control::GroupMembers& g) {
+    auto it = by_handle.find(handle);
+    if (it == by_handle.end()) return;
+    GroupMembership& m = *it->second;
+    if (!m.gid_) {
+      if (!m.auth_) m.auth_ = std::make_unique<group::Ed25519Authenticator>(g.publisher_key);
+      const auto gid = group::group_id(m.spec_.name, g.publisher_key);
+      auto r = svc->add_group(now, gid, m.publisher_ ? group::Role::publisher : group::Role::member, *m.auth_);
+      if (!r) {
+        std::lock_guard lk(m.mu_);
+        m.last_error_ = r.error().message();
+        return;
+      }
+      m.gid_ = gid;
+      by_gid[gid] = &m;
+      std::lock_guard lk(m.mu_);
+      m.spec_.key = g.publisher_key;
+      m.joined_ = true;
+      m.cv_.notify_all();
+    }
+    std::vector<group::MemberId> ids = g.members;
+    if (g.publisher_peer_id) ids.push_back(*g.publisher_peer_id);
+    svc->add_members(now, *m.gid_, ids);
+  }
+
+  void on_failure(std::uint32_t handle, const std::string& reason) {
+    auto it = by_handle.find(handle);
+    if (it == by_handle.end()) return;
+    std::lock_guard lk(it->second->mu_);
+    it->second->last_error_ = reason;
+  }
+
+  void on_frames(const group::GroupId& gid, std::vector<group::PlayedFrame> frames) {
+    auto it = by_gid.find(gid);
+    if (it == by_gid.end()) return;
+    GroupMembership& m = *it->second;
+    std::lock_guard lk(m.mu_);
+    for (auto& f : frames) {
+      if (m.frames_.size() >= kMaxQueuedFrames) {
+        m.frames_.pop_front();
+        ++m.report_.frames_dropped;
+      }
+      m.frames_.push_back(std::move(f));
+    }
+    m.cv_.notify_all();
+  }
+};
+
+GroupNode::GroupNode() : impl_(std::make_unique<Impl>()) {}
+
+GroupNode::~GroupNode() {
+  if (!impl_->host) return;
+  impl_->host->shutdown();
+  impl_->host->join();
+}
+
+const PeerId& GroupNode::peer_id() const { return impl_->profile->local_peer_id(); }
+
+Result<std::shared_ptr<GroupNode>> GroupNode::acquire(const std::string& host, std::uint16_t port,
+                                                      const RelayOptions& o) {
+  const std::string key = host + ":" + std::to_string(port);
+  std::lock_guard lk(g_registry_mu);
+  if (auto it = g_registry.find(key); it != g_registry.end())
+    if (auto n = it->second.lock()) return n;
+  asio::io_context io;
+  auto addrs = rtmfp::io::resolve(io, host, port);
+  if (!addrs) return std::unexpected(addrs.error());
+  std::vector<SocketAddress> v4;
+  for (const auto& a : *addrs)
+    if (!a.v6) v4.push_back(a);
+  if (v4.empty()) return fail(Errc::not_found, "rendezvous " + key + " has no IPv4 address");
+
+  std::shared_ptr<GroupNode> n(new GroupNode());
+  Impl& im = *n->impl_;
+  im.key = key;
+  crypto::ModernConfig mc;
+  // Peers select us by the peer ID the rendezvous registers (introductions).
+  mc.stable_initiator_identity = true;
+  auto p = crypto::ModernProfile::create(mc, im.rng);
+  if (!p) return std::unexpected(p.error());
+  im.profile = std::move(*p);
+  EndpointConfig ec;
+  ec.choose_receive_order = [](ByteView md) { return group::group_receive_order(md); };
+  ec.keepalive_period = seconds(10);
+  ec.max_datagram_limit = o.max_datagram_limit;
+  ec.open_timeout = seconds(10);
+  im.endpoint = std::make_unique<Endpoint>(ec, im.rng);
+  im.endpoint->add_profile(*im.profile);
+  im.node = std::make_unique<node::Node>(*im.endpoint);
+  ConnectRequest to_rv;
+  to_rv.profile = ProfileKind::modern;
+  to_rv.epd.uri = "rtmfp://" + key;
+  to_rv.candidates = v4;
+  im.reg = std::make_unique<rendezvous::RegistrationClient>(*im.endpoint, to_rv, std::vector<SocketAddress>{});
+  Impl* ip = &im;
+  im.dir = std::make_unique<rendezvous::GroupDirectoryClient>(
+      *im.reg,
+      [ip](TimePoint now, std::uint32_t h, const rendezvous::control::GroupMembers& g) { ip->on_members(now, h, g); },
+      [ip](TimePoint, std::uint32_t h, const std::string& why) { ip->on_failure(h, why); });
+  im.svc = std::make_unique<group::GroupService>(*im.endpoint, im.rng, ProfileKind::modern, v4);
+  im.svc->set_frames_handler(
+      [ip](const group::GroupId& gid, std::vector<group::PlayedFrame> f) { ip->on_frames(gid, std::move(f)); });
+  for (node::Service* s : {static_cast<node::Service*>(im.reg.get()), static_cast<node::Service*>(im.dir.get()),
+                           static_cast<node::Service*>(im.svc.get())})
+    if (auto a = im.node->add_service(*s); !a) return std::unexpected(a.error());
+  host::NodeHostOptions ho;
+  ho.listen = {SocketAddress::ipv4(0, 0, 0, 0, 0)};
+  ho.drain_limit = milliseconds(1500);
+  if (o.stats_interval.count() > 0) {
+    ho.stats_interval = std::chrono::duration_cast<Duration>(o.stats_interval);
+    ho.on_stats = [ip, json = o.json] {
+      for (auto& [h, m] : ip->by_handle) {
+        ip->snapshot(*m);
+        GroupReport r;
+        {
+          std::lock_guard lk(m->mu_);
+          r = m->report_;
+        }
+        std::fprintf(stderr, "%s\n", (json ? group_report_json(r) : group_report_line(r)).c_str());
+      }
+    };
+  }
+  im.host = std::make_unique<host::NodeHost>(*im.node, std::move(ho));
+  if (auto b = im.host->open(); !b) return std::unexpected(b.error());
+  im.host->start();
+  g_registry[key] = n;
+  return n;
+}
+
+Result<std::shared_ptr<GroupMembership>> GroupNode::join(const group::GroupSpecifier& spec,
+                                                         std::optional<group::PublisherKeys> keys,
+                                                         std::chrono::milliseconds timeout) {
+  const bool publisher = keys.has_value();
+  group::GroupSpecifier s = spec;
+  if (publisher) s.key = keys->public_key;
+  std::shared_ptr<GroupMembership> m(new GroupMembership(shared_from_this(), s, publisher));
+  if (publisher) m->auth_ = std::make_unique<group::Ed25519Authenticator>(*keys);
+  GroupMembership* mp = m.get();
+  Impl* ip = impl_.get();
+  impl_->host->post([ip, mp, s, publisher] {
+    const auto h = ip->dir->join(steady_now(), s.name, s.key, publisher);
+    mp->handle_ = h;
+    ip->by_handle[h] = mp;
+  });
+  std::unique_lock lk(m->mu_);
+  if (!m->cv_.wait_for(lk, timeout, [&] { return m->joined_ || m->interrupted_; })) {
+    const std::string why = m->last_error_.empty() ? "no answer from the rendezvous" : m->last_error_;
+    lk.unlock();
+    return fail(Errc::timeout, "group " + s.name + ": " + why);
+  }
+  return m;
+}
+
+void GroupNode::leave(GroupMembership& m) {
+  Impl* ip = impl_.get();
+  auto done = std::make_shared<std::promise<void>>();
+  auto fut = done->get_future();
+  impl_->host->post([ip, &m, done] {
+    const TimePoint now = steady_now();
+    ip->snapshot(m);
+    if (m.gid_) {
+      ip->svc->remove_group(now, *m.gid_);
+      ip->by_gid.erase(*m.gid_);
+    }
+    ip->dir->leave(now, m.handle_);
+    ip->by_handle.erase(m.handle_);
+    done->set_value();
+  });
+  (void)fut.wait_for(std::chrono::seconds(3));
+}
+
+GroupMembership::~GroupMembership() {
+  node_->leave(*this);
+  std::lock_guard lk(g_registry_mu);
+  std::lock_guard lk2(mu_);
+  if (!joined_) return;  // never in the group: nothing to report
+  report_.specifier = spec_.to_string();
+  report_.publisher = publisher_;
+  g_final.push_back(report_);
+}
+
+void GroupMembership::interrupt() {
+  std::lock_guard lk(mu_);
+  interrupted_ = true;
+  cv_.notify_all();
+}
+
+Result<std::optional<group::PlayedFrame>> GroupMembership::next(std::chrono::milliseconds first,
+                                                               std::chrono::milliseconds idle) {
+  std::unique_lock lk(mu_);
+  const bool started = report_.frames_delivered > 0;
+  if (!cv_.wait_for(lk, started ? idle : first, [&] { return !frames_.empty() || interrupted_; })) {
+    if (started) return std::optional<group::PlayedFrame>{};  // the stream ended (or stalled): done
+    return fail(Errc::timeout, "no media from group " + spec_.name + " within " +
+                                   std::to_string(first.count() / 1000) + " s");
+  }
+  if (frames_.empty()) return std::optional<group::PlayedFrame>{};
+  auto f = std::move(frames_.front());
+  frames_.pop_front();
+  ++report_.frames_delivered;
+  return std::optional<group::PlayedFrame>(std::move(f));
+}
+
+void GroupMembership::publish(group::MediaFrame frame) {
+  stream_bytes_ += frame.payload.size();
+  auto* ip = node_->impl_.get();
+  GroupMembership* mp = this;
+  ip->host->post([ip, mp, f = std::move(frame)] {
+    if (mp->gid_) (void)ip->svc->publish(steady_now(), *mp->gid_, f);
+  });
+}
+
+GroupReport GroupMembership::report() {
+  auto* ip = node_->impl_.get();
+  auto done = std::make_shared<std::promise<void>>();
+  auto fut = done->get_future();
+  ip->host->post([ip, this, done] {
+    ip->snapshot(*this);
+    done->set_value();
+  });
+  (void)fut.wait_for(std::chrono::seconds(1));
+  std::lock_guard lk(mu_);
+  return report_;
+}
+
+}  // namespace rtmfp::media::io
