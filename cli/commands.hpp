@@ -14,5 +14,6 @@ void add_probe_command(CLI::App& app);
 void add_relay_command(CLI::App& app);
 void add_perf_command(CLI::App& app);
 void add_node_command(CLI::App& app);
+void add_gateway_command(CLI::App& app);
 
 }  // namespace rtmfp::cli
