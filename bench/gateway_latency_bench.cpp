@@ -141,6 +141,7 @@ bool port_open(std::uint16_t port) {
 }  // namespace
 
 int main() {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // the figures before the gateway's stderr lines
   std::printf("gateway latency on loopback: %d routes on one rtmp-listen port, %d x %zu-byte video messages per route "
               "at %.0f/s after %d warm-up (microseconds)\n",
               kRoutes, kMessages, kPayload, 1e6 / std::chrono::duration<double, std::micro>(kInterval).count(), kWarmup);
