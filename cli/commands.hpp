@@ -24,5 +24,6 @@ void add_join_command(CLI::App& app);
 // run_relay with SIGINT/SIGTERM as an orderly stop and SIGPIPE ignored
 // (relay_command.cpp): `relay`, `publish` and `join` share it.
 int run_relay_with_signals(const media::io::RelayOptions& options);
+void add_gateway_command(CLI::App& app);
 
 }  // namespace rtmfp::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   rtmfp::cli::add_node_command(app);
   rtmfp::cli::add_publish_command(app);
   rtmfp::cli::add_join_command(app);
+  rtmfp::cli::add_gateway_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

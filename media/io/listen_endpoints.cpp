@@ -3,28 +3,44 @@
 
 namespace rtmfp::media::io {
 
+namespace {
+
+// The shared server of so.bind:so.port with `key` claimed under `rule`.
+Result<std::shared_ptr<SharedRtmpListener>> claim(RtmpListenServer::Options so, const std::string& key,
+                                                  const ListenAccess& rule) {
+  auto l = SharedRtmpListener::acquire(std::move(so));
+  if (!l) return l;
+  if (auto r = (*l)->claim(key, rule); !r) return std::unexpected(r.error());
+  return l;
+}
+
+}  // namespace
+
 // ------------------------------------------------------------ source
 
 Result<std::unique_ptr<ListenSource>> ListenSource::open(RtmpListenServer::Options so, std::string key) {
   std::unique_ptr<ListenSource> s(new ListenSource());
-  auto k = parse_listen_key(key, so.access);
+  ListenAccess rule;
+  auto k = parse_listen_key(key, rule);
   if (!k) return std::unexpected(k.error());
   s->key_ = std::move(*k);
-  so.access.streams = {s->key_};  // S3: only the relay's key, published by one client
-  so.access.allow_publish = true;
+  rule.allow_publish = true;  // S3: only the relay's key, published by one client
   s->io_timeout_ = so.io_timeout;
-  auto srv = RtmpListenServer::start(std::move(so));
-  if (!srv) return std::unexpected(srv.error());
-  s->server_ = std::move(*srv);
+  auto l = claim(std::move(so), s->key_, rule);
+  if (!l) return std::unexpected(l.error());
+  s->listener_ = std::move(*l);
+  s->claimed_ = true;
   auto result = std::make_shared<Result<void>>();
-  if (!s->server_->call([p = s.get(), result](rtmp::StreamRegistry& reg) { *result = reg.add_player(p->key_, &p->cap_); }))
+  if (!s->server().call([p = s.get(), result](rtmp::StreamRegistry& reg) { *result = reg.add_player(p->key_, &p->cap_); }))
     return fail(Errc::io_error, "rtmp-listen: server thread did not answer");
   if (!*result) return std::unexpected(result->error());
   return s;
 }
 
 ListenSource::~ListenSource() {
-  if (server_) (void)server_->call([this](rtmp::StreamRegistry& reg) { reg.remove_player(key_, &cap_); });
+  if (!listener_) return;
+  (void)server().call([this](rtmp::StreamRegistry& reg) { reg.remove_player(key_, &cap_); });
+  if (claimed_) listener_->release(key_);
 }
 
 Result<std::optional<Message>> ListenSource::next() { return cap_.next(io_timeout_, "rtmp-listen", key_); }
@@ -33,17 +49,18 @@ Result<std::optional<Message>> ListenSource::next() { return cap_.next(io_timeou
 
 Result<std::unique_ptr<ListenSink>> ListenSink::open(RtmpListenServer::Options so, std::string key) {
   std::unique_ptr<ListenSink> s(new ListenSink());
-  auto k = parse_listen_key(key, so.access);
+  ListenAccess rule;
+  auto k = parse_listen_key(key, rule);
   if (!k) return std::unexpected(k.error());
   s->key_ = std::move(*k);
-  so.access.streams = {s->key_};  // S3: players of the relay's key only; nobody else publishes
-  so.access.allow_publish = false;
+  rule.allow_publish = false;  // S3: players of the relay's key only; nobody else publishes
   s->io_timeout_ = so.io_timeout;
-  auto srv = RtmpListenServer::start(std::move(so));
-  if (!srv) return std::unexpected(srv.error());
-  s->server_ = std::move(*srv);
+  auto l = claim(std::move(so), s->key_, rule);
+  if (!l) return std::unexpected(l.error());
+  s->listener_ = std::move(*l);
+  s->claimed_ = true;
   auto result = std::make_shared<Result<void>>();
-  if (!s->server_->call([p = s.get(), result](rtmp::StreamRegistry& reg) { *result = reg.publish(p->key_, p); }))
+  if (!s->server().call([p = s.get(), result](rtmp::StreamRegistry& reg) { *result = reg.publish(p->key_, p); }))
     return fail(Errc::io_error, "rtmp-listen: server thread did not answer");
   if (!*result) return std::unexpected(result->error());
   s->published_ = true;
@@ -51,7 +68,9 @@ Result<std::unique_ptr<ListenSink>> ListenSink::open(RtmpListenServer::Options s
 }
 
 ListenSink::~ListenSink() {
-  if (server_ && published_) (void)server_->call([this](rtmp::StreamRegistry& reg) { reg.unpublish(key_, this); });
+  if (!listener_) return;
+  if (published_) (void)server().call([this](rtmp::StreamRegistry& reg) { reg.unpublish(key_, this); });
+  if (claimed_) listener_->release(key_);
 }
 
 Result<void> ListenSink::write(const Message& m) {
@@ -65,8 +84,9 @@ Result<void> ListenSink::write(const Message& m) {
   const std::size_t n = m.payload.size();
   if (!gate_->acquire(n, std::chrono::steady_clock::now() + io_timeout_))
     return fail(Errc::timeout, "rtmp-listen: server thread stalled for " + std::to_string(io_timeout_.count()) + " ms");
-  server_->post([this, m, n, g = gate_](rtmp::StreamRegistry& reg) {
-    reg.on_media(key_, m);
+  // By value: on a shared server this may run after the sink is gone.
+  server().post([key = key_, m, n, g = gate_](rtmp::StreamRegistry& reg) {
+    reg.on_media(key, m);
     g->release(n);
   });
   return {};
@@ -75,10 +95,11 @@ Result<void> ListenSink::write(const Message& m) {
 Result<void> ListenSink::finish() {
   if (!published_) return {};
   published_ = false;
-  if (!server_->call([this](rtmp::StreamRegistry& reg) { reg.unpublish(key_, this); }))
+  if (!server().call([this](rtmp::StreamRegistry& reg) { reg.unpublish(key_, this); }))
     return fail(Errc::io_error, "rtmp-listen: server thread did not answer");
   // Best effort: a player that does not read is dropped by the server anyway.
-  (void)server_->drain(std::min<milliseconds>(io_timeout_, milliseconds(10000)));
+  // Only this key's players: other endpoints on a shared server keep flowing.
+  (void)server().drain(std::min<milliseconds>(io_timeout_, milliseconds(10000)), key_);
   return {};
 }
 

@@ -8,6 +8,8 @@
 // and players of that key, a ListenSink only players. The key may carry
 // tokens, "live/s?publish_key=A&play_key=B": clients then send the stream
 // name as "s?key=A" (publish) / "s?key=B" (play); see ListenAccess.
+// Endpoints naming the same ADDR:PORT (not 0) share one server, each serving
+// its own key (SharedRtmpListener).
 #pragma once
 
 #include <atomic>
@@ -20,6 +22,7 @@
 #include "media/io/publisher_capture.hpp"
 #include "media/io/relay.hpp"
 #include "media/io/rtmp_listen_server.hpp"
+#include "media/io/shared_rtmp_listener.hpp"
 
 namespace rtmfp::media::io {
 
@@ -31,15 +34,16 @@ class ListenSource : public Source {
   // without a message is a failure. nullopt when the publisher stops.
   Result<std::optional<Message>> next() override;
   void interrupt() override { cap_.interrupt(); }
-  std::uint16_t port() const { return server_->port(); }
-  RtmpListenServer& server() { return *server_; }
+  std::uint16_t port() const { return listener_->server().port(); }
+  RtmpListenServer& server() { return listener_->server(); }
 
  private:
   ListenSource() = default;
   std::string key_;
+  bool claimed_ = false;
   milliseconds io_timeout_{15000};
   PublisherCapture cap_;  // filled on the server thread
-  std::unique_ptr<RtmpListenServer> server_;  // last: stopped before the rest goes
+  std::shared_ptr<SharedRtmpListener> listener_;  // last: a private server stops before the rest goes
 };
 
 class ListenSink : public Sink {
@@ -50,10 +54,10 @@ class ListenSink : public Sink {
   // Unpublishes (players get StreamEOF + Play.UnpublishNotify) and waits,
   // bounded, until the players were sent everything.
   Result<void> finish() override;
-  std::uint64_t skipped() override { return server_->stats().thinned_video; }
-  std::uint64_t players() override { return server_->stats().players; }
-  std::uint16_t port() const { return server_->port(); }
-  RtmpListenServer& server() { return *server_; }
+  std::uint64_t skipped() override { return server().stats(key_).thinned_video; }
+  std::uint64_t players() override { return server().stats(key_).players; }
+  std::uint16_t port() const { return listener_->server().port(); }
+  RtmpListenServer& server() { return listener_->server(); }
   // Bytes written but not yet taken by the server thread.
   std::size_t handed_over() const { return gate_->outstanding(); }
   // The relay blocks while more than this is not yet taken by the server thread
@@ -63,10 +67,11 @@ class ListenSink : public Sink {
  private:
   ListenSink() = default;
   std::string key_;
+  bool claimed_ = false;
   milliseconds io_timeout_{15000};
   bool published_ = false;
   std::shared_ptr<HandOverGate> gate_ = std::make_shared<HandOverGate>(kMaxHandOver);
-  std::unique_ptr<RtmpListenServer> server_;  // last: stopped before the rest goes
+  std::shared_ptr<SharedRtmpListener> listener_;  // last: a private server stops before the rest goes
 };
 
 }  // namespace rtmfp::media::io

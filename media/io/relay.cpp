@@ -213,10 +213,20 @@ int run_relay(const RelayOptions& o, RelayControl* control) {
   RelayControl own_control;
   RelayControl& ctl = control ? *control : own_control;
   const EndpointKind src_kind = endpoint_kind(o.from), dst_kind = endpoint_kind(o.to);
+  const std::string prefix = o.route.empty() ? std::string("relay") : "relay " + o.route;
+  const char* px = prefix.c_str();
   RelayStats stats(o.stats_interval, o.json, o.on_stats);
+  stats.set_route(o.route);
+  struct OnFinish {  // declared after `stats`: runs before it goes
+    const RelayOptions& o;
+    RelayStats& stats;
+    ~OnFinish() {
+      if (o.on_finish) o.on_finish(stats.snapshot(std::chrono::steady_clock::now(), false));
+    }
+  } on_finish{o, stats};
   auto report = [&](const Error& e, const char* where, EndpointKind kind) {
     const std::string text = e.detail.empty() ? errc_text(e.code) : e.detail;
-    std::fprintf(stderr, "relay: %s: %s\n", where, text.c_str());
+    std::fprintf(stderr, "%s: %s: %s\n", px, where, text.c_str());
     stats.on_error(std::string(where) + ": " + text);
     return exit_code_for(e, kind);
   };
@@ -239,10 +249,10 @@ int run_relay(const RelayOptions& o, RelayControl* control) {
     if (!o.reconnect || rc != relay_connect_failed) return false;
     auto delay = backoff.on_failure(clock::now(), std::uniform_real_distribution<double>(0, 1)(rng));
     if (!delay) {
-      std::fprintf(stderr, "relay: giving up after %d reconnect attempts\n", o.max_reconnects);
+      std::fprintf(stderr, "%s: giving up after %d reconnect attempts\n", px, o.max_reconnects);
       return false;
     }
-    std::fprintf(stderr, "relay: reconnecting in %.1f s\n", static_cast<double>(delay->count()) / 1000);
+    std::fprintf(stderr, "%s: reconnecting in %.1f s\n", px, static_cast<double>(delay->count()) / 1000);
     stats.on_reconnect();
     return ctl.wait_for(*delay);
   };
@@ -286,7 +296,7 @@ int run_relay(const RelayOptions& o, RelayControl* control) {
   };
   auto stopped = [&] {
     finish_sink();
-    std::fprintf(stderr, "relay: stopped, %llu frames, %llu bytes\n", static_cast<unsigned long long>(stats.frames()),
+    std::fprintf(stderr, "%s: stopped, %llu frames, %llu bytes\n", px, static_cast<unsigned long long>(stats.frames()),
                  static_cast<unsigned long long>(stats.bytes()));
     return relay_ok;
   };
@@ -350,7 +360,7 @@ int run_relay(const RelayOptions& o, RelayControl* control) {
         rebaser.source_changed();
         stats.source_changed();
         primer.reset();
-        std::fprintf(stderr, "relay: waiting for the next publisher\n");
+        std::fprintf(stderr, "%s: waiting for the next publisher\n", px);
         continue;
       }
       if (!keep_source) {
@@ -365,7 +375,7 @@ int run_relay(const RelayOptions& o, RelayControl* control) {
     if (!*m) {
       if (ctl.stop_requested()) return stopped();
       if (auto r = sink->finish(); !r) return report(r.error(), "destination", dst_kind);
-      std::fprintf(stderr, "relay: done, %llu frames, %llu bytes\n", static_cast<unsigned long long>(stats.frames()),
+      std::fprintf(stderr, "%s: done, %llu frames, %llu bytes\n", px, static_cast<unsigned long long>(stats.frames()),
                    static_cast<unsigned long long>(stats.bytes()));
       return relay_ok;
     }

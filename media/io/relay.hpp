@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 
+#include "media/io/relay_stats.hpp"
 #include "media/rtmp/chunk_stream.hpp"
 #include "rtmfp/core/error.hpp"
 
@@ -90,6 +91,12 @@ struct RelayOptions {
   std::function<void(const std::string&)> on_group;
   // Called with every stats line as printed (besides stderr; stats thread).
   std::function<void(const std::string&)> on_stats;
+  // A name for this relay among several in one process (the gateway's
+  // routes): stderr lines start "relay ROUTE:" instead of "relay:", and JSON
+  // stats lines carry "route":ROUTE. Empty: a lone relay.
+  std::string route;
+  // Called once when run_relay returns, with the final figures (relay thread).
+  std::function<void(const RelayStats::Snapshot&)> on_finish;
 };
 
 // Exit codes of run_relay.

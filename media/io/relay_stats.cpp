@@ -25,8 +25,9 @@ void RelayStats::run() {
   for (;;) {
     if (cv_.wait_until(lk, next, [&] { return stop_; })) return;
     next += interval_;
+    const std::string route = route_;
     lk.unlock();
-    const std::string line = format(snapshot(clock::now(), true), json_);
+    const std::string line = format(snapshot(clock::now(), true), json_, route);
     std::fprintf(stderr, "%s\n", line.c_str());
     std::fflush(stderr);
     if (on_line_) on_line_(line);
@@ -62,6 +63,11 @@ void RelayStats::on_reconnect() {
 void RelayStats::on_error(const std::string& what) {
   std::lock_guard lk(mu_);
   last_error_ = what;
+}
+
+void RelayStats::set_route(std::string route) {
+  std::lock_guard lk(mu_);
+  route_ = std::move(route);
 }
 
 void RelayStats::set_probe(Probe p) {
@@ -122,12 +128,13 @@ std::string json_string(const std::string& v) {
 }
 }  // namespace
 
-std::string RelayStats::format(const Snapshot& s, bool json) {
+std::string RelayStats::format(const Snapshot& s, bool json, const std::string& route) {
   char buf[256];
   if (json) {
-    std::snprintf(buf, sizeof buf, "{\"frames\":%llu,\"bytes\":%llu,\"kbps\":%.1f,\"lag_s\":", 
+    std::snprintf(buf, sizeof buf, "\"frames\":%llu,\"bytes\":%llu,\"kbps\":%.1f,\"lag_s\":",
                   static_cast<unsigned long long>(s.frames), static_cast<unsigned long long>(s.bytes), s.kbps);
-    std::string r = buf;
+    std::string r = route.empty() ? std::string("{") : "{\"route\":" + json_string(route) + ",";
+    r += buf;
     if (s.lag_s) {
       std::snprintf(buf, sizeof buf, "%.2f", *s.lag_s);
       r += buf;
@@ -138,9 +145,9 @@ std::string RelayStats::format(const Snapshot& s, bool json) {
          ",\"players\":" + std::to_string(s.players) + ",\"last_error\":" + (s.last_error.empty() ? "null" : json_string(s.last_error)) + "}";
     return r;
   }
-  std::snprintf(buf, sizeof buf, "relay: %llu frames, %llu bytes, %.1f kbit/s", static_cast<unsigned long long>(s.frames),
+  std::snprintf(buf, sizeof buf, ": %llu frames, %llu bytes, %.1f kbit/s", static_cast<unsigned long long>(s.frames),
                 static_cast<unsigned long long>(s.bytes), s.kbps);
-  std::string r = buf;
+  std::string r = (route.empty() ? std::string("relay") : "relay " + route) + buf;
   if (s.lag_s) {
     std::snprintf(buf, sizeof buf, ", lag %.2f s", *s.lag_s);
     r += buf;

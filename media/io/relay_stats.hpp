@@ -49,7 +49,10 @@ class RelayStats {
   void set_probe(Probe p);
 
   Snapshot snapshot(clock::time_point now, bool reset_window);
-  static std::string format(const Snapshot& s, bool json);
+  // `route` (RelayOptions::route): the text line starts "relay ROUTE:", the
+  // JSON object gets "route":ROUTE first. Empty: "relay:", no route field.
+  static std::string format(const Snapshot& s, bool json, const std::string& route = {});
+  void set_route(std::string route);
   std::uint64_t frames() const;
   std::uint64_t bytes() const;
 
@@ -67,6 +70,7 @@ class RelayStats {
   std::int64_t media_ms_ = 0;
   std::string last_error_;
   Probe probe_;
+  std::string route_;
   std::function<void(const std::string&)> on_line_;
   std::thread thread_;  // last
 };

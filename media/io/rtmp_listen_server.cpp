@@ -80,9 +80,10 @@ struct RtmpListenServer::Conn {
 
 RtmpListenServer::RtmpListenServer(Options o)
     : o_(std::move(o)), work_(asio::make_work_guard(io_)), acceptor_(io_), sweep_timer_(io_) {
-  o_.session.authorize = [a = o_.access](bool publish, const std::string& app, const std::string& name) {
-    return a.authorize(publish, app, name);
-  };
+  if (!o_.session.authorize)
+    o_.session.authorize = [a = o_.access](bool publish, const std::string& app, const std::string& name) {
+      return a.authorize(publish, app, name);
+    };
 }
 
 Result<std::unique_ptr<RtmpListenServer>> RtmpListenServer::start(Options o) {
@@ -118,7 +119,7 @@ RtmpListenServer::~RtmpListenServer() {
       }
       conns_.clear();
       per_address_.clear();
-      for (auto& w : std::exchange(drained_, {})) w();
+      for (auto& w : std::exchange(drained_, {})) w.second();
     });
     work_.reset();
     io_.stop();
@@ -148,23 +149,31 @@ bool RtmpListenServer::call(std::function<void(rtmp::StreamRegistry&)> f, millis
   return fut.wait_for(timeout) == std::future_status::ready;
 }
 
-bool RtmpListenServer::busy() const {
-  for (const auto& c : conns_)
+bool RtmpListenServer::busy(const std::optional<std::string>& play_key) const {
+  for (const auto& c : conns_) {
+    if (play_key && (!c->player || c->play_key != *play_key)) continue;
     if (c->writing || c->sess.pending_output() > 0 || !c->sess.queue.empty()) return true;
+  }
   return false;
 }
 
 void RtmpListenServer::check_drained() {
-  if (drained_.empty() || busy()) return;
-  for (auto& w : std::exchange(drained_, {})) w();
+  if (drained_.empty()) return;
+  std::vector<std::function<void()>> done;
+  std::erase_if(drained_, [&](auto& w) {
+    if (busy(w.first)) return false;
+    done.push_back(std::move(w.second));
+    return true;
+  });
+  for (auto& d : done) d();
 }
 
-bool RtmpListenServer::drain(milliseconds timeout) {
+bool RtmpListenServer::drain(milliseconds timeout, std::optional<std::string> play_key) {
   // Completed by the server thread when the last write finishes (no polling).
   auto done = std::make_shared<std::promise<void>>();
   auto fut = done->get_future();
-  asio::post(io_, [this, done] {
-    drained_.push_back([done] { done->set_value(); });
+  asio::post(io_, [this, done, key = std::move(play_key)] {
+    drained_.emplace_back(key, [done] { done->set_value(); });
     check_drained();
   });
   return fut.wait_for(timeout) == std::future_status::ready;
@@ -184,6 +193,19 @@ RtmpListenServer::Stats RtmpListenServer::stats() {
       s->thinned_video += c->sess.queue.dropped_video();
       s->max_video_span_ms = std::max(s->max_video_span_ms, c->sess.queue.max_video_span_ms());
       s->players += c->player && !c->closing;
+    }
+  });
+  return *s;
+}
+
+RtmpListenServer::Stats RtmpListenServer::stats(const std::string& play_key) {
+  auto s = std::make_shared<Stats>();
+  (void)call([this, s, play_key](rtmp::StreamRegistry&) {
+    for (const auto& c : conns_) {
+      if (!c->player || c->play_key != play_key) continue;
+      s->thinned_video += c->sess.queue.dropped_video();
+      s->max_video_span_ms = std::max(s->max_video_span_ms, c->sess.queue.max_video_span_ms());
+      s->players += !c->closing;
     }
   });
   return *s;

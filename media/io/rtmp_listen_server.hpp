@@ -26,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -53,7 +54,7 @@ class RtmpListenServer {
     milliseconds max_player_lag{10000};              // close a player this far behind the live edge (0: never)
     std::size_t send_buffer = 0;  // SO_SNDBUF per connection (0: kernel default); media queued in the
                                   // kernel is out of reach of thinning, so small values bound latency tighter
-    ListenAccess access;
+    ListenAccess access;  // used unless session.authorize is set (SharedRtmpListener sets it)
     rtmp::ServerOptions session;
     std::function<void(const std::string&)> log;  // one line per event (optional; called on the server thread)
   };
@@ -68,8 +69,9 @@ class RtmpListenServer {
   void post(std::function<void(rtmp::StreamRegistry&)> f);
   // Same, and waits for it; false if it did not run within `timeout`.
   bool call(std::function<void(rtmp::StreamRegistry&)> f, milliseconds timeout = milliseconds(5000));
-  // Waits until every connection has sent all its output; false on timeout.
-  bool drain(milliseconds timeout);
+  // Waits until every connection (with `play_key`: every player of that
+  // key) has sent all its output; false on timeout.
+  bool drain(milliseconds timeout, std::optional<std::string> play_key = std::nullopt);
   // Open connections (read on the server thread).
   std::size_t connections();
 
@@ -82,6 +84,8 @@ class RtmpListenServer {
     std::uint64_t players = 0;        // connections playing now
   };
   Stats stats();
+  // thinned_video, max_video_span_ms and players of the players of `play_key` only.
+  Stats stats(const std::string& play_key);
 
  private:
   struct Conn;
@@ -93,7 +97,7 @@ class RtmpListenServer {
   void kick(const std::shared_ptr<Conn>& c);
   void write_some(const std::shared_ptr<Conn>& c);
   bool evict_idle();
-  bool busy() const;
+  bool busy(const std::optional<std::string>& play_key) const;
   void check_drained();
   void kick_all();
   void drop(const std::shared_ptr<Conn>& c, const std::string& why);
@@ -109,7 +113,8 @@ class RtmpListenServer {
   asio::steady_timer sweep_timer_;
   std::set<std::shared_ptr<Conn>> conns_;
   std::map<std::string, std::size_t> per_address_;
-  std::vector<std::function<void()>> drained_;  // drain() waiters, run when nothing is left to send
+  // drain() waiters (optionally for one key), run when nothing is left to send
+  std::vector<std::pair<std::optional<std::string>, std::function<void()>>> drained_;
   Stats stats_;
   std::thread thread_;
 };
