@@ -303,7 +303,10 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
   switch (o) {
     case Offer::duplicate:
       ++counters_.duplicates;
-      if (from_pusher) last_push_at_[cls] = now;
+      if (from_pusher) {
+        last_push_at_[cls] = now;
+        mark_lost(f.previous);
+      }
       return;
     case Offer::forged:
       ++counters_.forged;
@@ -339,6 +342,7 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
     counters_.bytes_pushed_from_peers += f.content.size();
   }
   learn_newest(now, f.seq);
+  if (from_pusher) mark_lost(f.previous);
   for (Seq s : newly) on_verified(now, s, s == f.seq ? &from : nullptr);
   if (!newly.empty()) play(now);
 }
@@ -364,7 +368,13 @@ void GroupMember::on_verified(TimePoint now, Seq s, const MemberId* from) {
     if (!(n.we_push & (1u << cls)) || (from && id == *from) || n.map.holds(s)) continue;
     ++counters_.fragments_pushed_to_peers;
     counters_.bytes_pushed_to_peers += c->size();
-    send(id, FragmentMessage{s, *c}, SendKind::push);
+    // Pushes go in verification order, which can differ from number order
+    // (manifests travel other classes' trees): only an in-order push names
+    // its predecessor.
+    Seq& last = n.pushed_last[cls];
+    const Seq previous = last < s ? last : 0;
+    last = std::max(last, s);
+    send(id, FragmentMessage{s, *c, previous}, SendKind::push);
   }
   (void)now;
 }
@@ -527,20 +537,15 @@ void GroupMember::schedule_pulls(TimePoint now) {
     if (m.asked && now < m.retry_at) continue;
     if (store_.holds(s) || store_.waiting(s)) continue;  // waiting: its manifest is what is missing
     const unsigned cls = push_class(s);
-    const bool push_expected = pusher_[cls] && last_push_seq_[cls] < s;
+    // A push lost on the last hop is pulled at once: the pusher's next push
+    // of the class names it (`lost`). Otherwise the pusher gets the time its
+    // pushes usually take (measured per class), at most fetch_delay.
+    const bool push_expected = pusher_[cls] && !m.lost;
     const Duration known_for = now - m.known_at;
     const Duration fetch_after =
         std::min<Duration>(config_.fetch_delay, push_lag_[cls] + 4 * push_lag_dev_[cls] + milliseconds(20));
     if (push_expected && known_for < fetch_after) continue;
-    // The pusher skipped it (it pushed a later one of the class): either we
-    // lost it on the last hop (the pusher holds it: pull at once), or the
-    // pusher lost it too and is repairing it (it pushes it to us when it
-    // has it: wait, as every member below it would otherwise pull too).
-    const MemberId* skipped_by = pusher_[cls] && last_push_seq_[cls] > s ? &*pusher_[cls] : nullptr;
-    if (skipped_by && known_for < config_.fetch_delay) {
-      auto p = neighbours_.find(*skipped_by);
-      if (p != neighbours_.end() && p->second.map.newest >= s && !p->second.map.holds(s)) continue;
-    }
+    const MemberId* skipped_by = m.lost && pusher_[cls] ? &*pusher_[cls] : nullptr;
     // A holder other than the one asked last; the publisher only as a last resort.
     const MemberId* pick = nullptr;
     bool pick_publisher = true;
@@ -668,6 +673,15 @@ void GroupMember::review_overlay(TimePoint now) {
     actions_.emplace_back(ConnectAction{id});
   }
 }
+
+// Our pusher names the fragment of the class it pushed before this one: if
+// we lack it, it was lost on the last hop.
+void GroupMember::mark_lost(Seq previous) {
+  if (previous == 0) return;
+  if (auto it = missing_.find(previous); it != missing_.end()) it->second.lost = true;
+}
+
+void GroupMember::set_upload_backlog(TimePoint, Duration backlog) { upload_backlog_ = backlog; }
 
 void GroupMember::tick(TimePoint now) {
   if (left_) return;
