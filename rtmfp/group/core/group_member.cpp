@@ -151,7 +151,7 @@ void GroupMember::handle(TimePoint now, const MemberId& from, Neighbour& n, Mess
   } else if (auto* rep = std::get_if<SubscribeReply>(&m)) {
     on_subscribe_reply(now, from, n, rep->mask);
   } else if (auto* req = std::get_if<Request>(&m)) {
-    on_request(from, n, req->seqs);
+    on_request(now, from, n, req->seqs);
   } else if (auto* f = std::get_if<FragmentMessage>(&m)) {
     on_fragment(now, from, n, std::move(*f));
   } else if (std::holds_alternative<Goodbye>(m)) {
@@ -267,11 +267,28 @@ void GroupMember::on_subscribe_reply(TimePoint now, const MemberId& from, Neighb
   }
 }
 
-void GroupMember::on_request(const MemberId& from, Neighbour& n, const std::vector<Seq>& seqs) {
+// The publisher's upload stays near one copy: its pull answers come from a
+// budget (publisher_serve_share of what it publishes), and a fragment goes
+// to members other than its class's subscriber at most once per
+// publisher_reserve_interval: the member that got it serves the others.
+bool GroupMember::publisher_may_serve(TimePoint now, const Neighbour& n, Seq s, std::size_t bytes) {
+  if (serve_tokens_ < double(bytes)) return false;
+  if (!(n.we_push & (1u << push_class(s)))) {
+    auto [it, fresh] = served_once_.try_emplace(s, now);
+    if (!fresh && now - it->second < config_.publisher_reserve_interval) return false;
+    it->second = now;
+    while (served_once_.size() > config_.max_missing) served_once_.erase(served_once_.begin());
+  }
+  serve_tokens_ -= double(bytes);
+  return true;
+}
+
+void GroupMember::on_request(TimePoint now, const MemberId& from, Neighbour& n, const std::vector<Seq>& seqs) {
   if (!n.hello) return;
   for (Seq s : seqs) {
     const Bytes* c = store_.get(s);
-    if (!c || n.served_this_tick >= config_.serve_per_tick) {
+    if (!c || n.served_this_tick >= config_.serve_per_tick ||
+        (role_ == Role::publisher && !publisher_may_serve(now, n, s, c->size()))) {
       ++counters_.requests_unserved;
       continue;
     }
@@ -404,6 +421,8 @@ void GroupMember::publisher_tick(TimePoint now) {
   for (auto& f : feed_->take(now)) {
     ++counters_.fragments_published;
     counters_.bytes_published += f.content.size();
+    serve_tokens_ = std::min(serve_tokens_ + config_.publisher_serve_share * double(f.content.size()),
+                             double(config_.publisher_serve_burst));
     if (f.join_point) join_point_ = f.seq;
     const Seq s = f.seq;
     store_.add_own(now, s, std::move(f.content));

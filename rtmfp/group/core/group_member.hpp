@@ -150,7 +150,8 @@ class GroupMember {
   void on_map(TimePoint now, const MemberId& from, Neighbour& n, FragmentMap&& map);
   void on_subscribe(const MemberId& from, Neighbour& n, std::uint8_t mask);
   void on_subscribe_reply(TimePoint now, const MemberId& from, Neighbour& n, std::uint8_t mask);
-  void on_request(const MemberId& from, Neighbour& n, const std::vector<Seq>& seqs);
+  void on_request(TimePoint now, const MemberId& from, Neighbour& n, const std::vector<Seq>& seqs);
+  bool publisher_may_serve(TimePoint now, const Neighbour& n, Seq s, std::size_t bytes);
   void on_fragment(TimePoint now, const MemberId& from, Neighbour& n, FragmentMessage&& f);
   void on_verified(TimePoint now, Seq s, const MemberId* from);
   void mark_lost(Seq previous);
@@ -198,6 +199,8 @@ class GroupMember {
   std::array<std::uint8_t, kPushClasses> lost_depth_{};
   std::array<TimePoint, kPushClasses> lost_depth_until_{};
   Duration upload_backlog_{};
+  double serve_tokens_ = 0;  // publisher: pull-answer bytes it may still send
+  std::map<Seq, TimePoint> served_once_;  // publisher: fragments served to a non-subscriber, when
   Seq known_newest_ = 0;
   Seq join_point_ = 0;  // newest join point known (held or advertised)
   std::optional<TimePoint> started_at_;  // created / first tick
