@@ -109,6 +109,7 @@ class World {
   };
   struct Member {
     std::array<std::deque<Queued>, 4> queue;
+    std::array<std::size_t, 4> queued_bytes{};
     bool transmitting = false;
     std::unique_ptr<GroupMember> core;
     std::unique_ptr<group::Ed25519Authenticator> auth;
@@ -159,7 +160,8 @@ class World {
   double video_frame_accum_ = 0, audio_frame_accum_ = 0;
   std::uint64_t video_index_ = 0;
   std::vector<std::pair<TimePoint, std::vector<std::size_t>>> crashes_;  // crash time, members linked to it
-  bool debug_ = std::getenv("GROUPSIM_DEBUG") != nullptr;  // prints the first members' counters
+  bool debug_ = std::getenv("GROUPSIM_DEBUG") != nullptr;
+  std::array<std::uint64_t, 4> late_drops_{};  // per send kind: waited over 1 s in an upload queue  // prints the first members' counters
 };
 
 inline std::uint64_t mix(std::uint64_t x) {
@@ -255,6 +257,7 @@ inline void World::kill(std::size_t i, TimePoint now) {
 // that waited more than a second is dropped, as a congested path would.
 inline void World::deliver(std::size_t from, std::size_t to, Bytes msg, group::SendKind kind, TimePoint now) {
   Member& a = members_[from];
+  a.queued_bytes[static_cast<std::size_t>(kind)] += msg.size();
   a.queue[static_cast<std::size_t>(kind)].push_back(Queued{to, std::move(msg), kind, now});
   if (!a.transmitting) transmit(from, now);
 }
@@ -269,7 +272,11 @@ inline void World::transmit(std::size_t from, TimePoint now) {
     while (!lane.empty()) {
       q = std::move(lane.front());
       lane.pop_front();
-      if (q.kind != group::SendKind::control && now - q.queued > 1s) continue;  // too late: dropped
+      a.queued_bytes[static_cast<std::size_t>(q.kind)] -= q.msg.size();
+      if (q.kind != group::SendKind::control && now - q.queued > 1s) {  // too late: dropped
+        ++late_drops_[static_cast<std::size_t>(q.kind)];
+        continue;
+      }
       found = true;
       break;
     }
@@ -303,6 +310,9 @@ inline void World::transmit(std::size_t from, TimePoint now) {
 inline void World::pump(std::size_t i, TimePoint now) {
   Member& m = members_[i];
   if (!m.alive) return;
+  // The upload backlog ahead of a push (control, signal and push lanes).
+  const double ahead = double(m.queued_bytes[0] + m.queued_bytes[1] + m.queued_bytes[2]);
+  m.core->set_upload_backlog(now, Duration(static_cast<std::int64_t>(ahead * 8e6 / m.upload_bps)));
   for (auto& a : m.core->take_actions()) {
     if (auto* s = std::get_if<group::SendAction>(&a)) {
       auto it = index_.find(s->to);
@@ -536,6 +546,42 @@ inline Results World::run() {
     }
   }
   if (debug_) {
+    // Sums over every member but the publisher, and the push depths seen.
+    group::GroupCounters sum;
+    std::array<std::size_t, 10> depths{};
+    for (std::size_t i = 1; i < members_.size(); ++i) {
+      const auto& k = members_[i].core->counters();
+      sum.fragments_pushed_to_peers += k.fragments_pushed_to_peers;
+      sum.fragments_pushed_from_peers += k.fragments_pushed_from_peers;
+      sum.fragments_requested_by_peers += k.fragments_requested_by_peers;
+      sum.fragments_requested_from_peers += k.fragments_requested_from_peers;
+      sum.fragments_pulled_from_peers += k.fragments_pulled_from_peers;
+      sum.fragments_from_publisher += k.fragments_from_publisher;
+      sum.duplicates += k.duplicates;
+      sum.requests_unserved += k.requests_unserved;
+      sum.pusher_changes += k.pusher_changes;
+      if (!members_[i].alive) continue;
+      for (unsigned c = 0; c < 8; ++c) ++depths[std::min<std::size_t>(members_[i].core->depth(c), 9)];
+    }
+    std::printf("all members: pushed_from %llu pulled %llu asked %llu served %llu unserved %llu from_pub %llu dup %llu "
+                "pusher_changes %llu | depth histogram 0..8,none:",
+                (unsigned long long)sum.fragments_pushed_from_peers, (unsigned long long)sum.fragments_pulled_from_peers,
+                (unsigned long long)sum.fragments_requested_from_peers, (unsigned long long)sum.fragments_requested_by_peers,
+                (unsigned long long)sum.requests_unserved, (unsigned long long)sum.fragments_from_publisher,
+                (unsigned long long)sum.duplicates, (unsigned long long)sum.pusher_changes);
+    for (auto d : depths) std::printf(" %zu", d);
+    std::printf("\nqueue drops (over 1 s) signal %llu push %llu pull answers %llu | upload use (wire / capacity) by decile:",
+                (unsigned long long)late_drops_[1], (unsigned long long)late_drops_[2], (unsigned long long)late_drops_[3]);
+    std::array<std::size_t, 11> use{};
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      const Member& m = members_[i];
+      const TimePoint end = m.has_left ? m.left : now_;
+      const double secs = std::chrono::duration<double>(end - m.joined).count();
+      if (secs <= 1) continue;
+      ++use[std::min<std::size_t>(10, static_cast<std::size_t>(double(m.wire_bytes) * 8 / (m.upload_bps * secs) * 10))];
+    }
+    for (auto u : use) std::printf(" %zu", u);
+    std::printf("\n");
     for (std::size_t i = 0; i < members_.size() && i < 4; ++i) {
       const auto& k = members_[i].core->counters();
       std::printf("member %zu: pushed_to %llu requested_by %llu unserved %llu | from_pub %llu pushed_from %llu pulled %llu asked %llu dup %llu stale %llu | media %llu control %llu | refused %llu pusher_changes %llu | depth %u %u %u %u %u %u %u %u\n",

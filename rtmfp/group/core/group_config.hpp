@@ -81,6 +81,14 @@ struct GroupConfig {
   unsigned max_outstanding_pulls = 96;       // ours, at all neighbours together
   unsigned serve_per_tick = 24;             // fragments served to one neighbour per tick
   unsigned max_forged_per_neighbour = 8;    // then the neighbour is dropped
+  // The publisher answers pulls with at most this share of the bytes it
+  // publishes (its upload stays near one copy: a push to one subscriber per
+  // class, plus this), bursting up to publisher_serve_burst bytes; a
+  // fragment goes to a member other than its class's subscriber at most
+  // once per publisher_reserve_interval (that member serves the others).
+  double publisher_serve_share = 0.2;
+  std::size_t publisher_serve_burst = 256u << 10;
+  Duration publisher_reserve_interval = seconds(1);
 
   // Publisher: fragment payload size and manifest batching.
   std::size_t fragment_payload = 1024;

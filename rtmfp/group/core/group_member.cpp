@@ -151,7 +151,7 @@ void GroupMember::handle(TimePoint now, const MemberId& from, Neighbour& n, Mess
   } else if (auto* rep = std::get_if<SubscribeReply>(&m)) {
     on_subscribe_reply(now, from, n, rep->mask);
   } else if (auto* req = std::get_if<Request>(&m)) {
-    on_request(from, n, req->seqs);
+    on_request(now, from, n, req->seqs);
   } else if (auto* f = std::get_if<FragmentMessage>(&m)) {
     on_fragment(now, from, n, std::move(*f));
   } else if (std::holds_alternative<Goodbye>(m)) {
@@ -267,11 +267,28 @@ void GroupMember::on_subscribe_reply(TimePoint now, const MemberId& from, Neighb
   }
 }
 
-void GroupMember::on_request(const MemberId& from, Neighbour& n, const std::vector<Seq>& seqs) {
+// The publisher's upload stays near one copy: its pull answers come from a
+// budget (publisher_serve_share of what it publishes), and a fragment goes
+// to members other than its class's subscriber at most once per
+// publisher_reserve_interval: the member that got it serves the others.
+bool GroupMember::publisher_may_serve(TimePoint now, const Neighbour& n, Seq s, std::size_t bytes) {
+  if (serve_tokens_ < double(bytes)) return false;
+  if (!(n.we_push & (1u << push_class(s)))) {
+    auto [it, fresh] = served_once_.try_emplace(s, now);
+    if (!fresh && now - it->second < config_.publisher_reserve_interval) return false;
+    it->second = now;
+    while (served_once_.size() > config_.max_missing) served_once_.erase(served_once_.begin());
+  }
+  serve_tokens_ -= double(bytes);
+  return true;
+}
+
+void GroupMember::on_request(TimePoint now, const MemberId& from, Neighbour& n, const std::vector<Seq>& seqs) {
   if (!n.hello) return;
   for (Seq s : seqs) {
     const Bytes* c = store_.get(s);
-    if (!c || n.served_this_tick >= config_.serve_per_tick) {
+    if (!c || n.served_this_tick >= config_.serve_per_tick ||
+        (role_ == Role::publisher && !publisher_may_serve(now, n, s, c->size()))) {
       ++counters_.requests_unserved;
       continue;
     }
@@ -303,7 +320,10 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
   switch (o) {
     case Offer::duplicate:
       ++counters_.duplicates;
-      if (from_pusher) last_push_at_[cls] = now;
+      if (from_pusher) {
+        last_push_at_[cls] = now;
+        mark_lost(f.previous);
+      }
       return;
     case Offer::forged:
       ++counters_.forged;
@@ -339,6 +359,7 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
     counters_.bytes_pushed_from_peers += f.content.size();
   }
   learn_newest(now, f.seq);
+  if (from_pusher) mark_lost(f.previous);
   for (Seq s : newly) on_verified(now, s, s == f.seq ? &from : nullptr);
   if (!newly.empty()) play(now);
 }
@@ -364,7 +385,13 @@ void GroupMember::on_verified(TimePoint now, Seq s, const MemberId* from) {
     if (!(n.we_push & (1u << cls)) || (from && id == *from) || n.map.holds(s)) continue;
     ++counters_.fragments_pushed_to_peers;
     counters_.bytes_pushed_to_peers += c->size();
-    send(id, FragmentMessage{s, *c}, SendKind::push);
+    // Pushes go in verification order, which can differ from number order
+    // (manifests travel other classes' trees): only an in-order push names
+    // its predecessor.
+    Seq& last = n.pushed_last[cls];
+    const Seq previous = last < s ? last : 0;
+    last = std::max(last, s);
+    send(id, FragmentMessage{s, *c, previous}, SendKind::push);
   }
   (void)now;
 }
@@ -394,6 +421,8 @@ void GroupMember::publisher_tick(TimePoint now) {
   for (auto& f : feed_->take(now)) {
     ++counters_.fragments_published;
     counters_.bytes_published += f.content.size();
+    serve_tokens_ = std::min(serve_tokens_ + config_.publisher_serve_share * double(f.content.size()),
+                             double(config_.publisher_serve_burst));
     if (f.join_point) join_point_ = f.seq;
     const Seq s = f.seq;
     store_.add_own(now, s, std::move(f.content));
@@ -527,20 +556,15 @@ void GroupMember::schedule_pulls(TimePoint now) {
     if (m.asked && now < m.retry_at) continue;
     if (store_.holds(s) || store_.waiting(s)) continue;  // waiting: its manifest is what is missing
     const unsigned cls = push_class(s);
-    const bool push_expected = pusher_[cls] && last_push_seq_[cls] < s;
+    // A push lost on the last hop is pulled at once: the pusher's next push
+    // of the class names it (`lost`). Otherwise the pusher gets the time its
+    // pushes usually take (measured per class), at most fetch_delay.
+    const bool push_expected = pusher_[cls] && !m.lost;
     const Duration known_for = now - m.known_at;
     const Duration fetch_after =
         std::min<Duration>(config_.fetch_delay, push_lag_[cls] + 4 * push_lag_dev_[cls] + milliseconds(20));
     if (push_expected && known_for < fetch_after) continue;
-    // The pusher skipped it (it pushed a later one of the class): either we
-    // lost it on the last hop (the pusher holds it: pull at once), or the
-    // pusher lost it too and is repairing it (it pushes it to us when it
-    // has it: wait, as every member below it would otherwise pull too).
-    const MemberId* skipped_by = pusher_[cls] && last_push_seq_[cls] > s ? &*pusher_[cls] : nullptr;
-    if (skipped_by && known_for < config_.fetch_delay) {
-      auto p = neighbours_.find(*skipped_by);
-      if (p != neighbours_.end() && p->second.map.newest >= s && !p->second.map.holds(s)) continue;
-    }
+    const MemberId* skipped_by = m.lost && pusher_[cls] ? &*pusher_[cls] : nullptr;
     // A holder other than the one asked last; the publisher only as a last resort.
     const MemberId* pick = nullptr;
     bool pick_publisher = true;
@@ -668,6 +692,15 @@ void GroupMember::review_overlay(TimePoint now) {
     actions_.emplace_back(ConnectAction{id});
   }
 }
+
+// Our pusher names the fragment of the class it pushed before this one: if
+// we lack it, it was lost on the last hop.
+void GroupMember::mark_lost(Seq previous) {
+  if (previous == 0) return;
+  if (auto it = missing_.find(previous); it != missing_.end()) it->second.lost = true;
+}
+
+void GroupMember::set_upload_backlog(TimePoint, Duration backlog) { upload_backlog_ = backlog; }
 
 void GroupMember::tick(TimePoint now) {
   if (left_) return;

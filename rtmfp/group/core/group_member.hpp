@@ -83,6 +83,10 @@ class GroupMember {
   void on_message(TimePoint now, const MemberId& from, ByteView message);
   // Publisher only: one frame of the live stream.
   Result<void> publish(TimePoint now, const MediaFrame& frame);
+  // How long what the host has queued to send would take to leave (its
+  // upload backlog, all neighbours): above upload_backlog_high the member
+  // sheds push subscribers. Optional: a host that never calls it never sheds.
+  void set_upload_backlog(TimePoint now, Duration backlog);
   void tick(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   // Says goodbye to every neighbour and asks for every link to close.
@@ -121,6 +125,8 @@ class GroupMember {
     unsigned outstanding = 0;        // our pulls it has not answered
     Duration srtt{};                 // smoothed pull round trip (0: none measured yet)
     unsigned served_this_tick = 0;
+    // Per class, the highest fragment we pushed to it (its `previous push`).
+    std::array<Seq, kPushClasses> pushed_last{};
     unsigned forged = 0;
   };
   struct Missing {
@@ -130,6 +136,9 @@ class GroupMember {
     std::optional<MemberId> asked;       // the pull outstanding
     std::optional<MemberId> last_asked;  // who did not answer last time
     unsigned attempts = 0;
+    // Our pusher pushed it (a later push named it as its previous one) and
+    // it never came: lost on the last hop, pulled at once.
+    bool lost = false;
   };
   struct Known {
     TimePoint retry_after{};
@@ -141,9 +150,11 @@ class GroupMember {
   void on_map(TimePoint now, const MemberId& from, Neighbour& n, FragmentMap&& map);
   void on_subscribe(const MemberId& from, Neighbour& n, std::uint8_t mask);
   void on_subscribe_reply(TimePoint now, const MemberId& from, Neighbour& n, std::uint8_t mask);
-  void on_request(const MemberId& from, Neighbour& n, const std::vector<Seq>& seqs);
+  void on_request(TimePoint now, const MemberId& from, Neighbour& n, const std::vector<Seq>& seqs);
+  bool publisher_may_serve(TimePoint now, const Neighbour& n, Seq s, std::size_t bytes);
   void on_fragment(TimePoint now, const MemberId& from, Neighbour& n, FragmentMessage&& f);
   void on_verified(TimePoint now, Seq s, const MemberId* from);
+  void mark_lost(Seq previous);
   Duration pull_timeout(const Neighbour& n) const;
   void release_pull(Missing& m);
   void learn_newest(TimePoint now, Seq newest);
@@ -187,6 +198,9 @@ class GroupMember {
   // subscribers' subtree with stale depths, and picking one makes a loop.
   std::array<std::uint8_t, kPushClasses> lost_depth_{};
   std::array<TimePoint, kPushClasses> lost_depth_until_{};
+  Duration upload_backlog_{};
+  double serve_tokens_ = 0;  // publisher: pull-answer bytes it may still send
+  std::map<Seq, TimePoint> served_once_;  // publisher: fragments served to a non-subscriber, when
   Seq known_newest_ = 0;
   Seq join_point_ = 0;  // newest join point known (held or advertised)
   std::optional<TimePoint> started_at_;  // created / first tick

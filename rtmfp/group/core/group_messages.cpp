@@ -94,9 +94,12 @@ Result<Message> decode_message(ByteView in) {
     case MessageType::fragment: {
       FragmentMessage f;
       f.seq = wire::read_vlu(r);
+      f.previous = wire::read_vlu(r);
       const ByteView c = r.rest();
       if (!r.ok()) return fail(Errc::truncated, "fragment");
       if (f.seq == 0) return fail(Errc::malformed, "fragment: number 0");
+      if (f.previous != 0 && (f.previous >= f.seq || push_class(f.previous) != push_class(f.seq)))
+        return fail(Errc::malformed, "fragment: previous push not an earlier fragment of its class");
       if (c.empty() || c.size() > kMaxFragmentContent) return fail(Errc::malformed, "fragment: content size");
       f.content.assign(c.begin(), c.end());
       return Message(std::move(f));
@@ -150,6 +153,7 @@ Bytes encode_message(const Message& m) {
         } else if constexpr (std::is_same_v<T, FragmentMessage>) {
           w.u8(static_cast<std::uint8_t>(MessageType::fragment));
           wire::write_vlu(w, v.seq);
+          wire::write_vlu(w, v.previous);
           w.bytes(v.content);
         } else if constexpr (std::is_same_v<T, Goodbye>) {
           w.u8(static_cast<std::uint8_t>(MessageType::goodbye));

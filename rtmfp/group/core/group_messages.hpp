@@ -8,7 +8,11 @@
 //   subscribe      04 | u8 class mask
 //   subscribe_reply 05 | u8 class mask
 //   request        06 | u8 n (1..kMaxRequestSeqs) | n x VLU fragment number
-//   fragment       07 | VLU fragment number | content (fragment_format.hpp), <= kMaxFragmentContent
+//   fragment       07 | VLU fragment number | VLU previous push | content (fragment_format.hpp),
+//                       <= kMaxFragmentContent. `previous push`: on a push, the number of the
+//                       fragment of the same class the sender pushed to the receiver before
+//                       this one (lower, same class); 0 on a pull answer or when unknown. The
+//                       receiver that lacks it knows it was lost on the last hop.
 //   goodbye        08 | u8 reason
 // Anything else, a short message, or trailing bytes is malformed: the caller
 // drops and counts it.
@@ -67,6 +71,7 @@ struct Request {
 struct FragmentMessage {
   Seq seq = 0;
   Bytes content;
+  Seq previous = 0;  // pushes: the class's previous fragment pushed on this link (0: none known)
 };
 struct Goodbye {
   GoodbyeReason reason = GoodbyeReason::leaving;

@@ -39,6 +39,8 @@ class Playout {
   bool started() const { return next_ != 0; }
   // The next fragment playout needs (0 before the start).
   Seq next() const { return next_; }
+  // The first fragment playout lacks (0: none yet).
+  Seq waiting_at() const { return waiting_at_; }
   // Plays whatever became playable; `known_newest`: the newest fragment
   // number anyone advertised (a hole exists when playout waits below it).
   void poll(TimePoint now, const FragmentStore& store, Seq known_newest, std::vector<PlayedFrame>& out);

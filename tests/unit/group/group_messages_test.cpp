@@ -47,6 +47,9 @@ TEST(GroupMessages, RoundTripEveryType) {
   auto fr2 = std::get<FragmentMessage>(round_trip(fr));
   EXPECT_EQ(fr2.seq, 77u);
   EXPECT_EQ(fr2.content, fr.content);
+  EXPECT_EQ(fr2.previous, 0u);
+  FragmentMessage pushed{77, Bytes{0, 1}, 69};  // the class's previous push named
+  EXPECT_EQ(std::get<FragmentMessage>(round_trip(pushed)).previous, 69u);
   EXPECT_EQ(std::get<Goodbye>(round_trip(Goodbye{GoodbyeReason::full})).reason, GoodbyeReason::full);
 }
 
@@ -83,13 +86,15 @@ TEST(GroupMessages, MalformedInputIsRefused) {
       {0x06, 0x00},                           // empty request
       {0x06, 33},                             // request too long
       {0x06, 0x01, 0x00},                     // request for fragment 0
-      {0x07, 0x00, 0x01},                     // fragment 0
-      {0x07, 0x05},                           // fragment without content
+      {0x07, 0x00, 0x00, 0x01},               // fragment 0
+      {0x07, 0x05, 0x00},                     // fragment without content
+      {0x07, 0x05, 0x05, 0x01},               // previous push not below the fragment
+      {0x07, 0x0d, 0x06, 0x01},               // previous push of another class
       {0x08, 0x09},                           // unknown goodbye reason
   };
   for (const auto& b : bad) EXPECT_FALSE(decode_message(b)) << to_hex(b);
-  Bytes big = {0x07, 0x01};
-  big.resize(2 + kMaxFragmentContent + 1, 0);
+  Bytes big = {0x07, 0x01, 0x00};
+  big.resize(3 + kMaxFragmentContent + 1, 0);
   EXPECT_FALSE(decode_message(big)) << "oversized fragment";
 }
 
