@@ -3,10 +3,10 @@
 # private and stopped at the end (exit non-zero if a step fails):
 #
 #   ffmpeg (testsrc + sine, H.264 + AAC, live)
-#     -> rtmfp gateway  route 1: rtmp-listen://127.0.0.1:P/live/cam -> rtmfp-group://RV/cam
+#     -> rtmfp gateway: rtmp-listen://127.0.0.1:P/live/cam -> rtmfp-group://RV/cam
 #     -> P2P group "cam" through a private `rtmfp rendezvous` (RV)
 #        -> three `rtmfp join` members (to FLV files, counters as JSON)
-#        -> rtmfp gateway  route 2: rtmfp-group://RV/cam -> rtmp://127.0.0.1:N/live/out
+#        -> an edge rtmfp gateway: rtmfp-group://RV/cam -> rtmp://127.0.0.1:N/live/out
 #     -> a private nginx-rtmp (records what it gets) -> ffmpeg reads it back
 #
 # As root (and DEMO_NAT unset or 1) the rendezvous, the gateway, ffmpeg and
