@@ -1,5 +1,5 @@
 // The whole chain `make demo` shows (issue 14), with the real programs on
-// loopback: ffmpeg publishes an FLV (H.264 + AAC, 1 s GOPs) to an
+// loopback: ffmpeg publishes a 6 s FLV (H.264 + AAC, 1 s GOPs) to an
 // rtmp-listen:// route of `rtmfp gateway` whose destination is a P2P group
 // (rtmfp-group://, a private `rtmfp rendezvous`); three `rtmfp join`
 // members play it to FLV files; a route of a second gateway (an edge: the
@@ -9,7 +9,8 @@
 // back from nginx. At every member, in nginx's recording and in what ffmpeg
 // read back: every audio/video frame of the source from the first keyframe
 // on, byte-identical, in order, timestamps one constant offset from the
-// source's (so monotonic), the AVC/AAC sequence headers and onMetaData.
+// source's (so monotonic), the AVC/AAC sequence headers, and onMetaData at
+// the members (nginx's recorder writes none; ffmpeg writes its own).
 // Decided by events (the gateway's log lines and JSON stats, process
 // exits); the timeouts are safety nets.
 #include <condition_variable>
@@ -42,7 +43,9 @@ void expect_tail_of(const std::vector<Tag>& in_all, const std::vector<Tag>& out_
     for (const auto& t : out_all)
       if (t.type == type && !is_config(t)) out.push_back(&t);
     ASSERT_FALSE(out.empty()) << "nothing played";
-    if (type == TagType::video) EXPECT_TRUE(is_keyframe(*out[0])) << "first video frame is not a keyframe";
+    if (type == TagType::video) {
+      EXPECT_TRUE(is_keyframe(*out[0])) << "first video frame is not a keyframe";
+    }
     std::size_t start = in.size();
     for (std::size_t i = 0; i < in.size(); ++i)
       if (in[i]->data == out[0]->data) {
@@ -140,7 +143,7 @@ TEST(GatewayGroupChain, RtmpInThroughAGroupToThreeMembersAndOutToNginxEveryFrame
   if (!have("ffmpeg") || !have("nginx") || kRtmpModule.path().empty()) GTEST_SKIP() << "needs ffmpeg and nginx-rtmp";
   TempDir dir("gateway_group_chain");
   const fs::path input = dir.path() / "in.flv";
-  ASSERT_TRUE(make_test_flv(input, 8));
+  ASSERT_TRUE(make_test_flv(input, 6));
 
   auto rv = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
   ASSERT_TRUE(rv);
@@ -234,11 +237,13 @@ TEST(GatewayGroupChain, RtmpInThroughAGroupToThreeMembersAndOutToNginxEveryFrame
   ASSERT_EQ(recs.size(), 1u) << "one recording of live/out";
   {
     SCOPED_TRACE("nginx's recording");
+    // (nginx-rtmp's recorder writes no onMetaData, not even for ffmpeg
+    // publishing straight to it: checked by hand with Debian 12's module.)
     expect_tail_of(in, av_tags(recs[0]));
-    EXPECT_TRUE(has_metadata(recs[0])) << "onMetaData";
   }
   {
     SCOPED_TRACE("ffmpeg reading back from nginx");
+    // (ffmpeg writes its own onMetaData: only present, not compared.)
     expect_tail_of(in, av_tags(dir.path() / "back.flv"));
     EXPECT_TRUE(has_metadata(dir.path() / "back.flv")) << "onMetaData";
   }
