@@ -13,9 +13,13 @@ build_pkgs=(build-essential cmake ninja-build pkg-config libasio-dev libssl-dev 
 # loopback ports with -n: its system service and port 3478 are not used).
 test_pkgs=(clang-16 libclang-rt-16-dev llvm nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl srt-tools iperf3
   iproute2 iptables procps binutils redis-server coturn)
+# make demo: ffmpeg (test stream, reading back), nginx-rtmp, jq (the counters),
+# iproute2 + iptables (the NAT lab when run as root).
+demo_pkgs=(nginx libnginx-mod-rtmp ffmpeg jq iproute2 iptables procps)
 pkgs=("${build_pkgs[@]}")
 case "$what" in
   test|bench) pkgs+=("${test_pkgs[@]}") ;;
+  demo) pkgs+=("${demo_pkgs[@]}") ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
