@@ -29,6 +29,7 @@ namespace io = media::io;
 
 struct GatewayArgs {
   std::string config;
+  std::string key_dir;
   std::vector<std::string> routes;  // SRC DST SRC DST ...
   bool json = false;
   double stats_interval_s = 5;
@@ -100,6 +101,7 @@ int run_gateway(const GatewayArgs& a) {
       const std::uint64_t one = 1;
       (void)!::write(ended_fd, &one, sizeof one);
     });
+    if (!a.key_dir.empty()) gw.set_key_dir(a.key_dir);
     gw.apply(*routes);
     std::fprintf(stderr, "gateway: %zu routes%s%s\n", routes->size(), a.config.empty() ? "" : ", config ",
                  a.config.c_str());
@@ -159,6 +161,10 @@ void add_gateway_command(CLI::App& app) {
   cmd->add_option("--route", a->routes, "A route: SRC DST (relay endpoints, as rtmfp relay --from/--to); repeatable")
       ->expected(2)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--key-dir", a->key_dir,
+                  "Directory of the publisher keys of routes into rtmfp-group:// (one file per destination, created "
+                  "0600): a restarted gateway resumes the same groups (default: a private directory for the process)")
+      ->check(CLI::ExistingDirectory);
   cmd->add_flag("--json", a->json, "Stats lines and the exit summary as JSON (one object a line, with the route)");
   cmd->add_option("--stats-interval", a->stats_interval_s, "Seconds between each route's stats lines (0 = none)")
       ->check(CLI::Range(0.0, 86400.0))

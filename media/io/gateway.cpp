@@ -1,8 +1,12 @@
 // See gateway.hpp.
 #include "media/io/gateway.hpp"
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 namespace rtmfp::media::io {
@@ -18,7 +22,26 @@ struct Gateway::Route {
 Gateway::Gateway(RelayOptions base, std::function<void()> on_route_ended, std::chrono::milliseconds restart_delay)
     : base_(std::move(base)), on_ended_(std::move(on_route_ended)), restart_delay_(restart_delay) {}
 
-Gateway::~Gateway() { stop(); }
+Gateway::~Gateway() {
+  stop();
+  if (own_key_dir_) {
+    std::error_code ec;
+    std::filesystem::remove_all(key_dir_, ec);
+  }
+}
+
+std::string Gateway::group_key_file(const std::string& dst) {
+  std::lock_guard lk(key_mu_);
+  if (key_dir_.empty()) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "rtmfp-gateway-keys-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) return {};  // the sink then makes a key of its own, per run
+    key_dir_ = tmpl;
+    own_key_dir_ = true;
+  }
+  std::string name;
+  for (char c : dst) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
+  return key_dir_ + "/" + name + ".key";
+}
 
 void Gateway::start(Route& r) {
   {
@@ -38,6 +61,7 @@ void Gateway::run(Route& r) {
     o.to = r.spec.dst;
     o.route = label;
     o.reconnect = true;  // a lost server is reopened; the other routes are not concerned
+    if (o.to.rfind("rtmfp-group://", 0) == 0 && o.group_key_file.empty()) o.group_key_file = group_key_file(o.to);
     o.on_finish = [&r](const RelayStats::Snapshot& s) {
       std::lock_guard lk(r.mu);
       r.totals.frames += s.frames;

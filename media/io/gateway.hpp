@@ -47,7 +47,12 @@ class Gateway {
   // route's thread) when a route ended for good.
   explicit Gateway(RelayOptions base, std::function<void()> on_route_ended = nullptr,
                    std::chrono::milliseconds restart_delay = std::chrono::milliseconds(1000));
-  ~Gateway();  // stop()
+  ~Gateway();  // stop(); removes a private key directory
+  // Where routes publishing into a group (rtmfp-group:// destinations) keep
+  // their publisher key, one file per destination URL, so a route that
+  // restarts (its RTMP publisher came back) resumes the same group stream.
+  // Unset: a private directory for the process's lifetime.
+  void set_key_dir(std::string dir) { key_dir_ = std::move(dir); }
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
@@ -67,7 +72,12 @@ class Gateway {
   void start(Route& r);
   void run(Route& r);
 
+  std::string group_key_file(const std::string& dst);
+
   RelayOptions base_;
+  std::mutex key_mu_;
+  std::string key_dir_;
+  bool own_key_dir_ = false;
   std::function<void()> on_ended_;
   std::chrono::milliseconds restart_delay_;
   mutable std::mutex mu_;  // routes_ (the list; each Route guards its own figures)

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <future>
 #include <map>
+#include <mutex>
+#include <set>
 
 #include "rendezvous/service/group_directory_client.hpp"
 #include "rendezvous/service/registration_client.hpp"
@@ -92,6 +94,11 @@ struct GroupNode::Impl {
   std::string key;
   // Node thread only.
   std::map<std::uint32_t, GroupMembership*> by_handle;
+  // Group names this node holds (callers' threads: under names_mu). The
+  // node's group service holds a group once, so a process cannot publish
+  // into a group and play it out through one node.
+  std::mutex names_mu;
+  std::set<std::string> names;
   std::map<group::GroupId, GroupMembership*> by_gid;
 
   void snapshot(GroupMembership& m) {
@@ -241,6 +248,13 @@ Result<std::shared_ptr<GroupMembership>> GroupNode::join(const group::GroupSpeci
                                                          std::optional<group::PublisherKeys> keys,
                                                          std::chrono::milliseconds timeout) {
   const bool publisher = keys.has_value();
+  {
+    std::lock_guard lk(impl_->names_mu);
+    if (!impl_->names.insert(spec.name).second)
+      return fail(Errc::invalid_argument, "group " + spec.name +
+                                              " is already joined by this process (one node holds a group once: "
+                                              "publishing into a group and playing it out takes two processes)");
+  }
   group::GroupSpecifier s = spec;
   if (publisher) s.key = keys->public_key;
   std::shared_ptr<GroupMembership> m(new GroupMembership(shared_from_this(), s, publisher));
@@ -254,6 +268,7 @@ Result<std::shared_ptr<GroupMembership>> GroupNode::join(const group::GroupSpeci
   });
   std::unique_lock lk(m->mu_);
   if (!m->cv_.wait_for(lk, timeout, [&] { return m->joined_ || m->interrupted_; })) {
+    // (`m` leaves on destruction, which gives the name back.)
     const std::string why = m->last_error_.empty() ? "no answer from the rendezvous" : m->last_error_;
     lk.unlock();
     return fail(Errc::timeout, "group " + s.name + ": " + why);
@@ -277,6 +292,8 @@ void GroupNode::leave(GroupMembership& m) {
     done->set_value();
   });
   (void)fut.wait_for(std::chrono::seconds(3));
+  std::lock_guard lk(impl_->names_mu);
+  impl_->names.erase(m.spec_.name);
 }
 
 GroupMembership::~GroupMembership() {
