@@ -10,6 +10,10 @@
 #       nat2 maps every new destination to a random public port
 #       (MASQUERADE --random-fully): endpoint-dependent mapping, the NAT
 #       that punching cannot cross when the other side filters by port
+#   NAT_LAB_NAT3=cone|symmetric scripts/nat-lab.sh up NAME
+#       adds a third NAT router, nat3 (wan 198.51.100.13, lan 10.3.0.1/24)
+#       with h4 (10.3.0.2) behind it: a home router like nat1 (cone) or
+#       endpoint-dependent like NAT_LAB_NAT2=symmetric (symmetric)
 #   NAT_LAB_BLOCK_PEERS=1 scripts/nat-lab.sh up NAME
 #       nat1 drops everything between its lan and nat2's public address:
 #       UDP between the peers is blocked, only the rendezvous is reachable
@@ -21,6 +25,7 @@
 #   NAME-h1    10.1.0.2/24 behind nat1, default route via 10.1.0.1
 #   NAME-h3    10.1.0.3/24 behind nat1 too (same NAT, same LAN as h1)
 #   NAME-h2    10.2.0.2/24 behind nat2
+#   NAME-nat3, NAME-h4 (10.3.0.2/24)  only with NAT_LAB_NAT3
 #
 # Each NAT is Linux's own: iptables MASQUERADE on the wan side (connection
 # tracking: one mapping per source address and port, kept while it is used,
@@ -33,19 +38,25 @@ cmd=${1:?up|down}; name=${2:?name}
 ns() { echo "$name-$1"; }
 
 down() {
-  for n in h1 h2 h3 nat1 nat2 wan; do ip netns del "$(ns $n)" 2>/dev/null || true; done
+  for n in h1 h2 h3 h4 nat1 nat2 nat3 wan; do ip netns del "$(ns $n)" 2>/dev/null || true; done
 }
 
 case "$cmd" in
   up)
     down
     trap 'down' ERR
-    for n in wan nat1 nat2 h1 h2 h3; do ip netns add "$(ns $n)"; ip -n "$(ns $n)" link set lo up; done
+    nats=(1 2); hosts=(wan nat1 nat2 h1 h2 h3)
+    case "${NAT_LAB_NAT3:-}" in
+      "") ;;
+      cone|symmetric) nats+=(3); hosts+=(nat3 h4) ;;
+      *) echo "NAT_LAB_NAT3: cone or symmetric" >&2; exit 2 ;;
+    esac
+    for n in "${hosts[@]}"; do ip netns add "$(ns $n)"; ip -n "$(ns $n)" link set lo up; done
     ip -n "$(ns wan)" link add br0 type bridge
     ip -n "$(ns wan)" addr add 198.51.100.1/24 dev br0
     ip -n "$(ns wan)" addr add 198.51.100.2/24 dev br0
     ip -n "$(ns wan)" link set br0 up
-    for i in 1 2; do
+    for i in "${nats[@]}"; do
       nat=$(ns nat$i)
       # wan side: a veth from the NAT into the bridge
       ip link add wan netns "$nat" type veth peer name "p$i" netns "$(ns wan)"
@@ -59,6 +70,7 @@ case "$cmd" in
       ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1
       random=()
       if [ "$i" = 2 ] && [ "${NAT_LAB_NAT2:-}" = symmetric ]; then random=(--random-fully); fi
+      if [ "$i" = 3 ] && [ "${NAT_LAB_NAT3:-}" = symmetric ]; then random=(--random-fully); fi
       ip netns exec "$nat" iptables -t nat -A POSTROUTING -o wan -j MASQUERADE "${random[@]}"
       ip netns exec "$nat" iptables -A FORWARD -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
       ip netns exec "$nat" iptables -A FORWARD -i wan -j DROP
@@ -91,6 +103,7 @@ case "$cmd" in
     plug h1 1 10.1.0.2
     plug h3 1 10.1.0.3
     plug h2 2 10.2.0.2
+    if [ -n "${NAT_LAB_NAT3:-}" ]; then plug h4 3 10.3.0.2; fi
     trap - ERR
     ;;
   down) down ;;

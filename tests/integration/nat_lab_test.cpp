@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/integration/group_test_util.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/line_words.hpp"
 
@@ -125,6 +126,114 @@ class NatLabPeersBlocked : public NatLab {
 };
 
 
+
+// P2P broadcast groups behind NATs (issue 13): `rtmfp publish` in one
+// namespace, `rtmfp join`s in others, the group directory and the relay on
+// the rendezvous. The group nodes run no NAT check of their own, so the
+// rendezvous races direct against its relay for every introduction (relay
+// after 1 s, rendezvous/core/path_strategy.hpp): pairs punching cannot open
+// meet through the relay.
+class NatLabGroup : public NatLab {
+ protected:
+  // nat1 (h1) and nat3 (h4) home routers, nat2 (h2) endpoint-dependent.
+  std::vector<std::string> lab_env() const override { return {"NAT_LAB_NAT2=symmetric", "NAT_LAB_NAT3=cone"}; }
+
+  // Publishes a short FLV from `pub_at`, a joiner in each of `joiners_at`:
+  // every joiner has every frame from its first keyframe on. Returns the
+  // rendezvous's final stats line.
+  std::string publish_and_join(const std::string& pub_at, const std::vector<std::string>& joiners_at) {
+    using namespace std::chrono_literals;
+    if (!have("ffmpeg")) {
+      ADD_FAILURE() << "ffmpeg not installed (makes the test FLV)";
+      return {};
+    }
+    rtmp_it::TempDir dir("nat_lab_group");
+    const fs::path input = dir.path() / "in.flv";
+    EXPECT_TRUE(rtmp_it::make_test_flv(input, 8));
+    auto pub = ChildProcess::spawn(in(pub_at, {"publish", "--rendezvous", kRendezvous, "--group", "lab", "--from",
+                                               input.string(), "--realtime", "--stats-interval", "0"}));
+    EXPECT_TRUE(pub);
+    if (!pub) return {};
+    auto line = pub->read_line(20000ms);
+    EXPECT_TRUE(line) << "the publisher printed nothing: " << pub->stderr_text();
+    if (!line) return {};
+    EXPECT_EQ(word(*line, 0), "publishing") << *line;
+    std::vector<ChildProcess> joiners;
+    for (std::size_t i = 0; i < joiners_at.size(); ++i) {
+      auto j = ChildProcess::spawn(in(joiners_at[i], {"join", "--rendezvous", kRendezvous, "--group", word(*line, 1),
+                                                      "--to", (dir.path() / ("out" + std::to_string(i) + ".flv")).string(),
+                                                      "--idle-end", "2000", "--stats-interval", "0"}));
+      EXPECT_TRUE(j);
+      if (!j) return {};
+      joiners.push_back(std::move(*j));
+    }
+    // Bounds only as a safety net: the stream is 8 s, joiners end 2 s after it.
+    auto prc = pub->wait(40000ms);
+    EXPECT_TRUE(prc) << "the publisher did not end: " << pub->stderr_text();
+    if (!prc) return {};
+    EXPECT_EQ(*prc, 0) << pub->stderr_text();
+    if (auto j = pub->read_line(2000ms)) std::cout << "nat lab group: publisher in " << pub_at << ": " << *j << "\n";
+    const auto in_tags = rtmp_it::av_tags(input);
+    for (std::size_t i = 0; i < joiners.size(); ++i) {
+      SCOPED_TRACE("joiner in " + joiners_at[i]);
+      auto rc = joiners[i].wait(20000ms);
+      EXPECT_TRUE(rc) << "did not end: " << joiners[i].stderr_text();
+      if (!rc) continue;
+      EXPECT_EQ(*rc, 0) << joiners[i].stderr_text();
+      auto l = joiners[i].read_line(2000ms);
+      EXPECT_TRUE(l) << joiners[i].stderr_text();
+      if (!l) continue;
+      auto j = nlohmann::json::parse(*l, nullptr, false);
+      EXPECT_FALSE(j.is_discarded()) << *l;
+      if (j.is_discarded()) continue;
+      EXPECT_EQ(j["role"], "member");
+      EXPECT_GT(j["framesPlayed"].get<long>(), 0);
+      std::cout << "nat lab group: joiner in " << joiners_at[i] << ": join to first frame "
+                << j["joinToFirstFrameMs"].get<double>() << " ms, " << j["framesPlayed"].get<long>()
+                << " frames, from publisher " << j["fragmentsReceivedFromServer"].get<long>() << " fragments, pushed by peers "
+                << j["fragmentsPushedFromPeers"].get<long>() << ", pulled " << j["fragmentsPulledFromPeers"].get<long>()
+                << "\n";
+      rtmp_it::expect_tail_of(in_tags, rtmp_it::av_tags(dir.path() / ("out" + std::to_string(i) + ".flv")));
+    }
+    // The rendezvous's last stats line (printed when it stops).
+    rv_->signal(SIGTERM);
+    std::string stats;
+    while (auto l = rv_->read_line(5000ms))
+      if (l->rfind("stats ", 0) == 0) stats = *l;
+    std::cout << "nat lab group: rendezvous " << stats << "\n";
+    return stats;
+  }
+};
+
+class NatLabGroupTwoSymmetric : public NatLabGroup {
+ protected:
+  // nat2 (h2) and nat3 (h4) both endpoint-dependent.
+  std::vector<std::string> lab_env() const override {
+    return {"NAT_LAB_NAT2=symmetric", "NAT_LAB_NAT3=symmetric"};
+  }
+};
+
+// Stats line field `name=N` (-1 if absent).
+long stats_field(const std::string& line, const std::string& name) {
+  const auto p = line.find(" " + name + "=");
+  return p == std::string::npos ? -1 : std::stol(line.substr(p + name.size() + 2));
+}
+
+TEST_F(NatLabGroup, JoinersBehindEveryKindOfNatGetEveryFrameFromTheirFirstKeyframe) {
+  // Publisher behind a home router (nat1); joiners behind another home
+  // router (nat3: direct), behind the endpoint-dependent nat2 (its pairs
+  // with home routers need the relay; with the public joiner punching
+  // works) and on the public side.
+  const std::string stats = publish_and_join("h1", {"h4", "h2", "wan"});
+  EXPECT_GT(stats_field(stats, "introductions"), 0) << stats;
+}
+
+TEST_F(NatLabGroupTwoSymmetric, APublisherAndAJoinerBehindTwoEndpointDependentNatsMeetThroughTheRelay) {
+  // The only path between two endpoint-dependent NATs is the rendezvous's
+  // relay.
+  const std::string stats = publish_and_join("h2", {"h4"});
+  EXPECT_GE(stats_field(stats, "relayed"), 1) << stats;
+}
 
 TEST_F(NatLab, TwoNodesBehindTwoNatsConnectDirectlyTwentyTimesOfTwenty) {
   const auto [id, reflexive] = start_node("h1");
