@@ -162,7 +162,10 @@ class NatLabGroup : public NatLab {
     for (std::size_t i = 0; i < joiners_at.size(); ++i) {
       auto j = ChildProcess::spawn(in(joiners_at[i], {"join", "--rendezvous", kRendezvous, "--group", word(*line, 1),
                                                       "--to", (dir.path() / ("out" + std::to_string(i) + ".flv")).string(),
-                                                      "--idle-end", "2000", "--stats-interval", "0"}));
+                                                      "--idle-end", "2000", "--stats-interval", "0",
+                                                      // a safety net only (the first frame through two
+                                                      // endpoint-dependent NATs took over 10 s once under ASan)
+                                                      "--connect-timeout", "30000"}));
       EXPECT_TRUE(j);
       if (!j) return {};
       joiners.push_back(std::move(*j));
