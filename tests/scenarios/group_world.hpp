@@ -109,7 +109,6 @@ class World {
   };
   struct Member {
     std::array<std::deque<Queued>, 4> queue;
-    std::array<std::size_t, 4> queued_bytes{};
     bool transmitting = false;
     std::unique_ptr<GroupMember> core;
     std::unique_ptr<group::Ed25519Authenticator> auth;
@@ -257,7 +256,6 @@ inline void World::kill(std::size_t i, TimePoint now) {
 // that waited more than a second is dropped, as a congested path would.
 inline void World::deliver(std::size_t from, std::size_t to, Bytes msg, group::SendKind kind, TimePoint now) {
   Member& a = members_[from];
-  a.queued_bytes[static_cast<std::size_t>(kind)] += msg.size();
   a.queue[static_cast<std::size_t>(kind)].push_back(Queued{to, std::move(msg), kind, now});
   if (!a.transmitting) transmit(from, now);
 }
@@ -272,7 +270,6 @@ inline void World::transmit(std::size_t from, TimePoint now) {
     while (!lane.empty()) {
       q = std::move(lane.front());
       lane.pop_front();
-      a.queued_bytes[static_cast<std::size_t>(q.kind)] -= q.msg.size();
       if (q.kind != group::SendKind::control && now - q.queued > 1s) {  // too late: dropped
         ++late_drops_[static_cast<std::size_t>(q.kind)];
         continue;
@@ -310,9 +307,6 @@ inline void World::transmit(std::size_t from, TimePoint now) {
 inline void World::pump(std::size_t i, TimePoint now) {
   Member& m = members_[i];
   if (!m.alive) return;
-  // The upload backlog ahead of a push (control, signal and push lanes).
-  const double ahead = double(m.queued_bytes[0] + m.queued_bytes[1] + m.queued_bytes[2]);
-  m.core->set_upload_backlog(now, Duration(static_cast<std::int64_t>(ahead * 8e6 / m.upload_bps)));
   for (auto& a : m.core->take_actions()) {
     if (auto* s = std::get_if<group::SendAction>(&a)) {
       auto it = index_.find(s->to);

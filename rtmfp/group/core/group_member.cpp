@@ -700,8 +700,6 @@ void GroupMember::mark_lost(Seq previous) {
   if (auto it = missing_.find(previous); it != missing_.end()) it->second.lost = true;
 }
 
-void GroupMember::set_upload_backlog(TimePoint, Duration backlog) { upload_backlog_ = backlog; }
-
 void GroupMember::tick(TimePoint now) {
   if (left_) return;
   if (!started_at_) started_at_ = now;

@@ -83,10 +83,6 @@ class GroupMember {
   void on_message(TimePoint now, const MemberId& from, ByteView message);
   // Publisher only: one frame of the live stream.
   Result<void> publish(TimePoint now, const MediaFrame& frame);
-  // How long what the host has queued to send would take to leave (its
-  // upload backlog, all neighbours): above upload_backlog_high the member
-  // sheds push subscribers. Optional: a host that never calls it never sheds.
-  void set_upload_backlog(TimePoint now, Duration backlog);
   void tick(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   // Says goodbye to every neighbour and asks for every link to close.
@@ -198,7 +194,6 @@ class GroupMember {
   // subscribers' subtree with stale depths, and picking one makes a loop.
   std::array<std::uint8_t, kPushClasses> lost_depth_{};
   std::array<TimePoint, kPushClasses> lost_depth_until_{};
-  Duration upload_backlog_{};
   double serve_tokens_ = 0;  // publisher: pull-answer bytes it may still send
   std::map<Seq, TimePoint> served_once_;  // publisher: fragments served to a non-subscriber, when
   Seq known_newest_ = 0;
