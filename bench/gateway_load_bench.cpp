@@ -26,8 +26,10 @@
 // Its own main and table (not Google Benchmark; it ignores --benchmark_*).
 // Environment: GATEWAY_LOAD_DIRECT ("10 50 100 200"), GATEWAY_LOAD_GROUP
 // ("2 8"), GATEWAY_LOAD_WINDOW (seconds, 5), GATEWAY_LOAD_PROFILE (flash |
-// modern), RTMFP_BIN (default: the built rtmfp). rtmfp-listen:// admits 256
-// sessions, so direct N stops at 256.
+// modern), RTMFP_BIN (default: the built rtmfp), GATEWAY_LOAD_DEBUG (why a
+// group member did not count). rtmfp-listen:// admits 256 sessions, so
+// direct N stops at 256. A direct row counts only if every viewer got every
+// frame and the stream kept real time (pace >= 0.9).
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -81,8 +83,8 @@ double env_num(const char* name, double dflt) {
   return e && std::atof(e) > 0 ? std::atof(e) : dflt;
 }
 
-// utime + stime of a process (all its threads), seconds.
-double process_cpu_seconds(pid_t pid) {
+// utime + stime of a process (all its threads), seconds; stime alone in *sys.
+double process_cpu_seconds(pid_t pid, double* sys = nullptr) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
   std::string s((std::istreambuf_iterator<char>(f)), {});
   const auto close = s.rfind(')');
@@ -91,7 +93,9 @@ double process_cpu_seconds(pid_t pid) {
   std::vector<std::string> t;
   for (std::string w; in >> w;) t.push_back(w);
   if (t.size() < 13) return -1;  // fields 3.. : utime is field 14, stime 15
-  return double(std::stoull(t[11]) + std::stoull(t[12])) / double(::sysconf(_SC_CLK_TCK));
+  const double hz = double(::sysconf(_SC_CLK_TCK));
+  if (sys) *sys = double(std::stoull(t[12])) / hz;
+  return double(std::stoull(t[11]) + std::stoull(t[12])) / hz;
 }
 
 int free_port(int type) {
@@ -152,8 +156,10 @@ ChildProcess ffmpeg_publish(const fs::path& in, int port, double seconds) {
 struct DirectRow {
   int n = 0;
   std::string error;
-  double gw_cpu = 0, lg_cpu = 0, window = 0, upload_mbit = 0;
+  double gw_cpu = 0, gw_sys = 0, lg_cpu = 0, window = 0, upload_mbit = 0;
   int complete = 0, playing = 0;
+  std::uint64_t worst = 0;  // fewest frames of the window a viewer got
+  double pace = 0;          // stream seconds that went out per second of the window (1 = real time)
   std::uint64_t expected = 0;
 };
 
@@ -200,13 +206,15 @@ DirectRow run_direct(int n, const fs::path& input, const std::vector<Tag>& src, 
   }
   std::this_thread::sleep_for(1s);  // past the join primes: steady state
   auto s0 = (*pool)->snapshot();
-  const double c0 = process_cpu_seconds(gw->pid());
+  double k0 = 0, k1 = 0;
+  const double c0 = process_cpu_seconds(gw->pid(), &k0);
   const auto t0 = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(window));
   auto s1 = (*pool)->snapshot();
-  const double c1 = process_cpu_seconds(gw->pid());
+  const double c1 = process_cpu_seconds(gw->pid(), &k1);
   row.window = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   row.gw_cpu = (c1 - c0) / row.window;
+  row.gw_sys = (k1 - k0) / row.window;
   row.lg_cpu = (s1.cpu_seconds - s0.cpu_seconds) / row.window;
   std::uint64_t rx = 0;
   std::uint32_t edge0 = 0, edge1 = 0;
@@ -216,12 +224,17 @@ DirectRow run_direct(int n, const fs::path& input, const std::vector<Tag>& src, 
     edge1 = std::max(edge1, s1.viewers[i].last_ts);
   }
   row.upload_mbit = double(rx) * 8 / 1e6 / row.window;
+  row.pace = double(edge1 - edge0) / 1000 / row.window;
   // The stretch of the stream sent during the window: (edge0, edge1]. Give
   // late viewers 2 s to get it, then count.
   std::this_thread::sleep_for(2s);
   for (const auto& t : src)
     if (!is_config(t) && t.timestamp > edge0 && t.timestamp <= edge1) ++row.expected;
-  for (auto got : (*pool)->frames_in(edge0, edge1)) row.complete += got == row.expected ? 1 : 0;
+  row.worst = row.expected;
+  for (auto got : (*pool)->frames_in(edge0, edge1)) {
+    row.complete += got == row.expected ? 1 : 0;
+    row.worst = std::min(row.worst, got);
+  }
   pool->reset();
   ff.signal(SIGTERM);
   (void)ff.wait(5s);
@@ -394,15 +407,17 @@ int main() {
               "(H.264 640x360 25 fps CBR + AAC) into rtmp-listen://; loopback; %ld cores.\n"
               "Gateway CPU = utime+stime of the gateway process (/proc/PID/stat, all threads) over a %.0f s "
               "steady-state window. The viewers (one load-generator thread in this process) and ffmpeg run on "
-              "the same cores as the gateway.\n",
+              "the same cores as the gateway. Stream pace: stream seconds the viewers received per second of the "
+              "window (1.00 = real time).\n",
               mbit, ::sysconf(_SC_NPROCESSORS_ONLN), window);
   int status = 0;
   // ---------------------------------------------------------------- direct
   std::printf("\nDirect: rtmp-listen:// -> rtmfp-listen://, N RTMFP viewers (%s profile, own identity and socket "
               "each)\n\n",
               profile == rtmfp::ProfileKind::flash ? "flash" : "modern");
-  std::printf("| N | gateway CPU (%% of a core) | CPU µs per viewer per s | gateway upload Mbit/s | viewers with every "
-              "frame of the window | load generator CPU |\n|---|---|---|---|---|---|\n");
+  std::printf("| N | gateway CPU (%% of a core) | of which kernel | CPU µs per viewer per s | gateway upload Mbit/s | "
+              "stream pace | viewers with every frame of the window | load generator CPU |\n"
+              "|---|---|---|---|---|---|---|---|\n");
   std::fflush(stdout);
   DirectRow best;
   DirectRow first;
@@ -419,13 +434,20 @@ int main() {
       status = 1;
       break;
     }
-    std::printf("| %d | %.1f%% | %.0f | %.1f | %d/%d (%llu frames each) | %.1f%% |\n", r.n, 100 * r.gw_cpu,
-                1e6 * r.gw_cpu / r.n, r.upload_mbit, r.complete, r.n, (unsigned long long)r.expected,
-                100 * r.lg_cpu);
+    std::string got = std::to_string(r.complete) + "/" + std::to_string(r.n) + " (" + std::to_string(r.expected) +
+                      " frames each";
+    if (r.complete != r.n) got += "; the worst got " + std::to_string(r.worst);
+    std::printf("| %d | %.1f%% | %.1f%% | %.0f | %.1f | %.2f | %s) | %.1f%% |\n", r.n, 100 * r.gw_cpu,
+                100 * r.gw_sys, 1e6 * r.gw_cpu / r.n, r.upload_mbit, r.pace, got.c_str(), 100 * r.lg_cpu);
     std::fflush(stdout);
     if (r.complete != r.n || r.expected == 0) {
       stop_reason = "stopped at N=" + std::to_string(n) + ": " + std::to_string(r.n - r.complete) +
                     " viewers missed frames of the window (this row does not count)";
+      break;
+    }
+    if (r.pace < 0.9) {
+      stop_reason = "stopped at N=" + std::to_string(n) + ": the stream went out at " + std::to_string(r.pace) +
+                    "x real time (the gateway, ffmpeg or the machine fell behind; this row does not count)";
       break;
     }
     if (first.n == 0) first = r;
