@@ -159,6 +159,7 @@ struct DirectRow {
   double gw_cpu = 0, gw_sys = 0, lg_cpu = 0, window = 0, upload_mbit = 0;
   int complete = 0, playing = 0;
   std::uint64_t worst = 0;  // fewest frames of the window a viewer got
+  int lagging = 0;          // incomplete viewers still short of the window's end after the grace (else frames lost)
   double pace = 0;          // stream seconds that went out per second of the window (1 = real time)
   std::uint64_t expected = 0;
 };
@@ -231,9 +232,12 @@ DirectRow run_direct(int n, const fs::path& input, const std::vector<Tag>& src, 
   for (const auto& t : src)
     if (!is_config(t) && t.timestamp > edge0 && t.timestamp <= edge1) ++row.expected;
   row.worst = row.expected;
-  for (auto got : (*pool)->frames_in(edge0, edge1)) {
-    row.complete += got == row.expected ? 1 : 0;
-    row.worst = std::min(row.worst, got);
+  const auto got = (*pool)->frames_in(edge0, edge1);
+  const auto s2 = (*pool)->snapshot();
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    row.complete += got[i] == row.expected ? 1 : 0;
+    row.worst = std::min(row.worst, got[i]);
+    if (got[i] != row.expected && s2.viewers[i].last_ts < edge1) ++row.lagging;
   }
   pool->reset();
   ff.signal(SIGTERM);
@@ -436,7 +440,10 @@ int main() {
     }
     std::string got = std::to_string(r.complete) + "/" + std::to_string(r.n) + " (" + std::to_string(r.expected) +
                       " frames each";
-    if (r.complete != r.n) got += "; the worst got " + std::to_string(r.worst);
+    if (r.complete != r.n)
+      got += "; the worst got " + std::to_string(r.worst) + "; of the " + std::to_string(r.n - r.complete) +
+             " short: " + std::to_string(r.lagging) + " still behind the window's end, " +
+             std::to_string(r.n - r.complete - r.lagging) + " past it with frames missing";
     std::printf("| %d | %.1f%% | %.1f%% | %.0f | %.1f | %.2f | %s) | %.1f%% |\n", r.n, 100 * r.gw_cpu,
                 100 * r.gw_sys, 1e6 * r.gw_cpu / r.n, r.upload_mbit, r.pace, got.c_str(), 100 * r.lg_cpu);
     std::fflush(stdout);
