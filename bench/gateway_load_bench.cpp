@@ -53,6 +53,7 @@
 #include "bench/gateway_load/viewer_pool.hpp"
 #include "media/flv/flv_reader.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/flv_tags.hpp"
 #include "tests/support/line_words.hpp"
 
 using namespace std::chrono_literals;
@@ -123,22 +124,8 @@ bool wait_for_text(const std::string& path, const std::string& text, std::chrono
   return false;
 }
 
-std::vector<Tag> av_tags(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  rtmfp::Bytes b((std::istreambuf_iterator<char>(f)), {});
-  auto file = rtmfp::media::flv::read_file(b);
-  std::vector<Tag> r;
-  if (!file) return r;
-  for (auto& t : file->tags)
-    if (t.type != TagType::script) r.push_back(std::move(t));
-  return r;
-}
-
-bool is_config(const Tag& t) {
-  const bool avc = t.type == TagType::video && t.data.size() >= 2 && (t.data[0] & 0x0f) == 7 && t.data[1] == 0;
-  const bool aac = t.type == TagType::audio && t.data.size() >= 2 && (t.data[0] >> 4) == 10 && t.data[1] == 0;
-  return avc || aac;
-}
+std::vector<Tag> av_tags(const fs::path& p) { return rtmfp::testing::read_av_tags(p); }
+bool is_config(const Tag& t) { return rtmfp::testing::is_sequence_header(t); }
 
 ChildProcess ffmpeg_publish(const fs::path& in, int port, double seconds) {
   std::vector<std::string> a = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-re"};
