@@ -63,14 +63,23 @@ Result<void> Endpoint::set_fihello_mode(SessionHandle session, FIHelloMode mode)
   return {};
 }
 
-bool Endpoint::fihello_tag_repeated(TimePoint now, ByteView tag) {
+// Keyed by tag and reply address: an introducer predicting the initiator's
+// next NAT ports (issue 12 §2, rendezvous/core/port_prediction.hpp) forwards
+// one IHello with several reply addresses, each worth one RHello; the
+// session's token bucket still bounds them.
+bool Endpoint::fihello_tag_repeated(TimePoint now, ByteView tag_only, const SocketAddress& reply) {
+  Bytes key(tag_only.begin(), tag_only.end());
+  key.insert(key.end(), reply.ip.begin(), reply.ip.end());
+  key.push_back(static_cast<std::uint8_t>(reply.port >> 8));
+  key.push_back(static_cast<std::uint8_t>(reply.port));
+  const ByteView tag(key);
   while (!fihello_tags_.empty() &&
          (fihello_tags_.front().first + params::kFIHelloRepeatInterval <= now ||
           fihello_tags_.size() > params::kFIHelloTagMemory))
     fihello_tags_.pop_front();
   for (const auto& [when, t] : fihello_tags_)
     if (std::equal(t.begin(), t.end(), tag.begin(), tag.end())) return true;
-  fihello_tags_.emplace_back(now, Bytes(tag.begin(), tag.end()));
+  fihello_tags_.emplace_back(now, std::move(key));
   return false;
 }
 
@@ -106,7 +115,7 @@ void Endpoint::on_fihello(TimePoint now, Session& s, ByteView payload) {
   if (elapsed > 0)
     s.fihello_tokens = std::min(params::kFIHelloBurst, s.fihello_tokens + elapsed * params::kFIHelloRatePerSession);
   s.fihello_refill = std::max(s.fihello_refill, now);
-  if (s.fihello_tokens < 1.0 || fihello_tag_repeated(now, f->tag)) {
+  if (s.fihello_tokens < 1.0 || fihello_tag_repeated(now, f->tag, reply)) {
     drop(now, DropReason::fihello_limited, s.dest);
     return;
   }
