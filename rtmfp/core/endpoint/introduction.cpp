@@ -111,6 +111,14 @@ void Endpoint::on_fihello(TimePoint now, Session& s, ByteView payload) {
   }
   // The reply address sent us nothing, so the 3x amplification guard cannot
   // bound this answer; the forwarding session pays from its token bucket.
+  // A session's first FIHello finds the bucket full (not filled from the
+  // clock's epoch: a host whose clock starts near it, as the simulator's,
+  // would otherwise answer only the first of a predicting introducer's
+  // Forwarded IHellos, port_prediction.hpp).
+  if (s.fihello_refill == TimePoint{}) {
+    s.fihello_tokens = params::kFIHelloBurst;
+    s.fihello_refill = now;
+  }
   const double elapsed = std::chrono::duration<double>(now - s.fihello_refill).count();
   if (elapsed > 0)
     s.fihello_tokens = std::min(params::kFIHelloBurst, s.fihello_tokens + elapsed * params::kFIHelloRatePerSession);
