@@ -93,6 +93,23 @@ void run_loss(double loss, std::uint64_t first_seed) {
               100.0 * all_relayed / (36 * seeds), all_ms.median(), all_ms.p95(), all_probes.mean());
 }
 
+// RTMFP_TRAVERSAL_ONE="TARGET INITIATOR LOSS SEED": one cell, one seed (with
+// RTMFP_TRAVERSAL_TRACE, its datagrams).
+TEST(TraversalMatrix, OneCellFromTheEnvironment) {
+  const char* one = std::getenv("RTMFP_TRAVERSAL_ONE");
+  if (!one) GTEST_SKIP() << "RTMFP_TRAVERSAL_ONE not set";
+  int a = 0, b = 0;
+  double loss = 0;
+  unsigned long long seed = 0;
+  ASSERT_EQ(std::sscanf(one, "%d %d %lf %llu", &a, &b, &loss, &seed), 4);
+  PairOptions opt;
+  opt.loss = loss;
+  const Outcome o = run_pair(kMatrixSides[a], kMatrixSides[b], opt, seed);
+  std::printf("%s <- %s: %s %s in %.0f ms, %llu probes\n", side_name(kMatrixSides[a]), side_name(kMatrixSides[b]),
+              rendezvous::path_strategy_name(o.strategy), path_name(o.path), o.connect_ms,
+              static_cast<unsigned long long>(o.probes));
+}
+
 TEST(TraversalMatrix, EveryPairConnectsWithoutLoss) { run_loss(0.0, 31000); }
 TEST(TraversalMatrix, EveryPairConnectsAtTwoPercentLoss) { run_loss(0.02, 32000); }
 TEST(TraversalMatrix, EveryPairConnectsAtTenPercentLoss) { run_loss(0.10, 33000); }

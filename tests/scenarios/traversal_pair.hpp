@@ -217,10 +217,12 @@ inline Outcome run_pair(Side a_side, Side b_side, const PairOptions& opt, std::u
   // address, is reached like the rendezvous).
   if (a_side != Side::blocked && b_side != Side::blocked) net.connect(a_pub_ip, b_pub_ip, link);
   // RTMFP_TRAVERSAL_TRACE=1: every datagram between the peers' public
-  // addresses, for debugging a cell of the matrix.
+  // addresses, =all: with the rendezvous's; for debugging a cell.
   if (std::getenv("RTMFP_TRAVERSAL_TRACE"))
     net.set_trace([&](const sim::TraceEvent& e) {
-      if (e.datagram.to.ip == kRv.ip || e.datagram.from.ip == kRv.ip) return;
+      if (std::string(std::getenv("RTMFP_TRAVERSAL_TRACE")) != "all" &&
+          (e.datagram.to.ip == kRv.ip || e.datagram.from.ip == kRv.ip))
+        return;
       std::printf("  %8.1f ms kind %d %s %s -> %s (%zu bytes)\n",
                   std::chrono::duration<double, std::milli>(e.time.time_since_epoch()).count(), static_cast<int>(e.kind),
                   std::string(e.where).c_str(), e.datagram.from.to_string().c_str(), e.datagram.to.to_string().c_str(),
