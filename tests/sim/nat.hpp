@@ -33,10 +33,10 @@ struct NatConfig {
   SocketAddress public_ip;            // port ignored
   Duration mapping_timeout = std::chrono::seconds(30);
   std::uint16_t first_port = 40000;   // public ports are allocated upwards from here (sequential)
-  PortAllocationMode allocation = PortAllocationMode::sequential;
-  std::uint64_t seed = 1;             // random allocation's generator
   std::size_t max_mappings = 4096;    // least recently used mapping is evicted beyond this
   std::string name = "nat";
+  PortAllocationMode allocation = PortAllocationMode::sequential;
+  std::uint64_t seed = 1;             // random allocation's generator
 };
 
 struct NatStats {
