@@ -94,8 +94,10 @@ void run_loss(double loss, std::uint64_t first_seed) {
 }
 
 // RTMFP_TRAVERSAL_ONE="TARGET INITIATOR LOSS SEED": one cell, one seed (with
-// RTMFP_TRAVERSAL_TRACE, its datagrams).
-TEST(TraversalMatrix, OneCellFromTheEnvironment) {
+// RTMFP_TRAVERSAL_TRACE, its datagrams). A developer's tool, disabled (a
+// skipped test fails make test under CI=true): run it with
+// --gtest_also_run_disabled_tests --gtest_filter='TraversalMatrix.DISABLED_OneCell*'.
+TEST(TraversalMatrix, DISABLED_OneCellFromTheEnvironment) {
   const char* one = std::getenv("RTMFP_TRAVERSAL_ONE");
   if (!one) GTEST_SKIP() << "RTMFP_TRAVERSAL_ONE not set";
   int a = 0, b = 0;
