@@ -258,16 +258,7 @@ struct Encoder {
 
 }  // namespace
 
-rtmfp::rendezvous::NatProfile profile_of(const NatReport& r) {
-  rtmfp::rendezvous::NatProfile p;
-  p.mapping = r.mapping;
-  p.filtering = r.filtering;
-  p.allocation = r.allocation;
-  p.port_delta = r.port_delta;
-  p.last_port = r.last_port;
-  p.udp_blocked = r.udp_blocked;
-  return p;
-}
+rtmfp::rendezvous::NatProfile profile_of(const NatReport& r) { return rtmfp::rendezvous::profile_from(r); }
 
 Result<Bytes> encode(const Message& m) {
   pb::ControlMessage out;

@@ -31,17 +31,6 @@ bool dependent_mapping(const NatProfile& p) { return p.mapping != NatBehaviour::
 
 }  // namespace
 
-NatProfile profile_of(const NatClass& c) {
-  NatProfile p;
-  p.mapping = c.mapping;
-  p.filtering = c.filtering;
-  p.allocation = c.allocation;
-  p.port_delta = c.port_delta;
-  p.last_port = c.last_port;
-  p.udp_blocked = c.udp_blocked;
-  return p;
-}
-
 const char* path_strategy_name(PathStrategy s) {
   switch (s) {
     case direct: return "direct";

@@ -48,8 +48,20 @@ struct NatProfile {
   bool operator==(const NatProfile&) const = default;
 };
 
-// The NatProfile a NAT check result gives (nat_check.hpp classify()).
-NatProfile profile_of(const NatClass& c);
+// The NatProfile of anything that carries its fields by the same names: a
+// NAT check result (nat_check.hpp classify()), a node's NatReport (control).
+template <class Fields>
+NatProfile profile_from(const Fields& f) {
+  NatProfile p;
+  p.mapping = f.mapping;
+  p.filtering = f.filtering;
+  p.allocation = f.allocation;
+  p.port_delta = f.port_delta;
+  p.last_port = f.last_port;
+  p.udp_blocked = f.udp_blocked;
+  return p;
+}
+inline NatProfile profile_of(const NatClass& c) { return profile_from(c); }
 
 enum class PathStrategy { direct, predict, birthday, race, relay };
 const char* path_strategy_name(PathStrategy s);
