@@ -38,7 +38,9 @@ struct GatewayArgs {
   int max_reconnects = 1000;
   long connect_timeout_ms = 5000;
   std::string ca_file, crypto = "flash";
-  std::size_t max_clients = 256, max_clients_per_address = 64;
+  // The relay's defaults (media/io/relay.hpp), not a second copy of them.
+  std::size_t max_clients = io::RelayOptions{}.max_clients;
+  std::size_t max_clients_per_address = io::RelayOptions{}.max_clients_per_address;
 };
 
 // The command line's routes, then the config file's.
