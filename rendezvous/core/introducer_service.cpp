@@ -112,8 +112,11 @@ void IntroducerService::introduce(TimePoint now, const UnmatchedIHello& u) {
     ++stats_.introductions_failed;
   if (plan.relay_later && target) {
     ++stats_.races;
-    if (pending_.size() >= limits::kMaxPendingRelays) pending_.pop_front();
-    pending_.push_back({now + relay_.race_delay, u, target->session, target->reflexive});
+    const bool birthday = plan.strategy == PathStrategy::birthday;
+    auto& queue = pending_[birthday ? 1 : 0];
+    if (queue.size() >= limits::kMaxPendingRelays) queue.pop_front();
+    queue.push_back({now + (birthday ? relay_.birthday_race_delay : relay_.race_delay), u, target->session,
+                     target->reflexive});
   }
 }
 
@@ -195,7 +198,8 @@ void IntroducerService::on_directory_result(TimePoint now, const DirectoryLookup
 
 std::optional<TimePoint> IntroducerService::next_deadline() const {
   std::optional<TimePoint> t;
-  if (!pending_.empty()) t = pending_.front().due;  // due times grow with insertion (one race delay)
+  for (const auto& queue : pending_)  // due times grow with insertion (one delay per queue)
+    if (!queue.empty() && (!t || queue.front().due < *t)) t = queue.front().due;
   if (directory_)
     if (auto d = directory_->next_deadline(); d && (!t || *d < *t)) t = d;
   return t;
@@ -203,11 +207,13 @@ std::optional<TimePoint> IntroducerService::next_deadline() const {
 
 void IntroducerService::on_deadline(TimePoint now) {
   if (directory_) directory_->on_deadline(now, registry_);
-  while (!pending_.empty() && pending_.front().due <= now) {
-    Pending p = std::move(pending_.front());
-    pending_.pop_front();
-    // The target may have gone meanwhile; then there is nobody to relay to.
-    if (registry_.find_session(p.target)) (void)introduce_relayed(now, p.ihello, p.target, p.target_address);
+  for (auto& queue : pending_) {
+    while (!queue.empty() && queue.front().due <= now) {
+      Pending p = std::move(queue.front());
+      queue.pop_front();
+      // The target may have gone meanwhile; then there is nobody to relay to.
+      if (registry_.find_session(p.target)) (void)introduce_relayed(now, p.ihello, p.target, p.target_address);
+    }
   }
 }
 

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <deque>
 #include <functional>
 
@@ -53,6 +54,10 @@ struct RelayAttachment {
   Relay* relay = nullptr;
   std::optional<SocketAddress> ipv4, ipv6;  // the relay's address per family (port ignored)
   Duration race_delay = seconds(1);         // how long direct has alone before the relay joins
+  // Birthday probing (port_prediction.hpp) has its own budget: the relay
+  // joins when it has run out (a relayed session does not move to the
+  // direct path the probes find later).
+  Duration birthday_race_delay = BirthdayPlan{}.max_time;
 };
 
 class IntroducerService : public node::Service {
@@ -113,7 +118,9 @@ class IntroducerService : public node::Service {
   RelayAttachment relay_;
   Directory* directory_ = nullptr;
   void send_directory_redirect(TimePoint now, const UnmatchedIHello& u, const std::vector<wire::WireAddress>& to);
-  std::deque<Pending> pending_;  // bounded by limits::kMaxPendingRelays, oldest dropped
+  // [0]: after race_delay, [1]: after birthday_race_delay (each in due
+  // order); each bounded by limits::kMaxPendingRelays, oldest dropped.
+  std::array<std::deque<Pending>, 2> pending_;
   void tell(TimePoint now, const UnmatchedIHello& u, const PeerRecord* initiator, const PeerRecord& target,
             const TraversalPlan& plan, const std::vector<std::uint16_t>& predicted);
   NoticeSink notice_sink_;

@@ -5,11 +5,15 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
+#include "rendezvous/control/introduction_message.hpp"
 #include "rendezvous/core/nat_checker.hpp"
+#include "rendezvous/io/host_socket_pool.hpp"
 #include "rendezvous/io/listening_lines.hpp"
 #include "rendezvous/io/reporting.hpp"
+#include "rendezvous/service/birthday_service.hpp"
 #include "rendezvous/service/registration_client.hpp"
 #include "rendezvous/turn/io/turn_interface.hpp"
 #include "rendezvous/turn/io/turn_permit_service.hpp"
@@ -57,8 +61,9 @@ namespace {
 int run_node(const NodeOptions& options, RandomSource& rng) {
   if (options.registration == RegistrationWay::net_connection) return run_flash_node(options, rng);
   EndpointConfig ec = options.endpoint;
-  // --turn: each answered Forwarded IHello makes a TURN permission.
-  if (options.turn) ec.report_forwarded_ihellos = true;
+  // Each answered Forwarded IHello: its tag for birthday probing's RHellos
+  // (birthday_traversal.hpp), and with --turn a TURN permission.
+  ec.report_forwarded_ihellos = true;
   Endpoint endpoint(ec, rng);
   endpoint.add_profile(*options.profile);
   endpoint.set_trace(options.trace);
@@ -72,6 +77,17 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
     return 6;
   }
   const std::vector<SocketAddress> locals = host.local_addresses();
+  // Birthday probing (issue 12 §2): the introducer's orders run on the
+  // host's extra ephemeral sockets (at most NodeHost::kMaxEphemeral).
+  HostSocketPool birthday_sockets;
+  birthday_sockets.attach(&host);
+  std::uint64_t birthday_seed = 0;
+  {
+    std::array<std::uint8_t, 8> b{};
+    rng.fill(b);
+    for (auto x : b) birthday_seed = (birthday_seed << 8) | x;
+  }
+  BirthdayService birthday(endpoint, &birthday_sockets, birthday_seed);
   // Where the node is reachable: every socket's host addresses (the
   // registration keeps at most control::kMaxAddresses).
   std::vector<SocketAddress> hosts;
@@ -141,7 +157,8 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
   reg_ptr = &reg;
   // The introducer's plan for each introduction this node is part of
   // (control.proto Introduction): one line each.
-  reg.set_introduction_handler([&](TimePoint, const control::Introduction& i) {
+  reg.set_introduction_handler([&](TimePoint now, const control::Introduction& i) {
+    if (auto order = control::birthday_order(i)) birthday.traversal().on_order(now, *order);
     auto cls = [](const std::optional<NatProfile>& p) {
       return p ? std::string(nat_kind_name(nat_kind(p))) : std::string("unknown");
     };
@@ -244,7 +261,8 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
       return 6;
     }
   }
-  for (node::Service* s : {static_cast<node::Service*>(&reg), static_cast<node::Service*>(&nat), perf.get()}) {
+  for (node::Service* s : {static_cast<node::Service*>(&reg), static_cast<node::Service*>(&nat), perf.get(),
+                           static_cast<node::Service*>(&birthday)}) {
     if (auto a = node.add_service(*s); !a) {
       std::fprintf(stderr, "rtmfp node: %s\n", a.error().message().c_str());
       return 6;

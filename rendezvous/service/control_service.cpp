@@ -1,5 +1,7 @@
 #include "rendezvous/service/control_service.hpp"
 
+#include "rendezvous/control/introduction_message.hpp"
+
 namespace rtmfp::rendezvous {
 
 namespace {
@@ -23,25 +25,7 @@ void ControlService::tell(TimePoint now, const IntroductionNotice& n) {
   // session just gets the RFC 7016 messages).
   auto it = channels_.find(n.session);
   if (it == channels_.end()) return;
-  control::Introduction m;
-  m.strategy = n.plan.strategy;
-  m.initiator = n.initiator;
-  m.peer_id = n.peer;
-  m.peer_address = n.peer_address;
-  m.own_class = n.own_nat;
-  m.peer_class = n.peer_nat;
-  m.hard_side = n.hard_side;
-  m.predicted_ports = n.predicted_ports;
-  if (m.predicted_ports.size() > control::kMaxPredictedPorts) m.predicted_ports.resize(control::kMaxPredictedPorts);
-  if (n.birthday) {
-    m.birthday_sockets = std::min(n.birthday->hard_sockets, control::kMaxBirthdaySockets);
-    m.birthday_probes = std::min(n.birthday->max_probes, control::kMaxBirthdayProbes);
-    m.birthday_rate = std::min(n.birthday->probes_per_second, control::kMaxBirthdayRate);
-    m.birthday_max_ms = static_cast<std::uint32_t>(
-        std::min<std::int64_t>(to_ms(n.birthday->max_time), control::kMaxBirthdayMs));
-  }
-  m.relay_now = n.plan.relay_now;
-  m.relay_later = n.plan.relay_later;
+  control::Introduction m = control::introduction_message(n);
   ++stats_.introductions_told;
   reply(now, n.session, it->second, m);
 }

@@ -49,6 +49,41 @@ InterfaceId NodeHost::add_interface(VirtualInterface& vi) {
   return static_cast<InterfaceId>(sockets_.size() + virtual_.size() - 1);
 }
 
+Result<InterfaceId> NodeHost::open_ephemeral(bool v6) {
+  if (ephemeral_.size() >= kMaxEphemeral) return fail(Errc::limit_exceeded, "too many extra sockets");
+  if (next_ephemeral_ == kAnyInterface) return fail(Errc::limit_exceeded, "extra socket IDs exhausted");
+  auto s = std::make_unique<HostSocket>(io_);
+  SocketAddress any;
+  any.v6 = v6;
+  if (auto b = s->bind(any, false); !b) return std::unexpected(b.error());
+  const InterfaceId id = next_ephemeral_++;
+  s->start(
+      [this, id](const SocketAddress& from, ByteView data) {
+        ++stats_.datagrams_in;
+        node_.on_datagram(io::steady_now(), from, data, id);
+      },
+      [this] { pump(); });
+  ephemeral_[id] = std::move(s);
+  return id;
+}
+
+void NodeHost::close_ephemeral(InterfaceId iface) {
+  auto it = ephemeral_.find(iface);
+  if (it == ephemeral_.end()) return;
+  // Possibly from inside that socket's own handler (a session event routed
+  // during its batch): close now, destroy later.
+  it->second->close();
+  closed_.push_back(std::move(it->second));
+  ephemeral_.erase(it);
+  asio::post(io_, [this] { closed_.clear(); });
+}
+
+std::optional<SocketAddress> NodeHost::ephemeral_address(InterfaceId iface) const {
+  auto it = ephemeral_.find(iface);
+  if (it == ephemeral_.end()) return std::nullopt;
+  return it->second->local_address();
+}
+
 void NodeHost::deliver(InterfaceId iface, const SocketAddress& from, ByteView data) {
   if (finished_) return;
   ++stats_.datagrams_in;
@@ -131,6 +166,16 @@ void NodeHost::send(Transmit&& t) {
     virtual_[t.interface - sockets_.size()]->send(t.to, std::move(t.data));
     return;
   }
+  if (t.interface >= kEphemeralBase) {
+    if (auto it = ephemeral_.find(t.interface); it != ephemeral_.end()) {
+      if (it->second->v6() == t.to.v6) {
+        ++stats_.datagrams_out;
+        it->second->queue(t.to, std::move(t.data));
+        return;
+      }
+    }
+    t.interface = kAnyInterface;  // closed since: by the family's socket
+  }
   int i = t.to.v6 ? v6_socket_ : v4_socket_;
   if (t.interface < sockets_.size() && reaches(t.interface, t.to)) i = static_cast<int>(t.interface);
   if (i < 0) {
@@ -155,6 +200,7 @@ void NodeHost::pump() {
       send(std::move(*t));
     }
     for (auto& s : sockets_) s->flush();
+    for (auto& [id, s] : ephemeral_) s->flush();
     if (node_.route_events(now)) any = true;
     if (!any) break;
     now = io::steady_now();

@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -83,6 +84,18 @@ class NodeHost {
   // pump. Host thread only.
   void deliver(InterfaceId iface, const SocketAddress& from, ByteView data);
 
+  // Extra sockets for a while (birthday probing's mappings,
+  // rendezvous/core/birthday_traversal.hpp): bound to the wildcard address
+  // of the family on an ephemeral port, read like the others, at most
+  // kMaxEphemeral at once. Their InterfaceIds start at kEphemeralBase (apart
+  // from the listen sockets' and virtual interfaces'). Host thread only.
+  static constexpr std::size_t kMaxEphemeral = 512;
+  static constexpr InterfaceId kEphemeralBase = 0x10000;
+  Result<InterfaceId> open_ephemeral(bool v6);
+  void close_ephemeral(InterfaceId iface);
+  std::size_t ephemeral_count() const { return ephemeral_.size(); }
+  std::optional<SocketAddress> ephemeral_address(InterfaceId iface) const;
+
   // Starts the node's services and runs until the shutdown has drained (or
   // stop()). Call after open(), once.
   void run();
@@ -120,6 +133,9 @@ class NodeHost {
   asio::io_context io_;
   std::vector<std::unique_ptr<HostSocket>> sockets_;
   std::vector<VirtualInterface*> virtual_;  // InterfaceId sockets_.size() + i
+  std::map<InterfaceId, std::unique_ptr<HostSocket>> ephemeral_;  // <= kMaxEphemeral
+  std::vector<std::unique_ptr<HostSocket>> closed_;  // closed, destroyed outside their handlers
+  InterfaceId next_ephemeral_ = kEphemeralBase;
   std::vector<SocketAddress> locals_;
   int v4_socket_ = -1, v6_socket_ = -1;  // indices used to send, by family
   asio::steady_timer timer_, drain_timer_, stats_timer_;

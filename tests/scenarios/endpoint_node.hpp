@@ -3,6 +3,7 @@
 // virtual time.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -17,16 +18,22 @@ class EndpointNode final : public sim::Node {
   EndpointNode(SocketAddress address, std::unique_ptr<Endpoint> endpoint)
       : address_(address), endpoint_(std::move(endpoint)) {}
 
-  void on_datagram(TimePoint now, const SocketAddress& /*local*/, const SocketAddress& from,
+  void on_datagram(TimePoint now, const SocketAddress& local, const SocketAddress& from,
                    ByteView data) override {
-    endpoint_->on_datagram(now, from, data);
+    InterfaceId iface = kAnyInterface;
+    if (!interfaces.empty()) {
+      auto it = std::find(interfaces.begin(), interfaces.end(), local);
+      if (it != interfaces.end()) iface = static_cast<InterfaceId>(it - interfaces.begin());
+    }
+    endpoint_->on_datagram(now, from, data, iface);
     collect(now);
   }
   std::optional<sim::Datagram> poll_transmit(TimePoint now) override {
     auto t = endpoint_->poll_transmit(now);
     collect(now);
     if (!t) return std::nullopt;
-    return sim::Datagram{address_, t->to, std::move(t->data)};
+    const SocketAddress& from = t->interface < interfaces.size() ? interfaces[t->interface] : address_;
+    return sim::Datagram{from, t->to, std::move(t->data)};
   }
   std::optional<TimePoint> next_deadline() const override { return endpoint_->next_deadline(); }
   void on_deadline(TimePoint now) override {
@@ -43,6 +50,10 @@ class EndpointNode final : public sim::Node {
   Endpoint& endpoint() { return *endpoint_; }
   const SocketAddress& address() const { return address_; }
   std::vector<EndpointEvent> events;
+  // Optional: several local sockets (InterfaceId i is interfaces[i]; the
+  // host must be added with them all). Empty: one socket, `address`, and
+  // no interface IDs passed to the endpoint.
+  std::vector<SocketAddress> interfaces;
   // Optional: see every event first, in order (with the time it was
   // collected); one returning true consumes it (not stored in `events`), which
   // keeps bulk transfers from holding every message in memory.

@@ -16,8 +16,11 @@
 #include <cstdlib>
 #include <deque>
 #include <string>
+#include <map>
 #include <memory>
 
+#include "rendezvous/control/introduction_message.hpp"
+#include "rendezvous/core/birthday_traversal.hpp"
 #include "rendezvous/core/introducer_service.hpp"
 #include "rendezvous/core/relay.hpp"
 #include "rtmfp/crypto/modern/modern_profile.hpp"
@@ -92,8 +95,52 @@ class RendezvousHost final : public sim::Node {
   std::deque<sim::Datagram> out_;
 };
 
+// The simulator's extra sockets for birthday probing (the node host's
+// ephemeral UDP sockets in rtmfp/host): spare local addresses of the peer,
+// registered with the network from the start, handed out and taken back.
+class SimSocketPool final : public rendezvous::SocketPool {
+ public:
+  static constexpr std::uint16_t kFirstPort = 20000, kCount = 300;
+  // `node`'s interfaces become [main, spare...]; returns every address the
+  // host must be added with.
+  static std::vector<SocketAddress> addresses(const SocketAddress& main) {
+    std::vector<SocketAddress> all{main};
+    for (std::uint16_t i = 0; i < kCount; ++i) {
+      auto a = main;
+      a.port = static_cast<std::uint16_t>(kFirstPort + i);
+      all.push_back(a);
+    }
+    return all;
+  }
+  explicit SimSocketPool(std::size_t spares) : free_(spares, true) {}
+  std::vector<InterfaceId> open(std::size_t n, const SocketAddress&) override {
+    std::vector<InterfaceId> out;
+    for (std::size_t i = 0; i < free_.size() && out.size() < n; ++i)
+      if (free_[i]) {
+        free_[i] = false;
+        out.push_back(static_cast<InterfaceId>(i + 1));  // interface 0 is the node's own socket
+      }
+    opened += out.size();
+    return out;
+  }
+  void close(InterfaceId iface) override {
+    if (iface >= 1 && iface - 1 < free_.size() && !free_[iface - 1]) {
+      free_[iface - 1] = true;
+      ++closed;
+    }
+  }
+  std::size_t in_use() const { return static_cast<std::size_t>(std::count(free_.begin(), free_.end(), false)); }
+  std::uint64_t opened = 0, closed = 0;
+
+ private:
+  std::vector<bool> free_;
+};
+
 // A peer's endpoint, counting the datagrams it sends anywhere but the
-// rendezvous's address (to the other peer: the probes).
+// rendezvous's address (to the other peer: the probes), with its birthday
+// traversal (rendezvous/core/birthday_traversal.hpp) fed the endpoint's
+// events and the introducer's orders (control.proto Introduction, here
+// handed over after one link delay instead of on the control flow).
 class CountingNode final : public sim::Node {
  public:
   explicit CountingNode(std::unique_ptr<EndpointNode> inner) : inner_(std::move(inner)) {}
@@ -105,10 +152,21 @@ class CountingNode final : public sim::Node {
     if (d && (d->to.ip != kRv.ip || d->to.v6 != kRv.v6)) ++probes;
     return d;
   }
-  std::optional<TimePoint> next_deadline() const override { return inner_->next_deadline(); }
-  void on_deadline(TimePoint now) override { inner_->on_deadline(now); }
+  std::optional<TimePoint> next_deadline() const override {
+    auto t = inner_->next_deadline();
+    if (birthday)
+      if (auto d = birthday->next_deadline(); d && (!t || *d < *t)) t = d;
+    return t;
+  }
+  void on_deadline(TimePoint now) override {
+    if (birthday)
+      if (auto d = birthday->next_deadline(); d && *d <= now) birthday->on_deadline(now);
+    if (auto d = inner_->next_deadline(); d && *d <= now) inner_->on_deadline(now);
+  }
   EndpointNode& node() { return *inner_; }
   std::uint64_t probes = 0;
+  std::unique_ptr<SimSocketPool> pool;
+  std::unique_ptr<rendezvous::BirthdayTraversal> birthday;
 
  private:
   std::unique_ptr<EndpointNode> inner_;
@@ -131,6 +189,7 @@ struct PairOptions {
   bool relay = true;          // the rendezvous has its relay
   bool prediction = true;     // the introducer predicts sequential ports
   Duration give_up = 60s;     // the initiator's open stops counting after this
+  bool birthday = true;       // the nodes execute birthday orders (birthday_traversal.hpp)
 };
 
 struct Outcome {
@@ -138,6 +197,8 @@ struct Outcome {
   double connect_ms = 0;
   std::uint64_t probes = 0;  // datagrams both peers sent other than to the rendezvous's address
   rendezvous::PathStrategy strategy = rendezvous::PathStrategy::direct;
+  rendezvous::BirthdayStats birthday_a, birthday_b;  // the target's and the initiator's traversal
+  std::size_t sockets_left = 0;  // extra sockets still open on both sides at the end (the session's kept one)
 };
 
 inline Outcome run_pair(Side a_side, Side b_side, const PairOptions& opt, std::uint64_t seed) {
@@ -167,7 +228,21 @@ inline Outcome run_pair(Side a_side, Side b_side, const PairOptions& opt, std::u
   rendezvous::IntroducerService service(rv_inner->endpoint(), key);
   service.set_prediction(opt.prediction);
   std::optional<rendezvous::PathStrategy> told;
-  service.set_notice_sink([&](TimePoint, const rendezvous::IntroductionNotice& n) { told = n.plan.strategy; });
+  // The notices go to the registered peers (as ControlService would, on
+  // their control flows): after one link delay.
+  std::map<SessionHandle, std::pair<CountingNode*, sim::HostId>> told_to;
+  service.set_notice_sink([&](TimePoint now, const rendezvous::IntroductionNotice& n) {
+    told = n.plan.strategy;
+    auto it = told_to.find(n.session);
+    if (it == told_to.end()) return;
+    auto order = rendezvous::control::birthday_order(rendezvous::control::introduction_message(n));
+    if (!order) return;
+    auto [node, id] = it->second;
+    net.at(now + 20ms, [&net, node, id, o = *order] {
+      node->birthday->on_order(net.now(), o);
+      net.wake(id);
+    });
+  });
   rv_inner->sinks.push_back([&](TimePoint now, EndpointEvent& e) { return service.on_event(now, e); });
   rendezvous::RelayConfig relay_cfg;
   relay_cfg.first_port = kRelayFirst;
@@ -191,9 +266,20 @@ inline Outcome run_pair(Side a_side, Side b_side, const PairOptions& opt, std::u
       me = pub_ip;
       me.port = port;
     }
-    p.node = std::make_unique<CountingNode>(
-        std::make_unique<EndpointNode>(me, make_ep(EndpointConfig{}, n, p.rng, p.profile)));
-    p.id = net.add_host(*p.node, me);
+    EndpointConfig pc;
+    pc.report_forwarded_ihellos = true;  // the FIHello's tag, for the birthday traversal's RHellos
+    p.node = std::make_unique<CountingNode>(std::make_unique<EndpointNode>(me, make_ep(pc, n, p.rng, p.profile)));
+    const auto locals = SimSocketPool::addresses(me);
+    p.node->node().interfaces = locals;
+    p.node->pool = std::make_unique<SimSocketPool>(locals.size() - 1);
+    p.node->birthday = std::make_unique<rendezvous::BirthdayTraversal>(p.node->node().endpoint(), p.node->pool.get(),
+                                                                       seed * 31 + n);
+    p.node->birthday->set_enabled(opt.birthday);
+    p.node->node().sinks.push_back([bt = p.node->birthday.get()](TimePoint now, EndpointEvent& e) {
+      bt->on_event(now, e);
+      return false;
+    });
+    p.id = net.add_host(*p.node, locals);
     if (!is_public) {
       sim::NatConfig nc;
       nc.type = nat_type(side);
@@ -247,6 +333,8 @@ inline Outcome run_pair(Side a_side, Side b_side, const PairOptions& opt, std::u
       net.now() + 100s);
   EXPECT_TRUE(registered) << "seed=" << seed;
   if (!registered) return o;
+  for (Peer* p : {&a, &b})
+    told_to[service.registry().find(p->profile->local_peer_id())->session] = {p->node.get(), p->id};
   if (opt.classes_known) {
     // As each node's NatReport would (rendezvous/service/control_service).
     service.registry().set_nat(service.registry().find(a.profile->local_peer_id())->session, nat_class(a_side));
@@ -273,6 +361,9 @@ inline Outcome run_pair(Side a_side, Side b_side, const PairOptions& opt, std::u
       },
       t0 + opt.give_up);
   if (told) o.strategy = *told;
+  o.birthday_a = a.node->birthday->stats();
+  o.birthday_b = b.node->birthday->stats();
+  o.sockets_left = a.node->pool->in_use() + b.node->pool->in_use();
   o.probes = a.node->probes + b.node->probes - probes0;
   for (auto& e : b_events) {
     if (auto* op = std::get_if<SessionOpened>(&e); op && op->session == *h && op->far_peer_id == a.profile->local_peer_id()) {

@@ -5,7 +5,13 @@
 namespace rtmfp::sim {
 
 namespace {
-constexpr std::size_t kMaxPermitted = 64;
+// Remotes a mapping remembers having sent to (its filter's permissions),
+// oldest forgotten first. A real NAT keeps one connection-tracking entry
+// per remote (Linux conntrack: until it times out, tens of thousands per
+// box), so a node probing 1,024 ports of a peer (birthday probing) must not
+// make it forget the rendezvous it talks to: 64 did, and cut the node off
+// its rendezvous until its next keepalive.
+constexpr std::size_t kMaxPermitted = 4096;
 bool same_ip(const SocketAddress& a, const SocketAddress& b) { return a.v6 == b.v6 && a.ip == b.ip; }
 }  // namespace
 

@@ -129,6 +129,26 @@ class Endpoint {
   // Stop recognising a probe tag (its replies are then unmatched).
   void forget_probe_tag(ByteView tag);
 
+  // ---- Guessed paths (issue 12 birthday probing; guessed_paths.cpp) ----
+  // A node told to birthday-probe (rendezvous/core/birthday_traversal.hpp)
+  // sends the packets of an introduction it is already part of to more
+  // addresses and from more local sockets than RFC 7016's introduction
+  // alone would: nothing new on the wire, only more copies.
+  // The initiator session still in S_IHELLO_SENT whose EPD asks for this
+  // peer ID (Fingerprint, §3.5.1.1.1), the newest one.
+  std::optional<SessionHandle> opening_session_to(const PeerId& peer) const;
+  // One more IHello of that session (its EPD and tag) to `to`, from
+  // `interface`: not a candidate (no retransmission, the caller paces);
+  // the RHello it brings, from whichever address, is matched by tag as any.
+  Result<void> send_opening_ihello(TimePoint now, SessionHandle session, const SocketAddress& to,
+                                   InterfaceId interface = kAnyInterface);
+  // The RHello a responder sends for a Forwarded IHello (§3.5.1.5), echoing
+  // `tag`, to `to` from `interface` (its cookie bound to `to`, as for an
+  // IHello from there, §3.5.1.1.2). Not held to the 3x amplification budget
+  // (`to` sent us nothing): the caller bounds how many (BirthdayPacer).
+  Result<void> send_introduced_rhello(TimePoint now, ProfileKind profile, ByteView tag, const SocketAddress& to,
+                                      InterfaceId interface = kAnyInterface);
+
   // Orderly close (§3.5.5), or abrupt (Close Ack then S_CLOSED). An open
   // session is reported as SessionClosed (local_close, or aborted) when it
   // reaches S_CLOSED; one still opening as SessionOpenFailed.

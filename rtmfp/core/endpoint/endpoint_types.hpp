@@ -183,6 +183,10 @@ struct UnmatchedIHello {
 // TURN relay that must permit it first (RFC 8656 §9).
 struct ForwardedIHelloAnswered {
   SocketAddress initiator;
+  // What the answer echoed: a birthday-probing node sends more RHellos with
+  // it (Endpoint::send_introduced_rhello).
+  ProfileKind profile = ProfileKind::modern;
+  Bytes tag;
 };
 // An open session's far address moved (§3.5.4.2 mobility check passed).
 struct SessionAddressChanged {
@@ -235,6 +239,8 @@ struct EndpointStats {
   std::uint64_t probe_replies = 0;          // ProbeRedirect + ProbeLoopedBack events
   std::uint64_t fihellos_forwarded = 0;     // forward_ihello()
   std::uint64_t fihellos_answered = 0;      // RHello / Implied Redirect to a reply address
+  std::uint64_t guessed_ihellos_sent = 0;   // send_opening_ihello()
+  std::uint64_t guessed_rhellos_sent = 0;   // send_introduced_rhello()
   std::uint64_t sessions_open = 0;          // currently S_OPEN
   // Glare (RFC 7016 §3.5.1.3) resolved with the far end prevailing: our
   // opening session was replaced by the far end's, which kept its handle.

@@ -236,3 +236,55 @@ TEST(EndpointIntroduction, SendRedirectIsHeldToTheAmplificationBudget) {
 
 }  // namespace
 }  // namespace rtmfp::testing
+
+namespace rtmfp::testing {
+namespace {
+
+// Guessed paths (guessed_paths.cpp, birthday probing): the tag a Forwarded
+// IHello's answer echoed is reported; one more IHello of the opening session
+// (as the easy initiator's probe) through the responder's now open filter
+// opens the session at that address; a responder's extra RHello for the
+// tag is a well-formed RHello the initiator matches; misuse is an error.
+TEST(EndpointIntroduction, GuessedIHellosAndRHellosUseTheOpeningSessionsTag) {
+  EndpointConfig ac;
+  ac.report_forwarded_ihellos = true;
+  IntroWorld w(/*rv_accepts=*/true, ac);
+  w.register_a();
+  ASSERT_TRUE(w.b->endpoint->connect(w.h.now, to_peer(*w.a, *w.rv)));
+  w.h.deliver();
+  auto u = w.rv->events_of<UnmatchedIHello>();
+  ASSERT_EQ(u.size(), 1u);
+  auto opening = w.b->endpoint->opening_session_to(w.a->profile->local_peer_id());
+  ASSERT_TRUE(opening);
+  EXPECT_FALSE(w.b->endpoint->opening_session_to(w.b->profile->local_peer_id()));
+  // No Redirect: b knows nothing of a's address but from the guess below.
+  ASSERT_TRUE(w.rv->endpoint->forward_ihello(w.h.now, w.rv_to_a, u[0].epd, u[0].tag,
+                                             {u[0].from, wire::AddressOrigin::observed}));
+  w.h.deliver();
+  auto f = w.a->events_of<ForwardedIHelloAnswered>();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].tag, u[0].tag);
+  EXPECT_EQ(f[0].profile, u[0].profile);
+  // a's RHello was filtered at b (b never sent to a). A second one, as the
+  // birthday prober sends, is the same kind of packet, filtered the same.
+  ASSERT_TRUE(w.a->endpoint->send_introduced_rhello(w.h.now, f[0].profile, f[0].tag, w.b->address));
+  EXPECT_EQ(w.a->endpoint->stats().guessed_rhellos_sent, 1u);
+  w.h.deliver();
+  EXPECT_TRUE(w.b->events_of<SessionOpened>().empty());
+  // b's guessed IHello to a passes a's filter (a sent to b): the session
+  // opens there.
+  ASSERT_TRUE(w.b->endpoint->send_opening_ihello(w.h.now, *opening, w.a->address));
+  EXPECT_EQ(w.b->endpoint->stats().guessed_ihellos_sent, 1u);
+  ASSERT_TRUE(w.h.run_until([&] { return !w.b->events_of<SessionOpened>().empty(); }, seconds(1)));
+  EXPECT_EQ(w.b->events_of<SessionOpened>().at(0).peer, w.a->address);
+  // Misuse: the session is open now, unknown sessions, bad tags and ports.
+  EXPECT_FALSE(w.b->endpoint->send_opening_ihello(w.h.now, *opening, w.a->address));
+  EXPECT_FALSE(w.b->endpoint->send_opening_ihello(w.h.now, 9999, w.a->address));
+  SocketAddress no_port = w.b->address;
+  no_port.port = 0;
+  EXPECT_FALSE(w.a->endpoint->send_introduced_rhello(w.h.now, f[0].profile, f[0].tag, no_port));
+  EXPECT_FALSE(w.a->endpoint->send_introduced_rhello(w.h.now, f[0].profile, Bytes{}, w.b->address));
+}
+
+}  // namespace
+}  // namespace rtmfp::testing

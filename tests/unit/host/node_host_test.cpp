@@ -171,6 +171,55 @@ TEST(NodeHost, ASessionIsAnsweredFromTheSocketItsPeerReached) {
   server_host.join();
 }
 
+// Birthday probing's extra sockets (NodeHost::open_ephemeral): an
+// ephemeral port that sessions reach, answered from it (its own
+// InterfaceId), and closed on request.
+TEST(NodeHost, AnEphemeralSocketCarriesSessionsUntilClosed) {
+  TestNode server;
+  EchoService echo(server.endpoint);
+  ASSERT_TRUE(server.node.add_service(echo));
+  NodeHostOptions so;
+  so.listen = {v4_loopback()};
+  NodeHost server_host(server.node, so);
+  ASSERT_TRUE(server_host.open());
+  auto extra = server_host.open_ephemeral(false);
+  ASSERT_TRUE(extra) << extra.error().message();
+  EXPECT_GE(*extra, NodeHost::kEphemeralBase);
+  auto bound = server_host.ephemeral_address(*extra);
+  ASSERT_TRUE(bound);
+  ASSERT_NE(bound->port, 0);
+  EXPECT_NE(bound->port, server_host.local_addresses()[0].port);
+  SocketAddress target = v4_loopback();
+  target.port = bound->port;
+  server_host.start();
+
+  TestNode client;
+  PingService ping(client.endpoint, {target});
+  ASSERT_TRUE(client.node.add_service(ping));
+  NodeHostOptions co;
+  co.listen = {v4_loopback()};
+  NodeHost client_host(client.node, co);
+  ping.host = &client_host;
+  ASSERT_TRUE(client_host.open());
+  client_host.run();
+  EXPECT_FALSE(ping.gave_up);
+  ASSERT_EQ(ping.echoed_from.size(), 1u);
+  EXPECT_EQ(ping.echoed_from[0], target);  // answered from the extra socket
+
+  std::promise<std::pair<std::size_t, std::size_t>> counts;
+  server_host.post([&] {
+    const std::size_t before = server_host.ephemeral_count();
+    server_host.close_ephemeral(*extra);
+    server_host.close_ephemeral(*extra);  // twice: nothing more
+    counts.set_value({before, server_host.ephemeral_count()});
+  });
+  auto [before, after] = counts.get_future().get();
+  EXPECT_EQ(before, 1u);
+  EXPECT_EQ(after, 0u);
+  server_host.shutdown();
+  server_host.join();
+}
+
 TEST(NodeHost, ADualStackSocketReachesIPv4PeersAsV4Mapped) {
   if (!rtmfp::testing::host_has_dual_stack()) GTEST_SKIP() << "no dual-stack IPv6";
   TestNode server;
