@@ -93,6 +93,14 @@ Result<std::shared_ptr<WriteReceipt>> FlowSet::write(FlowId id, ByteView message
   return it->second.write(message, now, start_within, finish_within);
 }
 
+Result<std::shared_ptr<WriteReceipt>> FlowSet::write(FlowId id, std::shared_ptr<const Bytes> message, TimePoint now,
+                                                     std::optional<Duration> start_within,
+                                                     std::optional<Duration> finish_within) {
+  auto it = send_.find(id);
+  if (it == send_.end()) return fail(Errc::not_found, "no such sending flow");
+  return it->second.write(std::move(message), now, start_within, finish_within);
+}
+
 void FlowSet::set_max_fragment(std::size_t max_fragment) {
   if (max_fragment == 0) return;
   cfg_.max_fragment = max_fragment;
