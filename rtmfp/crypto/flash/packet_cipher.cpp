@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <iterator>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "rtmfp/crypto/flash/checksum.hpp"
 #include "rtmfp/crypto/flash/options.hpp"
@@ -22,14 +24,24 @@ constexpr std::size_t kBlock = 16;
 // feeding P1 ^ chain yields E(P1), exactly the zero-IV result; decryption
 // yields D(C1) ^ chain, and XORing chain back out gives the zero-IV plaintext.
 // `chain` is the last cipher block the context processed.
+//
+// The §4.7.3.2 packet HMACs likewise use one keyed HMAC-SHA256 context per
+// direction, re-initialised with the same key per packet: the one-shot
+// HMAC() fetches the digest, builds a context and sets the key every call,
+// which cost more than the AES of a full packet.
 struct FlashPacketCipher::Ctx {
   EVP_CIPHER_CTX* enc = EVP_CIPHER_CTX_new();
   EVP_CIPHER_CTX* dec = EVP_CIPHER_CTX_new();
+  EVP_MAC_CTX* mac_send = nullptr;  // keyed at the first packet that needs it
+  EVP_MAC_CTX* mac_recv = nullptr;
+  bool mac_send_tried = false, mac_recv_tried = false;  // null after a try: hmac_sha256() per packet
   std::uint8_t enc_chain[16] = {};
   std::uint8_t dec_chain[16] = {};
   ~Ctx() {
     EVP_CIPHER_CTX_free(enc);
     EVP_CIPHER_CTX_free(dec);
+    EVP_MAC_CTX_free(mac_send);
+    EVP_MAC_CTX_free(mac_recv);
     OPENSSL_cleanse(enc_chain, sizeof enc_chain);
     OPENSSL_cleanse(dec_chain, sizeof dec_chain);
   }
@@ -38,6 +50,39 @@ struct FlashPacketCipher::Ctx {
 namespace {
 void xor_block(std::uint8_t* dst, const std::uint8_t* src) {
   for (std::size_t i = 0; i < kBlock; ++i) dst[i] ^= src[i];
+}
+
+// An HMAC-SHA256 context keyed with `key`, or null (then the caller falls
+// back to the one-shot hmac_sha256).
+EVP_MAC_CTX* keyed_hmac(const Digest& key) {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // fetched once, kept
+  if (!mac) return nullptr;
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+  if (!ctx) return nullptr;
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (EVP_MAC_init(ctx, key.data(), key.size(), params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
+
+// HMAC-SHA256 of `message` under `key` with a context keyed once (made at
+// the first call; EVP_MAC_init with no key starts a new MAC under the key
+// already set). The keys of a cipher never change.
+Digest mac_with(EVP_MAC_CTX*& ctx, bool& tried, const Digest& key, ByteView message) {
+  if (!tried) {
+    tried = true;
+    ctx = keyed_hmac(key);
+  }
+  Digest out{};
+  std::size_t len = 0;
+  if (ctx && EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 && EVP_MAC_update(ctx, message.data(), message.size()) == 1 &&
+      EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1 && len == out.size())
+    return out;
+  return hmac_sha256(key, message);
 }
 }  // namespace
 
@@ -65,7 +110,7 @@ std::unique_ptr<FlashPacketCipher> FlashPacketCipher::make_default() {
 Bytes FlashPacketCipher::seal(ByteView plain) {
   // §4.7.2 plaintext structure.
   Bytes pt;
-  pt.reserve(plain.size() + 32);
+  pt.reserve(plain.size() + 64);  // sequence number, checksum, padding and HMAC: no reallocation
   ByteWriter w(pt);
   if (cfg_.send.sseq) write_vlu(w, next_seq_++);
   const std::size_t checksum_at = pt.size();
@@ -77,12 +122,14 @@ Bytes FlashPacketCipher::seal(ByteView plain) {
     pt[checksum_at] = static_cast<std::uint8_t>(sum >> 8);
     pt[checksum_at + 1] = static_cast<std::uint8_t>(sum);
   }
-  Bytes out(pt.size());
+  // Encrypted in place (CBC allows it): no second buffer per packet, and no
+  // plaintext is left behind to wipe.
   int n = 0;
   xor_block(pt.data(), ctx_->enc_chain);  // zero IV, see Ctx
-  bool ok = ctx_->enc && EVP_CipherUpdate(ctx_->enc, out.data(), &n, pt.data(), static_cast<int>(pt.size())) == 1 &&
+  bool ok = ctx_->enc && EVP_CipherUpdate(ctx_->enc, pt.data(), &n, pt.data(), static_cast<int>(pt.size())) == 1 &&
             static_cast<std::size_t>(n) == pt.size();
-  OPENSSL_cleanse(pt.data(), pt.size());
+  if (!ok) OPENSSL_cleanse(pt.data(), pt.size());
+  Bytes out = std::move(pt);
   if (!ok) {  // cannot happen with a valid context; an empty packet is never accepted
     if (ctx_->enc) EVP_EncryptInit_ex(ctx_->enc, nullptr, nullptr, nullptr, kZeroIv);
     std::fill(std::begin(ctx_->enc_chain), std::end(ctx_->enc_chain), 0);
@@ -90,7 +137,7 @@ Bytes FlashPacketCipher::seal(ByteView plain) {
   }
   std::copy(out.end() - kBlock, out.end(), ctx_->enc_chain);
   if (cfg_.send.hmac) {  // §4.7.3.2: HMAC over all cipher blocks, truncated
-    const Digest mac = hmac_sha256(cfg_.hmac_send_key, out);
+    const Digest mac = mac_with(ctx_->mac_send, ctx_->mac_send_tried, cfg_.hmac_send_key, out);
     out.insert(out.end(), mac.begin(), mac.begin() + static_cast<std::ptrdiff_t>(cfg_.send.hmac_length));
   }
   return out;
@@ -104,7 +151,7 @@ Result<Bytes> FlashPacketCipher::open(ByteView encrypted) {
     return fail(Errc::crypto_failure, "flash packet is not whole AES blocks (RFC 7425 §4.7.2)");
   ByteView blocks = encrypted.first(blocks_len);
   if (hmac_len) {
-    const Digest mac = hmac_sha256(cfg_.hmac_recv_key, blocks);
+    const Digest mac = mac_with(ctx_->mac_recv, ctx_->mac_recv_tried, cfg_.hmac_recv_key, blocks);
     if (CRYPTO_memcmp(mac.data(), encrypted.data() + blocks_len, hmac_len) != 0)
       return fail(Errc::crypto_failure, "flash packet HMAC mismatch (RFC 7425 §4.7.3.2)");
   }
