@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <iterator>
 
-#include <openssl/core_names.h>
+// The packet HMAC keeps SHA-256 states between packets (see Ctx), which only
+// the low-level SHA256_* interface allows without an allocation per packet.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/sha.h>
 
 #include "rtmfp/crypto/flash/checksum.hpp"
 #include "rtmfp/crypto/flash/options.hpp"
@@ -25,23 +27,29 @@ constexpr std::size_t kBlock = 16;
 // yields D(C1) ^ chain, and XORing chain back out gives the zero-IV plaintext.
 // `chain` is the last cipher block the context processed.
 //
-// The §4.7.3.2 packet HMACs likewise use one keyed HMAC-SHA256 context per
-// direction, re-initialised with the same key per packet: the one-shot
-// HMAC() fetches the digest, builds a context and sets the key every call,
-// which cost more than the AES of a full packet.
+// The §4.7.3.2 packet HMAC-SHA256 (RFC 2104) likewise keeps, per direction,
+// the SHA-256 states after the key's inner and outer pads, made at the first
+// packet that needs them and copied per packet: the one-shot HMAC() fetched
+// the digest, built a context and hashed both pads for every packet, which
+// cost more than the AES of a full packet. Same function, same output.
+namespace {
+struct PadStates {
+  SHA256_CTX inner, outer;
+  bool ready = false;
+};
+}  // namespace
+
 struct FlashPacketCipher::Ctx {
   EVP_CIPHER_CTX* enc = EVP_CIPHER_CTX_new();
   EVP_CIPHER_CTX* dec = EVP_CIPHER_CTX_new();
-  EVP_MAC_CTX* mac_send = nullptr;  // keyed at the first packet that needs it
-  EVP_MAC_CTX* mac_recv = nullptr;
-  bool mac_send_tried = false, mac_recv_tried = false;  // null after a try: hmac_sha256() per packet
+  PadStates mac_send, mac_recv;
   std::uint8_t enc_chain[16] = {};
   std::uint8_t dec_chain[16] = {};
   ~Ctx() {
     EVP_CIPHER_CTX_free(enc);
     EVP_CIPHER_CTX_free(dec);
-    EVP_MAC_CTX_free(mac_send);
-    EVP_MAC_CTX_free(mac_recv);
+    OPENSSL_cleanse(&mac_send, sizeof mac_send);
+    OPENSSL_cleanse(&mac_recv, sizeof mac_recv);
     OPENSSL_cleanse(enc_chain, sizeof enc_chain);
     OPENSSL_cleanse(dec_chain, sizeof dec_chain);
   }
@@ -52,37 +60,32 @@ void xor_block(std::uint8_t* dst, const std::uint8_t* src) {
   for (std::size_t i = 0; i < kBlock; ++i) dst[i] ^= src[i];
 }
 
-// An HMAC-SHA256 context keyed with `key`, or null (then the caller falls
-// back to the one-shot hmac_sha256).
-EVP_MAC_CTX* keyed_hmac(const Digest& key) {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // fetched once, kept
-  if (!mac) return nullptr;
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
-  if (!ctx) return nullptr;
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                               OSSL_PARAM_construct_end()};
-  if (EVP_MAC_init(ctx, key.data(), key.size(), params) != 1) {
-    EVP_MAC_CTX_free(ctx);
-    return nullptr;
+// HMAC-SHA256(key, message) from the key's pad states (RFC 2104: H(K^opad ||
+// H(K^ipad || m)); the 32-byte key is shorter than SHA-256's 64-byte block).
+Digest mac_with(PadStates& st, const Digest& key, ByteView message) {
+  constexpr std::size_t kShaBlock = 64;
+  if (!st.ready) {
+    std::uint8_t pad[kShaBlock];
+    for (std::size_t i = 0; i < kShaBlock; ++i) pad[i] = static_cast<std::uint8_t>((i < key.size() ? key[i] : 0) ^ 0x36);
+    SHA256_Init(&st.inner);
+    SHA256_Update(&st.inner, pad, kShaBlock);
+    for (std::size_t i = 0; i < kShaBlock; ++i) pad[i] = static_cast<std::uint8_t>((i < key.size() ? key[i] : 0) ^ 0x5c);
+    SHA256_Init(&st.outer);
+    SHA256_Update(&st.outer, pad, kShaBlock);
+    OPENSSL_cleanse(pad, sizeof pad);
+    st.ready = true;
   }
-  return ctx;
-}
-
-// HMAC-SHA256 of `message` under `key` with a context keyed once (made at
-// the first call; EVP_MAC_init with no key starts a new MAC under the key
-// already set). The keys of a cipher never change.
-Digest mac_with(EVP_MAC_CTX*& ctx, bool& tried, const Digest& key, ByteView message) {
-  if (!tried) {
-    tried = true;
-    ctx = keyed_hmac(key);
-  }
+  std::uint8_t inner_hash[SHA256_DIGEST_LENGTH];
   Digest out{};
-  std::size_t len = 0;
-  if (ctx && EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 && EVP_MAC_update(ctx, message.data(), message.size()) == 1 &&
-      EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1 && len == out.size())
-    return out;
-  return hmac_sha256(key, message);
+  SHA256_CTX c = st.inner;
+  SHA256_Update(&c, message.data(), message.size());
+  SHA256_Final(inner_hash, &c);
+  c = st.outer;
+  SHA256_Update(&c, inner_hash, sizeof inner_hash);
+  SHA256_Final(out.data(), &c);
+  OPENSSL_cleanse(&c, sizeof c);
+  OPENSSL_cleanse(inner_hash, sizeof inner_hash);
+  return out;
 }
 }  // namespace
 
@@ -137,7 +140,7 @@ Bytes FlashPacketCipher::seal(ByteView plain) {
   }
   std::copy(out.end() - kBlock, out.end(), ctx_->enc_chain);
   if (cfg_.send.hmac) {  // §4.7.3.2: HMAC over all cipher blocks, truncated
-    const Digest mac = mac_with(ctx_->mac_send, ctx_->mac_send_tried, cfg_.hmac_send_key, out);
+    const Digest mac = mac_with(ctx_->mac_send, cfg_.hmac_send_key, out);
     out.insert(out.end(), mac.begin(), mac.begin() + static_cast<std::ptrdiff_t>(cfg_.send.hmac_length));
   }
   return out;
@@ -151,7 +154,7 @@ Result<Bytes> FlashPacketCipher::open(ByteView encrypted) {
     return fail(Errc::crypto_failure, "flash packet is not whole AES blocks (RFC 7425 §4.7.2)");
   ByteView blocks = encrypted.first(blocks_len);
   if (hmac_len) {
-    const Digest mac = mac_with(ctx_->mac_recv, ctx_->mac_recv_tried, cfg_.hmac_recv_key, blocks);
+    const Digest mac = mac_with(ctx_->mac_recv, cfg_.hmac_recv_key, blocks);
     if (CRYPTO_memcmp(mac.data(), encrypted.data() + blocks_len, hmac_len) != 0)
       return fail(Errc::crypto_failure, "flash packet HMAC mismatch (RFC 7425 §4.7.3.2)");
   }
