@@ -507,12 +507,14 @@ FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
 std::optional<TimePoint> FlowSet::next_deadline() const {
   std::optional<TimePoint> d = timeout_alarm_;
   for (const auto& [id, r] : recv_) d = earliest(d, r.next_deadline());
+  // Pacing (only when nothing else blocks data, so a past time never spins
+  // the caller); the session-wide part once, not per flow.
+  const bool may_pace =
+      burst_.may_send_data() && outstanding_bytes() < cc_->congestion_window() && cc_->pacing_rate() > 0;
   for (const auto& [id, f] : send_) {
     d = earliest(d, f.next_deadline());
     d = earliest(d, f.buffer_probe_deadline());  // §3.6.2.9.1
-    // Pacing (only when nothing else blocks data, so a past time never spins the caller).
-    if (f.has_data_to_send() && (f.receive_window() > 0 || f.exception_code()) && burst_.may_send_data() &&
-        outstanding_bytes() < cc_->congestion_window() && cc_->pacing_rate() > 0)
+    if (may_pace && f.has_data_to_send() && (f.receive_window() > 0 || f.exception_code()))
       d = earliest(d, pacer_.next_send_time(TimePoint{}, cc_->pacing_rate()));
   }
   return d;
