@@ -20,6 +20,13 @@ class FlowPort {
   // Queues one message; `finish_within` is its finish-by deadline (none: reliable).
   virtual Result<std::shared_ptr<flow::WriteReceipt>> write(TimePoint now, FlowId flow, ByteView message,
                                                             std::optional<Duration> finish_within) = 0;
+  // The same for a message shared with other flows (one encoding for every
+  // player of a stream): a port that can queue it without a copy does.
+  virtual Result<std::shared_ptr<flow::WriteReceipt>> write_shared(TimePoint now, FlowId flow,
+                                                                   std::shared_ptr<const Bytes> message,
+                                                                   std::optional<Duration> finish_within) {
+    return write(now, flow, message ? ByteView(*message) : ByteView(), finish_within);
+  }
   // Bytes of a sending flow not yet acknowledged (0 for an unknown flow).
   virtual std::uint64_t buffered(FlowId flow) const = 0;
   virtual Result<void> close_flow(TimePoint now, FlowId flow) = 0;
@@ -48,6 +55,11 @@ class EndpointFlowPort final : public FlowPort {
   Result<std::shared_ptr<flow::WriteReceipt>> write(TimePoint now, FlowId flow, ByteView message,
                                                     std::optional<Duration> finish_within) override {
     return endpoint_.write(now, session_, flow, message, std::nullopt, finish_within);
+  }
+  Result<std::shared_ptr<flow::WriteReceipt>> write_shared(TimePoint now, FlowId flow,
+                                                           std::shared_ptr<const Bytes> message,
+                                                           std::optional<Duration> finish_within) override {
+    return endpoint_.write(now, session_, flow, std::move(message), std::nullopt, finish_within);
   }
   std::uint64_t buffered(FlowId flow) const override {
     auto b = endpoint_.buffered(session_, flow);

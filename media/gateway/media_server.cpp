@@ -75,9 +75,10 @@ void MediaServer::admit(TimePoint now, const SessionOpened& o) {
   c.address = address;
   c.opened = now;
   c.port = std::make_unique<EndpointFlowPort>(endpoint_, o.session);
-  c.nc = std::make_unique<NetConnectionServer>(registry_, policy_, *c.port, c.peer);
+  c.nc = std::make_unique<NetConnectionServer>(registry_, policy_, *c.port, c.peer, &encoder_);
   log_.push_back(c.peer + ": session open (" + profile_name(o.profile) + " profile)");
   ++per_address_[address];
+  next_sweep_ = earliest(next_sweep_, expiry(c));
   conns_.emplace(o.session, std::move(c));
 }
 
@@ -109,10 +110,18 @@ TimePoint MediaServer::expiry(const Conn& c) const {
 }
 
 void MediaServer::sweep(TimePoint now) {
+  // Every connection is looked at only when the earliest expiry may have
+  // come (flush runs at every pump: a walk each time would cost O(N) per
+  // received batch with N players).
+  if (!next_sweep_ || now < *next_sweep_) return;
+  next_sweep_.reset();
   std::vector<std::pair<SessionHandle, std::string>> expired;
   const std::string t = std::to_string(policy_.io_timeout.count()) + " ms";
   for (const auto& [s, c] : conns_) {
-    if (now < expiry(c)) continue;
+    if (const TimePoint e = expiry(c); now < e) {
+      next_sweep_ = earliest(next_sweep_, e);
+      continue;
+    }
     const auto& nc = *c.nc;
     expired.emplace_back(s, nc.publishing() ? "publisher silent for " + t
                             : nc.playing()  ? "playing " + policy_.key() + " with no media for " + t
@@ -141,6 +150,7 @@ void MediaServer::drop(TimePoint now, SessionHandle s, const std::string& why) {
 void MediaServer::flush(TimePoint now) {
   std::vector<SessionHandle> dropped;
   for (auto& [session, c] : conns_) {
+    if (!c.nc->has_work()) continue;  // nothing delivered to it since the last flush
     c.nc->flush(now);
     collect_log(c);
     if (c.nc->overloaded()) dropped.push_back(session);

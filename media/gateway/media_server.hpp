@@ -21,6 +21,7 @@
 
 #include "media/gateway/flow_port.hpp"
 #include "media/gateway/net_connection_server.hpp"
+#include "media/gateway/shared_message.hpp"
 #include "media/rtmp/stream_registry.hpp"
 
 namespace rtmfp::media::gateway {
@@ -80,10 +81,14 @@ class MediaServer {
   Endpoint& endpoint_;
   ServerPolicy policy_;
   rtmp::StreamRegistry registry_;  // before conns_: connections unregister on destruction
+  SharedMessageEncoder encoder_;   // one framing of each message for all players
   std::map<SessionHandle, Conn> conns_;
   std::map<std::string, std::size_t> per_address_;
   Stats stats_;
   bool publishing_ = false;
+  // No connection's io_timeout expires before this (a lower bound: expiries
+  // only move later, and admit() lowers it); nullopt: no connection.
+  std::optional<TimePoint> next_sweep_;
   std::vector<std::string> log_;
 };
 

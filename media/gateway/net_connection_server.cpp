@@ -19,8 +19,13 @@ std::optional<rtmp::Message> normalize_metadata(const rtmp::Message& m) {
 }
 
 NetConnectionServer::NetConnectionServer(rtmp::StreamRegistry& registry, const ServerPolicy& policy, FlowPort& port,
-                                         std::string peer)
-    : registry_(registry), policy_(policy), port_(port), peer_(std::move(peer)), merge_(policy.merge) {}
+                                         std::string peer, SharedMessageEncoder* encoder)
+    : registry_(registry),
+      policy_(policy),
+      port_(port),
+      peer_(std::move(peer)),
+      encoder_(encoder ? encoder : &own_encoder_),
+      merge_(policy.merge) {}
 
 NetConnectionServer::~NetConnectionServer() { release(); }
 
@@ -412,8 +417,9 @@ Result<void> NetConnectionServer::admit(bool publish, const std::string& name) c
 
 void NetConnectionServer::deliver(const rtmp::Message& m) {
   if (ended_ || !playing_sid_ || overloaded_) return;
+  // Framed once for all players (RFC 7425 §5.1.2), shared by their flows.
   outbox_bytes_ += m.payload.size();
-  outbox_.push_back(m);
+  outbox_.push_back(encoder_->encode(m));
 }
 
 void NetConnectionServer::publisher_started() {
@@ -436,14 +442,15 @@ void NetConnectionServer::flush(TimePoint now) {
     if (ended_ || !playing_sid_) continue;
     const std::uint32_t sid = *playing_sid_;
     last_media_ = now;
-    if (auto* m = std::get_if<rtmp::Message>(&item)) {
-      outbox_bytes_ -= m->payload.size();
-      if (sender(sid).buffered(port_) > policy_.max_player_backlog) {
+    if (auto* m = std::get_if<SharedMessage>(&item)) {
+      outbox_bytes_ -= m->payload().size();
+      StreamSender& out = sender(sid);
+      if (out.buffered(port_) > policy_.max_player_backlog) {
         overloaded_ = true;  // the owner drops this connection
         continue;
       }
-      m->stream_id = sid;
-      stream_send(now, sid, *m);
+      if (auto r = out.send(now, port_, *m); !r)
+        log_.push_back("cannot send on stream " + std::to_string(sid) + ": " + r.error().message());
     } else if (std::holds_alternative<Started>(item)) {
       streams_[sid].eof_sent = false;
       stream_send(now, sid, rtmp::control::stream_begin(sid));

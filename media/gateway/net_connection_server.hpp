@@ -37,6 +37,7 @@
 
 #include "media/gateway/flow_port.hpp"
 #include "media/gateway/rtmfp_mapping.hpp"
+#include "media/gateway/shared_message.hpp"
 #include "media/gateway/stream_sender.hpp"
 #include "media/gateway/tc_receiver.hpp"
 #include "media/gateway/timestamp_merge.hpp"
@@ -82,7 +83,11 @@ std::optional<rtmp::Message> normalize_metadata(const rtmp::Message& m);
 
 class NetConnectionServer final : public rtmp::StreamSink {
  public:
-  NetConnectionServer(rtmp::StreamRegistry& registry, const ServerPolicy& policy, FlowPort& port, std::string peer);
+  // `encoder`: shared by the connections of one server so that a message
+  // delivered to every player is framed once (SharedMessageEncoder); none:
+  // a private one.
+  NetConnectionServer(rtmp::StreamRegistry& registry, const ServerPolicy& policy, FlowPort& port, std::string peer,
+                      SharedMessageEncoder* encoder = nullptr);
   ~NetConnectionServer() override;
   NetConnectionServer(const NetConnectionServer&) = delete;
   NetConnectionServer& operator=(const NetConnectionServer&) = delete;
@@ -113,6 +118,9 @@ class NetConnectionServer final : public rtmp::StreamSink {
   // (or the publish / play started); nullopt before either.
   std::optional<TimePoint> last_media() const { return last_media_; }
   bool overloaded() const { return overloaded_; }  // a player too far behind
+  // Whether flush() has anything to do: deliveries queued, or a publisher
+  // whose merge may release messages.
+  bool has_work() const { return !outbox_.empty() || (publishing_sid_ && !ended_); }
   bool behind_nat() const { return behind_nat_; }
   std::uint64_t buffered() const;
   std::vector<std::string> take_log() { return std::exchange(log_, {}); }
@@ -125,7 +133,7 @@ class NetConnectionServer final : public rtmp::StreamSink {
   };
   struct Started {};
   struct Stopped {};
-  using Item = std::variant<rtmp::Message, Started, Stopped>;
+  using Item = std::variant<SharedMessage, Started, Stopped>;
 
   void on_message(TimePoint now, rtmp::Message m);
   void on_published(TimePoint now, rtmp::Message m);  // audio, video, data of our publisher
@@ -149,6 +157,8 @@ class NetConnectionServer final : public rtmp::StreamSink {
   const ServerPolicy& policy_;
   FlowPort& port_;
   std::string peer_;
+  SharedMessageEncoder own_encoder_;
+  SharedMessageEncoder* encoder_;
   TcReceiver rx_;
   TimestampMerge merge_;
   std::optional<FlowId> control_in_, control_out_;

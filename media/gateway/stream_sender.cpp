@@ -38,6 +38,17 @@ Result<void> StreamSender::send(TimePoint now, FlowPort& port, std::uint8_t type
   return {};
 }
 
+Result<void> StreamSender::send(TimePoint now, FlowPort& port, const SharedMessage& m) {
+  SendDecision d = policy_.decide(now, m.type, m.payload());
+  if (!d.send) return {};
+  auto f = lane(now, port, d.lane);
+  if (!f) return std::unexpected(f.error());
+  auto r = port.write_shared(now, *f, m.encoded, d.finish_within);
+  if (!r) return std::unexpected(r.error());
+  if (m.type == rtmp::msg_type::video) policy_.track_video(*r);
+  return {};
+}
+
 std::uint32_t StreamSender::open_lanes() const {
   std::uint32_t n = 0;
   for (const auto& l : lanes_) n += l.has_value();

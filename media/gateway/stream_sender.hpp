@@ -17,6 +17,7 @@
 
 #include "media/gateway/flow_port.hpp"
 #include "media/gateway/media_loss_policy.hpp"
+#include "media/gateway/shared_message.hpp"
 
 namespace rtmfp::media::gateway {
 
@@ -28,6 +29,9 @@ class StreamSender {
   // Queues one message of this stream (§5.1.2 framing). Dropped messages
   // (chunk-stream control, undecodable video after a loss) return success.
   Result<void> send(TimePoint now, FlowPort& port, std::uint8_t type, std::uint32_t timestamp, ByteView payload);
+  // The same for a message already framed and shared with other senders
+  // (SharedMessage): queued without a copy.
+  Result<void> send(TimePoint now, FlowPort& port, const SharedMessage& m);
   // Sends Flow Synchronization (§5.2) with `sync_id` on every open lane;
   // `extra` more flows (e.g. a control flow) take part. Returns the count
   // used, which the caller also sends on its extra flows.

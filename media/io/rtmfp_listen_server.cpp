@@ -59,7 +59,10 @@ RtmfpListenServer::~RtmfpListenServer() {
 void RtmfpListenServer::flush(TimePoint now) {
   if (!server_) return;
   server_->flush(now);
-  buffered_ = server_->buffered();
+  if (!buffered_at_ || now >= *buffered_at_ + kBufferedRefresh) {
+    buffered_ = server_->buffered();
+    buffered_at_ = now;
+  }
   for (auto& line : server_->take_log())
     if (o_.log) o_.log(line);
 }

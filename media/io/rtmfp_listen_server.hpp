@@ -42,7 +42,8 @@ class RtmfpListenServer {
   SocketAddress local_address() const { return node_->local_address(); }
   void post(std::function<void(TimePoint, gateway::MediaServer&)> f);
   bool call(std::function<void(TimePoint, gateway::MediaServer&)> f, milliseconds timeout = milliseconds(5000));
-  // Unacknowledged bytes towards all clients (refreshed every tick).
+  // Unacknowledged bytes towards all clients (refreshed at most every
+  // kBufferedRefresh: the sum walks every client's flows).
   std::uint64_t buffered() const { return buffered_.load(); }
   void shutdown(milliseconds timeout);
   // Waits (on an event from the node's thread, no polling) until nothing is
@@ -56,6 +57,8 @@ class RtmfpListenServer {
   Options o_;
   std::unique_ptr<gateway::MediaServer> server_;  // node thread only
   std::atomic<std::uint64_t> buffered_{0};
+  static constexpr milliseconds kBufferedRefresh{100};  // local choice
+  std::optional<TimePoint> buffered_at_;               // node thread only
   std::unique_ptr<RtmfpNode> node_;  // last: stopped before the rest goes
 };
 

@@ -364,6 +364,9 @@ void Endpoint::reschedule(Session& s) {
     t = s.close_deadline;
   }
   auto old = timer_of_.find(s.handle);
+  // Unchanged (the common case: a write to a busy session): keep the entry
+  // rather than erase and insert the same one (two tree updates).
+  if (t && old != timer_of_.end() && old->second == *t) return;
   if (old != timer_of_.end()) {
     timers_.erase({old->second, s.handle});
     timer_of_.erase(old);

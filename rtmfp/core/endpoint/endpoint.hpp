@@ -83,6 +83,12 @@ class Endpoint {
   Result<std::shared_ptr<flow::WriteReceipt>> write(TimePoint now, SessionHandle session, FlowId flow,
                                                     ByteView message, std::optional<Duration> start_within = {},
                                                     std::optional<Duration> finish_within = {});
+  // The same without copying the message: the flow's queue shares `message`
+  // (one encoded message written to many sessions, e.g. a server's players).
+  Result<std::shared_ptr<flow::WriteReceipt>> write(TimePoint now, SessionHandle session, FlowId flow,
+                                                    std::shared_ptr<const Bytes> message,
+                                                    std::optional<Duration> start_within = {},
+                                                    std::optional<Duration> finish_within = {});
   // Bytes written to a sending flow and still in its queue: not yet
   // acknowledged (abandoned fragments stay until the receiver moves past them).
   Result<std::uint64_t> buffered(SessionHandle session, FlowId flow) const;

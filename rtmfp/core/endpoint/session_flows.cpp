@@ -100,6 +100,21 @@ Result<std::shared_ptr<flow::WriteReceipt>> Endpoint::write(TimePoint now, Sessi
   return r;
 }
 
+Result<std::shared_ptr<flow::WriteReceipt>> Endpoint::write(TimePoint now, SessionHandle h, FlowId flow,
+                                                            std::shared_ptr<const Bytes> message,
+                                                            std::optional<Duration> start_within,
+                                                            std::optional<Duration> finish_within) {
+  Result<void> err;
+  Session* s = open_session(h, err);
+  if (!s) return std::unexpected(err.error());
+  auto r = s->flows->write(flow, std::move(message), now, start_within, finish_within);
+  if (r) {
+    mark_dirty(*s);
+    reschedule(*s);
+  }
+  return r;
+}
+
 Result<std::uint64_t> Endpoint::buffered(SessionHandle h, FlowId flow) const {
   const Session* s = find(h);
   if (!s || !s->flows) return fail(Errc::not_found, "no such session");

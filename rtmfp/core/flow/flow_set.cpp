@@ -1,6 +1,8 @@
 #include "rtmfp/core/flow/flow_set.hpp"
 
 #include <algorithm>
+#include <array>
+#include <span>
 #include <vector>
 
 #include "rtmfp/core/flow/flow_params.hpp"
@@ -91,6 +93,14 @@ Result<std::shared_ptr<WriteReceipt>> FlowSet::write(FlowId id, ByteView message
   auto it = send_.find(id);
   if (it == send_.end()) return fail(Errc::not_found, "no such sending flow");
   return it->second.write(message, now, start_within, finish_within);
+}
+
+Result<std::shared_ptr<WriteReceipt>> FlowSet::write(FlowId id, std::shared_ptr<const Bytes> message, TimePoint now,
+                                                     std::optional<Duration> start_within,
+                                                     std::optional<Duration> finish_within) {
+  auto it = send_.find(id);
+  if (it == send_.end()) return fail(Errc::not_found, "no such sending flow");
+  return it->second.write(std::move(message), now, start_within, finish_within);
 }
 
 void FlowSet::set_max_fragment(std::size_t max_fragment) {
@@ -411,9 +421,26 @@ FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
     res.chunks += exc.empty() ? 1 : 2;
   }
   // 2. Data by priority, within cwnd, pacing, burst limit and flow control.
-  std::vector<SendFlow*> order;
-  for (auto& [id, f] : send_) order.push_back(&f);
-  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->priority() > b->priority(); });
+  // Flows by priority, stable (flow ID order within one priority); the usual
+  // handful of flows is sorted on the stack: this runs for every packet.
+  constexpr std::size_t kInlineFlows = 16;
+  std::array<SendFlow*, kInlineFlows> inline_order;
+  std::vector<SendFlow*> heap_order;
+  std::span<SendFlow*> order;
+  if (send_.size() <= kInlineFlows) {
+    std::size_t n = 0;
+    for (auto& [id, f] : send_) {
+      std::size_t j = n++;  // insertion sort: stable
+      for (; j > 0 && inline_order[j - 1]->priority() < f.priority(); --j) inline_order[j] = inline_order[j - 1];
+      inline_order[j] = &f;
+    }
+    order = std::span<SendFlow*>(inline_order.data(), n);
+  } else {
+    for (auto& [id, f] : send_) heap_order.push_back(&f);
+    std::stable_sort(heap_order.begin(), heap_order.end(),
+                     [](auto* a, auto* b) { return a->priority() > b->priority(); });
+    order = heap_order;
+  }
   std::size_t data_bytes = 0;
   if (data_allowed(now)) {
     for (SendFlow* f : order) {
@@ -425,24 +452,31 @@ FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
         if (options_sent) frag->options.clear();
         const bool has_options = !frag->options.empty();
         const bool next_form = prev_seq && frag->seq == *prev_seq + 1;
-        Bytes p;
-        ByteWriter w(p);
-        if (next_form) {
-          wire::NextUserDataChunk{.flags = frag->flags, .options = frag->options, .data = frag->data}.encode(w);
-        } else {
-          wire::UserDataChunk{.flags = frag->flags, .flow_id = frag->flow_id, .sequence_number = frag->seq,
-                              .fsn_offset = frag->fsn_offset, .options = frag->options, .data = frag->data}
-              .encode(w);
+        // Encoded straight into the packet (no buffer per fragment): checked
+        // against the room first, so nothing is written that does not fit.
+        const wire::NextUserDataChunk next{.flags = frag->flags, .options = frag->options, .data = frag->data};
+        const wire::UserDataChunk full{.flags = frag->flags, .flow_id = frag->flow_id, .sequence_number = frag->seq,
+                                       .fsn_offset = frag->fsn_offset, .options = frag->options, .data = frag->data};
+        const std::size_t payload = next_form ? next.encoded_size() : full.encoded_size();
+        if (payload > packet.payload_room()) break;
+        const std::size_t before = packet.size();
+        {
+          ByteWriter w = packet.begin_chunk(next_form ? kNextUserData : kUserData);
+          if (next_form)
+            next.encode(w);
+          else
+            full.encode(w);
         }
+        if (!packet.end_chunk()) break;
+        const std::size_t chunk_size = packet.size() - before;  // with the 3-byte chunk header
         const std::uint64_t seq = frag->seq;
-        if (!packet.add_chunk(next_form ? kNextUserData : kUserData, p)) break;
-        f->on_fragment_sent(seq, ++next_tsn_, p.size() + 3, now);
+        f->on_fragment_sent(seq, ++next_tsn_, chunk_size, now);
         options_sent |= has_options;
         if (f->time_critical() && !res.time_critical) {
           res.time_critical = true;
           packet.set_time_critical(true);
         }
-        data_bytes += p.size() + 3;
+        data_bytes += chunk_size;
         prev_seq = seq;
         ++res.chunks;
         res.has_user_data = true;
@@ -473,12 +507,14 @@ FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
 std::optional<TimePoint> FlowSet::next_deadline() const {
   std::optional<TimePoint> d = timeout_alarm_;
   for (const auto& [id, r] : recv_) d = earliest(d, r.next_deadline());
+  // Pacing (only when nothing else blocks data, so a past time never spins
+  // the caller); the session-wide part once, not per flow.
+  const bool may_pace =
+      burst_.may_send_data() && outstanding_bytes() < cc_->congestion_window() && cc_->pacing_rate() > 0;
   for (const auto& [id, f] : send_) {
     d = earliest(d, f.next_deadline());
     d = earliest(d, f.buffer_probe_deadline());  // §3.6.2.9.1
-    // Pacing (only when nothing else blocks data, so a past time never spins the caller).
-    if (f.has_data_to_send() && (f.receive_window() > 0 || f.exception_code()) && burst_.may_send_data() &&
-        outstanding_bytes() < cc_->congestion_window() && cc_->pacing_rate() > 0)
+    if (may_pace && f.has_data_to_send() && (f.receive_window() > 0 || f.exception_code()))
       d = earliest(d, pacer_.next_send_time(TimePoint{}, cc_->pacing_rate()));
   }
   return d;

@@ -111,6 +111,10 @@ class FlowSet {
   Result<std::shared_ptr<WriteReceipt>> write(FlowId id, ByteView message, TimePoint now,
                                               std::optional<Duration> start_within,
                                               std::optional<Duration> finish_within);
+  // The same, sharing the message's bytes (SendFlow::write).
+  Result<std::shared_ptr<WriteReceipt>> write(FlowId id, std::shared_ptr<const Bytes> message, TimePoint now,
+                                              std::optional<Duration> start_within,
+                                              std::optional<Duration> finish_within);
   void close_flow(FlowId id, TimePoint now);
   void reject_flow(FlowId receiving, std::uint64_t code, TimePoint now);
   // The packet size changed (path MTU discovery, RFC 7016 §3.5.4.3): later

@@ -29,13 +29,22 @@ Result<std::shared_ptr<WriteReceipt>> SendFlow::write(ByteView message, TimePoin
                                                       std::optional<Duration> finish_within) {
   if (state_ != SendFlowState::F_OPEN) return fail(Errc::bad_state, "flow is not open");
   if (queued_bytes_ + message.size() > cfg_.max_queue_bytes) return fail(Errc::limit_exceeded, "send queue full");
+  return write(std::make_shared<const Bytes>(message.begin(), message.end()), now, start_within, finish_within);
+}
+
+Result<std::shared_ptr<WriteReceipt>> SendFlow::write(std::shared_ptr<const Bytes> data, TimePoint now,
+                                                      std::optional<Duration> start_within,
+                                                      std::optional<Duration> finish_within) {
+  if (!data) data = std::make_shared<const Bytes>();
+  const ByteView message(*data);
+  if (state_ != SendFlowState::F_OPEN) return fail(Errc::bad_state, "flow is not open");
+  if (queued_bytes_ + message.size() > cfg_.max_queue_bytes) return fail(Errc::limit_exceeded, "send queue full");
   if (message.size() > UINT32_MAX) return fail(Errc::limit_exceeded, "message larger than 4 GiB");
   std::optional<TimePoint> start_by, finish_by;
   if (start_within) start_by = now + *start_within;
   if (finish_within) finish_by = now + *finish_within;
   auto receipt = std::make_shared<WriteReceipt>(start_by, finish_by);
   receipt->set_abandon_signal(user_abandons_);
-  auto data = std::make_shared<const Bytes>(message.begin(), message.end());
   // §3.6.2.2 fragmentation: FRA whole / begin / middle / end.
   const std::size_t frag = max_fragment();
   const std::size_t n = message.empty() ? 1 : (message.size() + frag - 1) / frag;

@@ -97,6 +97,12 @@ class SendFlow {
   // (now + start_within / finish_within).
   Result<std::shared_ptr<WriteReceipt>> write(ByteView message, TimePoint now, std::optional<Duration> start_within,
                                               std::optional<Duration> finish_within);
+  // The same without a copy: the fragments share `message` (e.g. one encoded
+  // media message queued on many sessions' flows). The bytes must not change
+  // while any queue holds them.
+  Result<std::shared_ptr<WriteReceipt>> write(std::shared_ptr<const Bytes> message, TimePoint now,
+                                              std::optional<Duration> start_within,
+                                              std::optional<Duration> finish_within);
   // §3.6.2.11 close: FIN on the last fragment (an empty FIN+ABN fragment if nothing is queued).
   void close(TimePoint now);
   // §3.6.2.10 exception from the receiver: abandon everything and close.

@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <iterator>
 
+// The packet HMAC keeps SHA-256 states between packets (see Ctx), which only
+// the low-level SHA256_* interface allows without an allocation per packet.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "rtmfp/crypto/flash/checksum.hpp"
 #include "rtmfp/crypto/flash/options.hpp"
@@ -22,14 +26,30 @@ constexpr std::size_t kBlock = 16;
 // feeding P1 ^ chain yields E(P1), exactly the zero-IV result; decryption
 // yields D(C1) ^ chain, and XORing chain back out gives the zero-IV plaintext.
 // `chain` is the last cipher block the context processed.
+//
+// The §4.7.3.2 packet HMAC-SHA256 (RFC 2104) likewise keeps, per direction,
+// the SHA-256 states after the key's inner and outer pads, made at the first
+// packet that needs them and copied per packet: the one-shot HMAC() fetched
+// the digest, built a context and hashed both pads for every packet, which
+// cost more than the AES of a full packet. Same function, same output.
+namespace {
+struct PadStates {
+  SHA256_CTX inner, outer;
+  bool ready = false;
+};
+}  // namespace
+
 struct FlashPacketCipher::Ctx {
   EVP_CIPHER_CTX* enc = EVP_CIPHER_CTX_new();
   EVP_CIPHER_CTX* dec = EVP_CIPHER_CTX_new();
+  PadStates mac_send, mac_recv;
   std::uint8_t enc_chain[16] = {};
   std::uint8_t dec_chain[16] = {};
   ~Ctx() {
     EVP_CIPHER_CTX_free(enc);
     EVP_CIPHER_CTX_free(dec);
+    OPENSSL_cleanse(&mac_send, sizeof mac_send);
+    OPENSSL_cleanse(&mac_recv, sizeof mac_recv);
     OPENSSL_cleanse(enc_chain, sizeof enc_chain);
     OPENSSL_cleanse(dec_chain, sizeof dec_chain);
   }
@@ -38,6 +58,34 @@ struct FlashPacketCipher::Ctx {
 namespace {
 void xor_block(std::uint8_t* dst, const std::uint8_t* src) {
   for (std::size_t i = 0; i < kBlock; ++i) dst[i] ^= src[i];
+}
+
+// HMAC-SHA256(key, message) from the key's pad states (RFC 2104: H(K^opad ||
+// H(K^ipad || m)); the 32-byte key is shorter than SHA-256's 64-byte block).
+Digest mac_with(PadStates& st, const Digest& key, ByteView message) {
+  constexpr std::size_t kShaBlock = 64;
+  if (!st.ready) {
+    std::uint8_t pad[kShaBlock];
+    for (std::size_t i = 0; i < kShaBlock; ++i) pad[i] = static_cast<std::uint8_t>((i < key.size() ? key[i] : 0) ^ 0x36);
+    SHA256_Init(&st.inner);
+    SHA256_Update(&st.inner, pad, kShaBlock);
+    for (std::size_t i = 0; i < kShaBlock; ++i) pad[i] = static_cast<std::uint8_t>((i < key.size() ? key[i] : 0) ^ 0x5c);
+    SHA256_Init(&st.outer);
+    SHA256_Update(&st.outer, pad, kShaBlock);
+    OPENSSL_cleanse(pad, sizeof pad);
+    st.ready = true;
+  }
+  std::uint8_t inner_hash[SHA256_DIGEST_LENGTH];
+  Digest out{};
+  SHA256_CTX c = st.inner;
+  SHA256_Update(&c, message.data(), message.size());
+  SHA256_Final(inner_hash, &c);
+  c = st.outer;
+  SHA256_Update(&c, inner_hash, sizeof inner_hash);
+  SHA256_Final(out.data(), &c);
+  OPENSSL_cleanse(&c, sizeof c);
+  OPENSSL_cleanse(inner_hash, sizeof inner_hash);
+  return out;
 }
 }  // namespace
 
@@ -65,7 +113,7 @@ std::unique_ptr<FlashPacketCipher> FlashPacketCipher::make_default() {
 Bytes FlashPacketCipher::seal(ByteView plain) {
   // §4.7.2 plaintext structure.
   Bytes pt;
-  pt.reserve(plain.size() + 32);
+  pt.reserve(plain.size() + 64);  // sequence number, checksum, padding and HMAC: no reallocation
   ByteWriter w(pt);
   if (cfg_.send.sseq) write_vlu(w, next_seq_++);
   const std::size_t checksum_at = pt.size();
@@ -77,12 +125,14 @@ Bytes FlashPacketCipher::seal(ByteView plain) {
     pt[checksum_at] = static_cast<std::uint8_t>(sum >> 8);
     pt[checksum_at + 1] = static_cast<std::uint8_t>(sum);
   }
-  Bytes out(pt.size());
+  // Encrypted in place (CBC allows it): no second buffer per packet, and no
+  // plaintext is left behind to wipe.
   int n = 0;
   xor_block(pt.data(), ctx_->enc_chain);  // zero IV, see Ctx
-  bool ok = ctx_->enc && EVP_CipherUpdate(ctx_->enc, out.data(), &n, pt.data(), static_cast<int>(pt.size())) == 1 &&
+  bool ok = ctx_->enc && EVP_CipherUpdate(ctx_->enc, pt.data(), &n, pt.data(), static_cast<int>(pt.size())) == 1 &&
             static_cast<std::size_t>(n) == pt.size();
-  OPENSSL_cleanse(pt.data(), pt.size());
+  if (!ok) OPENSSL_cleanse(pt.data(), pt.size());
+  Bytes out = std::move(pt);
   if (!ok) {  // cannot happen with a valid context; an empty packet is never accepted
     if (ctx_->enc) EVP_EncryptInit_ex(ctx_->enc, nullptr, nullptr, nullptr, kZeroIv);
     std::fill(std::begin(ctx_->enc_chain), std::end(ctx_->enc_chain), 0);
@@ -90,7 +140,7 @@ Bytes FlashPacketCipher::seal(ByteView plain) {
   }
   std::copy(out.end() - kBlock, out.end(), ctx_->enc_chain);
   if (cfg_.send.hmac) {  // §4.7.3.2: HMAC over all cipher blocks, truncated
-    const Digest mac = hmac_sha256(cfg_.hmac_send_key, out);
+    const Digest mac = mac_with(ctx_->mac_send, cfg_.hmac_send_key, out);
     out.insert(out.end(), mac.begin(), mac.begin() + static_cast<std::ptrdiff_t>(cfg_.send.hmac_length));
   }
   return out;
@@ -104,7 +154,7 @@ Result<Bytes> FlashPacketCipher::open(ByteView encrypted) {
     return fail(Errc::crypto_failure, "flash packet is not whole AES blocks (RFC 7425 §4.7.2)");
   ByteView blocks = encrypted.first(blocks_len);
   if (hmac_len) {
-    const Digest mac = hmac_sha256(cfg_.hmac_recv_key, blocks);
+    const Digest mac = mac_with(ctx_->mac_recv, cfg_.hmac_recv_key, blocks);
     if (CRYPTO_memcmp(mac.data(), encrypted.data() + blocks_len, hmac_len) != 0)
       return fail(Errc::crypto_failure, "flash packet HMAC mismatch (RFC 7425 §4.7.3.2)");
   }
