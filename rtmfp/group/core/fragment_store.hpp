@@ -55,6 +55,9 @@ class FragmentStore {
   // Drops what is older than the window, or below `keep_from` minus the
   // relay span when the count or bytes bound is reached.
   void expire(TimePoint now);
+  // A new publisher run began (group_member.hpp): everything below `f` (the
+  // earlier run) is dropped and stays stale.
+  void drop_below(Seq f) { raise_floor(f); }
 
  private:
   struct Held {

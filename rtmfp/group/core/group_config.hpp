@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "rtmfp/core/time.hpp"
+#include "rtmfp/group/core/group_types.hpp"
 
 namespace rtmfp::group {
 
@@ -94,6 +95,9 @@ struct GroupConfig {
   std::size_t fragment_payload = 1024;
   Duration manifest_batch = milliseconds(40);
   std::size_t manifest_max_fragments = 48;
+  // The run's first fragment number (group_types.hpp run_first_seq: from the
+  // wall clock, chosen by the io layer; 1 when nothing else matters).
+  Seq first_seq = 1;
   // Without video keyframes, a join point at most this often.
   Duration audio_join_interval = seconds(1);
 };

@@ -9,9 +9,6 @@
 namespace rtmfp::group {
 
 namespace {
-// A neighbour may claim fragments at most this far beyond what we hold: a
-// liar cannot make us chase (or track) an unbounded range.
-constexpr Seq kMaxAhead = 4096;
 // Pulls sent per tick, in all.
 constexpr std::size_t kMaxPullsPerTick = 256;
 // Depths at or beyond this are treated as no path (a push loop counts up).
@@ -38,6 +35,10 @@ GroupMember::GroupMember(const MemberId& self, const GroupId& group, Role role, 
   push_lag_.fill(config_.fetch_delay / 2);
   push_lag_dev_.fill(config_.fetch_delay / 8);
   if (role == Role::publisher) feed_ = std::make_unique<PublisherFeed>(group, auth, config);
+  // A publisher starts with a full pull budget: the first fragments of a run
+  // leave before anyone subscribed (a publisher that came back has members
+  // waiting for its first join point), and only pulls bring them.
+  if (role == Role::publisher) serve_tokens_ = double(config_.publisher_serve_burst);
 }
 
 std::vector<MemberId> GroupMember::neighbours() const {
@@ -171,9 +172,21 @@ void GroupMember::learn_newest(TimePoint now, Seq newest) {
     if (!store_.holds(s)) missing_.try_emplace(s, Missing{now, {}, {}, {}, {}, 0});
 }
 
-void GroupMember::on_map(TimePoint now, const MemberId&, Neighbour& n, FragmentMap&& map) {
+void GroupMember::on_map(TimePoint now, const MemberId& from, Neighbour& n, FragmentMap&& map) {
   n.map = std::move(map);
-  if (n.map.join_point > join_point_ && n.map.join_point <= std::max(store_.newest(), known_newest_) + kMaxAhead)
+  // A neighbour far ahead of everything we hold: most likely a new
+  // publisher run (group_types.hpp). Its claim proves nothing, so we only
+  // ask it for its latest join point (at most once per request_timeout);
+  // that data names its manifest, which we ask for next (on_fragment), and
+  // only the verified manifest moves us (new_run).
+  if (store_.newest() != 0 && n.map.join_point > store_.newest() + kMaxAhead &&
+      (!last_probe_ || now - *last_probe_ >= config_.request_timeout)) {
+    last_probe_ = now;
+    ++counters_.fragments_requested_from_peers;
+    send(from, Request{{n.map.join_point}}, SendKind::signal);
+  }
+  if (n.map.join_point > join_point_ && n.map.join_point >= store_.floor() &&
+      n.map.join_point <= std::max(store_.newest(), known_newest_) + kMaxAhead)
     join_point_ = n.map.join_point;
   learn_newest(now, n.map.newest);
   maybe_start(now);
@@ -316,6 +329,7 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
     n.srtt = n.srtt == Duration{} ? sample : (n.srtt * 7 + sample) / 8;
   }
   std::vector<Seq> newly;
+  const Seq held_before = store_.newest();
   const Offer o = store_.offer(now, f.seq, f.content, newly);
   switch (o) {
     case Offer::duplicate:
@@ -344,6 +358,16 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
     case Offer::stored:
       break;
   }
+  if (o == Offer::pending && held_before != 0 && f.seq > held_before + kMaxAhead) {
+    // Far ahead and waiting for its manifest (a probe's answer, or a push
+    // of a new run): ask the sender for that manifest.
+    auto p = parse_content(f.content);
+    if (auto* d = p ? std::get_if<DataContent>(&*p) : nullptr; d && probe_manifest_ != f.seq - d->back) {
+      probe_manifest_ = f.seq - d->back;
+      ++counters_.fragments_requested_from_peers;
+      send(from, Request{{f.seq - d->back}}, SendKind::signal);
+    }
+  }
   if (from_pusher) {  // a push only counts once it verified (or may)
     last_push_at_[cls] = now;
     last_push_seq_[cls] = std::max(last_push_seq_[cls], f.seq);
@@ -358,10 +382,31 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
     ++counters_.fragments_pushed_from_peers;
     counters_.bytes_pushed_from_peers += f.content.size();
   }
+  if (!newly.empty()) {
+    const Seq high = *std::max_element(newly.begin(), newly.end());
+    if (held_before != 0 && high > held_before + kMaxAhead) new_run(now, held_before, high);
+  }
   learn_newest(now, f.seq);
   if (from_pusher) mark_lost(f.previous);
   for (Seq s : newly) on_verified(now, s, s == f.seq ? &from : nullptr);
   if (!newly.empty()) play(now);
+}
+
+// A verified fragment `high` lies beyond what we held (`held_before`) by
+// more than kMaxAhead: the publisher came back (group_types.hpp, publisher
+// runs) or we fell far behind. Either way, as a late join: the earlier
+// numbers are dropped for good (a replay of them is stale), pulls and holes
+// of the old run are forgotten, and playout starts again at the new run's
+// first join point (timestamps kept monotonic by Playout::restart).
+void GroupMember::new_run(TimePoint, Seq held_before, Seq high) {
+  ++counters_.runs_followed;
+  store_.drop_below(std::max(held_before + 1, high - kMaxAhead));
+  for (auto& [s, m] : missing_) release_pull(m);
+  missing_.clear();
+  known_newest_ = store_.newest();
+  if (join_point_ < store_.floor()) join_point_ = 0;
+  if (playout_.started()) playout_.restart();
+  map_dirty_ = true;
 }
 
 // A fragment became verified: it leaves the missing list, and goes to every

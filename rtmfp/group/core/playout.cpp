@@ -6,6 +6,29 @@ void Playout::start_at(Seq s) {
   if (next_ == 0 && s != 0) next_ = s;
 }
 
+void Playout::restart() {
+  next_ = 0;
+  stuck_since_.reset();
+  waiting_at_ = 0;
+  rebase_ = have_out_;
+  ++counters_.restarts;
+}
+
+std::uint32_t Playout::out_timestamp(const MediaFrame& f) {
+  const bool av = f.type != MediaType::data && !f.config;
+  if (rebase_) {
+    if (!av) return last_out_;
+    offset_ = last_out_ + kRestartGap - f.timestamp;
+    rebase_ = false;
+  }
+  const std::uint32_t t = f.timestamp + offset_;
+  if (av) {  // the highest played (audio and video interleave a few ms apart)
+    last_out_ = have_out_ && std::int32_t(t - last_out_) < 0 ? last_out_ : t;
+    have_out_ = true;
+  }
+  return t;
+}
+
 std::optional<TimePoint> Playout::next_deadline() const {
   if (!stuck_since_) return std::nullopt;
   return *stuck_since_ + config_.hole_timeout;
@@ -78,6 +101,7 @@ bool Playout::play_frame(const FragmentStore& store, std::vector<PlayedFrame>& o
     }
     last = f.payload;
   }
+  f.timestamp = out_timestamp(f);
   ++counters_.frames;
   out.push_back(PlayedFrame{std::move(f), first_seq});
   return true;

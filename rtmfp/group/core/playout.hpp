@@ -7,6 +7,14 @@
 // re-sent at join points are played only when they differ from the last
 // one played of their type (a codec change), so a member plays each
 // sequence header once.
+//
+// A new publisher run (restart()) starts again at a join point; the sink
+// keeps monotonic timestamps across it, as the relay's TimestampRebaser
+// does for a reconnected source: the new run's first audio/video frame is
+// placed kRestartGap after the highest one played and later frames keep their
+// spacing; configuration and data before it get the last timestamp played.
+// A sequence header that did not change is not played again; one that did
+// (a new codec or resolution) is.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +36,7 @@ struct PlayoutCounters {
   std::uint64_t repeats_suppressed = 0;  // configuration re-sends not played
   std::uint64_t holes_skipped = 0;
   std::uint64_t fragments_skipped = 0;
+  std::uint64_t restarts = 0;  // new publisher runs followed
 };
 
 class Playout {
@@ -36,6 +45,9 @@ class Playout {
 
   // Starts (once) at the join point `s`.
   void start_at(Seq s);
+  // A new publisher run: playout waits for a join point again (start_at).
+  void restart();
+  static constexpr std::uint32_t kRestartGap = 40;  // ms, one frame at 25 fps
   bool started() const { return next_ != 0; }
   // The next fragment playout needs (0 before the start).
   Seq next() const { return next_; }
@@ -50,12 +62,17 @@ class Playout {
 
  private:
   bool play_frame(const FragmentStore& store, std::vector<PlayedFrame>& out);
+  std::uint32_t out_timestamp(const MediaFrame& f);
 
   GroupConfig config_;
   Seq next_ = 0;
   std::optional<TimePoint> stuck_since_;
   Seq waiting_at_ = 0;  // the first fragment playout lacks
   std::map<std::uint8_t, Bytes> last_config_;
+  // Timestamps out: input + offset_ (mod 2^32); rebase_ at the next
+  // audio/video frame after a restart.
+  std::uint32_t offset_ = 0, last_out_ = 0;
+  bool have_out_ = false, rebase_ = false;
   PlayoutCounters counters_;
 };
 
