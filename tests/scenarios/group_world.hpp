@@ -703,7 +703,7 @@ inline Results World::run() {
       {
         const auto& st = members_[i].core->store();
         const group::Seq nx = members_[i].core->playout_next();
-        std::printf("  next %llu holds %d floor %llu known_newest?\n", (unsigned long long)(nx & ((1u << 22) - 1)),
+        std::printf("  playout next %llu (low 22 bits) held %d, floor %llu\n", (unsigned long long)(nx & ((1u << 22) - 1)),
                     int(st.holds(nx)), (unsigned long long)(st.floor() & ((1u << 22) - 1)));
       }
       std::printf("member %zu: frames %llu holes %llu frag_skipped %llu restarts %llu runs %llu newest %llu played run2 %zu of %zu\n", i,
