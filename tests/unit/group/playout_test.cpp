@@ -117,5 +117,75 @@ TEST(PublisherFeed, RefusesFramesOverSixteenMegabytes) {
   EXPECT_FALSE(s.feed.publish(at(seconds(0)), f));
 }
 
+// A new publisher run (group_types.hpp): numbered above the first, its
+// timestamps from 0 again, the same audio sequence header and a changed
+// video one. After restart() playout starts at the new run's join point,
+// plays the changed header only, and its timestamps continue: the new
+// run's first frame 40 ms after the highest played, configuration before
+// it at the highest played.
+TEST(Playout, RestartForANewRunKeepsTimestampsMonotonic) {
+  PublisherKeys keys = publisher_keys_from_seed({});
+  Ed25519Authenticator signer{keys}, verifier{keys.public_key};
+  GroupId group{};
+  GroupConfig c1, c2;
+  c2.first_seq = run_first_seq(1'796'000'000'000ull);
+  PublisherFeed run1{group, signer, c1}, run2{group, signer, c2};
+  auto frame = [](PublisherFeed& f, MediaType t, bool key, bool config, std::uint32_t ts, std::uint8_t fill) {
+    MediaFrame m;
+    m.type = t;
+    m.keyframe = key;
+    m.config = config;
+    m.timestamp = ts;
+    m.payload.assign(100, fill);
+    ASSERT_TRUE(f.publish(at(seconds(0)), m));
+  };
+  frame(run1, MediaType::audio, false, true, 0, 1);  // audio sequence header
+  frame(run1, MediaType::video, false, true, 0, 2);  // video sequence header
+  frame(run1, MediaType::video, true, false, 5000, 3);
+  frame(run1, MediaType::audio, false, false, 5010, 4);
+  frame(run1, MediaType::video, false, false, 5040, 5);
+  frame(run2, MediaType::audio, false, true, 0, 1);  // the same audio header
+  frame(run2, MediaType::video, false, true, 0, 7);  // another video header
+  frame(run2, MediaType::video, true, false, 0, 8);
+  frame(run2, MediaType::audio, false, false, 20, 9);
+  const auto out1 = run1.take(at(seconds(0)), true);
+  const auto out2 = run2.take(at(seconds(0)), true);
+  ASSERT_GT(out2.front().seq, out1.back().seq + kMaxAhead);
+
+  FragmentStore store(group, verifier, c1);
+  std::vector<Seq> newly;
+  Seq join1 = 0, join2 = 0;
+  for (const auto& o : out1) {
+    store.offer(at(seconds(1)), o.seq, o.content, newly);
+    if (o.join_point) join1 = o.seq;
+  }
+  Playout p(c1);
+  p.start_at(join1);
+  std::vector<PlayedFrame> played;
+  p.poll(at(seconds(1)), store, store.newest(), played);
+  ASSERT_EQ(played.size(), 5u);
+  EXPECT_EQ(played.back().frame.timestamp, 5040u);
+
+  store.drop_below(out1.back().seq + 1);
+  for (const auto& o : out2) {
+    store.offer(at(seconds(2)), o.seq, o.content, newly);
+    if (o.join_point) join2 = o.seq;
+  }
+  // A replayed first-run fragment is stale now.
+  EXPECT_EQ(store.offer(at(seconds(2)), out1.back().seq, out1.back().content, newly), Offer::stale);
+  p.restart();
+  p.start_at(join2);
+  played.clear();
+  p.poll(at(seconds(2)), store, store.newest(), played);
+  ASSERT_EQ(played.size(), 3u) << "the changed video header, the keyframe, the audio frame";
+  EXPECT_TRUE(played[0].frame.config);
+  EXPECT_EQ(played[0].frame.payload[0], 7);
+  EXPECT_EQ(played[0].frame.timestamp, 5040u) << "configuration at the highest played";
+  EXPECT_TRUE(played[1].frame.keyframe);
+  EXPECT_EQ(played[1].frame.timestamp, 5040u + Playout::kRestartGap);
+  EXPECT_EQ(played[2].frame.timestamp, 5040u + Playout::kRestartGap + 20);
+  EXPECT_EQ(p.counters().restarts, 1u);
+}
+
 }  // namespace
 }  // namespace rtmfp::group
