@@ -68,6 +68,8 @@ TEST(GroupSmall, MegabyteKeyframesArriveComplete) {
   c.stream.bitrate = 6'000'000;  // 4K-like: 1 MB keyframe every 2 s plus P-frames
   c.stream.gop = 2s;
   c.stream.keyframe_bytes = 1 << 20;
+  if (const char* u = std::getenv("GROUPSIM_UNIX_MS")) c.unix_ms = std::strtoull(u, nullptr, 10);
+  if (const char* u = std::getenv("GROUPSIM_SEED0")) c.seed = std::strtoull(u, nullptr, 10);
   World w(c);
   const Results r = w.run();
   print("1MB keyframes", c.seed, r);
