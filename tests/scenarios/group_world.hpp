@@ -515,7 +515,7 @@ inline Results World::run() {
   t0_ = TimePoint{} + 1s;
   now_ = t0_;
   run_t0_ = t0_;
-  publisher_ = add_member(group::Role::publisher, now_, group::run_first_seq(c_.unix_ms));
+  publisher_ = add_member(group::Role::publisher, now_, std::getenv("GROUPSIM_FIRST") ? std::strtoull(std::getenv("GROUPSIM_FIRST"), nullptr, 10) : group::run_first_seq(c_.unix_ms));
   // Initial members, spread over join_spread.
   for (std::size_t k = 0; k < c_.members; ++k) {
     const Duration at = Duration(static_cast<std::int64_t>(rng_.unit() * double(c_.join_spread.count())));
