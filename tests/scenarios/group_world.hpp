@@ -705,6 +705,14 @@ inline Results World::run() {
         const group::Seq nx = members_[i].core->playout_next();
         std::printf("  playout next %llu (low 22 bits) held %d, floor %llu\n", (unsigned long long)(nx & ((1u << 22) - 1)),
                     int(st.holds(nx)), (unsigned long long)(st.floor() & ((1u << 22) - 1)));
+        group::Seq gap = nx;
+        while (gap <= st.newest() && st.holds(gap)) ++gap;
+        int holders = 0;
+        for (std::size_t k = 0; k < members_.size(); ++k)
+          if (members_[k].core && members_[k].core->store().holds(gap)) ++holders;
+        std::printf("  first gap %llu (+%llu), held by %d of %zu stores, pub floor %llu\n", (unsigned long long)(gap & ((1u << 22) - 1)),
+                    (unsigned long long)(gap - nx), holders, members_.size(),
+                    (unsigned long long)(members_[0].core->store().floor() & ((1u << 22) - 1)));
       }
       std::printf("member %zu: frames %llu holes %llu frag_skipped %llu restarts %llu runs %llu newest %llu played run2 %zu of %zu\n", i,
                   (unsigned long long)pc.frames, (unsigned long long)pc.holes_skipped,
