@@ -31,6 +31,7 @@
 
 #include "media/flv/flv_reader.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/flv_tags.hpp"
 #include "tests/support/line_words.hpp"
 
 using namespace std::chrono_literals;
@@ -54,22 +55,8 @@ double cpu_seconds_of_reaped_children() {
   return s(ru.ru_utime) + s(ru.ru_stime);
 }
 
-std::vector<Tag> av_tags(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  rtmfp::Bytes b((std::istreambuf_iterator<char>(f)), {});
-  auto file = rtmfp::media::flv::read_file(b);
-  std::vector<Tag> r;
-  if (!file) return r;
-  for (auto& t : file->tags)
-    if (t.type != TagType::script) r.push_back(std::move(t));
-  return r;
-}
-
-bool is_config(const Tag& t) {
-  const bool avc = t.type == TagType::video && t.data.size() >= 2 && (t.data[0] & 0x0f) == 7 && t.data[1] == 0;
-  const bool aac = t.type == TagType::audio && t.data.size() >= 2 && (t.data[0] >> 4) == 10 && t.data[1] == 0;
-  return avc || aac;
-}
+std::vector<Tag> av_tags(const fs::path& p) { return rtmfp::testing::read_av_tags(p); }
+bool is_config(const Tag& t) { return rtmfp::testing::is_sequence_header(t); }
 
 // A joiner's frames against the source: complete when they are the source's
 // from the joiner's first frame to the end, byte for byte, and its first

@@ -52,6 +52,18 @@ CLI::Option* add_max_datagram_option(CLI::App* cmd, std::size_t& limit) {
           "BYTES"));
 }
 
+void add_max_clients_options(CLI::App* cmd, std::size_t& all, std::size_t& per_address) {
+  cmd->add_option("--max-clients", all,
+                  "rtmp-listen:// and rtmfp-listen://: connections at once (players, publishers and idle ones); "
+                  "when full, the oldest idle one is closed or the new one refused")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+      ->capture_default_str();
+  cmd->add_option("--max-clients-per-address", per_address,
+                  "rtmp-listen:// and rtmfp-listen://: connections at once from one IP address")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+      ->capture_default_str();
+}
+
 std::optional<crypto::IdentityFile> load_identity(const char* command, const std::string& path) {
   if (path.empty()) return crypto::IdentityFile{};
   auto loaded = crypto::load_identity_file(path);

@@ -21,6 +21,8 @@ std::unique_ptr<TraceSink> open_trace(const std::string& path);
 // EndpointConfig::max_datagram_limit. 0 (default): 1472 for IPv4 peers, 1452
 // for IPv6 peers; 1200 keeps every datagram at the 1200-byte base.
 CLI::Option* add_max_datagram_option(CLI::App* cmd, std::size_t& limit);
+// --max-clients / --max-clients-per-address: the listen endpoints' bounds.
+void add_max_clients_options(CLI::App* cmd, std::size_t& all, std::size_t& per_address);
 // --identity FILE: the identities it holds (none if `path` is empty or the
 // file is missing: the command creates it). On error prints "rtmfp
 // <command>: <reason>", sets exit code 2 and returns nullopt.

@@ -1,5 +1,6 @@
 // rtmfp gateway [--config FILE] [--route SRC DST]... [--json] [--stats-interval S] [--max-reconnects N]
-//               [--connect-timeout MS] [--ca-file FILE] [--crypto flash|modern]
+//               [--connect-timeout MS] [--ca-file FILE] [--crypto flash|modern] [--max-clients N]
+//               [--max-clients-per-address N]
 // A long-running process holding many relay routes (media/io/gateway.hpp).
 // Signals (signalfd on this thread; blocked before any route thread starts,
 // so every thread inherits the mask): SIGHUP rereads --config and applies
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
 #include "media/io/gateway.hpp"
 
@@ -36,6 +38,9 @@ struct GatewayArgs {
   int max_reconnects = 1000;
   long connect_timeout_ms = 5000;
   std::string ca_file, crypto = "flash";
+  // The relay's defaults (media/io/relay.hpp), not a second copy of them.
+  std::size_t max_clients = io::RelayOptions{}.max_clients;
+  std::size_t max_clients_per_address = io::RelayOptions{}.max_clients_per_address;
 };
 
 // The command line's routes, then the config file's.
@@ -80,6 +85,8 @@ int run_gateway(const GatewayArgs& a) {
   base.connect_timeout = std::chrono::milliseconds(a.connect_timeout_ms);
   base.ca_file = a.ca_file;
   base.rtmfp_crypto = a.crypto;
+  base.max_clients = a.max_clients;
+  base.max_clients_per_address = a.max_clients_per_address;
 
   // Signals first: every thread started below inherits the blocked mask.
   sigset_t set, old;
@@ -177,6 +184,7 @@ void add_gateway_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--ca-file", a->ca_file, "rtmps://: also trust the CA certificates in this PEM file");
   cmd->add_option("--crypto", a->crypto, "rtmfp:// client crypto profile: flash (default) or modern");
+  add_max_clients_options(cmd, a->max_clients, a->max_clients_per_address);
   cmd->callback([a] { exit_code() = run_gateway(*a); });
 }
 

@@ -1,5 +1,6 @@
 // rtmfp relay --from SRC --to DST [--reconnect] [--max-reconnects N] [--json] [--stats-interval MS] [--realtime]
 //             [--ca-file FILE] [--object-encoding 0|3] [--crypto flash|modern] [--connect-timeout MS]
+//             [--max-clients N] [--max-clients-per-address N]
 // SIGINT/SIGTERM stop the relay in order (exit 0): the source is interrupted,
 // the destination finished (FLV flushed, FCUnpublish/deleteStream sent,
 // listen players get StreamEOF). SIGPIPE is ignored: a write to a closed
@@ -108,6 +109,7 @@ void add_relay_command(CLI::App& app) {
   // Checked by run_relay (bad values exit with code 2 and a message).
   cmd->add_option("--ca-file", opts->ca_file, "rtmps://: also trust the CA certificates in this PEM file");
   add_max_datagram_option(cmd, opts->max_datagram_limit);
+  add_max_clients_options(cmd, opts->max_clients, opts->max_clients_per_address);
   cmd->add_option("--object-encoding", opts->object_encoding,
                   "rtmp(s):// client: 0 = AMF0 commands, 3 = ask for AMF3 commands (type 17)");
   cmd->add_option("--crypto", opts->rtmfp_crypto,

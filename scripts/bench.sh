@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # make bench: every Google Benchmark program, then the transport comparisons
 # (scripts/bench-transport.sh) when its tools are present, and the NAT lab
-# matrix (scripts/bench-nat-lab.sh, as root). Prints figures.
+# matrix (scripts/bench-nat-lab.sh, as root). Prints figures. Programs with
+# their own main ignore the --benchmark_* flags, e.g. gateway_load_bench (the
+# rtmfp gateway's CPU per RTMFP viewer, direct and through a group; about
+# 1.5 min; GATEWAY_LOAD_DIRECT / GATEWAY_LOAD_GROUP / GATEWAY_LOAD_WINDOW for
+# other sizes).
 set -uo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -191,7 +191,7 @@ GroupNode::~GroupNode() {
   impl_->host->join();
 }
 
-const PeerId& GroupNode::peer_id() const { return impl_->profile->local_peer_id(); }
+PeerId GroupNode::peer_id() const { return impl_->profile->local_peer_id(); }
 
 Result<std::shared_ptr<GroupNode>> GroupNode::acquire(const std::string& host, std::uint16_t port,
                                                       const RelayOptions& o) {

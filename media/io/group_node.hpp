@@ -88,7 +88,7 @@ class GroupNode : public std::enable_shared_from_this<GroupNode> {
   Result<std::shared_ptr<GroupMembership>> join(const group::GroupSpecifier& spec,
                                                 std::optional<group::PublisherKeys> keys,
                                                 std::chrono::milliseconds timeout);
-  const PeerId& peer_id() const;
+  PeerId peer_id() const;
 
  private:
   friend class GroupMembership;

@@ -63,6 +63,8 @@ RtmpListenServer::Options listen_options(const rtmp::RtmpUrl& u, const RelayOpti
   so.bind = u.host;
   so.port = u.port;
   so.io_timeout = o.io_timeout;
+  so.max_connections = o.max_clients;
+  so.max_connections_per_address = o.max_clients_per_address;
   if (o.log_clients) so.log = [](const std::string& line) { std::fprintf(stderr, "relay: %s\n", line.c_str()); };
   return so;
 }

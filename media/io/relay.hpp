@@ -77,6 +77,10 @@ struct RelayOptions {
   bool realtime = false;     // pace writes by the message timestamps (like ffmpeg -re), for file sources
   std::string rtmfp_crypto = "flash";  // rtmfp:// client crypto profile: flash (RFC 7425) or modern
   std::size_t max_datagram_limit = 0;  // rtmfp endpoints: path MTU probing ceiling (EndpointConfig); 0: by family
+  // rtmp-listen:// and rtmfp-listen://: connections (sessions) in all and
+  // from one address (review R5: the oldest idle one is evicted when full).
+  std::size_t max_clients = 256;
+  std::size_t max_clients_per_address = 64;
   // rtmfp-group:// destination (publisher): the Ed25519 key file (created
   // 0600 if missing); empty: a fresh key for this run (a new group).
   std::string group_key_file;

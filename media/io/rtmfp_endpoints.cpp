@@ -41,6 +41,8 @@ RtmfpListenServer::Options listen_options(const gateway::RtmfpMediaUrl& u, const
   RtmfpListenServer::Options so;
   so.url = u;
   so.max_datagram_limit = o.max_datagram_limit;
+  so.max_connections = o.max_clients;
+  so.max_connections_per_address = o.max_clients_per_address;
   if (o.log_clients) so.log = [](const std::string& line) { std::fprintf(stderr, "relay: rtmfp %s\n", line.c_str()); };
   return so;
 }

@@ -97,6 +97,65 @@ pb::NatBehaviour to_pb(NatBehaviour b) {
   return pb::NAT_UNKNOWN;
 }
 
+PortAllocation from_pb(pb::PortAllocation a) {
+  switch (a) {
+    case pb::SEQUENTIAL: return PortAllocation::sequential;
+    case pb::RANDOM: return PortAllocation::random;
+    default: return PortAllocation::unknown;
+  }
+}
+
+pb::PortAllocation to_pb(PortAllocation a) {
+  switch (a) {
+    case PortAllocation::sequential: return pb::SEQUENTIAL;
+    case PortAllocation::random: return pb::RANDOM;
+    case PortAllocation::unknown: break;
+  }
+  return pb::ALLOCATION_UNKNOWN;
+}
+
+using rtmfp::rendezvous::PathStrategy;
+
+PathStrategy from_pb(pb::Strategy s) {
+  switch (s) {
+    case pb::PREDICT: return PathStrategy::predict;
+    case pb::BIRTHDAY: return PathStrategy::birthday;
+    case pb::RACE: return PathStrategy::race;
+    case pb::RELAY: return PathStrategy::relay;
+    default: return PathStrategy::direct;
+  }
+}
+
+pb::Strategy to_pb(PathStrategy s) {
+  switch (s) {
+    case PathStrategy::predict: return pb::PREDICT;
+    case PathStrategy::birthday: return pb::BIRTHDAY;
+    case PathStrategy::race: return pb::RACE;
+    case PathStrategy::relay: return pb::RELAY;
+    case PathStrategy::direct: break;
+  }
+  return pb::DIRECT;
+}
+
+void put(pb::NatClass* out, const rtmfp::rendezvous::NatProfile& p) {
+  out->set_mapping(to_pb(p.mapping));
+  out->set_filtering(to_pb(p.filtering));
+  out->set_allocation(to_pb(p.allocation));
+  out->set_port_delta(p.port_delta);
+  out->set_udp_blocked(p.udp_blocked);
+}
+
+rtmfp::rendezvous::NatProfile get(const pb::NatClass& in) {
+  rtmfp::rendezvous::NatProfile p;
+  p.mapping = from_pb(in.mapping());
+  p.filtering = from_pb(in.filtering());
+  p.allocation = from_pb(in.allocation());
+  // A step beyond the sequential bound is not a sequence (a peer's claim).
+  p.port_delta = std::clamp<std::int32_t>(in.port_delta(), -kMaxSequentialDelta, kMaxSequentialDelta);
+  p.udp_blocked = in.udp_blocked();
+  return p;
+}
+
 struct Encoder {
   pb::ControlMessage& out;
   Result<void> operator()(const Registration& m) {
@@ -135,6 +194,29 @@ struct Encoder {
     r->set_filtering(to_pb(m.filtering));
     r->set_hairpin(m.hairpin);
     for (const auto& a : m.reflexive) put(r->add_reflexive(), a);
+    r->set_allocation(to_pb(m.allocation));
+    r->set_port_delta(m.port_delta);
+    r->set_last_port(m.last_port);
+    r->set_udp_blocked(m.udp_blocked);
+    return {};
+  }
+  Result<void> operator()(const Introduction& m) {
+    if (m.predicted_ports.size() > kMaxPredictedPorts) return fail(Errc::invalid_argument, "too many predicted ports");
+    auto* r = out.mutable_introduction();
+    r->set_strategy(to_pb(m.strategy));
+    r->set_initiator(m.initiator);
+    if (m.peer_id) r->set_peer_id(reinterpret_cast<const char*>(m.peer_id->data()), m.peer_id->size());
+    put(r->mutable_peer_address(), m.peer_address);
+    if (m.own_class) put(r->mutable_own_class(), *m.own_class);
+    if (m.peer_class) put(r->mutable_peer_class(), *m.peer_class);
+    r->set_hard_side(m.hard_side);
+    for (auto p : m.predicted_ports) r->add_predicted_ports(p);
+    r->set_birthday_sockets(m.birthday_sockets);
+    r->set_birthday_probes(m.birthday_probes);
+    r->set_birthday_rate(m.birthday_rate);
+    r->set_birthday_max_ms(m.birthday_max_ms);
+    r->set_relay_now(m.relay_now);
+    r->set_relay_later(m.relay_later);
     return {};
   }
   Result<void> operator()(const GroupJoin& m) {
@@ -175,6 +257,8 @@ struct Encoder {
 };
 
 }  // namespace
+
+rtmfp::rendezvous::NatProfile profile_of(const NatReport& r) { return rtmfp::rendezvous::profile_from(r); }
 
 Result<Bytes> encode(const Message& m) {
   pb::ControlMessage out;
@@ -242,6 +326,45 @@ Result<Message> decode(ByteView bytes) {
       auto a = get_all(in.nat_report().reflexive(), "NAT report");
       if (!a) return std::unexpected(a.error());
       m.reflexive = std::move(*a);
+      m.allocation = from_pb(in.nat_report().allocation());
+      m.port_delta = std::clamp<std::int32_t>(in.nat_report().port_delta(), -kMaxSequentialDelta, kMaxSequentialDelta);
+      if (in.nat_report().last_port() > 0xffff) return fail(Errc::malformed, "NAT report: last port out of range");
+      m.last_port = static_cast<std::uint16_t>(in.nat_report().last_port());
+      m.udp_blocked = in.nat_report().udp_blocked();
+      return m;
+    }
+    case pb::ControlMessage::kIntroduction: {
+      const auto& g = in.introduction();
+      Introduction m;
+      m.strategy = from_pb(g.strategy());
+      m.initiator = g.initiator();
+      if (!g.peer_id().empty()) {
+        auto id = get_peer_id(g.peer_id(), "introduction");
+        if (!id) return std::unexpected(id.error());
+        m.peer_id = *id;
+      }
+      auto a = get(g.peer_address(), "introduction");
+      if (!a) return std::unexpected(a.error());
+      m.peer_address = *a;
+      if (g.has_own_class()) m.own_class = get(g.own_class());
+      if (g.has_peer_class()) m.peer_class = get(g.peer_class());
+      m.hard_side = g.hard_side();
+      if (static_cast<std::size_t>(g.predicted_ports_size()) > kMaxPredictedPorts)
+        return fail(Errc::limit_exceeded, "introduction: " + std::to_string(g.predicted_ports_size()) +
+                                              " predicted ports (at most " + std::to_string(kMaxPredictedPorts) + ")");
+      for (auto p : g.predicted_ports()) {
+        if (p == 0 || p > 0xffff) return fail(Errc::malformed, "introduction: predicted port out of range");
+        m.predicted_ports.push_back(static_cast<std::uint16_t>(p));
+      }
+      if (g.birthday_sockets() > kMaxBirthdaySockets || g.birthday_probes() > kMaxBirthdayProbes ||
+          g.birthday_rate() > kMaxBirthdayRate || g.birthday_max_ms() > kMaxBirthdayMs)
+        return fail(Errc::limit_exceeded, "introduction: birthday probing beyond its bounds");
+      m.birthday_sockets = g.birthday_sockets();
+      m.birthday_probes = g.birthday_probes();
+      m.birthday_rate = g.birthday_rate();
+      m.birthday_max_ms = g.birthday_max_ms();
+      m.relay_now = g.relay_now();
+      m.relay_later = g.relay_later();
       return m;
     }
     case pb::ControlMessage::kFailure: {

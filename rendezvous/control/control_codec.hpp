@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "rendezvous/core/nat_check.hpp"
+#include "rendezvous/core/path_strategy.hpp"
 #include "rtmfp/core/address.hpp"
 #include "rtmfp/core/bytes.hpp"
 #include "rtmfp/core/crypto/crypto_profile.hpp"
@@ -68,7 +69,31 @@ struct NatReport {
   NatBehaviour filtering = NatBehaviour::unknown;
   bool hairpin = false;
   std::vector<SocketAddress> reflexive;
+  PortAllocation allocation = PortAllocation::unknown;
+  std::int32_t port_delta = 0;
+  std::uint16_t last_port = 0;
+  bool udp_blocked = false;
   bool operator==(const NatReport&) const = default;
+};
+// The class the rendezvous keeps for a report (path_strategy.hpp).
+rtmfp::rendezvous::NatProfile profile_of(const NatReport& r);
+
+// Rendezvous -> node: how an introduction this node is part of opens
+// (control.proto Introduction; rendezvous/core/introduction_notice.hpp).
+inline constexpr std::size_t kMaxPredictedPorts = 24;  // RFC 7016 REDIRECT_THRESHOLD, as addresses
+inline constexpr std::uint32_t kMaxBirthdaySockets = 1024, kMaxBirthdayProbes = 4096, kMaxBirthdayRate = 1000,
+                               kMaxBirthdayMs = 60'000;
+struct Introduction {
+  rtmfp::rendezvous::PathStrategy strategy = rtmfp::rendezvous::PathStrategy::direct;
+  bool initiator = false;
+  std::optional<PeerId> peer_id;
+  SocketAddress peer_address;
+  std::optional<rtmfp::rendezvous::NatProfile> own_class, peer_class;
+  bool hard_side = false;
+  std::vector<std::uint16_t> predicted_ports;
+  std::uint32_t birthday_sockets = 0, birthday_probes = 0, birthday_rate = 0, birthday_max_ms = 0;
+  bool relay_now = false, relay_later = false;
+  bool operator==(const Introduction&) const = default;
 };
 struct Failure {
   std::uint32_t request_id = 0;
@@ -105,7 +130,7 @@ struct GroupLeave {
 };
 
 using Message = std::variant<Registration, Registered, Lookup, LookupResult, NatReport, Failure, GroupJoin,
-                             GroupMembers, GroupLeave>;
+                             GroupMembers, GroupLeave, Introduction>;
 
 Result<Bytes> encode(const Message& m);
 Result<Message> decode(ByteView bytes);

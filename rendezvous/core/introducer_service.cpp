@@ -1,5 +1,7 @@
 #include "rendezvous/core/introducer_service.hpp"
 
+#include "rtmfp/core/params.hpp"
+
 namespace rtmfp::rendezvous {
 
 IntroducerService::IntroducerService(Endpoint& endpoint, const SipKey& hash_key, std::size_t max_peers)
@@ -60,25 +62,90 @@ void IntroducerService::introduce(TimePoint now, const UnmatchedIHello& u) {
   // is itself a registered node asking from its registered socket.
   const PeerRecord* target = registry_.find_session(intro->forward_session);
   const PeerRecord* initiator = registry_.find_reflexive(u.from);
-  const auto strategy = choose_path(initiator ? initiator->nat : std::nullopt, target ? target->nat : std::nullopt,
-                                    relay_.relay != nullptr);
-  if (strategy == PathStrategy::relay && target) {
+  const auto plan = plan_traversal(initiator ? initiator->nat : std::nullopt, target ? target->nat : std::nullopt,
+                                   relay_.relay != nullptr);
+  // Port prediction (port_prediction.hpp): the hard side's next ports.
+  std::vector<std::uint16_t> predicted;
+  if (plan.strategy == PathStrategy::predict && target && prediction_) {
+    const PeerRecord* hard = plan.hard == HardSide::initiator ? initiator : target;
+    const SocketAddress seen = plan.hard == HardSide::initiator ? u.from : target->reflexive;
+    if (hard && hard->nat) predicted = predicted_ports(*hard->nat, seen.port);
+  }
+  if (target) tell(now, u, initiator, *target, plan, predicted);
+  if (plan.relay_now && target) {
     if (introduce_relayed(now, u, target->session, target->reflexive)) return;
     // No relay ports: direct is all there is.
   }
   // Redirect first, then the FIHello (§3.5.1.6): the initiator's IHellos to
   // the listed addresses then leave about when the FIHello does.
-  auto r = endpoint_.send_redirect(now, u.profile, u.tag, u.from, intro->redirect, u.interface);
-  auto f = endpoint_.forward_ihello(now, intro->forward_session, u.epd, u.tag, intro->reply_address);
+  std::vector<wire::WireAddress> redirect = intro->redirect;
+  std::vector<wire::WireAddress> replies{intro->reply_address};
+  if (!predicted.empty()) {
+    ++stats_.predicted;
+    if (plan.hard == HardSide::target) {
+      // The initiator opens its filter toward each predicted port of the
+      // target: its IHellos go there too (unknown origin: a guess, §2.1.5).
+      for (auto port : predicted) {
+        if (redirect.size() >= params::kRedirectThreshold) break;
+        SocketAddress a = target->reflexive;
+        a.port = port;
+        redirect.push_back({a, wire::AddressOrigin::unknown});
+      }
+    } else {
+      // The target opens its filter toward each predicted port of the
+      // initiator: one Forwarded IHello per guess (its RHello goes to each).
+      for (auto port : predicted) {
+        SocketAddress a = u.from;
+        a.port = port;
+        replies.push_back({a, wire::AddressOrigin::unknown});
+      }
+    }
+  }
+  if (plan.strategy == PathStrategy::birthday) ++stats_.birthday;
+  auto r = endpoint_.send_redirect(now, u.profile, u.tag, u.from, redirect, u.interface);
+  bool f = true;
+  for (const auto& reply : replies)
+    f = endpoint_.forward_ihello(now, intro->forward_session, u.epd, u.tag, reply).has_value() && f;
   if (r && f)
     ++stats_.introductions;
   else
     ++stats_.introductions_failed;
-  if (strategy == PathStrategy::race && target) {
+  if (plan.relay_later && target) {
     ++stats_.races;
     if (pending_.size() >= limits::kMaxPendingRelays) pending_.pop_front();
     pending_.push_back({now + relay_.race_delay, u, target->session, target->reflexive});
   }
+}
+
+void IntroducerService::tell(TimePoint now, const UnmatchedIHello& u, const PeerRecord* initiator,
+                             const PeerRecord& target, const TraversalPlan& plan,
+                             const std::vector<std::uint16_t>& predicted) {
+  if (!notice_sink_) return;
+  IntroductionNotice n;
+  n.plan = plan;
+  n.predicted_ports = predicted;
+  if (plan.strategy == PathStrategy::birthday) n.birthday = BirthdayPlan{};
+  // The target: the initiator is at u.from.
+  n.session = target.session;
+  n.initiator = false;
+  if (initiator) n.peer = initiator->peer_id;
+  n.peer_address = u.from;
+  n.own_nat = target.nat;
+  n.peer_nat = initiator ? initiator->nat : std::nullopt;
+  n.hard_side = plan.hard == HardSide::target;
+  ++stats_.notices;
+  notice_sink_(now, n);
+  if (!initiator || initiator->session == target.session) return;
+  // The initiator, when it is a registered node.
+  n.session = initiator->session;
+  n.initiator = true;
+  n.peer = target.peer_id;
+  n.peer_address = target.reflexive;
+  n.own_nat = initiator->nat;
+  n.peer_nat = target.nat;
+  n.hard_side = plan.hard == HardSide::initiator;
+  ++stats_.notices;
+  notice_sink_(now, n);
 }
 
 bool IntroducerService::introduce_relayed(TimePoint now, const UnmatchedIHello& u, SessionHandle target,

@@ -21,9 +21,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 
 #include "rendezvous/core/directory.hpp"
 #include "rendezvous/core/introducer.hpp"
+#include "rendezvous/core/introduction_notice.hpp"
 #include "rendezvous/core/path_strategy.hpp"
 #include "rendezvous/core/relay.hpp"
 #include "rendezvous/core/registry.hpp"
@@ -38,7 +40,10 @@ struct IntroducerServiceStats {
   std::uint64_t introductions = 0;          // Redirect + FIHello sent (direct or relayed)
   std::uint64_t introductions_failed = 0;   // the endpoint refused a command (budget, session gone)
   std::uint64_t relayed = 0;                // introductions through the relay (at once or after a race)
-  std::uint64_t races = 0;                  // direct now, relay later (a class unknown)
+  std::uint64_t races = 0;                  // direct now, relay later (a class unknown, or a guess)
+  std::uint64_t predicted = 0;              // introductions with predicted ports (path_strategy.hpp predict)
+  std::uint64_t birthday = 0;               // introductions told to birthday-probe
+  std::uint64_t notices = 0;                // IntroductionNotices handed to the notice sink
   std::uint64_t relay_refused = 0;          // the relay had no ports, or no address of the family
   std::uint64_t directory_redirects = 0;    // Redirects to another instance sent (directory.hpp)
 };
@@ -77,6 +82,13 @@ class IntroducerService : public node::Service {
   // the whole directory. Not owned; must outlive the service.
   void attach_directory(Directory* directory) { directory_ = directory; }
   Directory* directory() { return directory_; }
+  // Who tells registered peers how their introductions go (ControlService
+  // sends them as control.proto Introduction); called synchronously from
+  // on_event / on_deadline. Without it nothing is told.
+  using NoticeSink = std::function<void(TimePoint, const IntroductionNotice&)>;
+  void set_notice_sink(NoticeSink sink) { notice_sink_ = std::move(sink); }
+  // Port prediction on or off (on by default; off shows what it is for).
+  void set_prediction(bool on) { prediction_ = on; }
   // The store answered a lookup (the io layer calls this on the host's
   // thread): the IHellos waiting for it get their Redirects.
   void on_directory_result(TimePoint now, const DirectoryLookupResult& result);
@@ -102,6 +114,10 @@ class IntroducerService : public node::Service {
   Directory* directory_ = nullptr;
   void send_directory_redirect(TimePoint now, const UnmatchedIHello& u, const std::vector<wire::WireAddress>& to);
   std::deque<Pending> pending_;  // bounded by limits::kMaxPendingRelays, oldest dropped
+  void tell(TimePoint now, const UnmatchedIHello& u, const PeerRecord* initiator, const PeerRecord& target,
+            const TraversalPlan& plan, const std::vector<std::uint16_t>& predicted);
+  NoticeSink notice_sink_;
+  bool prediction_ = true;
 
   Endpoint& endpoint_;
   Registry registry_;

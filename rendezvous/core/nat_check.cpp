@@ -48,6 +48,15 @@ const char* nat_behaviour_name(NatBehaviour b) {
   return "unknown";
 }
 
+const char* port_allocation_name(PortAllocation a) {
+  switch (a) {
+    case PortAllocation::unknown: return "unknown";
+    case PortAllocation::sequential: return "sequential";
+    case PortAllocation::random: return "random";
+  }
+  return "?";
+}
+
 NatClass classify(const NatObservations& o) {
   NatClass c;
   c.hairpin = o.hairpin;
@@ -72,6 +81,33 @@ NatClass classify(const NatObservations& o) {
     c.filtering = NatBehaviour::address_dependent;
   else if (o.other_port || o.other_address)
     c.filtering = NatBehaviour::address_and_port_dependent;  // (the stricter class when only addresses were tried)
+  // Nothing but the first socket ever answered, though the server has others.
+  c.udp_blocked = (o.other_port || o.other_address) && !o.reflexive_other_port && !o.reflexive_other_address &&
+                  !o.reached_from_other_port && !o.reached_from_other_address;
+  if (c.udp_blocked) {
+    c.mapping = NatBehaviour::unknown;
+    c.filtering = NatBehaviour::unknown;
+  }
+  // Port allocation (RFC 4787 §4.2): the new mappings' ports in the order
+  // the check opened them (first port, other port, other address).
+  if (c.mapping == NatBehaviour::address_and_port_dependent || c.mapping == NatBehaviour::address_dependent) {
+    std::vector<std::uint16_t> ports;
+    for (const auto* a : {&o.reflexive, &o.reflexive_other_port, &o.reflexive_other_address})
+      if (*a && (*a)->ip == o.reflexive->ip && (ports.empty() || ports.back() != (*a)->port)) ports.push_back((*a)->port);
+    c.last_port = ports.back();
+    if (ports.size() >= 2) {
+      auto step = [&](std::size_t i) {
+        std::int32_t d = static_cast<std::int32_t>(ports[i]) - static_cast<std::int32_t>(ports[i - 1]);
+        return d;
+      };
+      const std::int32_t d = step(1);
+      bool sequential = d != 0 && d >= -kMaxSequentialDelta && d <= kMaxSequentialDelta;
+      // A third mapping must step the same way.
+      if (sequential && ports.size() >= 3) sequential = step(2) == d;
+      c.allocation = sequential ? PortAllocation::sequential : PortAllocation::random;
+      if (sequential) c.port_delta = d;
+    }
+  }
   return c;
 }
 

@@ -50,6 +50,20 @@ std::optional<NatCheckReplyFrom> decode_nat_check_epd(ByteView epd);
 enum class NatBehaviour : std::uint8_t { unknown, endpoint_independent, address_dependent, address_and_port_dependent };
 const char* nat_behaviour_name(NatBehaviour b);  // "endpoint-independent" ...
 
+// How an endpoint-dependent NAT picks the public port of a new mapping
+// (RFC 4787 §4.2.1-4.2.2): in sequence (the next mapping's port is the last
+// one plus a small constant delta: predictable) or at random (Linux
+// MASQUERADE --random-fully, most CGNs). Learnt from the ports the
+// rendezvous's sockets saw, in the order the check opened them.
+enum class PortAllocation : std::uint8_t { unknown, sequential, random };
+const char* port_allocation_name(PortAllocation a);  // "sequential" ...
+// Consecutive mappings at most this far apart count as sequential. A random
+// allocator over ~64 k ports lands this close with probability ~0.05%; a
+// busy sequential NAT handing ports to other hosts between our two probes
+// may step further and then reads as random (birthday probing, then relay:
+// still connects).
+inline constexpr std::int32_t kMaxSequentialDelta = 16;
+
 // What the tests observed.
 struct NatObservations {
   std::optional<SocketAddress> reflexive;             // seen by the socket asked (test 1)
@@ -72,6 +86,15 @@ struct NatClass {
   // mapping as RFC 5780 §4.3 reports it).
   bool address_tested = false;
   std::vector<SocketAddress> reflexive;  // every distinct reflexive address seen
+  // Endpoint-dependent mapping only (else unknown / 0).
+  PortAllocation allocation = PortAllocation::unknown;
+  std::int32_t port_delta = 0;  // sequential: step between consecutive new mappings
+  std::uint16_t last_port = 0;  // the public port of the last mapping the check opened
+  // The first socket answered but none of the server's other sockets did,
+  // whichever way (a firewall passing only the rendezvous's port, as UDP
+  // "blocked except to the server" networks do): peers cannot be reached
+  // directly; the relay (reached like the server) can.
+  bool udp_blocked = false;
 };
 
 NatClass classify(const NatObservations& o);

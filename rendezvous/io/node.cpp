@@ -139,6 +139,21 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
     std::fflush(options.out);
   }, endpoint, rvs, hosts, ro);
   reg_ptr = &reg;
+  // The introducer's plan for each introduction this node is part of
+  // (control.proto Introduction): one line each.
+  reg.set_introduction_handler([&](TimePoint, const control::Introduction& i) {
+    auto cls = [](const std::optional<NatProfile>& p) {
+      return p ? std::string(nat_kind_name(nat_kind(p))) : std::string("unknown");
+    };
+    std::string ports;
+    for (auto p : i.predicted_ports) ports += (ports.empty() ? "" : ",") + std::to_string(p);
+    std::fprintf(options.out, "introduction strategy=%s role=%s peer=%s own=%s peer_class=%s%s%s%s\n",
+                 path_strategy_name(i.strategy), i.initiator ? "initiator" : "target",
+                 i.peer_address.to_string().c_str(), cls(i.own_class).c_str(), cls(i.peer_class).c_str(),
+                 i.hard_side ? " hard_side" : "", ports.empty() ? "" : (" predicted=" + ports).c_str(),
+                 i.relay_now ? " relay=now" : (i.relay_later ? " relay=later" : ""));
+    std::fflush(options.out);
+  });
   on_nat = [&](TimePoint now, const NatCheckResult& r) {
     if (!r.ok) {
       std::fprintf(options.out, "nat unknown: %s\n", r.error.c_str());
@@ -147,15 +162,27 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
     }
     std::string reflexive;
     for (const auto& a : r.nat.reflexive) reflexive += (reflexive.empty() ? "" : ",") + a.to_string();
-    std::fprintf(options.out, "nat mapping=%s filtering=%s hairpin=%s reflexive=%s ms=%.0f\n",
+    // Endpoint-dependent mappings add how ports are allocated (the
+    // introducer predicts sequential ones); a check only the first socket
+    // answered says so (the relay is then the way to peers).
+    std::string extra;
+    if (r.nat.allocation != PortAllocation::unknown)
+      extra += std::string(" allocation=") + port_allocation_name(r.nat.allocation) +
+               (r.nat.allocation == PortAllocation::sequential ? " delta=" + std::to_string(r.nat.port_delta) : "");
+    if (r.nat.udp_blocked) extra += " udp=blocked";
+    std::fprintf(options.out, "nat mapping=%s filtering=%s hairpin=%s reflexive=%s ms=%.0f%s\n",
                  nat_behaviour_name(r.nat.mapping), nat_behaviour_name(r.nat.filtering), r.nat.hairpin ? "yes" : "no",
-                 reflexive.c_str(), std::chrono::duration<double, std::milli>(r.elapsed).count());
+                 reflexive.c_str(), std::chrono::duration<double, std::milli>(r.elapsed).count(), extra.c_str());
     std::fflush(options.out);
     control::NatReport report;
     report.mapping = r.nat.mapping;
     report.filtering = r.nat.filtering;
     report.hairpin = r.nat.hairpin;
     report.reflexive = r.nat.reflexive;
+    report.allocation = r.nat.allocation;
+    report.port_delta = r.nat.port_delta;
+    report.last_port = r.nat.last_port;
+    report.udp_blocked = r.nat.udp_blocked;
     reg_ptr->report_nat(now, std::move(report));
   };
   // --turn: a relayed address on the user's TURN server, one more interface

@@ -12,7 +12,39 @@ constexpr std::uint64_t kRefused = 1;
 }  // namespace
 
 ControlService::ControlService(Endpoint& endpoint, IntroducerService& introducer, Duration keepalive)
-    : endpoint_(endpoint), introducer_(introducer), keepalive_(keepalive) {}
+    : endpoint_(endpoint), introducer_(introducer), keepalive_(keepalive) {
+  introducer_.set_notice_sink([this](TimePoint now, const IntroductionNotice& n) { tell(now, n); });
+}
+
+ControlService::~ControlService() { introducer_.set_notice_sink({}); }
+
+void ControlService::tell(TimePoint now, const IntroductionNotice& n) {
+  // Only a node with a control channel hears it (a Flash client or a bare
+  // session just gets the RFC 7016 messages).
+  auto it = channels_.find(n.session);
+  if (it == channels_.end()) return;
+  control::Introduction m;
+  m.strategy = n.plan.strategy;
+  m.initiator = n.initiator;
+  m.peer_id = n.peer;
+  m.peer_address = n.peer_address;
+  m.own_class = n.own_nat;
+  m.peer_class = n.peer_nat;
+  m.hard_side = n.hard_side;
+  m.predicted_ports = n.predicted_ports;
+  if (m.predicted_ports.size() > control::kMaxPredictedPorts) m.predicted_ports.resize(control::kMaxPredictedPorts);
+  if (n.birthday) {
+    m.birthday_sockets = std::min(n.birthday->hard_sockets, control::kMaxBirthdaySockets);
+    m.birthday_probes = std::min(n.birthday->max_probes, control::kMaxBirthdayProbes);
+    m.birthday_rate = std::min(n.birthday->probes_per_second, control::kMaxBirthdayRate);
+    m.birthday_max_ms = static_cast<std::uint32_t>(
+        std::min<std::int64_t>(to_ms(n.birthday->max_time), control::kMaxBirthdayMs));
+  }
+  m.relay_now = n.plan.relay_now;
+  m.relay_later = n.plan.relay_later;
+  ++stats_.introductions_told;
+  reply(now, n.session, it->second, m);
+}
 
 const control::NatReport* ControlService::nat_report(SessionHandle session) const {
   auto it = channels_.find(session);
@@ -87,7 +119,7 @@ void ControlService::handle(TimePoint now, SessionHandle session, Channel& ch, c
     ++stats_.nat_reports;
     ch.nat = *n;
     // The introducer chooses paths by it (rendezvous/core/path_strategy.hpp).
-    introducer_.registry().set_nat(session, NatProfile{n->mapping, n->filtering});
+    introducer_.registry().set_nat(session, control::profile_of(*n));
   } else if (std::get_if<control::GroupJoin>(&m) || std::get_if<control::GroupLeave>(&m)) {
     handle_group(now, session, ch, rec->peer_id, m);
   } else {

@@ -23,6 +23,7 @@ struct ControlServiceStats {
   std::uint64_t registrations = 0;
   std::uint64_t lookups = 0;
   std::uint64_t nat_reports = 0;
+  std::uint64_t introductions_told = 0;  // Introduction messages sent (path_strategy.hpp's plan)
   std::uint64_t group_joins = 0, group_leaves = 0, group_refused = 0;
   std::uint64_t malformed = 0;       // undecodable messages (flow rejected)
   std::uint64_t rejected_flows = 0;  // a second control flow on one session, or an unregistered session
@@ -32,7 +33,12 @@ class ControlService : public node::Service {
  public:
   // keepalive: the period told to nodes (below the NAT mapping timeouts the
   // service must survive, 30 s).
+  // Tells registered nodes how their introductions go (the introducer's
+  // notice sink; control.proto Introduction).
   ControlService(Endpoint& endpoint, IntroducerService& introducer, Duration keepalive = seconds(15));
+  ~ControlService() override;
+  ControlService(const ControlService&) = delete;
+  ControlService& operator=(const ControlService&) = delete;
 
   // Handles FlowIncoming with the control signature and the messages and
   // ends of those flows; returns true for events it consumed.
@@ -67,6 +73,7 @@ class ControlService : public node::Service {
   void handle_group(TimePoint now, SessionHandle session, Channel& ch, const PeerId& peer, const control::Message& m);
   void handle(TimePoint now, SessionHandle session, Channel& ch, const control::Message& m);
   void reply(TimePoint now, SessionHandle session, Channel& ch, const control::Message& m);
+  void tell(TimePoint now, const IntroductionNotice& n);
 
   Endpoint& endpoint_;
   IntroducerService& introducer_;

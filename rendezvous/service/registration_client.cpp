@@ -167,6 +167,11 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
       if (options_.liveness_interval > Duration::zero() && !shut_down_) ping_at_ = now + options_.liveness_interval;
       return true;
     }
+    if (const auto* i = std::get_if<control::Introduction>(&*msg)) {
+      last_introduction_ = *i;
+      if (introduction_handler_) introduction_handler_(now, *i);
+      return true;
+    }
     if (control_handler_) control_handler_(now, *msg);
     return true;
   }

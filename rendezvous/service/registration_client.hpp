@@ -97,6 +97,14 @@ class RegistrationClient : public node::Service {
     control_handler_ = std::move(handler);
   }
 
+  // The introducer's word on an introduction this node is part of
+  // (control.proto Introduction: strategy, both NAT classes, predicted
+  // ports, birthday bounds): to this handler, and the last one kept.
+  void set_introduction_handler(std::function<void(TimePoint, const control::Introduction&)> handler) {
+    introduction_handler_ = std::move(handler);
+  }
+  const std::optional<control::Introduction>& last_introduction() const { return last_introduction_; }
+
   std::optional<SessionHandle> session() const { return session_; }
   const std::optional<control::Registered>& registered() const { return registered_; }
   std::uint64_t attempts() const { return attempts_; }
@@ -127,6 +135,8 @@ class RegistrationClient : public node::Service {
   std::function<void(TimePoint, const control::Message&)> control_handler_;
   std::optional<control::NatReport> nat_;
   bool nat_sent_ = false;
+  std::function<void(TimePoint, const control::Introduction&)> introduction_handler_;
+  std::optional<control::Introduction> last_introduction_;
   std::optional<std::uint32_t> update_request_;  // a Registration that only updates addresses
   void send_nat(TimePoint now);
 };

@@ -208,6 +208,8 @@ TEST(CliUsage, MalformedOptionsExitWithTwoAndNameTheOption) {
       {{RTMFP_CLI, "probe", "rtmfp://127.0.0.1:1", "--max-datagram", "99"}, "--max-datagram"},
       {{RTMFP_CLI, "perf", "rtmfp://127.0.0.1:1", "--max-datagram", "100000"}, "--max-datagram"},
       {{RTMFP_CLI, "rendezvous", "--max-datagram", "lots"}, "--max-datagram"},
+      {{RTMFP_CLI, "relay", "--from", "-", "--to", "-", "--max-clients", "0"}, "--max-clients"},
+      {{RTMFP_CLI, "gateway", "--route", "-", "-", "--max-clients-per-address", "many"}, "--max-clients-per-address"},
       {{RTMFP_CLI, "probe", "rtmfp://127.0.0.1:1", "--count", "-5"}, "--count"},
       {{RTMFP_CLI, "probe"}, "uri"},
       {{RTMFP_CLI, "nosuchcommand"}, "subcommand"},

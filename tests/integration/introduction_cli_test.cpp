@@ -33,11 +33,12 @@ std::optional<Proc> spawn_first_line(const std::vector<std::string>& argv) {
 }
 
 // The node's next line that is not its NAT check's ("nat ..." after each
-// registration, rendezvous/core/nat_checker.hpp).
+// registration, rendezvous/core/nat_checker.hpp) nor an introduction's plan
+// ("introduction strategy=...", control.proto Introduction).
 std::optional<std::string> next_non_nat_line(ChildProcess& p, std::chrono::milliseconds timeout) {
   for (int i = 0; i < 10; ++i) {
     auto l = p.read_line(timeout);
-    if (!l || l->rfind("nat ", 0) != 0) return l;
+    if (!l || (l->rfind("nat ", 0) != 0 && l->rfind("introduction ", 0) != 0)) return l;
   }
   return std::nullopt;
 }

@@ -321,3 +321,28 @@ TEST(RtmfpRelayErrors, UnknownStreamIsRefused) {
   server->signal(SIGTERM);
   (void)server->wait(5s);
 }
+
+// --max-clients bounds the sessions an rtmfp-listen:// endpoint holds: with
+// 1, a second client is refused while the first publishes, and the first's
+// stream is untouched.
+TEST(RtmfpRelayErrors, MaxClientsRefusesTheSessionBeyondIt) {
+  if (!have("ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+  TempDir dir("rtmfp_relay_max_clients");
+  const fs::path input = dir.path() / "in.flv";
+  ASSERT_TRUE(make_test_flv(input, 6));
+  const fs::path out = dir.path() / "out.flv";
+  const int p1 = rtmfp::testing::free_udp_port();
+  auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", out.string(), "--max-clients", "1"});
+  ASSERT_TRUE(server);
+  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->stderr_text();
+  auto pub = relay({"--from", input.string(), "--realtime", "--to", rtmfp_url("rtmfp", p1)});
+  ASSERT_TRUE(pub);
+  ASSERT_TRUE(wait_stderr(*server, "publishing live/s", 10s)) << server->stderr_text() << pub->stderr_text();
+  auto second = run_command({kCli, "relay", "--from", "/dev/null", "--to", rtmfp_url("rtmfp", p1)}, 20s);
+  EXPECT_NE(second.exit_code, relay_ok) << second.err;
+  EXPECT_NE(server->stderr_text().find("session refused (1 connections open)"), std::string::npos)
+      << server->stderr_text();
+  EXPECT_EQ(exit_of(*pub, 30s, "publisher"), relay_ok) << pub->stderr_text();
+  EXPECT_EQ(exit_of(*server, 30s, "rtmfp-listen relay"), relay_ok) << server->stderr_text();
+  expect_same_av(av_tags(input), av_tags(out));
+}

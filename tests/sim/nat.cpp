@@ -19,7 +19,12 @@ const char* to_string(NatType t) {
   return "?";
 }
 
-Nat::Nat(NatConfig config) : config_(std::move(config)), next_port_(config_.first_port) {
+const char* to_string(PortAllocationMode m) {
+  return m == PortAllocationMode::random ? "random" : "sequential";
+}
+
+Nat::Nat(NatConfig config)
+    : config_(std::move(config)), next_port_(config_.first_port), random_state_(config_.seed * 0x2545F4914F6CDD1Dull + 1) {
   config_.public_ip.port = 0;
 }
 
@@ -41,6 +46,19 @@ Nat::Mapping* Nat::find(const SocketAddress& private_src, const SocketAddress& r
 }
 
 std::uint16_t Nat::allocate_port() {
+  if (config_.allocation == PortAllocationMode::random) {
+    for (int tries = 0; tries < 65536; ++tries) {
+      std::uint64_t z = (random_state_ += 0x9E3779B97F4A7C15ull);
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      z ^= z >> 31;
+      const auto p = static_cast<std::uint16_t>(1024 + z % (65536 - 1024));
+      bool used = std::any_of(mappings_.begin(), mappings_.end(),
+                              [&](const Mapping& m) { return m.public_port == p; });
+      if (!used) return p;
+    }
+    return 0;
+  }
   for (int tries = 0; tries < 65536; ++tries) {
     std::uint16_t p = next_port_;
     next_port_ = next_port_ == 65535 ? config_.first_port : static_cast<std::uint16_t>(next_port_ + 1);

@@ -20,13 +20,23 @@ namespace rtmfp::sim {
 
 enum class NatType { FullCone, AddressRestricted, PortRestricted, Symmetric };
 
+// How a new mapping's public port is chosen (RFC 4787 §4.2):
+//   sequential  the next free port upwards from first_port (a delta of 1:
+//               predictable, as many home routers and Linux MASQUERADE
+//               without --random-fully when the source port is taken)
+//   random      uniformly among free ports 1024-65535 (Linux --random-fully,
+//               most CGNs); drawn from `seed`
+enum class PortAllocationMode { sequential, random };
+
 struct NatConfig {
   NatType type = NatType::PortRestricted;
   SocketAddress public_ip;            // port ignored
   Duration mapping_timeout = std::chrono::seconds(30);
-  std::uint16_t first_port = 40000;   // public ports are allocated upwards from here
+  std::uint16_t first_port = 40000;   // public ports are allocated upwards from here (sequential)
   std::size_t max_mappings = 4096;    // least recently used mapping is evicted beyond this
   std::string name = "nat";
+  PortAllocationMode allocation = PortAllocationMode::sequential;
+  std::uint64_t seed = 1;             // random allocation's generator
 };
 
 struct NatStats {
@@ -75,8 +85,10 @@ class Nat {
   NatStats stats_;
   std::vector<Mapping> mappings_;
   std::uint16_t next_port_;
+  std::uint64_t random_state_;
 };
 
 const char* to_string(NatType t);
+const char* to_string(PortAllocationMode m);
 
 }  // namespace rtmfp::sim

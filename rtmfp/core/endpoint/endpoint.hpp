@@ -216,7 +216,7 @@ class Endpoint {
   void report_unmatched_ihello(TimePoint now, CryptoProfile& p, const SocketAddress& from, ByteView epd,
                                ByteView tag);
   void on_fihello(TimePoint now, Session& s, ByteView payload);
-  bool fihello_tag_repeated(TimePoint now, ByteView tag);
+  bool fihello_tag_repeated(TimePoint now, ByteView tag, const SocketAddress& reply);
 
   // probe_ihello.cpp
   bool probe_tag_live(TimePoint now, ByteView tag);

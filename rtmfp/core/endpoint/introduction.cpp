@@ -63,14 +63,23 @@ Result<void> Endpoint::set_fihello_mode(SessionHandle session, FIHelloMode mode)
   return {};
 }
 
-bool Endpoint::fihello_tag_repeated(TimePoint now, ByteView tag) {
+// Keyed by tag and reply address: an introducer predicting the initiator's
+// next NAT ports (issue 12 §2, rendezvous/core/port_prediction.hpp) forwards
+// one IHello with several reply addresses, each worth one RHello; the
+// session's token bucket still bounds them.
+bool Endpoint::fihello_tag_repeated(TimePoint now, ByteView tag_only, const SocketAddress& reply) {
+  Bytes key(tag_only.begin(), tag_only.end());
+  key.insert(key.end(), reply.ip.begin(), reply.ip.end());
+  key.push_back(static_cast<std::uint8_t>(reply.port >> 8));
+  key.push_back(static_cast<std::uint8_t>(reply.port));
+  const ByteView tag(key);
   while (!fihello_tags_.empty() &&
          (fihello_tags_.front().first + params::kFIHelloRepeatInterval <= now ||
           fihello_tags_.size() > params::kFIHelloTagMemory))
     fihello_tags_.pop_front();
   for (const auto& [when, t] : fihello_tags_)
     if (std::equal(t.begin(), t.end(), tag.begin(), tag.end())) return true;
-  fihello_tags_.emplace_back(now, Bytes(tag.begin(), tag.end()));
+  fihello_tags_.emplace_back(now, std::move(key));
   return false;
 }
 
@@ -102,11 +111,19 @@ void Endpoint::on_fihello(TimePoint now, Session& s, ByteView payload) {
   }
   // The reply address sent us nothing, so the 3x amplification guard cannot
   // bound this answer; the forwarding session pays from its token bucket.
+  // A session's first FIHello finds the bucket full (not filled from the
+  // clock's epoch: a host whose clock starts near it, as the simulator's,
+  // would otherwise answer only the first of a predicting introducer's
+  // Forwarded IHellos, port_prediction.hpp).
+  if (s.fihello_refill == TimePoint{}) {
+    s.fihello_tokens = params::kFIHelloBurst;
+    s.fihello_refill = now;
+  }
   const double elapsed = std::chrono::duration<double>(now - s.fihello_refill).count();
   if (elapsed > 0)
     s.fihello_tokens = std::min(params::kFIHelloBurst, s.fihello_tokens + elapsed * params::kFIHelloRatePerSession);
   s.fihello_refill = std::max(s.fihello_refill, now);
-  if (s.fihello_tokens < 1.0 || fihello_tag_repeated(now, f->tag)) {
+  if (s.fihello_tokens < 1.0 || fihello_tag_repeated(now, f->tag, reply)) {
     drop(now, DropReason::fihello_limited, s.dest);
     return;
   }

@@ -56,17 +56,37 @@ void GroupMember::send(const MemberId& to, const Message& m, SendKind kind) {
   actions_.emplace_back(std::move(a));
 }
 
+void GroupMember::remember(const MemberId& id) {
+  auto [it, fresh] = known_.try_emplace(id);
+  if (!fresh) return;
+  it->second.slot = known_ids_.size();
+  known_ids_.push_back(id);
+}
+
+void GroupMember::forget(const MemberId& id) {
+  auto it = known_.find(id);
+  if (it == known_.end()) return;
+  const std::size_t slot = it->second.slot;
+  known_.erase(it);
+  if (slot + 1 != known_ids_.size()) {
+    known_ids_[slot] = known_ids_.back();
+    known_.find(known_ids_[slot])->second.slot = slot;
+  }
+  known_ids_.pop_back();
+}
+
 void GroupMember::add_members(TimePoint, const std::vector<MemberId>& ids) {
   for (const auto& id : ids) {
     if (id == self_ || known_.count(id) || blocked_.count(id)) continue;
     if (known_.size() >= config_.max_known_members) {
-      // Replace a random entry that is not a neighbour: the sample stays fresh.
-      auto it = known_.begin();
-      std::advance(it, static_cast<long>(random_.below(known_.size())));
-      if (neighbours_.count(it->first) || connecting_.count(it->first)) continue;
-      known_.erase(it);
+      // Replace a random entry that is not a neighbour: the sample stays
+      // fresh, and a neighbour gossiping invented members costs O(log n)
+      // each (uniform over the known set, whatever IDs it invents).
+      const MemberId victim = known_ids_[random_.below(known_ids_.size())];
+      if (neighbours_.count(victim) || connecting_.count(victim)) continue;
+      forget(victim);
     }
-    known_.emplace(id, Known{});
+    remember(id);
   }
 }
 
@@ -88,7 +108,7 @@ void GroupMember::on_link_up(TimePoint now, const MemberId& peer) {
   Neighbour n;
   n.linked_at = n.last_heard = now;
   neighbours_.emplace(peer, std::move(n));
-  known_.try_emplace(peer);
+  remember(peer);
   ++counters_.links_up;
   send(peer, Hello{group_, role_ == Role::publisher}, SendKind::control);
   send(peer, build_map(), SendKind::signal);
@@ -347,7 +367,7 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
         drop_neighbour(now, from, true);
         if (blocked_.size() >= config_.max_known_members) blocked_.erase(blocked_.begin());
         blocked_[from] = now + std::chrono::hours(1);
-        known_.erase(from);
+        forget(from);
       }
       return;
     case Offer::stale:

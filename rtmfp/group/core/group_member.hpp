@@ -98,6 +98,8 @@ class GroupMember {
   std::size_t neighbour_count() const { return neighbours_.size(); }
   std::vector<MemberId> neighbours() const;
   std::size_t known_count() const { return known_.size(); }
+  // Holes tracked for pulling (bounded by max_missing).
+  std::size_t missing_count() const { return missing_.size(); }
   std::uint8_t depth(unsigned cls) const { return depth_[cls]; }
   // Classes this member pushes to the neighbour `id` (0 if none, or not a neighbour).
   std::uint8_t pushes_to(const MemberId& id) const {
@@ -142,9 +144,13 @@ class GroupMember {
   };
   struct Known {
     TimePoint retry_after{};
+    std::size_t slot = 0;  // its index in known_ids_
   };
 
   void send(const MemberId& to, const Message& m, SendKind kind);
+  // The known set and its index (uniform random replacement in O(log n)).
+  void remember(const MemberId& id);
+  void forget(const MemberId& id);
   void drop_neighbour(TimePoint now, const MemberId& id, bool lost);
   void handle(TimePoint now, const MemberId& from, Neighbour& n, Message&& m);
   void on_map(TimePoint now, const MemberId& from, Neighbour& n, FragmentMap&& map);
@@ -184,6 +190,7 @@ class GroupMember {
   std::map<MemberId, Neighbour> neighbours_;
   std::map<MemberId, TimePoint> connecting_;  // connect requested at
   std::map<MemberId, Known> known_;
+  std::vector<MemberId> known_ids_;  // known_'s keys, in no order
   std::map<MemberId, TimePoint> blocked_;  // dropped for forging, until (bounded by max_known_members)
   std::map<Seq, Missing> missing_;
   std::array<std::optional<MemberId>, kPushClasses> pusher_{};

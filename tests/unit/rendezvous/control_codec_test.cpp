@@ -21,6 +21,38 @@ TEST(ControlCodec, EveryMessageRoundTrips) {
                 {v4(5, 5), v4(6, 6)}},
       Failure{11, "not registered"},
   };
+  {
+    NatReport n{NatBehaviour::address_and_port_dependent, NatBehaviour::address_and_port_dependent, false, {v4(5, 5)}};
+    n.allocation = PortAllocation::sequential;
+    n.port_delta = -2;
+    n.last_port = 40010;
+    all.push_back(n);
+    NatReport b;
+    b.udp_blocked = true;
+    all.push_back(b);
+    Introduction i;
+    i.strategy = PathStrategy::predict;
+    i.initiator = true;
+    i.peer_id = id;
+    i.peer_address = v4(7, 40000);
+    NatProfile own{NatBehaviour::address_and_port_dependent, NatBehaviour::address_and_port_dependent};
+    own.allocation = PortAllocation::sequential;
+    own.port_delta = 1;
+    i.own_class = own;
+    i.peer_class = NatProfile{NatBehaviour::endpoint_independent, NatBehaviour::address_and_port_dependent};
+    i.hard_side = true;
+    i.predicted_ports = {40001, 40002, 40003};
+    i.relay_later = true;
+    all.push_back(i);
+    Introduction bd;
+    bd.strategy = PathStrategy::birthday;
+    bd.peer_address = v4(8, 1);
+    bd.birthday_sockets = 256;
+    bd.birthday_probes = 1024;
+    bd.birthday_rate = 100;
+    bd.birthday_max_ms = 12000;
+    all.push_back(bd);
+  }
   for (const auto& m : all) {
     auto bytes = encode(m);
     ASSERT_TRUE(bytes) << bytes.error().message();
@@ -28,6 +60,25 @@ TEST(ControlCodec, EveryMessageRoundTrips) {
     ASSERT_TRUE(back) << back.error().message();
     EXPECT_EQ(*back, m) << "variant " << m.index();
   }
+}
+
+TEST(ControlCodec, AnIntroductionBeyondItsBoundsIsRefused) {
+  Introduction i;
+  i.peer_address = v4(1, 1);
+  i.predicted_ports.assign(kMaxPredictedPorts + 1, 40000);
+  EXPECT_FALSE(encode(i));  // local misuse
+  // From a peer: too many predicted ports, or birthday beyond its caps.
+  i.predicted_ports.assign(kMaxPredictedPorts, 40000);
+  auto bytes = encode(i);
+  ASSERT_TRUE(bytes);
+  EXPECT_TRUE(decode(*bytes));
+  i.predicted_ports.clear();
+  i.birthday_rate = kMaxBirthdayRate + 1;
+  bytes = encode(i);
+  ASSERT_TRUE(bytes);
+  auto r = decode(*bytes);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::limit_exceeded);
 }
 
 TEST(ControlCodec, MalformedInputIsAnErrorNamingWhatWasWrong) {
