@@ -73,6 +73,7 @@ struct WorldConfig {
   Duration restart_at{};
   Duration restart_gap = 300ms;
   std::uint64_t unix_ms = 0;  // the publisher's wall clock at the start (run_first_seq), 0: numbers from 1
+  std::uint64_t first_seq = 0;  // the publisher's first fragment number instead (0: from unix_ms)
   std::size_t replayers = 0;  // members that record the first run's fragments and replay them after the restart
   StreamShape stream;
   group::GroupConfig group;
@@ -515,7 +516,9 @@ inline Results World::run() {
   t0_ = TimePoint{} + 1s;
   now_ = t0_;
   run_t0_ = t0_;
-  publisher_ = add_member(group::Role::publisher, now_, std::getenv("GROUPSIM_FIRST") ? std::strtoull(std::getenv("GROUPSIM_FIRST"), nullptr, 10) : group::run_first_seq(c_.unix_ms));
+  std::uint64_t first = c_.first_seq ? c_.first_seq : group::run_first_seq(c_.unix_ms);
+  if (const char* f = std::getenv("GROUPSIM_FIRST")) first = std::strtoull(f, nullptr, 10);
+  publisher_ = add_member(group::Role::publisher, now_, first);
   // Initial members, spread over join_spread.
   for (std::size_t k = 0; k < c_.members; ++k) {
     const Duration at = Duration(static_cast<std::int64_t>(rng_.unit() * double(c_.join_spread.count())));

@@ -45,6 +45,10 @@ struct GroupConfig {
   Duration window = seconds(8);
   // Playout waits this long for a hole before skipping to the next frame.
   Duration hole_timeout = milliseconds(1500);
+  // A member whose playout is this far behind the newest frame it holds
+  // (media time), with a later join point complete, jumps to that join
+  // point: a live member does not stay behind after a slow keyframe.
+  Duration max_behind = milliseconds(2500);
   // Membership gossip to one random neighbour, and overlay review.
   Duration gossip_interval = seconds(1);
   Duration overlay_review = seconds(2);

@@ -308,7 +308,15 @@ bool GroupMember::publisher_may_serve(TimePoint now, const Neighbour& n, Seq s, 
   if (serve_tokens_ < double(bytes)) return false;
   if (!(n.we_push & (1u << push_class(s)))) {
     auto [it, fresh] = served_once_.try_emplace(s, now);
-    if (!fresh && now - it->second < config_.publisher_reserve_interval) return false;
+    // Until a neighbour advertises it, the copy served may have been lost
+    // (2% of pull answers are, and more behind a keyframe burst): served
+    // again once it could have landed and been advertised.
+    bool landed = false;
+    for (const auto& [id, o] : neighbours_) landed |= &o != &n && o.map.holds(s);
+    const Duration reserve = landed ? config_.publisher_reserve_interval
+                                    : std::min(config_.publisher_reserve_interval,
+                                               pull_timeout(n) + config_.map_interval);
+    if (!fresh && now - it->second < reserve) return false;
     it->second = now;
     while (served_once_.size() > config_.max_missing) served_once_.erase(served_once_.begin());
   }
@@ -442,8 +450,11 @@ void GroupMember::on_verified(TimePoint now, Seq s, const MemberId* from) {
   if (!c) return;
   if (c->size() > 2 && (*c)[0] == 0) {  // data: note join points
     auto p = parse_content(*c);
-    if (p && std::holds_alternative<DataContent>(*p) && ((*std::get_if<DataContent>(&*p)).flags & kJoinPoint))
-      join_point_ = std::max(join_point_, s);
+    if (const auto* d = p ? std::get_if<DataContent>(&*p) : nullptr) {
+      if (d->flags & kJoinPoint) join_point_ = std::max(join_point_, s);
+      if ((d->flags & kFirst) && !(d->flags & kConfig) && d->type != MediaType::data)
+        playout_.note_frame_start(d->timestamp);
+    }
   }
   const unsigned cls = push_class(s);
   for (auto& [id, n] : neighbours_) {
@@ -464,6 +475,7 @@ void GroupMember::on_verified(TimePoint now, Seq s, const MemberId* from) {
 void GroupMember::play(TimePoint now) {
   if (role_ == Role::publisher) return;
   maybe_start(now);
+  playout_.catch_up(store_, join_point_);
   const std::size_t before = frames_.size();
   playout_.poll(now, store_, known_newest_, frames_);
   if (frames_.size() > before && !counters_.join_to_first_frame && started_at_)
@@ -630,13 +642,22 @@ void GroupMember::schedule_pulls(TimePoint now) {
         std::min<Duration>(config_.fetch_delay, push_lag_[cls] + 4 * push_lag_dev_[cls] + milliseconds(20));
     if (push_expected && known_for < fetch_after) continue;
     const MemberId* skipped_by = m.lost && pusher_[cls] ? &*pusher_[cls] : nullptr;
-    // A holder other than the one asked last; the publisher only as a last resort.
+    // A holder other than the one asked last; the publisher only as a last
+    // resort. The one asked last again when no other holder is left (the
+    // publisher is often the only holder of a fragment its subscriber lost,
+    // and it declines while its pull budget is spent: asked again later, it
+    // serves; before, such a fragment was never asked for again); a member
+    // only after twice its pull timeout (it may just be slow: congested).
     const MemberId* pick = nullptr;
+    const MemberId* again = nullptr;
     bool pick_publisher = true;
     std::uint64_t pick_t = 0;
     for (auto& [id, n] : neighbours_) {
       if (!n.hello || !n.map.holds(s) || n.outstanding >= config_.max_requests_per_neighbour) continue;
-      if (m.last_asked && *m.last_asked == id && neighbours_.size() > 1) continue;
+      if (m.last_asked && *m.last_asked == id) {
+        if (n.publisher ? known_for >= config_.publisher_fetch_delay : now - m.asked_at >= 2 * pull_timeout(n)) again = &id;
+        continue;
+      }
       if (n.publisher && known_for < config_.publisher_fetch_delay) continue;
       // Least loaded first (our outstanding pulls there, then its pull
       // round trip: a congested neighbour answers slowly), ties at random.
@@ -649,6 +670,7 @@ void GroupMember::schedule_pulls(TimePoint now) {
         pick_t = t;
       }
     }
+    if (!pick) pick = again;
     if (!pick && skipped_by && m.attempts == 0) {
       // Nobody advertised it yet: the pusher that skipped it most likely
       // holds it, whatever its last map said.
@@ -702,6 +724,10 @@ FragmentMap GroupMember::build_map() const {
   const Seq below = m.newest >= bits ? m.newest - bits + 1 : 1;  // first number under the bitmap + 1
   m.held_from = store_.held_run_below(below, config_.max_fragments);
   if (m.held_from >= below) m.held_from = 0;  // nothing held right under the bitmap
+  // What we still hold under older holes (a big keyframe's early half, a
+  // fragment only we got from the publisher): advertised too, or nobody
+  // could pull it from us.
+  m.older = store_.held_runs_below(m.described_from(), kMaxMapRuns);
   return m;
 }
 

@@ -110,6 +110,77 @@ TEST(Playout, SkipsAHoleOnlyAfterHoleTimeout) {
   EXPECT_EQ(p.counters().holes_skipped, 1u);
 }
 
+// Live: a member waiting at a keyframe that fills in slowly (here: never)
+// while the stream moves on jumps to a later join point held complete once
+// it is more than max_behind behind in media time, and not before.
+TEST(Playout, CatchesUpToALaterCompleteJoinPoint) {
+  Stream s;
+  std::uint32_t ts = 0;
+  auto frame = [&](bool key, bool config, std::size_t size) {
+    MediaFrame f;
+    f.type = MediaType::video;
+    f.keyframe = key;
+    f.config = config;
+    f.timestamp = ts;
+    f.payload.assign(size, static_cast<std::uint8_t>(ts / 40));
+    ASSERT_TRUE(s.feed.publish(at(seconds(0)), f));
+  };
+  auto gop = [&](int frames) {  // 40 ms apart
+    frame(false, true, 20);   // sequence header: the join point
+    frame(true, false, 3000);  // keyframe: three fragments
+    for (int i = 1; i < frames; ++i) {
+      ts += 40;
+      frame(false, false, 200);
+    }
+    ts += 40;
+  };
+  gop(75);  // 3 s
+  gop(10);
+  s.flush();
+  std::vector<Seq> joins;
+  for (const auto& o : s.out)
+    if (o.join_point) joins.push_back(o.seq);
+  ASSERT_EQ(joins.size(), 2u);
+
+  FragmentStore store(s.group, s.verifier, s.config);
+  Playout p(s.config);
+  std::vector<Seq> newly;
+  Seq lost = 0;
+  // Offers every manifest and the data of frames up to `until_ts`.
+  auto offer_up_to = [&](std::uint32_t until_ts) {
+    std::uint32_t frame_ts = 0;
+    for (const auto& o : s.out) {
+      auto c = parse_content(o.content);
+      const auto* d = c ? std::get_if<DataContent>(&*c) : nullptr;
+      if (d && (d->flags & kFirst)) frame_ts = d->timestamp;
+      if (o.seq == lost || store.holds(o.seq) || (d && frame_ts > until_ts)) continue;
+      if (d && !(d->flags & kFirst) && lost == 0) {
+        lost = o.seq;  // the first keyframe's second fragment never comes
+        continue;
+      }
+      store.offer(at(seconds(1)), o.seq, o.content, newly);
+      if (d && (d->flags & kFirst) && !(d->flags & kConfig)) p.note_frame_start(d->timestamp);
+    }
+  };
+  p.start_at(joins[0]);
+  std::vector<PlayedFrame> played;
+  offer_up_to(2400);  // 2.4 s of the first GOP: not yet max_behind (2.5 s)
+  p.poll(at(seconds(1)), store, store.newest(), played);
+  ASSERT_EQ(played.size(), 1u) << "the sequence header; the keyframe waits for its lost fragment";
+  played.clear();
+  EXPECT_FALSE(p.catch_up(store, joins[1])) << "the second join point is not held yet";
+  offer_up_to(2960);  // the rest of the first GOP: now over max_behind, but no later join point complete
+  EXPECT_FALSE(p.catch_up(store, joins[1]));
+  offer_up_to(4000);  // the second GOP
+  ASSERT_TRUE(store.holds(joins[1]));
+  EXPECT_TRUE(p.catch_up(store, joins[1]));
+  EXPECT_EQ(p.counters().catch_ups, 1u);
+  p.poll(at(seconds(1)), store, store.newest(), played);
+  ASSERT_GE(played.size(), 11u);  // the second GOP: header, keyframe, 9 P-frames
+  EXPECT_TRUE(played[1].frame.keyframe);
+  EXPECT_EQ(played[1].frame.timestamp, 3000u);
+}
+
 TEST(PublisherFeed, RefusesFramesOverSixteenMegabytes) {
   Stream s;
   MediaFrame f;
