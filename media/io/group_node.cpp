@@ -51,7 +51,7 @@ std::string group_report_json(const GroupReport& r) {
       "\"fragmentsRequestedFromPeers\":%llu,\"fragmentsPulledFromPeers\":%llu,\"bytesPulledFromPeers\":%llu,"
       "\"fragmentsReceivedFromServer\":%llu,\"bytesReceivedFromServer\":%llu,\"fragmentsPublished\":%llu,"
       "\"bytesPublished\":%llu,\"duplicates\":%llu,\"forged\":%llu,\"malformed\":%llu,\"mediaBytesSent\":%llu,"
-      "\"controlBytesSent\":%llu,\"uploadRatio\":%.3f,\"joinToFirstFrameMs\":%.0f}",
+      "\"controlBytesSent\":%llu,\"uploadRatio\":%.3f,\"joinToFirstFrameMs\":%.0f,\"publisherRuns\":%llu}",
       r.specifier.c_str(), r.publisher ? "publisher" : "member", r.neighbours, (unsigned long long)p.frames,
       (unsigned long long)r.frames_delivered, (unsigned long long)r.frames_dropped,
       (unsigned long long)p.holes_skipped, (unsigned long long)p.fragments_skipped,
@@ -63,7 +63,8 @@ std::string group_report_json(const GroupReport& r) {
       (unsigned long long)c.bytes_from_publisher, (unsigned long long)c.fragments_published,
       (unsigned long long)c.bytes_published, (unsigned long long)c.duplicates, (unsigned long long)c.forged,
       (unsigned long long)c.malformed, (unsigned long long)c.media_bytes_sent,
-      (unsigned long long)c.control_bytes_sent, ratio, ms(c.join_to_first_frame));
+      (unsigned long long)c.control_bytes_sent, ratio, ms(c.join_to_first_frame),
+      (unsigned long long)c.runs_followed);
   return buf;
 }
 
@@ -100,6 +101,22 @@ struct GroupNode::Impl {
   std::mutex names_mu;
   std::set<std::string> names;
   std::map<group::GroupId, GroupMembership*> by_gid;
+  // Per group this process published: where its last run stopped (bounded
+  // by the groups a process publishes; kept for the process's life).
+  std::map<group::GroupId, group::Seq> last_published;
+
+  // A publisher run continues the group above every earlier run
+  // (group_types.hpp, publisher runs): from the wall clock, and above this
+  // process's own previous run of the group (a gateway route restarted
+  // within a millisecond, or a clock stepped back meanwhile).
+  group::Seq publisher_first_seq(const group::GroupId& gid) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
+    group::Seq first = group::run_first_seq(static_cast<std::uint64_t>(std::max<std::int64_t>(ms, 0)));
+    if (auto it = last_published.find(gid); it != last_published.end())
+      first = std::max(first, it->second + 2 * group::kMaxAhead);
+    return first;
+  }
 
   void snapshot(GroupMembership& m) {
     if (!m.gid_) return;
@@ -122,7 +139,10 @@ struct GroupNode::Impl {
     if (!m.gid_) {
       if (!m.auth_) m.auth_ = std::make_unique<group::Ed25519Authenticator>(g.publisher_key);
       const auto gid = group::group_id(m.spec_.name, g.publisher_key);
-      auto r = svc->add_group(now, gid, m.publisher_ ? group::Role::publisher : group::Role::member, *m.auth_);
+      group::GroupConfig config;
+      if (m.publisher_) config.first_seq = publisher_first_seq(gid);
+      auto r = svc->add_group(now, gid, m.publisher_ ? group::Role::publisher : group::Role::member, *m.auth_,
+                              config);
       if (!r) {
         std::lock_guard lk(m.mu_);
         m.last_error_ = r.error().message();
@@ -284,6 +304,8 @@ void GroupNode::leave(GroupMembership& m) {
     const TimePoint now = steady_now();
     ip->snapshot(m);
     if (m.gid_) {
+      if (auto* member = ip->svc->member(*m.gid_); member && m.publisher_)
+        ip->last_published[*m.gid_] = member->next_publish_seq();
       ip->svc->remove_group(now, *m.gid_);
       ip->by_gid.erase(*m.gid_);
     }

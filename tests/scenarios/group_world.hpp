@@ -66,6 +66,15 @@ struct WorldConfig {
   std::size_t directory_sample = 16;
   std::size_t forgers = 0;  // members that alter every fragment they send
   std::size_t late_joiners = 0;  // join at random times between warmup and run - 5 s
+  // Publisher restart (0: none): the publisher crashes then, and a new one
+  // with the same key (a new peer ID, a new run numbered from a later wall
+  // clock, timestamps from 0 again, a changed video sequence header, the
+  // same audio one) starts restart_gap later.
+  Duration restart_at{};
+  Duration restart_gap = 300ms;
+  std::uint64_t unix_ms = 0;  // the publisher's wall clock at the start (run_first_seq), 0: numbers from 1
+  std::uint64_t first_seq = 0;  // the publisher's first fragment number instead (0: from unix_ms)
+  std::size_t replayers = 0;  // members that record the first run's fragments and replay them after the restart
   StreamShape stream;
   group::GroupConfig group;
 };
@@ -89,6 +98,14 @@ struct Results {
   std::size_t max_neighbours = 0;
   double mean_neighbours = 0;
   bool connected = true;  // the neighbour graph, from the publisher
+  // Publisher restart: per member, from the new run's first keyframe
+  // published to the first frame of the new run played.
+  sim::Samples resume_ms;
+  std::size_t members_not_resumed = 0;
+  std::uint64_t timestamps_backwards = 0;   // audio/video timestamps played lower than the previous one
+  std::uint64_t old_after_new = 0;          // first-run frames played after a second-run frame
+  std::size_t new_video_config_played = 0;  // members that played the second run's (changed) video config
+  std::size_t audio_config_replayed = 0;    // members that played the unchanged audio config again
   double store_mib_per_member = 0;
   std::uint64_t publish_failures = 0;
   double on_time_share() const { return expected ? double(on_time) / double(expected) : 0; }
@@ -114,7 +131,12 @@ class World {
     std::unique_ptr<group::Ed25519Authenticator> auth;
     bool alive = true;
     bool forger = false;
-    TimePoint joined{}, left{};
+    bool replayer = false;
+    std::vector<Bytes> recorded;  // replayer: first-run fragment messages
+    std::int64_t last_ts = -1;     // last audio/video timestamp played
+    std::uint64_t ts_backwards = 0, old_after_new = 0, audio_config_plays = 0;
+    bool played_new_run = false, played_new_video_config = false;
+    std::int64_t first_new_run_us = -1;    TimePoint joined{}, left{};
     bool has_left = false;
     double upload_bps = 0;
     std::set<std::size_t> links;  // members it holds a link with (its own view)
@@ -133,7 +155,9 @@ class World {
   };
 
   void schedule(TimePoint at, std::function<void()> fn) { events_.push(Event{at, next_order_++, std::move(fn)}); }
-  std::size_t add_member(group::Role role, TimePoint now);
+  std::size_t add_member(group::Role role, TimePoint now, group::Seq first_seq = 0);
+  void restart_publisher(TimePoint now);
+  void replay(std::size_t i, TimePoint now);
   void kill(std::size_t i, TimePoint now);
   void pump(std::size_t i, TimePoint now);  // runs a member's actions, reschedules its tick
   void deliver(std::size_t from, std::size_t to, Bytes msg, group::SendKind kind, TimePoint now);
@@ -160,6 +184,10 @@ class World {
   std::uint64_t video_index_ = 0;
   std::vector<std::pair<TimePoint, std::vector<std::size_t>>> crashes_;  // crash time, members linked to it
   bool debug_ = std::getenv("GROUPSIM_DEBUG") != nullptr;
+  std::size_t publisher_ = 0;
+  std::size_t restart_index_ = 0;        // first frame of the second run (0: no restart yet)
+  std::optional<TimePoint> restart_key_at_;  // the second run's first keyframe published
+  TimePoint run_t0_{};                   // the current run's timestamp origin
   std::array<std::uint64_t, 4> late_drops_{};  // per send kind: waited over 1 s in an upload queue  // prints the first members' counters
 };
 
@@ -199,7 +227,7 @@ inline MediaFrame World::make_frame(std::uint64_t index, MediaType type, bool ke
   return f;
 }
 
-inline std::size_t World::add_member(group::Role role, TimePoint now) {
+inline std::size_t World::add_member(group::Role role, TimePoint now, group::Seq first_seq) {
   const std::size_t i = members_.size();
   Member m;
   MemberId id{};
@@ -208,7 +236,9 @@ inline std::size_t World::add_member(group::Role role, TimePoint now) {
     m.auth = std::make_unique<group::Ed25519Authenticator>(keys_);
   else
     m.auth = std::make_unique<group::Ed25519Authenticator>(keys_.public_key);
-  m.core = std::make_unique<GroupMember>(id, group_id_, role, *m.auth, rng_, c_.group);
+  group::GroupConfig gc = c_.group;
+  if (first_seq) gc.first_seq = first_seq;
+  m.core = std::make_unique<GroupMember>(id, group_id_, role, *m.auth, rng_, gc);
   m.joined = now;
   const double x = role == group::Role::publisher
                        ? c_.publisher_upload
@@ -299,6 +329,9 @@ inline void World::transmit(std::size_t from, TimePoint now) {
   schedule(leave + d, [this, from, to, msg = std::move(msg)] {
     Member& b = members_[to];
     if (!b.alive || !b.links.count(from)) return;
+    if (b.replayer && restart_index_ == 0 && b.recorded.size() < 4096 && !msg.empty() &&
+        msg[0] == static_cast<std::uint8_t>(group::MessageType::fragment))
+      b.recorded.push_back(msg);
     b.core->on_message(now_, members_[from].core->id(), msg);
     pump(to, now_);
   });
@@ -351,6 +384,33 @@ inline void World::pump(std::size_t i, TimePoint now) {
       ++m.corrupt;
       continue;
     }
+    if (f.frame.type != MediaType::data && !f.frame.config) {
+      if (m.last_ts >= 0 && std::int64_t(f.frame.timestamp) < m.last_ts) {
+        ++m.ts_backwards;
+        if (debug_)
+          std::printf("member %zu: t=%lld index %llu (restart %zu) ts %u after %lld\n", i,
+                      (long long)((now - t0_).count() / 1000), (unsigned long long)index, restart_index_,
+                      f.frame.timestamp, (long long)m.last_ts);
+      }
+      m.last_ts = f.frame.timestamp;
+    }
+    if (restart_index_ != 0) {
+      if (index >= restart_index_) {
+        if (!m.played_new_run) m.first_new_run_us = (now - t0_).count();
+        m.played_new_run = true;
+        if (index == restart_index_ + 1) m.played_new_video_config = true;
+      } else if (m.played_new_run && !f.frame.config) {
+        ++m.old_after_new;
+        if (debug_)
+          std::printf("member %zu: t=%lld old index %llu after new (restart %zu) seq %llu\n", i,
+                      (long long)((now - t0_).count() / 1000), (unsigned long long)index, restart_index_,
+                      (unsigned long long)f.seq);
+      }
+    }
+    if (index == 1) ++m.audio_config_plays;
+    if (debug_ && f.frame.config && restart_index_)
+      std::printf("member %zu: t=%lld config index %llu type %d seq %llu\n", i, (long long)((now - t0_).count() / 1000),
+                  (unsigned long long)index, int(f.frame.type), (unsigned long long)f.seq);
     if (m.played_us.size() < frames_.size()) m.played_us.resize(frames_.size(), -1);
     if (m.played_us[index] < 0) m.played_us[index] = (now - t0_).count();
     if (m.first_played_us < 0) m.first_played_us = (now - t0_).count();
@@ -370,8 +430,41 @@ inline void World::pump(std::size_t i, TimePoint now) {
   }
 }
 
+// The publisher crashes; restart_gap later a new process with the same key
+// joins (a directory sample, as the rendezvous gives) and publishes a new
+// run: timestamps from 0, the same audio sequence header (its payload is
+// the first run's: members do not play it again), a changed video one.
+inline void World::restart_publisher(TimePoint now) {
+  Member& old = members_[publisher_];
+  old.alive = false;
+  old.has_left = true;
+  old.left = now;
+  schedule(now + c_.restart_gap, [this] {
+    const auto ms = static_cast<std::uint64_t>((now_ - t0_).count() / 1000);
+    publisher_ = add_member(group::Role::publisher, now_, group::run_first_seq(c_.unix_ms + ms));
+    members_[publisher_].core->add_members(now_, directory_sample(publisher_));
+    pump(publisher_, now_);
+    run_t0_ = now_;
+    restart_index_ = frames_.size();
+    video_index_ = 0;
+  });
+}
+
+// A replayer sends the first run's fragments it recorded to every neighbour
+// again (as pushes), a few per tick, after the restart.
+inline void World::replay(std::size_t i, TimePoint now) {
+  Member& m = members_[i];
+  if (!m.alive || restart_index_ == 0 || m.recorded.empty()) return;
+  for (int k = 0; k < 8; ++k) {
+    const Bytes& msg = m.recorded[static_cast<std::size_t>(rng_.below(m.recorded.size()))];
+    for (std::size_t j : m.links) deliver(i, j, msg, group::SendKind::push, now);
+  }
+}
+
 inline void World::publish_frames(TimePoint now) {
   // Called every 1 ms of virtual time while publishing: emits the frames due.
+  if (!members_[publisher_].alive) return;
+  const bool second_run = restart_index_ != 0;
   const StreamShape& s = c_.stream;
   const double audio_bps = s.audio_fps * double(s.audio_bytes) * 8;
   const double video_bps = std::max(0.0, s.bitrate - audio_bps);
@@ -385,17 +478,24 @@ inline void World::publish_frames(TimePoint now) {
     FrameRecord r;
     r.published = now;
     r.frame = make_frame(index, type, key, config, size);
-    r.frame.timestamp = static_cast<std::uint32_t>((now - t0_).count() / 1000);
+    r.frame.timestamp = static_cast<std::uint32_t>((now - run_t0_).count() / 1000);
     r.scored = !config && now - t0_ >= c_.warmup && now - t0_ < c_.run;
     payload_bytes_ += r.frame.payload.size();
-    auto& pub = members_[0];
+    if (second_run && index == restart_index_ + 2) r.frame.payload = frames_[1].frame.payload;  // same audio config
+    if (second_run && key && !config && !restart_key_at_) restart_key_at_ = now;
+    auto& pub = members_[publisher_];
     if (!pub.core->publish(now, r.frame)) ++publish_failures_;
     frames_.push_back(std::move(r));
   };
-  if (frames_.empty()) {
+  if (frames_.empty() || frames_.size() == restart_index_) {
     emit(MediaType::data, false, true, 300);  // metadata
-    emit(MediaType::audio, false, true, 16);  // audio sequence header
-    emit(MediaType::video, false, true, 40);  // video sequence header
+    if (second_run) {
+      emit(MediaType::video, false, true, 48);  // a changed video sequence header (restart_index_ + 1)
+      emit(MediaType::audio, false, true, 16);  // the same audio one (restart_index_ + 2)
+    } else {
+      emit(MediaType::audio, false, true, 16);  // audio sequence header
+      emit(MediaType::video, false, true, 40);  // video sequence header
+    }
   }
   audio_frame_accum_ += s.audio_fps / 1000.0;
   video_frame_accum_ += s.fps / 1000.0;
@@ -409,20 +509,25 @@ inline void World::publish_frames(TimePoint now) {
     ++video_index_;
     emit(MediaType::video, key, false, key ? key_bytes : p_bytes);
   }
-  pump(0, now);
+  pump(publisher_, now);
 }
 
 inline Results World::run() {
   t0_ = TimePoint{} + 1s;
   now_ = t0_;
-  add_member(group::Role::publisher, now_);
+  run_t0_ = t0_;
+  std::uint64_t first = c_.first_seq ? c_.first_seq : group::run_first_seq(c_.unix_ms);
+  if (const char* f = std::getenv("GROUPSIM_FIRST")) first = std::strtoull(f, nullptr, 10);
+  publisher_ = add_member(group::Role::publisher, now_, first);
   // Initial members, spread over join_spread.
   for (std::size_t k = 0; k < c_.members; ++k) {
     const Duration at = Duration(static_cast<std::int64_t>(rng_.unit() * double(c_.join_spread.count())));
     const bool forger = k < c_.forgers;
-    schedule(t0_ + at, [this, forger] {
+    const bool replayer = k >= c_.forgers && k < c_.forgers + c_.replayers;
+    schedule(t0_ + at, [this, forger, replayer] {
       const std::size_t i = add_member(group::Role::member, now_);
       members_[i].forger = forger;
+      members_[i].replayer = replayer;
     });
   }
   for (std::size_t k = 0; k < c_.late_joiners; ++k) {
@@ -469,6 +574,13 @@ inline Results World::run() {
                     (unsigned long long)served, missing);
       });
   }
+  if (c_.restart_at > Duration{}) schedule(t0_ + c_.restart_at, [this] { restart_publisher(now_); });
+  if (c_.replayers > 0)
+    for (TimePoint t = t0_; t < t0_ + c_.run; t += 50ms)
+      schedule(t, [this] {
+        for (std::size_t i = 0; i < members_.size(); ++i)
+          if (members_[i].replayer) replay(i, now_);
+      });
   // The stream: frames due every millisecond, for the whole run.
   for (TimePoint t = t0_; t < t0_ + c_.run; t += 1ms) schedule(t, [this] { publish_frames(now_); });
   const TimePoint end = t0_ + c_.run + c_.deadline + 1s;
@@ -485,8 +597,18 @@ inline Results World::run() {
   // (from its first played frame, until it left) counts for that member.
   for (std::size_t i = 1; i < members_.size(); ++i) {
     Member& m = members_[i];
-    if (m.forger) continue;
+    if (m.forger || m.replayer || i == publisher_) continue;
     r.corrupt += m.corrupt;
+    r.timestamps_backwards += m.ts_backwards;
+    r.old_after_new += m.old_after_new;
+    if (restart_index_ != 0 && !m.has_left) {
+      if (m.first_new_run_us < 0 || !restart_key_at_)
+        ++r.members_not_resumed;
+      else
+        r.resume_ms.add(double(m.first_new_run_us - (*restart_key_at_ - t0_).count()) / 1000.0);
+      if (m.played_new_video_config) ++r.new_video_config_played;
+      if (m.audio_config_plays > 1) ++r.audio_config_replayed;
+    }
     m.played_us.resize(frames_.size(), -1);
     if (m.first_played_us < 0) {
       // Never played: every frame published from its join + 2 s on counts as missing.
@@ -576,6 +698,32 @@ inline Results World::run() {
     }
     for (auto u : use) std::printf(" %zu", u);
     std::printf("\n");
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      const auto& pc = members_[i].core->playout_counters();
+      std::size_t played2 = 0;
+      for (std::size_t k = restart_index_; restart_index_ && k < members_[i].played_us.size(); ++k)
+        played2 += members_[i].played_us[k] >= 0;
+      {
+        const auto& st = members_[i].core->store();
+        const group::Seq nx = members_[i].core->playout_next();
+        std::printf("  playout next %llu (low 22 bits) held %d, floor %llu\n", (unsigned long long)(nx & ((1u << 22) - 1)),
+                    int(st.holds(nx)), (unsigned long long)(st.floor() & ((1u << 22) - 1)));
+        group::Seq gap = nx;
+        while (gap <= st.newest() && st.holds(gap)) ++gap;
+        int holders = 0;
+        for (std::size_t k = 0; k < members_.size(); ++k)
+          if (members_[k].core && members_[k].core->store().holds(gap)) ++holders;
+        std::printf("  first gap %llu (+%llu), held by %d of %zu stores, pub floor %llu\n", (unsigned long long)(gap & ((1u << 22) - 1)),
+                    (unsigned long long)(gap - nx), holders, members_.size(),
+                    (unsigned long long)(members_[0].core->store().floor() & ((1u << 22) - 1)));
+      }
+      std::printf("member %zu: frames %llu holes %llu frag_skipped %llu restarts %llu runs %llu newest %llu played run2 %zu of %zu\n", i,
+                  (unsigned long long)pc.frames, (unsigned long long)pc.holes_skipped,
+                  (unsigned long long)pc.fragments_skipped, (unsigned long long)pc.restarts,
+                  (unsigned long long)members_[i].core->counters().runs_followed,
+                  (unsigned long long)(members_[i].core->store().newest() & ((1u << 22) - 1)), played2,
+                  frames_.size() - restart_index_);
+    }
     for (std::size_t i = 0; i < members_.size() && i < 4; ++i) {
       const auto& k = members_[i].core->counters();
       std::printf("member %zu: pushed_to %llu requested_by %llu unserved %llu | from_pub %llu pushed_from %llu pulled %llu asked %llu dup %llu stale %llu | media %llu control %llu | refused %llu pusher_changes %llu | depth %u %u %u %u %u %u %u %u\n",
@@ -590,7 +738,7 @@ inline Results World::run() {
                   members_[i].core->depth(5), members_[i].core->depth(6), members_[i].core->depth(7));
     }
   }
-  r.publisher_upload_ratio = double(members_[0].wire_bytes) / double(std::max<std::uint64_t>(1, payload_bytes_));
+  r.publisher_upload_ratio = double(members_[publisher_].wire_bytes) / double(std::max<std::uint64_t>(1, payload_bytes_));
   std::uint64_t control = 0, media = 0;
   std::size_t alive = 0;
   double neighbours = 0, store = 0;
@@ -609,8 +757,8 @@ inline Results World::run() {
   r.store_mib_per_member = store / double(std::max<std::size_t>(1, alive)) / (1 << 20);
   // Connectivity of the neighbour graph among live members, from the publisher.
   std::vector<bool> seen(members_.size(), false);
-  std::vector<std::size_t> todo{0};
-  seen[0] = true;
+  std::vector<std::size_t> todo{publisher_};
+  seen[publisher_] = true;
   while (!todo.empty()) {
     const std::size_t i = todo.back();
     todo.pop_back();

@@ -13,7 +13,10 @@
 // hash per fragment authenticate the stream, a member verifies each
 // fragment before it plays or forwards it, and nothing can be moved to
 // another number or group (PPSPP, RFC 7574 §6.1, signs Merkle roots for the
-// same reason: a signature per packet is too dear).
+// same reason: a signature per packet is too dear). Numbers are those of
+// the publisher's run (group_types.hpp): the signature covers the number,
+// so a later run's numbers, above every earlier run's, cannot be forged
+// from an earlier run's fragments.
 #pragma once
 
 #include <cstdint>

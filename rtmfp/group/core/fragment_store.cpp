@@ -1,6 +1,7 @@
 #include "rtmfp/group/core/fragment_store.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace rtmfp::group {
 
@@ -25,6 +26,19 @@ Seq FragmentStore::held_run_below(Seq s, std::size_t limit) const {
     low = it->first;
   }
   return low;
+}
+
+std::vector<std::pair<Seq, Seq>> FragmentStore::held_runs_below(Seq s, std::size_t max_runs) const {
+  std::vector<std::pair<Seq, Seq>> runs;
+  for (auto it = std::make_reverse_iterator(held_.lower_bound(s)); it != held_.rend(); ++it) {
+    if (!runs.empty() && it->first + 1 == runs.back().first) {
+      runs.back().first = it->first;
+      continue;
+    }
+    if (runs.size() == max_runs) break;
+    runs.emplace_back(it->first, it->first);
+  }
+  return runs;
 }
 
 Seq FragmentStore::next_held(Seq s) const {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "rtmfp/group/core/authenticator.hpp"
@@ -44,6 +45,9 @@ class FragmentStore {
   // The lowest L such that every number in [L, s) is held (s if s - 1 is
   // not), looking at most `limit` numbers down.
   Seq held_run_below(Seq s, std::size_t limit) const;
+  // Up to `max_runs` runs [low, high] of held numbers below s, highest
+  // first (for the map's older runs).
+  std::vector<std::pair<Seq, Seq>> held_runs_below(Seq s, std::size_t max_runs) const;
   // The lowest held number >= s, or 0.
   Seq next_held(Seq s) const;
   // Lowest number still kept (everything below was dropped or never held).
@@ -55,6 +59,9 @@ class FragmentStore {
   // Drops what is older than the window, or below `keep_from` minus the
   // relay span when the count or bytes bound is reached.
   void expire(TimePoint now);
+  // A new publisher run began (group_member.hpp): everything below `f` (the
+  // earlier run) is dropped and stays stale.
+  void drop_below(Seq f) { raise_floor(f); }
 
  private:
   struct Held {

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "rtmfp/core/time.hpp"
+#include "rtmfp/group/core/group_types.hpp"
 
 namespace rtmfp::group {
 
@@ -44,6 +45,10 @@ struct GroupConfig {
   Duration window = seconds(8);
   // Playout waits this long for a hole before skipping to the next frame.
   Duration hole_timeout = milliseconds(1500);
+  // A member whose playout is this far behind the newest frame it holds
+  // (media time), with a later join point complete, jumps to that join
+  // point: a live member does not stay behind after a slow keyframe.
+  Duration max_behind = milliseconds(2500);
   // Membership gossip to one random neighbour, and overlay review.
   Duration gossip_interval = seconds(1);
   Duration overlay_review = seconds(2);
@@ -94,6 +99,9 @@ struct GroupConfig {
   std::size_t fragment_payload = 1024;
   Duration manifest_batch = milliseconds(40);
   std::size_t manifest_max_fragments = 48;
+  // The run's first fragment number (group_types.hpp run_first_seq: from the
+  // wall clock, chosen by the io layer; 1 when nothing else matters).
+  Seq first_seq = 1;
   // Without video keyframes, a join point at most this often.
   Duration audio_join_interval = seconds(1);
 };

@@ -32,6 +32,9 @@ struct GroupCounters {
   // Overlay.
   std::uint64_t links_up = 0, links_lost = 0, neighbours_timed_out = 0, connects = 0;
   std::uint64_t pusher_changes = 0;
+  // Publisher runs: a verified fragment far beyond what was held (the
+  // publisher came back, group_types.hpp) restarted playout.
+  std::uint64_t runs_followed = 0;
   std::optional<Duration> join_to_first_frame;
 };
 

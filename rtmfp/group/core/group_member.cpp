@@ -9,9 +9,6 @@
 namespace rtmfp::group {
 
 namespace {
-// A neighbour may claim fragments at most this far beyond what we hold: a
-// liar cannot make us chase (or track) an unbounded range.
-constexpr Seq kMaxAhead = 4096;
 // Pulls sent per tick, in all.
 constexpr std::size_t kMaxPullsPerTick = 256;
 // Depths at or beyond this are treated as no path (a push loop counts up).
@@ -38,6 +35,10 @@ GroupMember::GroupMember(const MemberId& self, const GroupId& group, Role role, 
   push_lag_.fill(config_.fetch_delay / 2);
   push_lag_dev_.fill(config_.fetch_delay / 8);
   if (role == Role::publisher) feed_ = std::make_unique<PublisherFeed>(group, auth, config);
+  // A publisher starts with a full pull budget: the first fragments of a run
+  // leave before anyone subscribed (a publisher that came back has members
+  // waiting for its first join point), and only pulls bring them.
+  if (role == Role::publisher) serve_tokens_ = double(config_.publisher_serve_burst);
 }
 
 std::vector<MemberId> GroupMember::neighbours() const {
@@ -191,9 +192,21 @@ void GroupMember::learn_newest(TimePoint now, Seq newest) {
     if (!store_.holds(s)) missing_.try_emplace(s, Missing{now, {}, {}, {}, {}, 0});
 }
 
-void GroupMember::on_map(TimePoint now, const MemberId&, Neighbour& n, FragmentMap&& map) {
+void GroupMember::on_map(TimePoint now, const MemberId& from, Neighbour& n, FragmentMap&& map) {
   n.map = std::move(map);
-  if (n.map.join_point > join_point_ && n.map.join_point <= std::max(store_.newest(), known_newest_) + kMaxAhead)
+  // A neighbour far ahead of everything we hold: most likely a new
+  // publisher run (group_types.hpp). Its claim proves nothing, so we only
+  // ask it for its latest join point (at most once per request_timeout);
+  // that data names its manifest, which we ask for next (on_fragment), and
+  // only the verified manifest moves us (new_run).
+  if (store_.newest() != 0 && n.map.join_point > store_.newest() + kMaxAhead &&
+      (!last_probe_ || now - *last_probe_ >= config_.request_timeout)) {
+    last_probe_ = now;
+    ++counters_.fragments_requested_from_peers;
+    send(from, Request{{n.map.join_point}}, SendKind::signal);
+  }
+  if (n.map.join_point > join_point_ && n.map.join_point >= store_.floor() &&
+      n.map.join_point <= std::max(store_.newest(), known_newest_) + kMaxAhead)
     join_point_ = n.map.join_point;
   learn_newest(now, n.map.newest);
   maybe_start(now);
@@ -295,7 +308,15 @@ bool GroupMember::publisher_may_serve(TimePoint now, const Neighbour& n, Seq s, 
   if (serve_tokens_ < double(bytes)) return false;
   if (!(n.we_push & (1u << push_class(s)))) {
     auto [it, fresh] = served_once_.try_emplace(s, now);
-    if (!fresh && now - it->second < config_.publisher_reserve_interval) return false;
+    // Until a neighbour advertises it, the copy served may have been lost
+    // (2% of pull answers are, and more behind a keyframe burst): served
+    // again once it could have landed and been advertised.
+    bool landed = false;
+    for (const auto& [id, o] : neighbours_) landed |= &o != &n && o.map.holds(s);
+    const Duration reserve = landed ? config_.publisher_reserve_interval
+                                    : std::min(config_.publisher_reserve_interval,
+                                               pull_timeout(n) + config_.map_interval);
+    if (!fresh && now - it->second < reserve) return false;
     it->second = now;
     while (served_once_.size() > config_.max_missing) served_once_.erase(served_once_.begin());
   }
@@ -336,6 +357,7 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
     n.srtt = n.srtt == Duration{} ? sample : (n.srtt * 7 + sample) / 8;
   }
   std::vector<Seq> newly;
+  const Seq held_before = store_.newest();
   const Offer o = store_.offer(now, f.seq, f.content, newly);
   switch (o) {
     case Offer::duplicate:
@@ -364,6 +386,16 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
     case Offer::stored:
       break;
   }
+  if (o == Offer::pending && held_before != 0 && f.seq > held_before + kMaxAhead) {
+    // Far ahead and waiting for its manifest (a probe's answer, or a push
+    // of a new run): ask the sender for that manifest.
+    auto p = parse_content(f.content);
+    if (auto* d = p ? std::get_if<DataContent>(&*p) : nullptr; d && probe_manifest_ != f.seq - d->back) {
+      probe_manifest_ = f.seq - d->back;
+      ++counters_.fragments_requested_from_peers;
+      send(from, Request{{f.seq - d->back}}, SendKind::signal);
+    }
+  }
   if (from_pusher) {  // a push only counts once it verified (or may)
     last_push_at_[cls] = now;
     last_push_seq_[cls] = std::max(last_push_seq_[cls], f.seq);
@@ -378,10 +410,31 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
     ++counters_.fragments_pushed_from_peers;
     counters_.bytes_pushed_from_peers += f.content.size();
   }
+  if (!newly.empty()) {
+    const Seq high = *std::max_element(newly.begin(), newly.end());
+    if (held_before != 0 && high > held_before + kMaxAhead) new_run(now, held_before, high);
+  }
   learn_newest(now, f.seq);
   if (from_pusher) mark_lost(f.previous);
   for (Seq s : newly) on_verified(now, s, s == f.seq ? &from : nullptr);
   if (!newly.empty()) play(now);
+}
+
+// A verified fragment `high` lies beyond what we held (`held_before`) by
+// more than kMaxAhead: the publisher came back (group_types.hpp, publisher
+// runs) or we fell far behind. Either way, as a late join: the earlier
+// numbers are dropped for good (a replay of them is stale), pulls and holes
+// of the old run are forgotten, and playout starts again at the new run's
+// first join point (timestamps kept monotonic by Playout::restart).
+void GroupMember::new_run(TimePoint, Seq held_before, Seq high) {
+  ++counters_.runs_followed;
+  store_.drop_below(std::max(held_before + 1, high - kMaxAhead));
+  for (auto& [s, m] : missing_) release_pull(m);
+  missing_.clear();
+  known_newest_ = store_.newest();
+  if (join_point_ < store_.floor()) join_point_ = 0;
+  if (playout_.started()) playout_.restart();
+  map_dirty_ = true;
 }
 
 // A fragment became verified: it leaves the missing list, and goes to every
@@ -397,8 +450,11 @@ void GroupMember::on_verified(TimePoint now, Seq s, const MemberId* from) {
   if (!c) return;
   if (c->size() > 2 && (*c)[0] == 0) {  // data: note join points
     auto p = parse_content(*c);
-    if (p && std::holds_alternative<DataContent>(*p) && ((*std::get_if<DataContent>(&*p)).flags & kJoinPoint))
-      join_point_ = std::max(join_point_, s);
+    if (const auto* d = p ? std::get_if<DataContent>(&*p) : nullptr) {
+      if (d->flags & kJoinPoint) join_point_ = std::max(join_point_, s);
+      if ((d->flags & kFirst) && !(d->flags & kConfig) && d->type != MediaType::data)
+        playout_.note_frame_start(d->timestamp);
+    }
   }
   const unsigned cls = push_class(s);
   for (auto& [id, n] : neighbours_) {
@@ -419,6 +475,7 @@ void GroupMember::on_verified(TimePoint now, Seq s, const MemberId* from) {
 void GroupMember::play(TimePoint now) {
   if (role_ == Role::publisher) return;
   maybe_start(now);
+  playout_.catch_up(store_, join_point_);
   const std::size_t before = frames_.size();
   playout_.poll(now, store_, known_newest_, frames_);
   if (frames_.size() > before && !counters_.join_to_first_frame && started_at_)
@@ -585,13 +642,22 @@ void GroupMember::schedule_pulls(TimePoint now) {
         std::min<Duration>(config_.fetch_delay, push_lag_[cls] + 4 * push_lag_dev_[cls] + milliseconds(20));
     if (push_expected && known_for < fetch_after) continue;
     const MemberId* skipped_by = m.lost && pusher_[cls] ? &*pusher_[cls] : nullptr;
-    // A holder other than the one asked last; the publisher only as a last resort.
+    // A holder other than the one asked last; the publisher only as a last
+    // resort. The one asked last again when no other holder is left (the
+    // publisher is often the only holder of a fragment its subscriber lost,
+    // and it declines while its pull budget is spent: asked again later, it
+    // serves; before, such a fragment was never asked for again); a member
+    // only after twice its pull timeout (it may just be slow: congested).
     const MemberId* pick = nullptr;
+    const MemberId* again = nullptr;
     bool pick_publisher = true;
     std::uint64_t pick_t = 0;
     for (auto& [id, n] : neighbours_) {
       if (!n.hello || !n.map.holds(s) || n.outstanding >= config_.max_requests_per_neighbour) continue;
-      if (m.last_asked && *m.last_asked == id && neighbours_.size() > 1) continue;
+      if (m.last_asked && *m.last_asked == id) {
+        if (n.publisher ? known_for >= config_.publisher_fetch_delay : now - m.asked_at >= 2 * pull_timeout(n)) again = &id;
+        continue;
+      }
       if (n.publisher && known_for < config_.publisher_fetch_delay) continue;
       // Least loaded first (our outstanding pulls there, then its pull
       // round trip: a congested neighbour answers slowly), ties at random.
@@ -604,6 +670,7 @@ void GroupMember::schedule_pulls(TimePoint now) {
         pick_t = t;
       }
     }
+    if (!pick) pick = again;
     if (!pick && skipped_by && m.attempts == 0) {
       // Nobody advertised it yet: the pusher that skipped it most likely
       // holds it, whatever its last map said.
@@ -657,6 +724,10 @@ FragmentMap GroupMember::build_map() const {
   const Seq below = m.newest >= bits ? m.newest - bits + 1 : 1;  // first number under the bitmap + 1
   m.held_from = store_.held_run_below(below, config_.max_fragments);
   if (m.held_from >= below) m.held_from = 0;  // nothing held right under the bitmap
+  // What we still hold under older holes (a big keyframe's early half, a
+  // fragment only we got from the publisher): advertised too, or nobody
+  // could pull it from us.
+  m.older = store_.held_runs_below(m.described_from(), kMaxMapRuns);
   return m;
 }
 

@@ -108,6 +108,10 @@ class GroupMember {
   }
   std::optional<MemberId> pusher(unsigned cls) const { return pusher_[cls]; }
   const FragmentStore& store() const { return store_; }
+  // The fragment playout needs next (0 before it starts).
+  Seq playout_next() const { return playout_.next(); }
+  // Publisher: the number its next fragment gets (0 for a member).
+  Seq next_publish_seq() const { return feed_ ? feed_->next_seq() : 0; }
 
  private:
   struct Neighbour {
@@ -156,6 +160,7 @@ class GroupMember {
   bool publisher_may_serve(TimePoint now, const Neighbour& n, Seq s, std::size_t bytes);
   void on_fragment(TimePoint now, const MemberId& from, Neighbour& n, FragmentMessage&& f);
   void on_verified(TimePoint now, Seq s, const MemberId* from);
+  void new_run(TimePoint now, Seq held_before, Seq high);
   void mark_lost(Seq previous);
   Duration pull_timeout(const Neighbour& n) const;
   void release_pull(Missing& m);
@@ -205,6 +210,8 @@ class GroupMember {
   std::map<Seq, TimePoint> served_once_;  // publisher: fragments served to a non-subscriber, when
   Seq known_newest_ = 0;
   Seq join_point_ = 0;  // newest join point known (held or advertised)
+  std::optional<TimePoint> last_probe_;  // asked a neighbour far ahead for its join point
+  Seq probe_manifest_ = 0;               // the manifest last asked for a far-ahead fragment
   std::optional<TimePoint> started_at_;  // created / first tick
   std::optional<TimePoint> last_tick_, last_map_, last_keepalive_, last_gossip_, last_review_;
   bool map_dirty_ = true;

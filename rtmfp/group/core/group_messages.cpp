@@ -17,11 +17,20 @@ const char* message_type_name(MessageType t) {
   return "unknown";
 }
 
+Seq FragmentMap::described_from() const {
+  if (held_from != 0) return held_from;
+  const Seq bits = bitmap.size() * 8;
+  return newest >= bits ? newest - bits + 1 : 1;
+}
+
 bool FragmentMap::holds(Seq s) const {
   if (newest == 0 || s == 0 || s > newest) return false;
   const Seq back = newest - s;
-  if (back >= bitmap.size() * 8) return held_from != 0 && s >= held_from;
-  return (bitmap[back / 8] >> (7 - back % 8)) & 1u;
+  if (back < bitmap.size() * 8) return (bitmap[back / 8] >> (7 - back % 8)) & 1u;
+  if (held_from != 0 && s >= held_from) return true;
+  for (const auto& [low, high] : older)
+    if (s >= low && s <= high) return true;
+  return false;
 }
 
 namespace {
@@ -74,6 +83,19 @@ Result<Message> decode_message(ByteView in) {
       f.bitmap.assign(b.begin(), b.end());
       if (r.ok() && (f.join_point > f.newest || f.held_from > f.newest))
         return fail(Errc::malformed, "fragment map: join point or held range after newest");
+      const std::size_t runs = r.u8();
+      if (r.ok() && runs > kMaxMapRuns) return fail(Errc::malformed, "fragment map: too many older runs");
+      Seq base = f.newest == 0 ? 1 : f.described_from();
+      for (std::size_t i = 0; i < runs && r.ok(); ++i) {
+        const Seq gap = wire::read_vlu(r), length = wire::read_vlu(r);
+        if (!r.ok()) break;
+        // top = base - 1 - gap >= 1, and length numbers down from it stay >= 1.
+        if (length == 0 || base < 2 || gap > base - 2 || length > base - 1 - gap)
+          return fail(Errc::malformed, "fragment map: older run out of range");
+        const Seq high = base - 1 - gap;
+        f.older.emplace_back(high - length + 1, high);
+        base = high - length + 1;
+      }
       return ok_if(r, std::move(f), "fragment map");
     }
     case MessageType::subscribe:
@@ -139,6 +161,23 @@ Bytes encode_message(const Message& m) {
           const std::size_t bytes = std::min(v.bitmap.size(), kMaxMapBits / 8);
           w.u16(static_cast<std::uint16_t>(bytes * 8));
           w.bytes(ByteView(v.bitmap.data(), bytes));
+          // Older runs, each strictly below what came before; the first
+          // that is not ends the list.
+          Seq base = v.newest == 0 ? 1 : v.described_from();
+          std::size_t n = 0;
+          while (n < v.older.size() && n < kMaxMapRuns && v.older[n].first >= 1 &&
+                 v.older[n].first <= v.older[n].second && v.older[n].second < base) {
+            base = v.older[n].first;
+            ++n;
+          }
+          w.u8(static_cast<std::uint8_t>(n));
+          base = v.newest == 0 ? 1 : v.described_from();
+          for (std::size_t i = 0; i < n; ++i) {
+            const auto [low, high] = v.older[i];
+            wire::write_vlu(w, base - 1 - high);
+            wire::write_vlu(w, high - low + 1);
+            base = low;
+          }
         } else if constexpr (std::is_same_v<T, Subscribe>) {
           w.u8(static_cast<std::uint8_t>(MessageType::subscribe));
           w.u8(v.mask);

@@ -5,6 +5,11 @@
 //   fragment_map   03 | VLU newest | VLU join point | VLU held from | 8 x u8 depth | u16 bits
 //                       (<= kMaxMapBits, multiple of 8) | bits/8 bytes: bit i (MSB first) =
 //                       holds newest - i; below the bitmap it holds everything from `held from`
+//                       | u8 n (<= kMaxMapRuns) | n x (VLU gap | VLU length): older held runs,
+//                       highest first: a run's top is (the lowest number described so far) - 1 -
+//                       gap, and it holds `length` (>= 1) numbers down from there. Without them a
+//                       fragment held below a hole older than the bitmap was advertised by nobody
+//                       (a 1 MB keyframe is 1,024 fragments: twice the bitmap).
 //   subscribe      04 | u8 class mask
 //   subscribe_reply 05 | u8 class mask
 //   request        06 | u8 n (1..kMaxRequestSeqs) | n x VLU fragment number
@@ -20,6 +25,7 @@
 
 #include <array>
 #include <cstdint>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -38,6 +44,7 @@ const char* message_type_name(MessageType t);
 inline constexpr std::uint8_t kProtocolVersion = 1;
 inline constexpr std::size_t kMaxMembersPerMessage = 16;
 inline constexpr std::size_t kMaxMapBits = 512;
+inline constexpr std::size_t kMaxMapRuns = 32;
 inline constexpr std::size_t kMaxRequestSeqs = 32;
 inline constexpr std::size_t kMaxFragmentContent = 2048;
 inline constexpr std::uint8_t kDepthUnknown = 255;
@@ -57,6 +64,11 @@ struct FragmentMap {
   Seq held_from = 0;   // below the bitmap, holds [held_from, newest - bits]
   std::array<std::uint8_t, kPushClasses> depth{};  // hops from the publisher per class
   std::vector<std::uint8_t> bitmap;  // bit i (MSB first) = holds newest - i
+  // Older held runs [low, high] below all of the above, highest first, at
+  // most kMaxMapRuns: what a member still holds under its oldest holes.
+  std::vector<std::pair<Seq, Seq>> older;
+  // The lowest number the bitmap and `held_from` describe.
+  Seq described_from() const;
   bool holds(Seq s) const;
 };
 struct Subscribe {

@@ -23,6 +23,26 @@ using GroupId = std::array<std::uint8_t, 32>;
 // Fragment sequence number; the first fragment is 1 (0 means "none").
 using Seq = std::uint64_t;
 
+// Publisher runs. A publisher that comes back with the same key (a
+// restarted `rtmfp publish --key`, a gateway route whose RTMP ingest
+// reconnected) continues the same group, so its numbers must go on upward:
+// a run starts at run_first_seq(wall-clock ms) = ms << kRunShift | 1 (the io
+// layer reads the clock; a process that publishes a group again also starts
+// above its previous run's last number). A run publishes far fewer than
+// 2^kRunShift fragments per millisecond, so a run started later numbers above
+// everything an earlier one has published by then, and two publishers with
+// one key at once: the later started is the higher, the older loses.
+// Members never move down: a verified fragment more than kMaxAhead above
+// everything held starts a new run (group_member.hpp: playout restarts at
+// the run's first join point); anything below the window is stale, so
+// replayed old signed fragments cannot rewind a member.
+inline constexpr unsigned kRunShift = 22;
+inline constexpr Seq run_first_seq(std::uint64_t unix_ms) { return (Seq(unix_ms) << kRunShift) | 1u; }
+// A neighbour may claim fragments at most this far beyond what we hold (a
+// liar cannot make us chase an unbounded range); a verified fragment beyond
+// it is a new publisher run.
+inline constexpr Seq kMaxAhead = 4096;
+
 // Push classes: a fragment's class is its number mod 8 (as Flash NetGroup's
 // push masks, design/netgroup-wire.md §6.2); each class has its own push
 // tree, so the stream reaches members over eight mostly disjoint paths.

@@ -6,6 +6,71 @@ void Playout::start_at(Seq s) {
   if (next_ == 0 && s != 0) next_ = s;
 }
 
+void Playout::restart() {
+  next_ = 0;
+  stuck_since_.reset();
+  waiting_at_ = 0;
+  rebase_ = have_out_;
+  have_live_ = have_played_ = false;
+  ++counters_.restarts;
+}
+
+void Playout::note_frame_start(std::uint32_t ts) {
+  if (!have_live_ || std::int32_t(ts - live_ts_) > 0) live_ts_ = ts;
+  have_live_ = true;
+}
+
+// Whether the frame starting at `s` is held complete (bounded by the
+// store's own bound: a frame never spans more fragments than it holds).
+static bool frame_complete(const FragmentStore& store, Seq s) {
+  const Bytes* head = store.get(s);
+  if (!head) return false;
+  auto first = parse_content(*head);
+  const auto* d0 = first ? std::get_if<DataContent>(&*first) : nullptr;
+  if (!d0 || !(d0->flags & kFirst)) return false;
+  std::size_t got = 0;
+  for (Seq q = s; q < s + store.size() + 1; ++q) {
+    const Bytes* c = store.get(q);
+    if (!c) return false;
+    auto p = parse_content(*c);
+    const auto* d = p ? std::get_if<DataContent>(&*p) : nullptr;
+    if (!d) continue;  // a manifest between the frame's fragments
+    if (q != s && (d->flags & kFirst)) return false;
+    got += d->chunk.size();
+    if (d->flags & kLast) return got == d0->frame_size;
+  }
+  return false;
+}
+
+bool Playout::catch_up(const FragmentStore& store, Seq jp) {
+  if (next_ == 0 || jp <= next_ || !have_live_ || !have_played_) return false;
+  const auto behind = std::int64_t(std::int32_t(live_ts_ - played_ts_));
+  if (behind <= std::chrono::duration_cast<milliseconds>(config_.max_behind).count()) return false;
+  if (!frame_complete(store, jp)) return false;
+  counters_.fragments_skipped += jp - next_;
+  ++counters_.holes_skipped;
+  ++counters_.catch_ups;
+  next_ = jp;
+  stuck_since_.reset();
+  waiting_at_ = 0;
+  return true;
+}
+
+std::uint32_t Playout::out_timestamp(const MediaFrame& f) {
+  const bool av = f.type != MediaType::data && !f.config;
+  if (rebase_) {
+    if (!av) return last_out_;
+    offset_ = last_out_ + kRestartGap - f.timestamp;
+    rebase_ = false;
+  }
+  const std::uint32_t t = f.timestamp + offset_;
+  if (av) {  // the highest played (audio and video interleave a few ms apart)
+    last_out_ = have_out_ && std::int32_t(t - last_out_) < 0 ? last_out_ : t;
+    have_out_ = true;
+  }
+  return t;
+}
+
 std::optional<TimePoint> Playout::next_deadline() const {
   if (!stuck_since_) return std::nullopt;
   return *stuck_since_ + config_.hole_timeout;
@@ -33,6 +98,10 @@ bool Playout::play_frame(const FragmentStore& store, std::vector<PlayedFrame>& o
     ++next_;
     ++counters_.fragments_skipped;
     return true;
+  }
+  if (d0.type != MediaType::data && !(d0.flags & kConfig)) {  // where playout is, in media time
+    played_ts_ = d0.timestamp;
+    have_played_ = true;
   }
   // Find the frame's end; manifests may sit between its fragments.
   Bytes payload;
@@ -78,6 +147,7 @@ bool Playout::play_frame(const FragmentStore& store, std::vector<PlayedFrame>& o
     }
     last = f.payload;
   }
+  f.timestamp = out_timestamp(f);
   ++counters_.frames;
   out.push_back(PlayedFrame{std::move(f), first_seq});
   return true;

@@ -7,6 +7,20 @@
 // re-sent at join points are played only when they differ from the last
 // one played of their type (a codec change), so a member plays each
 // sequence header once.
+//
+// Live: playout never stays more than GroupConfig::max_behind (media time)
+// behind the newest frame start verified (a slow 1 MB keyframe filling in
+// counts as progress, so the hole rule alone let a member fall further
+// behind at every keyframe): when it is, and a later join point is held
+// complete, playout jumps there (catch_up; counted as a hole skipped).
+//
+// A new publisher run (restart()) starts again at a join point; the sink
+// keeps monotonic timestamps across it, as the relay's TimestampRebaser
+// does for a reconnected source: the new run's first audio/video frame is
+// placed kRestartGap after the highest one played and later frames keep their
+// spacing; configuration and data before it get the last timestamp played.
+// A sequence header that did not change is not played again; one that did
+// (a new codec or resolution) is.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +42,8 @@ struct PlayoutCounters {
   std::uint64_t repeats_suppressed = 0;  // configuration re-sends not played
   std::uint64_t holes_skipped = 0;
   std::uint64_t fragments_skipped = 0;
+  std::uint64_t restarts = 0;  // new publisher runs followed
+  std::uint64_t catch_ups = 0;  // jumps to a later join point (max_behind)
 };
 
 class Playout {
@@ -36,6 +52,9 @@ class Playout {
 
   // Starts (once) at the join point `s`.
   void start_at(Seq s);
+  // A new publisher run: playout waits for a join point again (start_at).
+  void restart();
+  static constexpr std::uint32_t kRestartGap = 40;  // ms, one frame at 25 fps
   bool started() const { return next_ != 0; }
   // The next fragment playout needs (0 before the start).
   Seq next() const { return next_; }
@@ -44,18 +63,35 @@ class Playout {
   // Plays whatever became playable; `known_newest`: the newest fragment
   // number anyone advertised (a hole exists when playout waits below it).
   void poll(TimePoint now, const FragmentStore& store, Seq known_newest, std::vector<PlayedFrame>& out);
+  // A verified data fragment that starts a frame, timestamp `ts` (input
+  // time, before any rebasing): the live edge playout measures itself against.
+  void note_frame_start(std::uint32_t ts);
+  // Jumps to the join point `jp` (the newest known) when playout is more
+  // than max_behind behind the live edge and the frame at `jp` is held
+  // complete. Returns whether it jumped.
+  bool catch_up(const FragmentStore& store, Seq jp);
   // When playout will skip the hole it waits at, if any.
   std::optional<TimePoint> next_deadline() const;
   const PlayoutCounters& counters() const { return counters_; }
 
  private:
   bool play_frame(const FragmentStore& store, std::vector<PlayedFrame>& out);
+  std::uint32_t out_timestamp(const MediaFrame& f);
 
   GroupConfig config_;
   Seq next_ = 0;
   std::optional<TimePoint> stuck_since_;
   Seq waiting_at_ = 0;  // the first fragment playout lacks
   std::map<std::uint8_t, Bytes> last_config_;
+  // Timestamps out: input + offset_ (mod 2^32); rebase_ at the next
+  // audio/video frame after a restart.
+  std::uint32_t offset_ = 0, last_out_ = 0;
+  bool have_out_ = false, rebase_ = false;
+  // Input timestamps: the newest frame start verified, and the A/V frame
+  // playout is at (played, or waited for; valid with have_live_ /
+  // have_played_; reset by restart()).
+  std::uint32_t live_ts_ = 0, played_ts_ = 0;
+  bool have_live_ = false, have_played_ = false;
   PlayoutCounters counters_;
 };
 

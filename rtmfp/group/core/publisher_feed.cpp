@@ -5,7 +5,7 @@
 namespace rtmfp::group {
 
 PublisherFeed::PublisherFeed(const GroupId& group, const Authenticator& auth, const GroupConfig& config)
-    : group_(group), auth_(auth), config_(config) {
+    : group_(group), auth_(auth), config_(config), next_seq_(std::max<Seq>(1, config.first_seq)) {
   config_.manifest_max_fragments = std::clamp<std::size_t>(config_.manifest_max_fragments, 1, kMaxManifestSpan);
   config_.fragment_payload = std::clamp<std::size_t>(config_.fragment_payload, 64, kMaxFragmentContent - 32);
 }

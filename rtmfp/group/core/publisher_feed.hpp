@@ -52,7 +52,7 @@ class PublisherFeed {
   GroupId group_;
   const Authenticator& auth_;
   GroupConfig config_;
-  Seq next_seq_ = 1;
+  Seq next_seq_ = 1;  // GroupConfig::first_seq: a run starts above every earlier one
   std::vector<Queued> queued_;
   std::optional<TimePoint> first_queued_at_;
   std::map<std::uint8_t, MediaFrame> configs_;  // latest configuration frame per media type

@@ -3,6 +3,8 @@
 // data that arrives before its manifest, and the bounds.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "rtmfp/group/core/fragment_store.hpp"
 #include "rtmfp/group/core/publisher_feed.hpp"
 #include "rtmfp/group/crypto/ed25519_authenticator.hpp"
@@ -111,6 +113,36 @@ TEST(FragmentStore, HoldsNoMoreThanItsBounds) {
   // The window's duration.
   store.expire(at(seconds(2)) + fx.config.window + seconds(1));
   EXPECT_EQ(store.size(), 0u);
+}
+
+// The runs a map advertises under its old holes (group_messages.hpp): every
+// held number below the point, as runs highest first, checked against
+// holds() number by number.
+TEST(FragmentStore, HeldRunsBelowListsRunsHighestFirst) {
+  Fixture fx;
+  auto out = fx.frames(60, 100);
+  FragmentStore store(fx.group, fx.verifier, fx.config);
+  std::vector<Seq> newly;
+  int data = 0;
+  for (const auto& o : out) {  // lose data fragments 10, 11, 20 and 30 (manifests all arrive)
+    auto p = parse_content(o.content);
+    const bool is_data = p && std::holds_alternative<DataContent>(*p);
+    if (is_data && (++data == 10 || data == 11 || data == 20 || data == 30)) continue;
+    store.offer(at(seconds(1)), o.seq, o.content, newly);
+  }
+  const Seq below = store.newest() - 5;
+  std::vector<std::pair<Seq, Seq>> expected;
+  for (Seq s = below - 1; s >= 1; --s) {
+    if (!store.holds(s)) continue;
+    if (!expected.empty() && expected.back().first == s + 1)
+      expected.back().first = s;
+    else
+      expected.emplace_back(s, s);
+  }
+  ASSERT_GE(expected.size(), 4u) << "the holes split what is held into runs";
+  EXPECT_EQ(store.held_runs_below(below, 8), expected);
+  EXPECT_EQ(store.held_runs_below(below, 2), (std::vector<std::pair<Seq, Seq>>{expected[0], expected[1]}));
+  EXPECT_TRUE(store.held_runs_below(1, 8).empty());
 }
 
 }  // namespace

@@ -71,6 +71,37 @@ TEST(GroupMessages, MapBitsSayWhatIsHeld) {
   EXPECT_FALSE(f.holds(0));
 }
 
+// Held runs under holes older than the bitmap (a 1 MB keyframe is twice the
+// bitmap): encoded as gaps and lengths downward, and advertised.
+TEST(GroupMessages, OlderRunsAdvertiseWhatIsHeldUnderOldHoles) {
+  FragmentMap f;
+  f.newest = 2000;
+  f.bitmap = {0xff};  // 1993..2000
+  f.held_from = 1900;  // and 1900..1992
+  f.older = {{1850, 1890}, {1200, 1200}, {3, 40}};
+  auto g = std::get<FragmentMap>(round_trip(f));
+  EXPECT_EQ(g.older, f.older);
+  EXPECT_EQ(g.described_from(), 1900u);
+  for (Seq s : {Seq{1850}, Seq{1890}, Seq{1200}, Seq{3}, Seq{40}, Seq{1950}}) EXPECT_TRUE(g.holds(s)) << s;
+  for (Seq s : {Seq{1891}, Seq{1899}, Seq{1849}, Seq{1201}, Seq{1199}, Seq{41}, Seq{2}}) EXPECT_FALSE(g.holds(s)) << s;
+  // Without held_from the runs start under the bitmap; a run that is not
+  // below what came before ends the list (local misuse: not sent).
+  f.held_from = 0;
+  f.older = {{1980, 1990}, {1000, 1100}, {1050, 1060}};
+  g = std::get<FragmentMap>(round_trip(f));
+  ASSERT_EQ(g.older.size(), 2u);
+  EXPECT_EQ(g.older[1], (std::pair<Seq, Seq>{1000, 1100}));
+  EXPECT_TRUE(g.holds(1985));
+  EXPECT_TRUE(g.holds(1000));
+  EXPECT_FALSE(g.holds(1991));
+  f.older = {{1990, 1995}};  // overlaps the bitmap
+  EXPECT_TRUE(std::get<FragmentMap>(round_trip(f)).older.empty());
+  // At most kMaxMapRuns.
+  f.older.clear();
+  for (Seq top = 1900; f.older.size() < kMaxMapRuns + 5; top -= 10) f.older.emplace_back(top - 4, top);
+  EXPECT_EQ(std::get<FragmentMap>(round_trip(f)).older.size(), kMaxMapRuns);
+}
+
 TEST(GroupMessages, MalformedInputIsRefused) {
   const std::vector<Bytes> bad = {
       {},                                     // empty
@@ -81,6 +112,12 @@ TEST(GroupMessages, MalformedInputIsRefused) {
       {0x03, 0x05, 0x01, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00},        // held range after newest
       {0x03, 0x05, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x07},        // bit count not a multiple of 8
       {0x03, 0x05, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x04, 0x08},        // more than 512 bits
+      {0x03, 0x05, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00},        // no older-run count
+      {0x03, 0x05, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 33},    // too many older runs
+      {0x03, 0x05, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 1, 0x00, 0x06},  // run below 1
+      {0x03, 0x05, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 1, 0x05, 0x01},  // gap below 1
+      {0x03, 0x05, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 1, 0x00, 0x00},  // empty run
+      {0x03, 0x05, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 2, 0x00, 0x01},  // run count past the end
       {0x04},                                 // subscribe without mask
       {0x04, 0x01, 0x02},                     // trailing byte
       {0x06, 0x00},                           // empty request

@@ -110,11 +110,152 @@ TEST(Playout, SkipsAHoleOnlyAfterHoleTimeout) {
   EXPECT_EQ(p.counters().holes_skipped, 1u);
 }
 
+// Live: a member waiting at a keyframe that fills in slowly (here: never)
+// while the stream moves on jumps to a later join point held complete once
+// it is more than max_behind behind in media time, and not before.
+TEST(Playout, CatchesUpToALaterCompleteJoinPoint) {
+  Stream s;
+  std::uint32_t ts = 0;
+  auto frame = [&](bool key, bool config, std::size_t size) {
+    MediaFrame f;
+    f.type = MediaType::video;
+    f.keyframe = key;
+    f.config = config;
+    f.timestamp = ts;
+    f.payload.assign(size, static_cast<std::uint8_t>(ts / 40));
+    ASSERT_TRUE(s.feed.publish(at(seconds(0)), f));
+  };
+  auto gop = [&](int frames) {  // 40 ms apart
+    frame(false, true, 20);   // sequence header: the join point
+    frame(true, false, 3000);  // keyframe: three fragments
+    for (int i = 1; i < frames; ++i) {
+      ts += 40;
+      frame(false, false, 200);
+    }
+    ts += 40;
+  };
+  gop(75);  // 3 s
+  gop(10);
+  s.flush();
+  std::vector<Seq> joins;
+  for (const auto& o : s.out)
+    if (o.join_point) joins.push_back(o.seq);
+  ASSERT_EQ(joins.size(), 2u);
+
+  FragmentStore store(s.group, s.verifier, s.config);
+  Playout p(s.config);
+  std::vector<Seq> newly;
+  Seq lost = 0;
+  // Offers every manifest and the data of frames up to `until_ts`.
+  auto offer_up_to = [&](std::uint32_t until_ts) {
+    std::uint32_t frame_ts = 0;
+    for (const auto& o : s.out) {
+      auto c = parse_content(o.content);
+      const auto* d = c ? std::get_if<DataContent>(&*c) : nullptr;
+      if (d && (d->flags & kFirst)) frame_ts = d->timestamp;
+      if (o.seq == lost || store.holds(o.seq) || (d && frame_ts > until_ts)) continue;
+      if (d && !(d->flags & kFirst) && lost == 0) {
+        lost = o.seq;  // the first keyframe's second fragment never comes
+        continue;
+      }
+      store.offer(at(seconds(1)), o.seq, o.content, newly);
+      if (d && (d->flags & kFirst) && !(d->flags & kConfig)) p.note_frame_start(d->timestamp);
+    }
+  };
+  p.start_at(joins[0]);
+  std::vector<PlayedFrame> played;
+  offer_up_to(2400);  // 2.4 s of the first GOP: not yet max_behind (2.5 s)
+  p.poll(at(seconds(1)), store, store.newest(), played);
+  ASSERT_EQ(played.size(), 1u) << "the sequence header; the keyframe waits for its lost fragment";
+  played.clear();
+  EXPECT_FALSE(p.catch_up(store, joins[1])) << "the second join point is not held yet";
+  offer_up_to(2960);  // the rest of the first GOP: now over max_behind, but no later join point complete
+  EXPECT_FALSE(p.catch_up(store, joins[1]));
+  offer_up_to(4000);  // the second GOP
+  ASSERT_TRUE(store.holds(joins[1]));
+  EXPECT_TRUE(p.catch_up(store, joins[1]));
+  EXPECT_EQ(p.counters().catch_ups, 1u);
+  p.poll(at(seconds(1)), store, store.newest(), played);
+  ASSERT_GE(played.size(), 11u);  // the second GOP: header, keyframe, 9 P-frames
+  EXPECT_TRUE(played[1].frame.keyframe);
+  EXPECT_EQ(played[1].frame.timestamp, 3000u);
+}
+
 TEST(PublisherFeed, RefusesFramesOverSixteenMegabytes) {
   Stream s;
   MediaFrame f;
   f.payload.resize(kMaxFrameSize + 1);
   EXPECT_FALSE(s.feed.publish(at(seconds(0)), f));
+}
+
+// A new publisher run (group_types.hpp): numbered above the first, its
+// timestamps from 0 again, the same audio sequence header and a changed
+// video one. After restart() playout starts at the new run's join point,
+// plays the changed header only, and its timestamps continue: the new
+// run's first frame 40 ms after the highest played, configuration before
+// it at the highest played.
+TEST(Playout, RestartForANewRunKeepsTimestampsMonotonic) {
+  PublisherKeys keys = publisher_keys_from_seed({});
+  Ed25519Authenticator signer{keys}, verifier{keys.public_key};
+  GroupId group{};
+  GroupConfig c1, c2;
+  c2.first_seq = run_first_seq(1'796'000'000'000ull);
+  PublisherFeed run1{group, signer, c1}, run2{group, signer, c2};
+  auto frame = [](PublisherFeed& f, MediaType t, bool key, bool config, std::uint32_t ts, std::uint8_t fill) {
+    MediaFrame m;
+    m.type = t;
+    m.keyframe = key;
+    m.config = config;
+    m.timestamp = ts;
+    m.payload.assign(100, fill);
+    ASSERT_TRUE(f.publish(at(seconds(0)), m));
+  };
+  frame(run1, MediaType::audio, false, true, 0, 1);  // audio sequence header
+  frame(run1, MediaType::video, false, true, 0, 2);  // video sequence header
+  frame(run1, MediaType::video, true, false, 5000, 3);
+  frame(run1, MediaType::audio, false, false, 5010, 4);
+  frame(run1, MediaType::video, false, false, 5040, 5);
+  frame(run2, MediaType::audio, false, true, 0, 1);  // the same audio header
+  frame(run2, MediaType::video, false, true, 0, 7);  // another video header
+  frame(run2, MediaType::video, true, false, 0, 8);
+  frame(run2, MediaType::audio, false, false, 20, 9);
+  const auto out1 = run1.take(at(seconds(0)), true);
+  const auto out2 = run2.take(at(seconds(0)), true);
+  ASSERT_GT(out2.front().seq, out1.back().seq + kMaxAhead);
+
+  FragmentStore store(group, verifier, c1);
+  std::vector<Seq> newly;
+  Seq join1 = 0, join2 = 0;
+  for (const auto& o : out1) {
+    store.offer(at(seconds(1)), o.seq, o.content, newly);
+    if (o.join_point) join1 = o.seq;
+  }
+  Playout p(c1);
+  p.start_at(join1);
+  std::vector<PlayedFrame> played;
+  p.poll(at(seconds(1)), store, store.newest(), played);
+  ASSERT_EQ(played.size(), 5u);
+  EXPECT_EQ(played.back().frame.timestamp, 5040u);
+
+  store.drop_below(out1.back().seq + 1);
+  for (const auto& o : out2) {
+    store.offer(at(seconds(2)), o.seq, o.content, newly);
+    if (o.join_point) join2 = o.seq;
+  }
+  // A replayed first-run fragment is stale now.
+  EXPECT_EQ(store.offer(at(seconds(2)), out1.back().seq, out1.back().content, newly), Offer::stale);
+  p.restart();
+  p.start_at(join2);
+  played.clear();
+  p.poll(at(seconds(2)), store, store.newest(), played);
+  ASSERT_EQ(played.size(), 3u) << "the changed video header, the keyframe, the audio frame";
+  EXPECT_TRUE(played[0].frame.config);
+  EXPECT_EQ(played[0].frame.payload[0], 7);
+  EXPECT_EQ(played[0].frame.timestamp, 5040u) << "configuration at the highest played";
+  EXPECT_TRUE(played[1].frame.keyframe);
+  EXPECT_EQ(played[1].frame.timestamp, 5040u + Playout::kRestartGap);
+  EXPECT_EQ(played[2].frame.timestamp, 5040u + Playout::kRestartGap + 20);
+  EXPECT_EQ(p.counters().restarts, 1u);
 }
 
 }  // namespace

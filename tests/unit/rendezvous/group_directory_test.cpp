@@ -58,6 +58,25 @@ TEST(GroupDirectory, APinnedKeyIsNeverSubstitutedAndASecondPublisherIsRefusedWhi
   EXPECT_EQ(*d.publisher_key("news"), key(9));
 }
 
+// A publisher that comes back with the name's key under a new peer ID (a
+// restarted `rtmfp publish --key`) takes the name over at once; the old
+// entry leaving later does not free the name.
+TEST(GroupDirectory, APublisherReturningWithTheSameKeyTakesTheNameAtOnce) {
+  SeededRandom rng(1);
+  GroupDirectory d(rng);
+  ASSERT_TRUE(d.join(at(seconds(1)), pid(1), "news", key(7), true));
+  ASSERT_TRUE(d.join(at(seconds(1)), pid(2), "news", std::nullopt, false));
+  auto back = d.join(at(seconds(2)), pid(5), "news", key(7), true);
+  ASSERT_TRUE(back);
+  auto j = d.join(at(seconds(3)), pid(6), "news", std::nullopt, false);
+  ASSERT_TRUE(j);
+  ASSERT_TRUE(j->publisher);
+  EXPECT_EQ(*j->publisher, pid(5));
+  d.leave(pid(1), "news", key(7));
+  ASSERT_TRUE(d.publisher_key("news"));
+  EXPECT_EQ(*d.publisher_key("news"), key(7));
+}
+
 TEST(GroupDirectory, AMemberThatStopsRefreshingExpiresAndTheSampleIsBoundedAndRandom) {
   SeededRandom rng(3);
   GroupDirectoryLimits lim;
