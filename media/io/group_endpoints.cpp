@@ -66,7 +66,9 @@ bool is_metadata(const Message& m) {
 // sequence header. The group core starts playout at a join point, which
 // carries exactly that; when it had to skip a hole there (a join point it
 // could not complete in time), this gate waits for the next one instead of
-// handing the destination undecodable media.
+// handing the destination undecodable media. It waits again at the first
+// frame of a new publisher run (PlayedFrame::run_start): a run can start at
+// an audio join point, before its first video keyframe.
 class GroupSource : public Source {
  public:
   GroupSource(std::shared_ptr<GroupMembership> m, const RelayOptions& o) : m_(std::move(m)), o_(o) {}
@@ -87,6 +89,7 @@ class GroupSource : public Source {
       msg.stream_id = 1;
       msg.csid = rtmp::default_csid(msg.type);
       msg.payload = std::move(pf.frame.payload);
+      if (pf.run_start) started_ = false;  // a new publisher run: decodable again from a keyframe
       if (started_) return std::optional<Message>(std::move(msg));
       gate(std::move(msg), pf.frame.config, pf.frame.keyframe);
     }
@@ -98,22 +101,30 @@ class GroupSource : public Source {
     const bool video = msg.type == static_cast<std::uint8_t>(group::MediaType::video);
     const bool audio = msg.type == static_cast<std::uint8_t>(group::MediaType::audio);
     if (config) {
+      have_video_config_ |= video;
+      have_audio_config_ |= audio;
       (video ? video_config_ : audio ? audio_config_ : metadata_) = std::move(msg);
       return;
     }
     if (video) seen_video_ = true;
-    const bool start = video ? keyframe && video_config_.has_value()
-                             : audio && !seen_video_ && !video_config_ && audio_config_.has_value();
+    // After a new publisher run the configuration the destination already
+    // has is not played again (group playout suppresses unchanged repeats):
+    // what was ever received counts.
+    const bool start = video ? keyframe && have_video_config_
+                             : audio && !seen_video_ && !have_video_config_ && have_audio_config_;
     if (!start) return;  // not decodable yet
     started_ = true;
     for (auto* c : {&metadata_, &video_config_, &audio_config_})
-      if (*c) ready_.push_back(std::move(**c));
+      if (*c) {
+        ready_.push_back(std::move(**c));
+        c->reset();
+      }
     ready_.push_back(std::move(msg));
   }
 
   std::shared_ptr<GroupMembership> m_;
   RelayOptions o_;
-  bool started_ = false, seen_video_ = false;
+  bool started_ = false, seen_video_ = false, have_video_config_ = false, have_audio_config_ = false;
   std::optional<Message> metadata_, video_config_, audio_config_;
   std::deque<Message> ready_;
 };

@@ -1,5 +1,7 @@
 #include "rtmfp/group/core/playout.hpp"
 
+#include <utility>
+
 namespace rtmfp::group {
 
 void Playout::start_at(Seq s) {
@@ -11,6 +13,7 @@ void Playout::restart() {
   stuck_since_.reset();
   waiting_at_ = 0;
   rebase_ = have_out_;
+  run_start_ = have_out_;
   have_live_ = have_played_ = false;
   ++counters_.restarts;
 }
@@ -64,10 +67,10 @@ std::uint32_t Playout::out_timestamp(const MediaFrame& f) {
     rebase_ = false;
   }
   const std::uint32_t t = f.timestamp + offset_;
-  if (av) {  // the highest played (audio and video interleave a few ms apart)
-    last_out_ = have_out_ && std::int32_t(t - last_out_) < 0 ? last_out_ : t;
-    have_out_ = true;
-  }
+  if (!av) return have_out_ && std::int32_t(t - last_out_) < 0 ? last_out_ : t;
+  // The highest played (audio and video interleave a few ms apart).
+  last_out_ = have_out_ && std::int32_t(t - last_out_) < 0 ? last_out_ : t;
+  have_out_ = true;
   return t;
 }
 
@@ -149,7 +152,7 @@ bool Playout::play_frame(const FragmentStore& store, std::vector<PlayedFrame>& o
   }
   f.timestamp = out_timestamp(f);
   ++counters_.frames;
-  out.push_back(PlayedFrame{std::move(f), first_seq});
+  out.push_back(PlayedFrame{std::move(f), first_seq, std::exchange(run_start_, false)});
   return true;
 }
 

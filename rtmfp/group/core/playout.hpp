@@ -18,7 +18,9 @@
 // keeps monotonic timestamps across it, as the relay's TimestampRebaser
 // does for a reconnected source: the new run's first audio/video frame is
 // placed kRestartGap after the highest one played and later frames keep their
-// spacing; configuration and data before it get the last timestamp played.
+// spacing; configuration and data never get a timestamp below the highest
+// audio/video one played (a join point repeats the configuration with its
+// original timestamp, often 0: after a rebase it would go back in time).
 // A sequence header that did not change is not played again; one that did
 // (a new codec or resolution) is.
 #pragma once
@@ -35,6 +37,11 @@ namespace rtmfp::group {
 struct PlayedFrame {
   MediaFrame frame;
   Seq seq = 0;  // its first fragment
+  // The first frame played of a new publisher run (after restart()): a
+  // run may start at a join point that is not decodable for a stream with
+  // video (an audio join point before the run's first keyframe); the sink
+  // side waits for a keyframe again (media/io GroupSource).
+  bool run_start = false;
 };
 
 struct PlayoutCounters {
@@ -86,7 +93,7 @@ class Playout {
   // Timestamps out: input + offset_ (mod 2^32); rebase_ at the next
   // audio/video frame after a restart.
   std::uint32_t offset_ = 0, last_out_ = 0;
-  bool have_out_ = false, rebase_ = false;
+  bool have_out_ = false, rebase_ = false, run_start_ = false;
   // Input timestamps: the newest frame start verified, and the A/V frame
   // playout is at (played, or waited for; valid with have_live_ /
   // have_played_; reset by restart()).

@@ -4,6 +4,8 @@
 // open past hole_timeout.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "rtmfp/group/core/playout.hpp"
 #include "rtmfp/group/core/publisher_feed.hpp"
 #include "rtmfp/group/crypto/ed25519_authenticator.hpp"
@@ -256,6 +258,55 @@ TEST(Playout, RestartForANewRunKeepsTimestampsMonotonic) {
   EXPECT_EQ(played[1].frame.timestamp, 5040u + Playout::kRestartGap);
   EXPECT_EQ(played[2].frame.timestamp, 5040u + Playout::kRestartGap + 20);
   EXPECT_EQ(p.counters().restarts, 1u);
+  EXPECT_TRUE(played[0].run_start) << "the first frame of the new run is marked";
+  EXPECT_FALSE(played[1].run_start);
+}
+
+// A run that starts at an audio frame whose timestamp is above the video
+// that follows (and a join point repeating the configuration with its
+// original timestamp 0): the configuration is never placed below the
+// highest audio/video timestamp played. Seen with real processes: the
+// changed video sequence header went 960 ms back after a rebase.
+TEST(Playout, ConfigurationNeverGoesBelowTheHighestPlayed) {
+  PublisherKeys keys = publisher_keys_from_seed({});
+  Ed25519Authenticator signer{keys}, verifier{keys.public_key};
+  GroupId group{};
+  GroupConfig c;
+  PublisherFeed feed{group, signer, c};
+  auto frame = [&](MediaType t, bool key, bool config, std::uint32_t ts, std::uint8_t fill) {
+    MediaFrame m;
+    m.type = t;
+    m.keyframe = key;
+    m.config = config;
+    m.timestamp = ts;
+    m.payload.assign(100, fill);
+    ASSERT_TRUE(feed.publish(at(seconds(0)), m));
+  };
+  frame(MediaType::audio, false, true, 0, 1);     // audio header
+  frame(MediaType::audio, false, false, 960, 2);  // audio first: an audio join point
+  frame(MediaType::video, false, true, 0, 3);     // video header, timestamp 0
+  frame(MediaType::video, true, false, 1000, 4);  // keyframe: its join point repeats both headers at 0
+  const auto out = feed.take(at(seconds(0)), true);
+  FragmentStore store(group, verifier, c);
+  std::vector<Seq> newly;
+  Seq join = 0;
+  for (const auto& o : out) {
+    store.offer(at(seconds(1)), o.seq, o.content, newly);
+    if (o.join_point && join == 0) join = o.seq;
+  }
+  Playout p(c);
+  p.start_at(join);
+  std::vector<PlayedFrame> played;
+  p.poll(at(seconds(1)), store, store.newest(), played);
+  std::uint32_t highest = 0;
+  bool any_av = false;
+  for (const auto& f : played) {
+    const bool av = f.frame.type != MediaType::data && !f.frame.config;
+    if (!av && any_av) EXPECT_GE(f.frame.timestamp, highest) << "configuration placed back in time";
+    if (av) highest = std::max(highest, f.frame.timestamp), any_av = true;
+  }
+  EXPECT_TRUE(any_av);
+  EXPECT_GE(played.size(), 4u);
 }
 
 }  // namespace
