@@ -35,6 +35,25 @@ struct Stream {
   }
 };
 
+// One frame into a feed (fill: its payload byte, to tell frames apart).
+void publish_frame(PublisherFeed& feed, MediaType t, bool key, bool config, std::uint32_t ts, std::uint8_t fill,
+                   std::size_t size = 100) {
+  MediaFrame m;
+  m.type = t;
+  m.keyframe = key;
+  m.config = config;
+  m.timestamp = ts;
+  m.payload.assign(size, fill);
+  ASSERT_TRUE(feed.publish(at(seconds(0)), m));
+}
+
+std::vector<Seq> join_points(const std::vector<OutFragment>& out) {
+  std::vector<Seq> joins;
+  for (const auto& o : out)
+    if (o.join_point) joins.push_back(o.seq);
+  return joins;
+}
+
 TEST(Playout, StartsAtJoinPointWithConfigurationAndPlaysInOrder) {
   Stream s;
   s.frame(MediaType::data, false, true, 50, 1);   // metadata
@@ -45,9 +64,7 @@ TEST(Playout, StartsAtJoinPointWithConfigurationAndPlaysInOrder) {
   s.frame(MediaType::video, false, false, 500, 6);
   s.flush();
   // Join points: the repeated configuration before each keyframe.
-  std::vector<Seq> joins;
-  for (const auto& o : s.out)
-    if (o.join_point) joins.push_back(o.seq);
+  const std::vector<Seq> joins = join_points(s.out);
   ASSERT_EQ(joins.size(), 2u);
 
   // A member that starts at the second join point gets metadata, header, keyframe, P-frame.
@@ -119,13 +136,7 @@ TEST(Playout, CatchesUpToALaterCompleteJoinPoint) {
   Stream s;
   std::uint32_t ts = 0;
   auto frame = [&](bool key, bool config, std::size_t size) {
-    MediaFrame f;
-    f.type = MediaType::video;
-    f.keyframe = key;
-    f.config = config;
-    f.timestamp = ts;
-    f.payload.assign(size, static_cast<std::uint8_t>(ts / 40));
-    ASSERT_TRUE(s.feed.publish(at(seconds(0)), f));
+    publish_frame(s.feed, MediaType::video, key, config, ts, static_cast<std::uint8_t>(ts / 40), size);
   };
   auto gop = [&](int frames) {  // 40 ms apart
     frame(false, true, 20);   // sequence header: the join point
@@ -139,9 +150,7 @@ TEST(Playout, CatchesUpToALaterCompleteJoinPoint) {
   gop(75);  // 3 s
   gop(10);
   s.flush();
-  std::vector<Seq> joins;
-  for (const auto& o : s.out)
-    if (o.join_point) joins.push_back(o.seq);
+  const std::vector<Seq> joins = join_points(s.out);
   ASSERT_EQ(joins.size(), 2u);
 
   FragmentStore store(s.group, s.verifier, s.config);
@@ -204,13 +213,7 @@ TEST(Playout, RestartForANewRunKeepsTimestampsMonotonic) {
   c2.first_seq = run_first_seq(1'796'000'000'000ull);
   PublisherFeed run1{group, signer, c1}, run2{group, signer, c2};
   auto frame = [](PublisherFeed& f, MediaType t, bool key, bool config, std::uint32_t ts, std::uint8_t fill) {
-    MediaFrame m;
-    m.type = t;
-    m.keyframe = key;
-    m.config = config;
-    m.timestamp = ts;
-    m.payload.assign(100, fill);
-    ASSERT_TRUE(f.publish(at(seconds(0)), m));
+    publish_frame(f, t, key, config, ts, fill);
   };
   frame(run1, MediaType::audio, false, true, 0, 1);  // audio sequence header
   frame(run1, MediaType::video, false, true, 0, 2);  // video sequence header
@@ -274,13 +277,7 @@ TEST(Playout, ConfigurationNeverGoesBelowTheHighestPlayed) {
   GroupConfig c;
   PublisherFeed feed{group, signer, c};
   auto frame = [&](MediaType t, bool key, bool config, std::uint32_t ts, std::uint8_t fill) {
-    MediaFrame m;
-    m.type = t;
-    m.keyframe = key;
-    m.config = config;
-    m.timestamp = ts;
-    m.payload.assign(100, fill);
-    ASSERT_TRUE(feed.publish(at(seconds(0)), m));
+    publish_frame(feed, t, key, config, ts, fill);
   };
   frame(MediaType::audio, false, true, 0, 1);     // audio header
   frame(MediaType::audio, false, false, 960, 2);  // audio first: an audio join point

@@ -100,6 +100,31 @@ SocketAddress v6_loopback() {
   return a;
 }
 
+// A fresh client node (sockets on `listen`) pings `target` once and stops.
+struct PingResult {
+  bool ran = false, gave_up = false, drained = false;
+  std::vector<SocketAddress> echoed_from;  // the address each echo came from
+  std::uint64_t unroutable = 0;
+};
+PingResult ping_once(const SocketAddress& target, std::vector<SocketAddress> listen) {
+  PingResult r;
+  TestNode client;
+  PingService ping(client.endpoint, {target});
+  if (!client.node.add_service(ping)) return r;
+  NodeHostOptions co;
+  co.listen = std::move(listen);
+  NodeHost client_host(client.node, co);
+  ping.host = &client_host;
+  if (!client_host.open()) return r;
+  client_host.run();  // returns after the shutdown drained
+  r.ran = true;
+  r.gave_up = ping.gave_up;
+  r.echoed_from = ping.echoed_from;
+  r.unroutable = client_host.stats().unroutable;
+  r.drained = client.node.drained();
+  return r;
+}
+
 TEST(NodeHost, SessionsOverBothFamiliesLeaveByTheMatchingSocket) {
   if (!rtmfp::testing::host_has_ipv6_loopback()) GTEST_SKIP() << "no IPv6 loopback";
   TestNode server;
@@ -121,20 +146,13 @@ TEST(NodeHost, SessionsOverBothFamiliesLeaveByTheMatchingSocket) {
   // override the first, RFC 7016 §3.5.1.1.2), each with sockets of both
   // families: its datagrams must leave by the one of the target's family.
   for (const SocketAddress& target : {locals[0], locals[1]}) {
-    TestNode client;
-    PingService ping(client.endpoint, {target});
-    ASSERT_TRUE(client.node.add_service(ping));
-    NodeHostOptions co;
-    co.listen = {v4_loopback(), v6_loopback()};
-    NodeHost client_host(client.node, co);
-    ping.host = &client_host;
-    ASSERT_TRUE(client_host.open());
-    client_host.run();  // returns after the shutdown drained
-    EXPECT_FALSE(ping.gave_up);
-    ASSERT_EQ(ping.echoed_from.size(), 1u);
-    EXPECT_EQ(ping.echoed_from[0], target);
-    EXPECT_EQ(client_host.stats().unroutable, 0u);
-    EXPECT_TRUE(client.node.drained());
+    const PingResult r = ping_once(target, {v4_loopback(), v6_loopback()});
+    ASSERT_TRUE(r.ran);
+    EXPECT_FALSE(r.gave_up);
+    ASSERT_EQ(r.echoed_from.size(), 1u);
+    EXPECT_EQ(r.echoed_from[0], target);
+    EXPECT_EQ(r.unroutable, 0u);
+    EXPECT_TRUE(r.drained);
   }
   server_host.shutdown();
   server_host.join();
@@ -155,18 +173,11 @@ TEST(NodeHost, ASessionIsAnsweredFromTheSocketItsPeerReached) {
   server_host.start();
   const SocketAddress second = server_host.local_addresses()[1];
 
-  TestNode client;
-  PingService ping(client.endpoint, {second});
-  ASSERT_TRUE(client.node.add_service(ping));
-  NodeHostOptions co;
-  co.listen = {v4_loopback()};
-  NodeHost client_host(client.node, co);
-  ping.host = &client_host;
-  ASSERT_TRUE(client_host.open());
-  client_host.run();
-  EXPECT_FALSE(ping.gave_up);
-  ASSERT_EQ(ping.echoed_from.size(), 1u);
-  EXPECT_EQ(ping.echoed_from[0], second);
+  const PingResult r = ping_once(second, {v4_loopback()});
+  ASSERT_TRUE(r.ran);
+  EXPECT_FALSE(r.gave_up);
+  ASSERT_EQ(r.echoed_from.size(), 1u);
+  EXPECT_EQ(r.echoed_from[0], second);
   server_host.shutdown();
   server_host.join();
 }
@@ -193,18 +204,11 @@ TEST(NodeHost, AnEphemeralSocketCarriesSessionsUntilClosed) {
   target.port = bound->port;
   server_host.start();
 
-  TestNode client;
-  PingService ping(client.endpoint, {target});
-  ASSERT_TRUE(client.node.add_service(ping));
-  NodeHostOptions co;
-  co.listen = {v4_loopback()};
-  NodeHost client_host(client.node, co);
-  ping.host = &client_host;
-  ASSERT_TRUE(client_host.open());
-  client_host.run();
-  EXPECT_FALSE(ping.gave_up);
-  ASSERT_EQ(ping.echoed_from.size(), 1u);
-  EXPECT_EQ(ping.echoed_from[0], target);  // answered from the extra socket
+  const PingResult r = ping_once(target, {v4_loopback()});
+  ASSERT_TRUE(r.ran);
+  EXPECT_FALSE(r.gave_up);
+  ASSERT_EQ(r.echoed_from.size(), 1u);
+  EXPECT_EQ(r.echoed_from[0], target);  // answered from the extra socket
 
   std::promise<std::pair<std::size_t, std::size_t>> counts;
   server_host.post([&] {
@@ -231,21 +235,14 @@ TEST(NodeHost, ADualStackSocketReachesIPv4PeersAsV4Mapped) {
   ASSERT_TRUE(server_host.open());
   server_host.start();
 
-  TestNode client;
-  PingService ping(client.endpoint, {server_host.local_addresses()[0]});
-  ASSERT_TRUE(client.node.add_service(ping));
-  NodeHostOptions co;
   SocketAddress any6;
   any6.v6 = true;
-  co.listen = {any6};  // [::]:0, the system's dual-stack default
-  NodeHost client_host(client.node, co);
-  ping.host = &client_host;
-  ASSERT_TRUE(client_host.open());
-  client_host.run();
-  EXPECT_FALSE(ping.gave_up);
-  ASSERT_EQ(ping.echoed_from.size(), 1u);
-  EXPECT_FALSE(ping.echoed_from[0].v6);  // seen as IPv4, not ::ffff:127.0.0.1
-  EXPECT_EQ(client_host.stats().unroutable, 0u);
+  const PingResult r = ping_once(server_host.local_addresses()[0], {any6});  // [::]:0, the system's dual-stack default
+  ASSERT_TRUE(r.ran);
+  EXPECT_FALSE(r.gave_up);
+  ASSERT_EQ(r.echoed_from.size(), 1u);
+  EXPECT_FALSE(r.echoed_from[0].v6);  // seen as IPv4, not ::ffff:127.0.0.1
+  EXPECT_EQ(r.unroutable, 0u);
   server_host.shutdown();
   server_host.join();
 }
