@@ -299,8 +299,13 @@ TEST(Playout, ConfigurationNeverGoesBelowTheHighestPlayed) {
   bool any_av = false;
   for (const auto& f : played) {
     const bool av = f.frame.type != MediaType::data && !f.frame.config;
-    if (!av && any_av) EXPECT_GE(f.frame.timestamp, highest) << "configuration placed back in time";
-    if (av) highest = std::max(highest, f.frame.timestamp), any_av = true;
+    if (!av && any_av) {
+      EXPECT_GE(f.frame.timestamp, highest) << "configuration placed back in time";
+    }
+    if (av) {
+      highest = std::max(highest, f.frame.timestamp);
+      any_av = true;
+    }
   }
   EXPECT_TRUE(any_av);
   EXPECT_GE(played.size(), 4u);
