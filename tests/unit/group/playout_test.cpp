@@ -13,28 +13,6 @@
 namespace rtmfp::group {
 namespace {
 
-struct Stream {
-  PublisherKeys keys = publisher_keys_from_seed({});
-  Ed25519Authenticator signer{keys};
-  Ed25519Authenticator verifier{keys.public_key};
-  GroupId group{};
-  GroupConfig config;
-  PublisherFeed feed{group, signer, config};
-  std::vector<OutFragment> out;
-
-  void frame(MediaType t, bool key, bool config_frame, std::size_t size, std::uint8_t fill) {
-    MediaFrame f;
-    f.type = t;
-    f.keyframe = key;
-    f.config = config_frame;
-    f.payload.assign(size, fill);
-    ASSERT_TRUE(feed.publish(at(seconds(0)), f));
-  }
-  void flush() {
-    for (auto& o : feed.take(at(seconds(0)), true)) out.push_back(std::move(o));
-  }
-};
-
 // One frame into a feed (fill: its payload byte, to tell frames apart).
 void publish_frame(PublisherFeed& feed, MediaType t, bool key, bool config, std::uint32_t ts, std::uint8_t fill,
                    std::size_t size = 100) {
@@ -46,6 +24,23 @@ void publish_frame(PublisherFeed& feed, MediaType t, bool key, bool config, std:
   m.payload.assign(size, fill);
   ASSERT_TRUE(feed.publish(at(seconds(0)), m));
 }
+
+struct Stream {
+  PublisherKeys keys = publisher_keys_from_seed({});
+  Ed25519Authenticator signer{keys};
+  Ed25519Authenticator verifier{keys.public_key};
+  GroupId group{};
+  GroupConfig config;
+  PublisherFeed feed{group, signer, config};
+  std::vector<OutFragment> out;
+
+  void frame(MediaType t, bool key, bool config_frame, std::size_t size, std::uint8_t fill) {
+    publish_frame(feed, t, key, config_frame, 0, fill, size);
+  }
+  void flush() {
+    for (auto& o : feed.take(at(seconds(0)), true)) out.push_back(std::move(o));
+  }
+};
 
 std::vector<Seq> join_points(const std::vector<OutFragment>& out) {
   std::vector<Seq> joins;
