@@ -42,6 +42,18 @@ int main(int argc, char** argv) {
     c.churn_per_minute = 0.10;
     c.run = std::chrono::seconds(60);
     c.warmup = std::chrono::seconds(5);
+    if (const char* e = std::getenv("GS_LOSS")) c.loss = std::atof(e);
+    if (const char* e = std::getenv("GS_CHURN")) c.churn_per_minute = std::atof(e);
+    if (const char* e = std::getenv("GS_RUN")) c.run = std::chrono::seconds(std::atoi(e));
+    if (const char* e = std::getenv("GS_UPMIN")) c.upload_min = std::atof(e);
+    if (const char* e = std::getenv("GS_SEED")) c.seed = std::strtoull(e, nullptr, 10);
+    if (const char* e = std::getenv("GS_HOME")) c.group.home_push_limit = unsigned(std::atoi(e));
+    if (const char* e = std::getenv("GS_BUDGET")) c.group.push_budget = unsigned(std::atoi(e));
+    if (const char* e = std::getenv("GS_LEAF")) c.group.push_limit = unsigned(std::atoi(e));
+    if (const char* e = std::getenv("GS_FETCH")) c.group.fetch_delay = std::chrono::milliseconds(std::atoi(e));
+    if (const char* e = std::getenv("GS_ACCEPT")) c.group.accept_max_wait = std::chrono::milliseconds(std::atoi(e));
+    if (const char* e = std::getenv("GS_SHED")) c.group.shed_wait = std::chrono::milliseconds(std::atoi(e));
+    if (const char* e = std::getenv("GS_ANSWER")) c.group.answer_max_wait = std::chrono::milliseconds(std::atoi(e));
     World w(c);
     const auto t0 = std::chrono::steady_clock::now();
     const Results r = w.run();

@@ -126,6 +126,8 @@ class World {
   };
   struct Member {
     std::array<std::deque<Queued>, 4> queue;
+    std::array<std::uint64_t, 4> queued_wire{};  // bytes on the wire waiting in each queue
+    TimePoint sending_until{};                   // the message being sent leaves then
     bool transmitting = false;
     std::unique_ptr<GroupMember> core;
     std::unique_ptr<group::Ed25519Authenticator> auth;
@@ -160,6 +162,7 @@ class World {
   void replay(std::size_t i, TimePoint now);
   void kill(std::size_t i, TimePoint now);
   void pump(std::size_t i, TimePoint now);  // runs a member's actions, reschedules its tick
+  void report_upload(std::size_t i, TimePoint now);  // the member's upload wait, as a host measures it
   void deliver(std::size_t from, std::size_t to, Bytes msg, group::SendKind kind, TimePoint now);
   void transmit(std::size_t from, TimePoint now);
   Duration delay(std::size_t a, std::size_t b) const;
@@ -188,7 +191,8 @@ class World {
   std::size_t restart_index_ = 0;        // first frame of the second run (0: no restart yet)
   std::optional<TimePoint> restart_key_at_;  // the second run's first keyframe published
   TimePoint run_t0_{};                   // the current run's timestamp origin
-  std::array<std::uint64_t, 4> late_drops_{};  // per send kind: waited over 1 s in an upload queue  // prints the first members' counters
+  std::array<std::uint64_t, 4> late_drops_{};
+  std::array<std::uint64_t, 4> dup_by_kind_{};  // duplicates received, by how they were sent  // per send kind: waited over 1 s in an upload queue  // prints the first members' counters
 };
 
 inline std::uint64_t mix(std::uint64_t x) {
@@ -284,8 +288,11 @@ inline void World::kill(std::size_t i, TimePoint now) {
 // A member's upload: one queue per send kind, served in priority order at
 // the member's upload rate (the host sends its flows by priority). Media
 // that waited more than a second is dropped, as a congested path would.
+constexpr std::size_t kWireOverhead = 48;  // UDP/IP + RTMFP packet, chunk and flow headers
+
 inline void World::deliver(std::size_t from, std::size_t to, Bytes msg, group::SendKind kind, TimePoint now) {
   Member& a = members_[from];
+  a.queued_wire[static_cast<std::size_t>(kind)] += msg.size() + kWireOverhead;
   a.queue[static_cast<std::size_t>(kind)].push_back(Queued{to, std::move(msg), kind, now});
   if (!a.transmitting) transmit(from, now);
 }
@@ -300,6 +307,7 @@ inline void World::transmit(std::size_t from, TimePoint now) {
     while (!lane.empty()) {
       q = std::move(lane.front());
       lane.pop_front();
+      a.queued_wire[static_cast<std::size_t>(q.kind)] -= q.msg.size() + kWireOverhead;
       if (q.kind != group::SendKind::control && now - q.queued > 1s) {  // too late: dropped
         ++late_drops_[static_cast<std::size_t>(q.kind)];
         continue;
@@ -310,9 +318,9 @@ inline void World::transmit(std::size_t from, TimePoint now) {
     if (found) break;
   }
   if (!found) return;
-  constexpr std::size_t kOverhead = 48;  // UDP/IP + RTMFP packet, chunk and flow headers
-  const std::size_t wire = q.msg.size() + kOverhead;
+  const std::size_t wire = q.msg.size() + kWireOverhead;
   const TimePoint leave = now + Duration(static_cast<std::int64_t>(double(wire) * 8e6 / a.upload_bps));
+  a.sending_until = leave;
   a.wire_bytes += wire;
   a.transmitting = true;
   schedule(leave, [this, from] { transmit(from, now_); });
@@ -326,13 +334,16 @@ inline void World::transmit(std::size_t from, TimePoint now) {
   } else if (rng_.unit() < c_.loss) {
     return;
   }
-  schedule(leave + d, [this, from, to, msg = std::move(msg)] {
+  schedule(leave + d, [this, from, to, kind = q.kind, msg = std::move(msg)] {
     Member& b = members_[to];
     if (!b.alive || !b.links.count(from)) return;
     if (b.replayer && restart_index_ == 0 && b.recorded.size() < 4096 && !msg.empty() &&
         msg[0] == static_cast<std::uint8_t>(group::MessageType::fragment))
       b.recorded.push_back(msg);
+    report_upload(to, now_);
+    const std::uint64_t dup_before = b.core->counters().duplicates;
     b.core->on_message(now_, members_[from].core->id(), msg);
+    dup_by_kind_[static_cast<std::size_t>(kind)] += b.core->counters().duplicates - dup_before;
     pump(to, now_);
   });
 }
@@ -424,10 +435,23 @@ inline void World::pump(std::size_t i, TimePoint now) {
       Member& mm = members_[i];
       if (!mm.alive || mm.tick_version != v) return;
       mm.tick_at.reset();
+      report_upload(i, now_);
       mm.core->tick(now_);
       pump(i, now_);
     });
   }
+}
+
+// What waits ahead of a new push (control, signal and push queues) and of a
+// new pull answer (all four), at the member's upload rate.
+inline void World::report_upload(std::size_t i, TimePoint now) {
+  Member& m = members_[i];
+  const double rest = m.sending_until > now ? double((m.sending_until - now).count()) : 0.0;
+  const auto wait = [&](std::uint64_t bytes) {
+    return Duration(static_cast<std::int64_t>(rest + double(bytes) * 8e6 / m.upload_bps));
+  };
+  const std::uint64_t ahead_of_push = m.queued_wire[0] + m.queued_wire[1] + m.queued_wire[2];
+  m.core->set_upload_wait(now, wait(ahead_of_push), wait(ahead_of_push + m.queued_wire[3]));
 }
 
 // The publisher crashes; restart_gap later a new process with the same key
@@ -676,9 +700,14 @@ inline Results World::run() {
       sum.duplicates += k.duplicates;
       sum.requests_unserved += k.requests_unserved;
       sum.pusher_changes += k.pusher_changes;
+      sum.requests_declined += k.requests_declined;
+      sum.subscribers_shed += k.subscribers_shed;
       if (!members_[i].alive) continue;
       for (unsigned c = 0; c < 8; ++c) ++depths[std::min<std::size_t>(members_[i].core->depth(c), 9)];
     }
+    std::printf("all members: declined %llu shed %llu dup push %llu dup answer %llu | ", (unsigned long long)sum.requests_declined,
+                (unsigned long long)sum.subscribers_shed, (unsigned long long)dup_by_kind_[2],
+                (unsigned long long)dup_by_kind_[3]);
     std::printf("all members: pushed_from %llu pulled %llu asked %llu served %llu unserved %llu from_pub %llu dup %llu "
                 "pusher_changes %llu | depth histogram 0..8,none:",
                 (unsigned long long)sum.fragments_pushed_from_peers, (unsigned long long)sum.fragments_pulled_from_peers,

@@ -29,7 +29,7 @@ struct GroupConfig {
   // usually is (mean + 4 deviations of the measured lag), at most this long
   // after it became known (push gets the first chance: other classes
   // travel other, slower trees).
-  Duration fetch_delay = milliseconds(300);
+  Duration fetch_delay = milliseconds(500);
   // The publisher is asked only for what no other neighbour could give for
   // this long (its upload is the one that must stay near one copy).
   Duration publisher_fetch_delay = milliseconds(1000);
@@ -39,6 +39,9 @@ struct GroupConfig {
   // A pusher that delivered nothing of its class this long while a
   // neighbour advertised newer fragments of that class is replaced.
   Duration push_stall = milliseconds(600);
+  // A pusher two effective hops nearer the publisher than ours is asked at
+  // most this often per class (the tree gets shallow again after churn).
+  Duration upgrade_interval = seconds(2);
   // How long a subscription answer may take before the class is re-offered.
   Duration subscribe_timeout = milliseconds(800);
   // Fragments are kept (for playout and for serving neighbours) this long.
@@ -54,6 +57,26 @@ struct GroupConfig {
   Duration overlay_review = seconds(2);
   // A connect attempt that has not produced a link by then is given up.
   Duration connect_timeout = seconds(5);
+
+  // Upload awareness. The host reports how long a push / a pull answer
+  // queued now would wait in this member's upload (set_upload_wait): the
+  // fan-out follows the upload each member has, which nobody configures.
+  //  - pulls are declined while answers would wait longer than
+  //    answer_max_wait (late, and the asker tries a less loaded holder:
+  //    maps carry the wait as `load`);
+  //  - a new push subscriber is taken only while pushes waited less than
+  //    accept_max_wait over the last one to two accept_windows (keyframe
+  //    bursts included). Not the answers' wait: pushes go before pull
+  //    answers, so a member busy answering pulls still has room for a push,
+  //    and a pushed fragment is what spares a pull; gating on answers let
+  //    a pull storm stop every subscription, which made more pulls;
+  //  - while pushes wait longer than shed_wait, one push subscriber is shed
+  //    per shed_interval (a leaf class before the home class).
+  Duration answer_max_wait = milliseconds(200);
+  Duration accept_max_wait = milliseconds(100);
+  Duration accept_window = seconds(1);
+  Duration shed_wait = milliseconds(250);
+  Duration shed_interval = milliseconds(500);
 
   // Subscribers per push class: a member's fan-out, and the publisher's
   // (one: the publisher uploads each fragment once, the mesh does the rest).

@@ -243,6 +243,9 @@ void GroupMember::on_subscribe(const MemberId& from, Neighbour& n, std::uint8_t 
         accepted |= bit;
         continue;
       }
+      // A new subscriber only while our upload has room (the lowest-priority
+      // queue drains); the publisher's fan-out is fixed.
+      if (role_ != Role::publisher && std::max(wait_peak_[0], wait_peak_[1]) > config_.accept_max_wait) continue;
       if (role_ == Role::publisher) {
         // Each class's first hop is a member whose home class it is (the
         // root of a tree with fan-out), taken from a member for which it is
@@ -276,7 +279,14 @@ void GroupMember::on_subscribe_reply(TimePoint now, const MemberId& from, Neighb
   for (unsigned c = 0; c < kPushClasses; ++c) {
     const std::uint8_t bit = static_cast<std::uint8_t>(1u << c);
     if (mask & bit) {
-      if (!(n.pushes_to_us & bit) && (n.asked & bit) && !pusher_[c]) {
+      if (!(n.pushes_to_us & bit) && (n.asked & bit) && pusher_[c] != from) {
+        if (pusher_[c]) {  // an upgrade (manage_pushers): the old pusher stops
+          if (auto o = neighbours_.find(*pusher_[c]); o != neighbours_.end()) {
+            o->second.pushes_to_us &= static_cast<std::uint8_t>(~bit);
+            send(o->first, Subscribe{static_cast<std::uint8_t>(o->second.pushes_to_us | o->second.asked)},
+                 SendKind::control);
+          }
+        }
         pusher_[c] = from;
         last_push_at_[c] = now;
         last_push_seq_[c] = known_newest_;  // judged by what appears after now
@@ -284,7 +294,10 @@ void GroupMember::on_subscribe_reply(TimePoint now, const MemberId& from, Neighb
       }
     } else {
       if (n.asked & bit) n.refused_until[c] = now + kRefusalBackoff;
-      if (pusher_[c] == from) pusher_[c].reset();
+      if (pusher_[c] == from) {  // it shed us (its upload is full): not asked again at once
+        pusher_[c].reset();
+        n.refused_until[c] = now + kRefusalBackoff;
+      }
     }
   }
   n.pushes_to_us = mask;
@@ -326,6 +339,14 @@ bool GroupMember::publisher_may_serve(TimePoint now, const Neighbour& n, Seq s, 
 
 void GroupMember::on_request(TimePoint now, const MemberId& from, Neighbour& n, const std::vector<Seq>& seqs) {
   if (!n.hello) return;
+  // Answers that would wait in our upload longer than answer_max_wait come
+  // too late to help: declined, so the asker turns to another holder (our
+  // maps say how loaded we are). The publisher has its own budget.
+  if (role_ != Role::publisher && answer_wait_ > config_.answer_max_wait) {
+    counters_.requests_unserved += seqs.size();
+    counters_.requests_declined += seqs.size();
+    return;
+  }
   for (Seq s : seqs) {
     const Bytes* c = store_.get(s);
     if (!c || n.served_this_tick >= config_.serve_per_tick ||
@@ -386,14 +407,22 @@ void GroupMember::on_fragment(TimePoint now, const MemberId& from, Neighbour& n,
     case Offer::stored:
       break;
   }
-  if (o == Offer::pending && held_before != 0 && f.seq > held_before + kMaxAhead) {
-    // Far ahead and waiting for its manifest (a probe's answer, or a push
-    // of a new run): ask the sender for that manifest.
+  if (o == Offer::pending) {
+    // Waiting for its manifest, which nothing else will fetch: far ahead
+    // (a probe's answer, or a push of a new run), or below where playout
+    // starts (the join point's manifest precedes it: a joiner that pulled
+    // the join point's fragments waited for that manifest until a push or
+    // the hole timeout brought it, about 1.5 s). The sender verified the
+    // fragment, so it holds the manifest: asked for it at once.
     auto p = parse_content(f.content);
-    if (auto* d = p ? std::get_if<DataContent>(&*p) : nullptr; d && probe_manifest_ != f.seq - d->back) {
-      probe_manifest_ = f.seq - d->back;
+    const auto* d = p ? std::get_if<DataContent>(&*p) : nullptr;
+    const Seq manifest = d && d->back && d->back < f.seq ? f.seq - d->back : 0;
+    const bool far_ahead = held_before != 0 && f.seq > held_before + kMaxAhead;
+    const bool below_playout = role_ != Role::publisher && (!playout_.started() || manifest < playout_.next());
+    if (manifest != 0 && manifest != probe_manifest_ && (far_ahead || below_playout) && !store_.holds(manifest)) {
+      probe_manifest_ = manifest;
       ++counters_.fragments_requested_from_peers;
-      send(from, Request{{f.seq - d->back}}, SendKind::signal);
+      send(from, Request{{manifest}}, SendKind::signal);
     }
   }
   if (from_pusher) {  // a push only counts once it verified (or may)
@@ -541,7 +570,25 @@ void GroupMember::manage_pushers(TimePoint now) {
       // and a tree that drops on every blip collapses.)
       const bool stalled = now - last_push_at_[c] > config_.push_stall &&
                            known_newest_ >= last_push_seq_[c] + 2 * kPushClasses;
-      if (it != neighbours_.end() && !stalled) continue;
+      if (it != neighbours_.end() && !stalled) {
+        // A much nearer pusher (two effective hops or more) is asked, at
+        // most once per upgrade_interval per class: trees built while
+        // members joined in any order get shallow again (each hop costs a
+        // link's delay, and its verification waits for the manifest's own
+        // path), and a shallow tree is what push lags short of the pull
+        // delay need.
+        if (now - upgrade_at_[c] < config_.upgrade_interval) continue;
+        bool pending = false;
+        for (const auto& [id, n] : neighbours_) pending |= (n.asked & bit) != 0;
+        if (pending) continue;
+        const auto cur = effective_depth(*pusher_[c], it->second, c);
+        const auto cand = best_pusher(now, c);
+        if (cand && cand->second + 2 <= cur) {
+          upgrade_at_[c] = now;
+          ask[cand->first] |= bit;
+        }
+        continue;
+      }
       lost_depth_[c] = depth_[c];
       lost_depth_until_[c] = now + seconds(1);
       if (it != neighbours_.end()) {  // tell it to stop
@@ -561,26 +608,7 @@ void GroupMember::manage_pushers(TimePoint now) {
       if (n.asked & bit) pending = true;
     }
     if (pending) continue;
-    // The neighbour nearest the publisher for this class, ties at random.
-    const MemberId* best = nullptr;
-    std::uint8_t best_depth = 255;
-    std::uint64_t best_tiebreak = 0;
-    for (auto& [id, n] : neighbours_) {
-      if (!n.hello || n.refused_until[c] > now || (n.we_push & bit)) continue;
-      const std::uint8_t depth = n.publisher ? 0 : n.map.depth[c];
-      const std::uint8_t below = kMaxDepth;
-      if (depth >= below) continue;
-      // A neighbour whose home class this is (an interior node with room
-      // for several) before one as near that would make us its leaf.
-      const std::uint8_t d = static_cast<std::uint8_t>(depth + (n.publisher || home_class(id) == c ? 0 : 3));
-      const std::uint64_t t = random_.u64();
-      if (!best || d < best_depth || (d == best_depth && t < best_tiebreak)) {
-        best = &id;
-        best_depth = d;
-        best_tiebreak = t;
-      }
-    }
-    if (best) ask[*best] |= bit;
+    if (const auto best = best_pusher(now, c)) ask[best->first] |= bit;
   }
   for (auto& [id, bits] : ask) {
     auto& n = neighbours_.at(id);
@@ -598,6 +626,33 @@ void GroupMember::manage_pushers(TimePoint now) {
     if (d != depth_[c]) map_dirty_ = true;
     depth_[c] = d;
   }
+}
+
+// A neighbour's distance from the publisher in class `c` as a pusher: its
+// advertised depth, plus 3 when the class is not its home class (it would
+// make us its leaf, where a home-class member is an interior node with room
+// for several).
+unsigned GroupMember::effective_depth(const MemberId& id, const Neighbour& n, unsigned c) const {
+  const unsigned depth = n.publisher ? 0 : n.map.depth[c];
+  return depth + (n.publisher || home_class(id) == c ? 0 : 3);
+}
+
+// The neighbour nearest the publisher for class `c` that may be asked, ties at random.
+std::optional<std::pair<MemberId, unsigned>> GroupMember::best_pusher(TimePoint now, unsigned c) {
+  const std::uint8_t bit = static_cast<std::uint8_t>(1u << c);
+  std::optional<std::pair<MemberId, unsigned>> best;
+  std::uint64_t best_tiebreak = 0;
+  for (auto& [id, n] : neighbours_) {
+    if (!n.hello || n.refused_until[c] > now || (n.we_push & bit) || pusher_[c] == id) continue;
+    if ((n.publisher ? 0 : n.map.depth[c]) >= kMaxDepth) continue;
+    const unsigned d = effective_depth(id, n, c);
+    const std::uint64_t t = random_.u64();
+    if (!best || d < best->second || (d == best->second && t < best_tiebreak)) {
+      best = std::make_pair(id, d);
+      best_tiebreak = t;
+    }
+  }
+  return best;
 }
 
 // The neighbour asked for this fragment no longer owes it: its place in
@@ -654,16 +709,22 @@ void GroupMember::schedule_pulls(TimePoint now) {
     std::uint64_t pick_t = 0;
     for (auto& [id, n] : neighbours_) {
       if (!n.hello || !n.map.holds(s) || n.outstanding >= config_.max_requests_per_neighbour) continue;
+      // The publisher is asked early by its own class subscriber for what
+      // its push lost on the way (`lost`): nobody else can hold that one,
+      // and every member below waits for it.
+      const bool lost_from_publisher = m.lost && skipped_by && *skipped_by == id;
+      const bool publisher_waits = n.publisher && !lost_from_publisher;
       if (m.last_asked && *m.last_asked == id) {
-        if (n.publisher ? known_for >= config_.publisher_fetch_delay : now - m.asked_at >= 2 * pull_timeout(n)) again = &id;
+        if (publisher_waits ? known_for >= config_.publisher_fetch_delay : now - m.asked_at >= 2 * pull_timeout(n)) again = &id;
         continue;
       }
-      if (n.publisher && known_for < config_.publisher_fetch_delay) continue;
-      // Least loaded first (our outstanding pulls there, then its pull
-      // round trip: a congested neighbour answers slowly), ties at random.
-      const std::uint64_t t = (std::uint64_t(n.outstanding) << 48) +
-                              (std::uint64_t(std::min<std::int64_t>(n.srtt.count() / 1000, 65535)) << 32) +
-                              (random_.u64() >> 32);
+      if (publisher_waits && known_for < config_.publisher_fetch_delay) continue;
+      // The soonest answer first: its pull round trip, the wait its map
+      // advertises (its upload's backlog), our pulls outstanding there;
+      // ties at random.
+      const std::int64_t expect_ms = n.srtt.count() / 1000 + std::int64_t(n.map.load) * (kLoadUnit.count() / 1000) +
+                                     20 * std::int64_t(n.outstanding);
+      const std::uint64_t t = (std::uint64_t(std::min<std::int64_t>(expect_ms, 65535)) << 32) + (random_.u64() >> 32);
       if (!pick || (pick_publisher && !n.publisher) || (pick_publisher == n.publisher && t < pick_t)) {
         pick = &id;
         pick_publisher = n.publisher;
@@ -704,6 +765,7 @@ FragmentMap GroupMember::build_map() const {
   m.join_point = std::min(join_point_, m.newest);
   if (m.join_point != 0 && !store_.holds(m.join_point)) m.join_point = 0;
   m.depth = depth_;
+  m.load = static_cast<std::uint8_t>(std::min<std::int64_t>(answer_wait_ / kLoadUnit, 255));
   if (m.newest == 0) return m;
   // The bitmap reaches down to the lowest hole among the last kMaxMapBits;
   // below it, the unbroken run of held fragments (`held_from`).
@@ -791,6 +853,56 @@ void GroupMember::mark_lost(Seq previous) {
   if (auto it = missing_.find(previous); it != missing_.end()) it->second.lost = true;
 }
 
+void GroupMember::set_upload_wait(TimePoint now, Duration push_wait, Duration answer_wait) {
+  const bool was_loaded = answer_wait_ > config_.accept_max_wait;
+  push_wait_ = push_wait;
+  answer_wait_ = std::max(answer_wait, push_wait);
+  if ((answer_wait_ > config_.accept_max_wait) != was_loaded) map_dirty_ = true;
+  if (now - wait_window_start_ >= config_.accept_window) {
+    wait_peak_[1] = now - wait_window_start_ >= 2 * config_.accept_window ? Duration{} : wait_peak_[0];
+    wait_peak_[0] = Duration{};
+    wait_window_start_ = now;
+  }
+  wait_peak_[0] = std::max(wait_peak_[0], push_wait_);
+}
+
+// Pushes that wait in our upload longer than shed_wait for shed_interval:
+// we carry more subscribers than our upload can, and every one of them
+// gets its class late. One is dropped per shed_interval (it subscribes
+// elsewhere), a leaf class before our home class, until pushes flow.
+void GroupMember::shed_subscribers(TimePoint now) {
+  if (role_ == Role::publisher || push_wait_ <= config_.shed_wait) {
+    pushes_slow_since_.reset();
+    return;
+  }
+  if (!pushes_slow_since_) pushes_slow_since_ = now;
+  if (now - *pushes_slow_since_ < config_.shed_interval) return;
+  if (last_shed_ && now - *last_shed_ < config_.shed_interval) return;
+  const unsigned home = home_class(self_);
+  const std::uint8_t home_bit = static_cast<std::uint8_t>(1u << home);
+  Neighbour* victim = nullptr;
+  MemberId victim_id{};
+  unsigned victim_class = 0;
+  std::uint64_t best = 0;
+  for (auto& [id, n] : neighbours_) {
+    const std::uint8_t leaf = static_cast<std::uint8_t>(n.we_push & ~home_bit);
+    if (!n.we_push) continue;
+    // Leaf classes first, then the home class; at random among equals.
+    const std::uint64_t key = (leaf ? (1ull << 63) : 0) | (random_.u64() >> 1);
+    if (!victim || key > best) {
+      victim = &n;
+      victim_id = id;
+      best = key;
+      victim_class = leaf ? static_cast<unsigned>(std::countr_zero(leaf)) : home;
+    }
+  }
+  if (!victim) return;
+  victim->we_push &= static_cast<std::uint8_t>(~(1u << victim_class));
+  send(victim_id, SubscribeReply{victim->we_push}, SendKind::control);
+  ++counters_.subscribers_shed;
+  last_shed_ = now;
+}
+
 void GroupMember::tick(TimePoint now) {
   if (left_) return;
   if (!started_at_) started_at_ = now;
@@ -799,6 +911,7 @@ void GroupMember::tick(TimePoint now) {
   if (role_ == Role::publisher) publisher_tick(now);
   expire_neighbours(now);
   manage_pushers(now);
+  shed_subscribers(now);
   play(now);
   schedule_pulls(now);
   send_maps(now);

@@ -85,6 +85,11 @@ class GroupMember {
   Result<void> publish(TimePoint now, const MediaFrame& frame);
   void tick(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
+  // The host's view of this member's upload: how long a push / a pull
+  // answer queued now would wait before it leaves (what waits in the send
+  // queues ahead of it, at the rate they drain). Hosts that never call it
+  // leave both 0: fan-out then stops only at the configured limits.
+  void set_upload_wait(TimePoint now, Duration push_wait, Duration answer_wait);
   // Says goodbye to every neighbour and asks for every link to close.
   void leave(TimePoint now);
 
@@ -171,10 +176,13 @@ class GroupMember {
   void publisher_tick(TimePoint now);
   void expire_neighbours(TimePoint now);
   void manage_pushers(TimePoint now);
+  unsigned effective_depth(const MemberId& id, const Neighbour& n, unsigned c) const;
+  std::optional<std::pair<MemberId, unsigned>> best_pusher(TimePoint now, unsigned c);
   void schedule_pulls(TimePoint now);
   void send_maps(TimePoint now);
   void gossip(TimePoint now);
   void review_overlay(TimePoint now);
+  void shed_subscribers(TimePoint now);
   FragmentMap build_map() const;
   unsigned subscriber_count(unsigned cls) const;
 
@@ -195,6 +203,7 @@ class GroupMember {
   std::map<Seq, Missing> missing_;
   std::array<std::optional<MemberId>, kPushClasses> pusher_{};
   std::array<TimePoint, kPushClasses> last_push_at_{};
+  std::array<TimePoint, kPushClasses> upgrade_at_{};  // a nearer pusher last asked
   std::array<Seq, kPushClasses> last_push_seq_{};
   // How long after we learn of a fragment its pusher delivers it, per class
   // (smoothed mean and deviation, as RFC 6298 does for round trips): a
@@ -206,6 +215,12 @@ class GroupMember {
   // subscribers' subtree with stale depths, and picking one makes a loop.
   std::array<std::uint8_t, kPushClasses> lost_depth_{};
   std::array<TimePoint, kPushClasses> lost_depth_until_{};
+  Duration push_wait_{}, answer_wait_{};  // set_upload_wait
+  // The highest push wait of the current and the previous accept window
+  // (a keyframe's burst shows there even when the queue is empty now).
+  std::array<Duration, 2> wait_peak_{};
+  TimePoint wait_window_start_{};
+  std::optional<TimePoint> pushes_slow_since_, last_shed_;
   double serve_tokens_ = 0;  // publisher: pull-answer bytes it may still send
   std::map<Seq, TimePoint> served_once_;  // publisher: fragments served to a non-subscriber, when
   Seq known_newest_ = 0;

@@ -77,6 +77,7 @@ Result<Message> decode_message(ByteView in) {
       f.join_point = wire::read_vlu(r);
       f.held_from = wire::read_vlu(r);
       for (auto& d : f.depth) d = r.u8();
+      f.load = r.u8();
       const std::size_t bits = r.u16();
       if (r.ok() && (bits > kMaxMapBits || bits % 8 != 0)) return fail(Errc::malformed, "fragment map: bit count");
       const ByteView b = r.take(bits / 8);
@@ -158,6 +159,7 @@ Bytes encode_message(const Message& m) {
           wire::write_vlu(w, std::min(v.join_point, v.newest));
           wire::write_vlu(w, std::min(v.held_from, v.newest));
           for (auto d : v.depth) w.u8(d);
+          w.u8(v.load);
           const std::size_t bytes = std::min(v.bitmap.size(), kMaxMapBits / 8);
           w.u16(static_cast<std::uint16_t>(bytes * 8));
           w.bytes(ByteView(v.bitmap.data(), bytes));

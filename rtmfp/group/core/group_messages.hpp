@@ -2,14 +2,16 @@
 // Layouts (VLU = RFC 7016 §2.1.2 variable length unsigned):
 //   hello          01 | u8 version=1 | group id (32) | u8 flags (0x01 publisher)
 //   members        02 | u8 n (<= kMaxMembersPerMessage) | n x member id (32)
-//   fragment_map   03 | VLU newest | VLU join point | VLU held from | 8 x u8 depth | u16 bits
+//   fragment_map   03 | VLU newest | VLU join point | VLU held from | 8 x u8 depth | u8 load | u16 bits
 //                       (<= kMaxMapBits, multiple of 8) | bits/8 bytes: bit i (MSB first) =
 //                       holds newest - i; below the bitmap it holds everything from `held from`
 //                       | u8 n (<= kMaxMapRuns) | n x (VLU gap | VLU length): older held runs,
 //                       highest first: a run's top is (the lowest number described so far) - 1 -
 //                       gap, and it holds `length` (>= 1) numbers down from there. Without them a
 //                       fragment held below a hole older than the bitmap was advertised by nobody
-//                       (a 1 MB keyframe is 1,024 fragments: twice the bitmap).
+//                       (a 1 MB keyframe is 1,024 fragments: twice the bitmap). `load`: how
+//                       long a pull answer the sender queued now would wait in its upload, in
+//                       10 ms units (255: 2.55 s or more): pulls go to less loaded holders.
 //   subscribe      04 | u8 class mask
 //   subscribe_reply 05 | u8 class mask
 //   request        06 | u8 n (1..kMaxRequestSeqs) | n x VLU fragment number
@@ -48,6 +50,7 @@ inline constexpr std::size_t kMaxMapRuns = 32;
 inline constexpr std::size_t kMaxRequestSeqs = 32;
 inline constexpr std::size_t kMaxFragmentContent = 2048;
 inline constexpr std::uint8_t kDepthUnknown = 255;
+inline constexpr Duration kLoadUnit = milliseconds(10);
 
 enum class GoodbyeReason : std::uint8_t { leaving = 0, full = 1, wrong_group = 2, misbehaving = 3 };
 
@@ -63,6 +66,7 @@ struct FragmentMap {
   Seq join_point = 0;  // 0: knows none
   Seq held_from = 0;   // below the bitmap, holds [held_from, newest - bits]
   std::array<std::uint8_t, kPushClasses> depth{};  // hops from the publisher per class
+  std::uint8_t load = 0;  // the sender's pull-answer wait, 10 ms units (kLoadUnit)
   std::vector<std::uint8_t> bitmap;  // bit i (MSB first) = holds newest - i
   // Older held runs [low, high] below all of the above, highest first, at
   // most kMaxMapRuns: what a member still holds under its oldest holes.

@@ -124,10 +124,41 @@ std::optional<TimePoint> GroupService::next_deadline() const {
   return d;
 }
 
+// The member's upload wait (GroupMember::set_upload_wait): what its links'
+// sending flows hold ahead of a new push (control, signal, push) and of a
+// new pull answer (all four), at the rate the sessions drain them (each
+// session's congestion window per smoothed round trip), summed over the
+// links: the node's uplink is what they share.
+void GroupService::report_upload(TimePoint now, Hosted& h) {
+  std::uint64_t ahead_of_push = 0, answers = 0;
+  double rate = 0;  // bytes/s
+  for (const auto& [peer, link] : h.links) {
+    if (!link.up || !link.session) continue;
+    const flow::FlowSet* fs = endpoint_.flows(*link.session);
+    if (!fs) continue;
+    const double rtt_s = std::chrono::duration<double>(fs->rtt().srtt().value_or(milliseconds(100))).count();
+    rate += double(fs->congestion().congestion_window()) / std::max(rtt_s, 0.001);
+    for (std::size_t k = 0; k < link.out.size(); ++k) {
+      if (!link.out[k]) continue;
+      const std::uint64_t b = endpoint_.buffered(*link.session, *link.out[k]).value_or(0);
+      (k == static_cast<std::size_t>(SendKind::pull_answer) ? answers : ahead_of_push) += b;
+    }
+  }
+  if (rate <= 0) {
+    h.member->set_upload_wait(now, Duration{}, Duration{});
+    return;
+  }
+  const auto wait = [&](std::uint64_t bytes) {
+    return Duration(static_cast<std::int64_t>(double(bytes) / rate * 1e6));
+  };
+  h.member->set_upload_wait(now, wait(ahead_of_push), wait(ahead_of_push + answers));
+}
+
 void GroupService::on_deadline(TimePoint now) {
   for (auto& [gid, h] : groups_) {
     auto d = h.member->next_deadline();
     if (d && *d <= now) {
+      report_upload(now, h);
       h.member->tick(now);
       run_actions(now, gid, h);
     }

@@ -111,6 +111,7 @@ class GroupService : public node::Service {
   };
 
   void run_actions(TimePoint now, const GroupId& gid, Hosted& h);
+  void report_upload(TimePoint now, Hosted& h);
   void send(TimePoint now, const GroupId& gid, Hosted& h, const SendAction& a);
   void connect(TimePoint now, const GroupId& gid, Hosted& h, const MemberId& peer);
   void disconnect(TimePoint now, const GroupId& gid, Hosted& h, const MemberId& peer, bool notify);

@@ -31,11 +31,13 @@ TEST(GroupMessages, RoundTripEveryType) {
   f.newest = 1000;
   f.join_point = 990;
   f.depth = {0, 1, 2, 3, 4, 5, 6, kDepthUnknown};
+  f.load = 37;
   f.bitmap = {0xff, 0x0f};
   auto ff = std::get<FragmentMap>(round_trip(f));
   EXPECT_EQ(ff.newest, 1000u);
   EXPECT_EQ(ff.join_point, 990u);
   EXPECT_EQ(ff.depth, f.depth);
+  EXPECT_EQ(ff.load, 37);
   EXPECT_EQ(ff.bitmap, f.bitmap);
 
   EXPECT_EQ(std::get<Subscribe>(round_trip(Subscribe{0x81})).mask, 0x81);
