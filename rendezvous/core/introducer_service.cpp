@@ -98,22 +98,20 @@ void IntroducerService::nat_reported(TimePoint now, SessionHandle session, const
 
 void IntroducerService::release_held(TimePoint now) {
   // Those whose classes are all in, or whose wait is over; in arrival order.
-  std::vector<Held> go;
-  for (auto it = held_.begin(); it != held_.end();) {
-    const PeerRecord* target = registry_.find_session(it->intro.forward_session);
-    if (!target) {
-      it = held_.erase(it);  // the target left: nobody to introduce to
-      continue;
-    }
-    const bool expired = now >= it->until;
-    if (expired || !class_due(now, registry_.find_reflexive(it->ihello.from), target)) {
+  // One pass (held_ is bounded by limits::kMaxHeldIntroductions).
+  std::vector<Held> go, keep;
+  for (auto& h : held_) {
+    const PeerRecord* target = registry_.find_session(h.intro.forward_session);
+    if (!target) continue;  // the target left: nobody to introduce to
+    const bool expired = now >= h.until;
+    if (expired || !class_due(now, registry_.find_reflexive(h.ihello.from), target)) {
       if (expired) ++stats_.held_expired;
-      go.push_back(std::move(*it));
-      it = held_.erase(it);
+      go.push_back(std::move(h));
     } else {
-      ++it;
+      keep.push_back(std::move(h));
     }
   }
+  held_ = std::move(keep);
   for (const auto& h : go) carry_out(now, h.ihello, h.intro);
 }
 
