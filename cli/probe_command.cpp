@@ -8,6 +8,8 @@
 #include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
 #include "rendezvous/io/nat_probe.hpp"
+#include "rendezvous/io/peer_probe.hpp"
+#include "rtmfp/core/uri/rtmfp_uri.hpp"
 #include "rtmfp/crypto/profiles.hpp"
 #include "rtmfp/tools/probe.hpp"
 #include "rtmfp/io/system_random.hpp"
@@ -73,6 +75,7 @@ void add_probe_command(CLI::App& app) {
     std::string trace;
     std::size_t max_datagram = 0;
     bool nat = false;
+    bool anonymous = false;
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("probe", "Open a session to an RTMFP endpoint, time the handshake and N round trips");
@@ -88,6 +91,9 @@ void add_probe_command(CLI::App& app) {
   add_max_datagram_option(cmd, opts->max_datagram);
   cmd->add_flag("--nat", opts->nat,
                 "Classify this host's NAT against a rendezvous (mapping, filtering, hairpin; RFC 4787) instead");
+  cmd->add_flag("--anonymous", opts->anonymous,
+                "rtmfp://HOST:PORT/peer/ID: do not register at the rendezvous nor check the NAT first "
+                "(the introducer then knows no class of ours and races direct against its relay)");
   cmd->callback([opts] {
     if (opts->nat) {
       exit_code() = run_nat_check(opts->uri, opts->crypto, opts->json, opts->trace);
@@ -119,7 +125,18 @@ void add_probe_command(CLI::App& app) {
         po.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(opts->timeout));
         po.trace = trace.get();
         po.max_datagram_limit = opts->max_datagram;
-        r = tools::run_probe(po, **profile, rng);
+        // An introduction with the modern profile: as a registered peer
+        // with a NAT class, so the introducer plans the path
+        // (rendezvous/io/peer_probe.hpp).
+        auto parsed = parse_uri(opts->uri);
+        if (*kind == ProfileKind::modern && !opts->anonymous && !peer && parsed &&
+            tools::peer_from_path(parsed->path)) {
+          rendezvous::PeerProbeOptions pp;
+          pp.probe = po;
+          r = rendezvous::run_peer_probe(pp, rng);
+        } else {
+          r = tools::run_probe(po, **profile, rng);
+        }
       }
     }
     if (opts->json) {
@@ -135,6 +152,18 @@ void add_probe_command(CLI::App& app) {
       j["path"] = r.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.path);
       j["peer_address"] = r.introduced && !r.address.empty() ? nlohmann::json(r.address) : nlohmann::json(nullptr);
       j["connect_ms"] = r.introduced && !r.address.empty() ? nlohmann::json(r.handshake_ms) : nlohmann::json(nullptr);
+      auto text_or_null = [](const std::string& t) { return t.empty() ? nlohmann::json(nullptr) : nlohmann::json(t); };
+      if (r.introduced) {
+        // What the introducer planned (path_strategy.hpp) with which classes;
+        // null when it told nothing (an --anonymous probe, another server).
+        j["strategy"] = text_or_null(r.strategy);
+        j["nat_class"] = text_or_null(r.own_class);
+        j["peer_nat_class"] = text_or_null(r.peer_class);
+        j["nat"] = r.nat_mapping.empty() ? nlohmann::json(nullptr)
+                                         : nlohmann::json{{"mapping", r.nat_mapping}, {"filtering", r.nat_filtering}};
+        j["birthday_probes"] = r.birthday_probes;
+        j["birthday_openers"] = r.birthday_openers;
+      }
       j["error"] = r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error);
       std::printf("%s\n", j.dump().c_str());
     } else if (r.ok) {
@@ -142,6 +171,9 @@ void add_probe_command(CLI::App& app) {
       std::printf("peer id %s\n", r.peer_id ? to_hex(*r.peer_id).c_str() : "?");
       std::printf("handshake %.2f ms\n", r.handshake_ms);
       if (r.introduced) std::printf("path: %s (introduced by the rendezvous)\n", r.path.c_str());
+      if (!r.strategy.empty())
+        std::printf("strategy: %s (our NAT %s, the peer's %s)\n", r.strategy.c_str(), r.own_class.c_str(),
+                    r.peer_class.c_str());
       for (std::size_t i = 0; i < r.rtt_ms.size(); ++i) std::printf("ping %zu: rtt %.3f ms\n", i + 1, r.rtt_ms[i]);
       if (r.max_datagram)
         std::printf("path MTU: %zu-byte datagrams (%s)\n", r.max_datagram,

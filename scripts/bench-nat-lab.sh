@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM PIPE HUP
-printf '%-34s %7s %7s %7s %9s %9s\n' "nat1 (node) / nat2 (probes)" direct relayed failed "p50 ms" "p95 ms"
+printf '%-34s %7s %7s %7s %9s %9s  %s\n' "nat1 (node) / nat2 (probes)" direct relayed failed "p50 ms" "p95 ms" strategy
 run_cell() {  # run_cell NAME ENV...
   local name=$1; shift
   cleanup 2>/dev/null
@@ -42,7 +42,7 @@ run_cell() {  # run_cell NAME ENV...
   local id=""
   for _ in $(seq 1 100); do id=$(awk '/^node peer-id/ {print $3; exit}' "$out"); [ -n "$id" ] && break; sleep 0.05; done
   if [ -z "$id" ]; then echo "$name: the node did not register" >&2; cleanup; return 1; fi
-  local direct=0 relayed=0 failed=0 times=()
+  local direct=0 relayed=0 failed=0 times=() strategies=
   for _ in $(seq 1 "$trials"); do
     local j; j=$(ip netns exec "$lab-h2" "$cli" probe "$rv/peer/$id" --count 1 --timeout 8 --json)
     case "$j" in
@@ -51,10 +51,13 @@ run_cell() {  # run_cell NAME ENV...
       *) failed=$((failed + 1)); continue ;;
     esac
     times+=("$(sed -n 's/.*"connect_ms":\([0-9.]*\).*/\1/p' <<<"$j")")
+    # The introducer's plan (rtmfp probe --json "strategy"), each one seen once.
+    local st; st=$(sed -n 's/.*"strategy":"\([a-z]*\)".*/\1/p' <<<"$j")
+    case " $strategies " in *" ${st:-none} "*) ;; *) strategies="${strategies:+$strategies }${st:-none}" ;; esac
   done
   local p50 p95
   read -r p50 p95 < <(printf '%s\n' "${times[@]}" | sort -n | awk '{v[NR]=$1} END {if (NR==0) {print "- -"} else {i=int(NR*0.5); if(i<1)i=1; j=int(NR*0.95); if(j<1)j=1; printf "%.1f %.1f\n", v[i], v[j]}}')
-  printf '%-34s %6d%% %6d%% %7d %9s %9s\n' "$name" $((100 * direct / trials)) $((100 * relayed / trials)) "$failed" "$p50" "$p95"
+  printf '%-34s %6d%% %6d%% %7d %9s %9s  %s\n' "$name" $((100 * direct / trials)) $((100 * relayed / trials)) "$failed" "$p50" "$p95" "$strategies"
   rm -f "$out"
   cleanup
 }

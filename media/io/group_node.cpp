@@ -1,12 +1,18 @@
 #include "media/io/group_node.hpp"
 
+#include <array>
 #include <cstdio>
 #include <future>
 #include <map>
 #include <mutex>
 #include <set>
 
+#include "rendezvous/control/introduction_message.hpp"
+#include "rendezvous/core/nat_checker.hpp"
+#include "rendezvous/io/host_socket_pool.hpp"
+#include "rendezvous/service/birthday_service.hpp"
 #include "rendezvous/service/group_directory_client.hpp"
+#include "rendezvous/service/nat_reporter.hpp"
 #include "rendezvous/service/registration_client.hpp"
 #include "rtmfp/crypto/modern/modern_profile.hpp"
 #include "rtmfp/group/service/group_service.hpp"
@@ -92,6 +98,14 @@ struct GroupNode::Impl {
   std::unique_ptr<rendezvous::GroupDirectoryClient> dir;
   std::unique_ptr<group::GroupService> svc;
   std::unique_ptr<host::NodeHost> host;
+  // The NAT check after each registration, its class reported (the
+  // introducer plans each introduction between members from both classes,
+  // rendezvous/core/path_strategy.hpp), and birthday probing when told to
+  // (on the host's extra sockets). Destroyed before the host.
+  std::unique_ptr<rendezvous::NatChecker> nat;
+  std::unique_ptr<rendezvous::NatReporter> nat_reporter;
+  rendezvous::HostSocketPool birthday_sockets;
+  std::unique_ptr<rendezvous::BirthdayService> birthday;
   std::string key;
   // Node thread only.
   std::map<std::uint32_t, GroupMembership*> by_handle;
@@ -221,6 +235,7 @@ Result<std::shared_ptr<GroupNode>> GroupNode::acquire(const std::string& host, s
   ec.keepalive_period = seconds(10);
   ec.max_datagram_limit = o.max_datagram_limit;
   ec.open_timeout = seconds(10);
+  ec.report_forwarded_ihellos = true;  // the FIHello's tag, for birthday probing's RHellos
   im.endpoint = std::make_unique<Endpoint>(ec, im.rng);
   im.endpoint->add_profile(*im.profile);
   im.node = std::make_unique<node::Node>(*im.endpoint);
@@ -228,8 +243,27 @@ Result<std::shared_ptr<GroupNode>> GroupNode::acquire(const std::string& host, s
   to_rv.profile = ProfileKind::modern;
   to_rv.epd.uri = "rtmfp://" + key;
   to_rv.candidates = v4;
-  im.reg = std::make_unique<rendezvous::RegistrationClient>(*im.endpoint, to_rv, std::vector<SocketAddress>{});
+  rendezvous::RegistrationOptions ro;
+  ro.nat_report_follows = true;
+  im.reg = std::make_unique<rendezvous::RegistrationClient>(*im.endpoint, std::vector<ConnectRequest>{to_rv},
+                                                            std::vector<SocketAddress>{}, ro);
   Impl* ip = &im;
+  rendezvous::NatCheckerConfig nc;
+  nc.profile = ProfileKind::modern;
+  nc.server = v4.front();
+  im.nat = std::make_unique<rendezvous::NatChecker>(
+      *im.endpoint, im.rng, nc, [ip](TimePoint now, const rendezvous::NatCheckResult& r) { ip->nat_reporter->done(now, r); });
+  im.nat_reporter = std::make_unique<rendezvous::NatReporter>(*im.reg, *im.nat);
+  {
+    std::array<std::uint8_t, 8> b{};
+    im.rng.fill(b);
+    std::uint64_t seed = 0;
+    for (auto x : b) seed = (seed << 8) | x;
+    im.birthday = std::make_unique<rendezvous::BirthdayService>(*im.endpoint, &im.birthday_sockets, seed);
+  }
+  im.reg->set_introduction_handler([ip](TimePoint now, const rendezvous::control::Introduction& i) {
+    if (auto order = rendezvous::control::birthday_order(i)) ip->birthday->traversal().on_order(now, *order);
+  });
   im.dir = std::make_unique<rendezvous::GroupDirectoryClient>(
       *im.reg,
       [ip](TimePoint now, std::uint32_t h, const rendezvous::control::GroupMembers& g) { ip->on_members(now, h, g); },
@@ -238,7 +272,9 @@ Result<std::shared_ptr<GroupNode>> GroupNode::acquire(const std::string& host, s
   im.svc->set_frames_handler(
       [ip](const group::GroupId& gid, std::vector<group::PlayedFrame> f) { ip->on_frames(gid, std::move(f)); });
   for (node::Service* s : {static_cast<node::Service*>(im.reg.get()), static_cast<node::Service*>(im.dir.get()),
-                           static_cast<node::Service*>(im.svc.get())})
+                           static_cast<node::Service*>(im.svc.get()), static_cast<node::Service*>(im.nat.get()),
+                           static_cast<node::Service*>(im.nat_reporter.get()),
+                           static_cast<node::Service*>(im.birthday.get())})
     if (auto a = im.node->add_service(*s); !a) return std::unexpected(a.error());
   host::NodeHostOptions ho;
   ho.listen = {SocketAddress::ipv4(0, 0, 0, 0, 0)};
@@ -258,6 +294,7 @@ Result<std::shared_ptr<GroupNode>> GroupNode::acquire(const std::string& host, s
     };
   }
   im.host = std::make_unique<host::NodeHost>(*im.node, std::move(ho));
+  im.birthday_sockets.attach(im.host.get());
   if (auto b = im.host->open(); !b) return std::unexpected(b.error());
   im.host->start();
   g_registry[key] = n;

@@ -163,6 +163,7 @@ struct Encoder {
     auto* r = out.mutable_registration();
     r->set_request_id(m.request_id);
     for (const auto& a : m.host_addresses) put(r->add_host_addresses(), a);
+    r->set_nat_report_follows(m.nat_report_follows);
     return {};
   }
   Result<void> operator()(const Registered& m) {
@@ -285,6 +286,7 @@ Result<Message> decode(ByteView bytes) {
       auto a = get_all(in.registration().host_addresses(), "registration");
       if (!a) return std::unexpected(a.error());
       m.host_addresses = std::move(*a);
+      m.nat_report_follows = in.registration().nat_report_follows();
       return m;
     }
     case pb::ControlMessage::kRegistered: {

@@ -44,6 +44,7 @@ using rtmfp::rendezvous::NatBehaviour;
 struct Registration {
   std::uint32_t request_id = 0;
   std::vector<SocketAddress> host_addresses;
+  bool nat_report_follows = false;  // a NatReport comes soon (control.proto)
   bool operator==(const Registration&) const = default;
 };
 struct Registered {

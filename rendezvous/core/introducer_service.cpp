@@ -43,6 +43,13 @@ bool IntroducerService::on_event(TimePoint now, const EndpointEvent& event) {
 }
 
 void IntroducerService::introduce(TimePoint now, const UnmatchedIHello& u) {
+  // The initiator's retransmission of an IHello that waits for a class:
+  // it goes when the first does.
+  for (const auto& h : held_)
+    if (h.ihello.from == u.from && h.ihello.tag == u.tag) {
+      ++stats_.held_repeats;
+      return;
+    }
   IntroductionRequest q;
   q.profile = u.profile;
   q.epd = u.epd;
@@ -58,6 +65,58 @@ void IntroducerService::introduce(TimePoint now, const UnmatchedIHello& u) {
       if (auto to = directory_->resolve(now, u, *q.target)) send_directory_redirect(now, u, *to);
     return;  // refusals are counted by the Introducer; unknown peers stay silent
   }
+  // A class still on its way (a node that has just registered): wait for it.
+  if (auto until = class_due(now, registry_.find_reflexive(u.from), registry_.find_session(intro->forward_session))) {
+    if (held_.size() < limits::kMaxHeldIntroductions) {
+      ++stats_.held;
+      held_.push_back({*until, u, std::move(*intro)});
+      return;
+    }
+    ++stats_.held_overflow;
+  }
+  carry_out(now, u, *intro);
+}
+
+std::optional<TimePoint> IntroducerService::class_due(TimePoint now, const PeerRecord* initiator,
+                                                      const PeerRecord* target) const {
+  // Only when the wait can change the plan: each side known or announced
+  // (an unregistered initiator, a probe, stays unknown: the race anyway).
+  std::optional<TimePoint> until;
+  for (const PeerRecord* r : {initiator, target}) {
+    if (!r) return std::nullopt;
+    if (r->nat) continue;
+    if (!r->nat_pending(now)) return std::nullopt;
+    if (!until || *r->nat_due > *until) until = r->nat_due;
+  }
+  return until;
+}
+
+void IntroducerService::nat_reported(TimePoint now, SessionHandle session, const NatProfile& nat) {
+  registry_.set_nat(session, nat);
+  if (!held_.empty()) release_held(now);
+}
+
+void IntroducerService::release_held(TimePoint now) {
+  // Those whose classes are all in, or whose wait is over; in arrival order.
+  // One pass (held_ is bounded by limits::kMaxHeldIntroductions).
+  std::vector<Held> go, keep;
+  for (auto& h : held_) {
+    const PeerRecord* target = registry_.find_session(h.intro.forward_session);
+    if (!target) continue;  // the target left: nobody to introduce to
+    const bool expired = now >= h.until;
+    if (expired || !class_due(now, registry_.find_reflexive(h.ihello.from), target)) {
+      if (expired) ++stats_.held_expired;
+      go.push_back(std::move(h));
+    } else {
+      keep.push_back(std::move(h));
+    }
+  }
+  held_ = std::move(keep);
+  for (const auto& h : go) carry_out(now, h.ihello, h.intro);
+}
+
+void IntroducerService::carry_out(TimePoint now, const UnmatchedIHello& u, const Introduction& introduction) {
+  const Introduction* intro = &introduction;
   // Which path (path_strategy.hpp): the initiator's class is known when it
   // is itself a registered node asking from its registered socket.
   const PeerRecord* target = registry_.find_session(intro->forward_session);
@@ -76,6 +135,10 @@ void IntroducerService::introduce(TimePoint now, const UnmatchedIHello& u) {
     if (introduce_relayed(now, u, target->session, target->reflexive)) return;
     // No relay ports: direct is all there is.
   }
+  // Direct asked for again, late: punching has not opened (or lost its
+  // packets); it is introduced again below, and the relay joins beside it.
+  const bool fallback =
+      plan.strategy == PathStrategy::direct && relay_.relay && target && direct_repeat(now, u, target->session);
   // Redirect first, then the FIHello (§3.5.1.6): the initiator's IHellos to
   // the listed addresses then leave about when the FIHello does.
   std::vector<wire::WireAddress> redirect = intro->redirect;
@@ -110,6 +173,10 @@ void IntroducerService::introduce(TimePoint now, const UnmatchedIHello& u) {
     ++stats_.introductions;
   else
     ++stats_.introductions_failed;
+  if (fallback) {
+    ++stats_.direct_fallbacks;
+    (void)introduce_relayed(now, u, target->session, target->reflexive);
+  }
   if (plan.relay_later && target) {
     ++stats_.races;
     const bool birthday = plan.strategy == PathStrategy::birthday;
@@ -118,6 +185,28 @@ void IntroducerService::introduce(TimePoint now, const UnmatchedIHello& u) {
     queue.push_back({now + (birthday ? relay_.birthday_race_delay : relay_.race_delay), u, target->session,
                      target->reflexive});
   }
+}
+
+bool IntroducerService::direct_repeat(TimePoint now, const UnmatchedIHello& u, SessionHandle target) {
+  std::string key = u.from.to_string();
+  key.push_back('/');
+  key.append(u.tag.begin(), u.tag.end());
+  key.push_back('/');
+  key += std::to_string(target);
+  while (!direct_order_.empty() && (direct_order_.front().second + limits::kDirectMemory <= now ||
+                                    direct_order_.size() >= limits::kMaxPendingRelays)) {
+    auto it = directs_.find(direct_order_.front().first);
+    if (it != directs_.end() && it->second == direct_order_.front().second) directs_.erase(it);
+    direct_order_.pop_front();
+  }
+  if (auto it = directs_.find(key); it != directs_.end()) {
+    if (now - it->second < limits::kDirectFallbackAfter) return false;  // a copy, not a retry
+    directs_.erase(it);  // once: the relay is in
+    return true;
+  }
+  directs_[key] = now;
+  direct_order_.emplace_back(std::move(key), now);
+  return false;
 }
 
 void IntroducerService::tell(TimePoint now, const UnmatchedIHello& u, const PeerRecord* initiator,
@@ -198,6 +287,8 @@ void IntroducerService::on_directory_result(TimePoint now, const DirectoryLookup
 
 std::optional<TimePoint> IntroducerService::next_deadline() const {
   std::optional<TimePoint> t;
+  for (const auto& h : held_)
+    if (!t || h.until < *t) t = h.until;
   for (const auto& queue : pending_)  // due times grow with insertion (one delay per queue)
     if (!queue.empty() && (!t || queue.front().due < *t)) t = queue.front().due;
   if (directory_)
@@ -207,6 +298,7 @@ std::optional<TimePoint> IntroducerService::next_deadline() const {
 
 void IntroducerService::on_deadline(TimePoint now) {
   if (directory_) directory_->on_deadline(now, registry_);
+  if (!held_.empty()) release_held(now);
   for (auto& queue : pending_) {
     while (!queue.empty() && queue.front().due <= now) {
       Pending p = std::move(queue.front());

@@ -11,6 +11,21 @@
 //  - UnmatchedIHello: Redirect to the initiator first, then FIHello to the
 //    peer (so the initiator's own IHellos are on their way to open its NAT
 //    before the peer's RHello arrives), subject to the Introducer's limits.
+//    The path strategy (path_strategy.hpp) needs both NAT classes. A node
+//    reports its class after its NAT check, about a second after it
+//    registered; an introduction that arrives before (a probe started as
+//    soon as the node printed its registration) waits for it: when each
+//    side's class is known or announced (Registration nat_report_follows)
+//    and one is still on its way, the introduction is held until the
+//    report arrives or limits::kNatReportWait after that side's
+//    registration, whichever is first, then planned with what is known.
+//    Bounded by limits::kMaxHeldIntroductions (past it: at once); copies
+//    of a held IHello (the initiator's retransmissions) are dropped.
+//    A direct plan can still fail (UDP blocked between the peers, a NAT
+//    the check misread): when the initiator asks again for the same
+//    introduction (its IHello retransmission, same tag) at least
+//    limits::kDirectFallbackAfter later, punching has not opened, and the
+//    relay joins then.
 // Host addresses come from the control plane or setPeerInfo through
 // registry().set_host_addresses.
 // With a shared directory attached (directory.hpp, issue 12 §4), every local
@@ -23,6 +38,8 @@
 #include <array>
 #include <deque>
 #include <functional>
+#include <string>
+#include <unordered_map>
 
 #include "rendezvous/core/directory.hpp"
 #include "rendezvous/core/introducer.hpp"
@@ -47,6 +64,11 @@ struct IntroducerServiceStats {
   std::uint64_t notices = 0;                // IntroductionNotices handed to the notice sink
   std::uint64_t relay_refused = 0;          // the relay had no ports, or no address of the family
   std::uint64_t directory_redirects = 0;    // Redirects to another instance sent (directory.hpp)
+  std::uint64_t held = 0;                   // introductions that waited for an announced NAT class
+  std::uint64_t held_expired = 0;           // ... and went without it (limits::kNatReportWait)
+  std::uint64_t held_repeats = 0;           // copies of an IHello already waiting (dropped)
+  std::uint64_t held_overflow = 0;          // not held: kMaxHeldIntroductions waiting already
+  std::uint64_t direct_fallbacks = 0;       // direct asked for again: the relay joined (kDirectFallbackAfter)
 };
 
 // The relay the introducer may use (relay.hpp), and where it is reachable.
@@ -99,6 +121,10 @@ class IntroducerService : public node::Service {
   void on_directory_result(TimePoint now, const DirectoryLookupResult& result);
   std::optional<TimePoint> next_deadline() const override;
   void on_deadline(TimePoint now) override;
+  // A registered peer's NAT class arrived (control plane NatReport): kept in
+  // the registry, and the introductions waiting for it go.
+  void nat_reported(TimePoint now, SessionHandle session, const NatProfile& nat);
+  std::size_t held() const { return held_.size(); }
 
   Registry& registry() { return registry_; }
   const Registry& registry() const { return registry_; }
@@ -107,6 +133,23 @@ class IntroducerService : public node::Service {
 
  private:
   void introduce(TimePoint now, const UnmatchedIHello& u);
+  // Plans and sends an introduction the Introducer accepted.
+  void carry_out(TimePoint now, const UnmatchedIHello& u, const Introduction& intro);
+  // When a class is still on its way for this pair: until when to wait.
+  std::optional<TimePoint> class_due(TimePoint now, const PeerRecord* initiator, const PeerRecord* target) const;
+  struct Held {  // an introduction waiting for an announced NAT class
+    TimePoint until{};
+    UnmatchedIHello ihello;
+    Introduction intro;
+  };
+  std::vector<Held> held_;  // <= limits::kMaxHeldIntroductions
+  // Direct introductions sent (initiator address and tag -> when), for
+  // the fallback; <= limits::kMaxPendingRelays, oldest forgotten.
+  std::unordered_map<std::string, TimePoint> directs_;
+  std::deque<std::pair<std::string, TimePoint>> direct_order_;
+  // true: relay now (a repeat of a direct introduction, late enough).
+  bool direct_repeat(TimePoint now, const UnmatchedIHello& u, SessionHandle target);
+  void release_held(TimePoint now);
   struct Pending {  // a relayed attempt waiting for its race delay
     TimePoint due{};
     UnmatchedIHello ihello;

@@ -47,6 +47,27 @@ inline constexpr std::size_t kTagTableSize = 65'536;
 // this the oldest is dropped (its pair still has the direct attempt).
 inline constexpr std::size_t kMaxPendingRelays = 4096;
 
+// A node that announced its NAT class (control.proto Registration
+// nat_report_follows) reports it after its NAT check: about 0.6-1.2 s after
+// registering (nat_checker.hpp: 600 ms filtering wait, 600 ms mapping wait,
+// one round trip each when answered). An introduction of such a peer in the
+// meantime waits for the report at most this long after the registration,
+// then goes with what is known (the race): a peer that never reports costs
+// its first introductions this delay, never more.
+inline constexpr Duration kNatReportWait = milliseconds(2000);
+// A direct introduction (both classes known and punchable) that is asked
+// for again - the same initiator address, tag and target - this long after
+// it went: the initiator repeats its IHello to every candidate until an
+// RHello comes (RFC 7016 §3.5.1.1.1; ours first after 1.5 s), so punching
+// has not opened (UDP blocked between the peers, a NAT the check misread):
+// the relay of last resort joins. Remembered for kDirectMemory, at most
+// kMaxPendingRelays at once (oldest forgotten).
+inline constexpr Duration kDirectFallbackAfter = milliseconds(4000);
+inline constexpr Duration kDirectMemory = seconds(30);
+// Introductions waiting for a class; past this one goes at once with what is
+// known (not dropped).
+inline constexpr std::size_t kMaxHeldIntroductions = 4096;
+
 // ---- The shared peer directory (directory.hpp, issue 12 §4) ----
 // Answers remembered from the store, least recently used evicted: short
 // lived (a peer that moves to another instance is found again within

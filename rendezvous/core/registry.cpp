@@ -74,6 +74,12 @@ void Registry::set_nat(SessionHandle session, const NatProfile& nat) {
   if (auto it = by_session_.find(session); it != by_session_.end()) it->second.nat = nat;
 }
 
+void Registry::expect_nat(SessionHandle session, TimePoint due) {
+  auto it = by_session_.find(session);
+  if (it == by_session_.end() || it->second.nat || it->second.nat_due) return;
+  it->second.nat_due = due;
+}
+
 const PeerRecord* Registry::find_reflexive(const SocketAddress& reflexive) const {
   auto it = by_reflexive_.find(reflexive);
   return it == by_reflexive_.end() ? nullptr : find_session(it->second);

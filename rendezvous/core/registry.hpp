@@ -36,6 +36,12 @@ struct PeerRecord {
   // What the peer's NAT check found (rendezvous/core/nat_check.hpp), once
   // it reported it: the introducer's choice of path (path_strategy.hpp).
   std::optional<NatProfile> nat;
+  // The peer said a NatReport follows (control.proto Registration
+  // nat_report_follows): until then, or until this time, its introductions
+  // may wait for it (IntroducerService, limits::kNatReportWait).
+  std::optional<TimePoint> nat_due;
+  // Its class is unknown but announced and due later than `now`.
+  bool nat_pending(TimePoint now) const { return !nat && nat_due && now < *nat_due; }
 };
 
 struct PeerIdHash {
@@ -61,6 +67,9 @@ class Registry {
   Result<void> set_host_addresses(SessionHandle session, const std::vector<SocketAddress>& reported);
   // The class the session's peer reported (control plane NatReport).
   void set_nat(SessionHandle session, const NatProfile& nat);
+  // The peer announced a NatReport (nat_report_follows): it is waited for
+  // until `due`. Ignored once a class is known or a due time is set.
+  void expect_nat(SessionHandle session, TimePoint due);
   // The session's far address moved (RFC 7016 §3.5.4.2 mobility).
   void update_reflexive(SessionHandle session, const SocketAddress& reflexive);
   // The session closed: its record goes, and its peer ID if it still maps here.

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "rendezvous/control/introduction_message.hpp"
+#include "rendezvous/control/nat_report.hpp"
 #include "rendezvous/core/nat_checker.hpp"
 #include "rendezvous/io/host_socket_pool.hpp"
 #include "rendezvous/io/listening_lines.hpp"
@@ -117,6 +118,9 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
   if (rvs.size() > 1 || options.rendezvous.size() > 1) ro.liveness_interval = seconds(2);
   // One that is down at start is passed over after 5 s.
   if (rvs.size() > 1) ro.attempt_timeout = seconds(5);
+  // The NAT check runs after each registration and its class is reported:
+  // the introducer may wait for it (introducer_service.hpp).
+  ro.nat_report_follows = true;
   bool announced = false;
   // "turn relayed ..." waits for the first line (its format is a contract).
   std::string turn_line;
@@ -175,6 +179,8 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
     if (!r.ok) {
       std::fprintf(options.out, "nat unknown: %s\n", r.error.c_str());
       std::fflush(options.out);
+      // Said anyway: introductions waiting for the class go now.
+      reg_ptr->report_nat(now, control::NatReport{});
       return;
     }
     std::string reflexive;
@@ -191,16 +197,7 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
                  nat_behaviour_name(r.nat.mapping), nat_behaviour_name(r.nat.filtering), r.nat.hairpin ? "yes" : "no",
                  reflexive.c_str(), std::chrono::duration<double, std::milli>(r.elapsed).count(), extra.c_str());
     std::fflush(options.out);
-    control::NatReport report;
-    report.mapping = r.nat.mapping;
-    report.filtering = r.nat.filtering;
-    report.hairpin = r.nat.hairpin;
-    report.reflexive = r.nat.reflexive;
-    report.allocation = r.nat.allocation;
-    report.port_delta = r.nat.port_delta;
-    report.last_port = r.nat.last_port;
-    report.udp_blocked = r.nat.udp_blocked;
-    reg_ptr->report_nat(now, std::move(report));
+    reg_ptr->report_nat(now, control::nat_report_of(r.nat));
   };
   // --turn: a relayed address on the user's TURN server, one more interface
   // of the host (destroyed before the host: its socket and timer use the

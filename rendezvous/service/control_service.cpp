@@ -84,6 +84,9 @@ void ControlService::handle(TimePoint now, SessionHandle session, Channel& ch, c
   if (const auto* r = std::get_if<control::Registration>(&m)) {
     ++stats_.registrations;
     (void)introducer_.registry().set_host_addresses(session, r->host_addresses);
+    // A NatReport follows (its NAT check runs now): introductions of this
+    // peer may wait for it, a bounded time (introducer_service.hpp).
+    if (r->nat_report_follows) introducer_.registry().expect_nat(session, now + limits::kNatReportWait);
     control::Registered ok;
     ok.request_id = r->request_id;
     ok.reflexive = rec->reflexive;
@@ -103,7 +106,7 @@ void ControlService::handle(TimePoint now, SessionHandle session, Channel& ch, c
     ++stats_.nat_reports;
     ch.nat = *n;
     // The introducer chooses paths by it (rendezvous/core/path_strategy.hpp).
-    introducer_.registry().set_nat(session, control::profile_of(*n));
+    introducer_.nat_reported(now, session, control::profile_of(*n));
   } else if (std::get_if<control::GroupJoin>(&m) || std::get_if<control::GroupLeave>(&m)) {
     handle_group(now, session, ch, rec->peer_id, m);
   } else {

@@ -115,6 +115,7 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
     control::Registration r;
     r.request_id = next_request_++;
     r.host_addresses = hosts_;
+    r.nat_report_follows = options_.nat_report_follows;
     if (auto bytes = control::encode(r)) (void)endpoint_.write(now, *session_, *out_, *bytes);
     return false;  // others may want to know the session opened
   }

@@ -45,6 +45,11 @@ struct RegistrationOptions {
   // abandoned for the next rendezvous (one that is down would otherwise
   // hold the node for the whole open timeout, §3.5.1.1.1). Zero: none.
   Duration attempt_timeout = seconds(0);
+  // The node runs the NAT check after each registration and reports it
+  // (report_nat): the Registration says so (control.proto
+  // nat_report_follows), and the introducer holds introductions of this
+  // peer until the report comes, for at most limits::kNatReportWait.
+  bool nat_report_follows = false;
 };
 
 class RegistrationClient : public node::Service {

@@ -40,6 +40,17 @@ struct ProbeResult {
   // the rendezvous's relay (its address, another port).
   bool introduced = false;
   std::string path;
+  // An introduction by a registered probe (rendezvous/io/peer_probe.hpp):
+  // the introducer's strategy (path_strategy.hpp: direct, predict,
+  // birthday, race, relay) and the two NAT classes it planned with (ours,
+  // the peer's: eim-lenient, eim-strict, edm-sequential, edm-random,
+  // blocked, unknown); empty when the rendezvous told nothing.
+  std::string strategy, own_class, peer_class;
+  // Our NAT check (rendezvous/core/nat_checker.hpp), when it ran.
+  std::string nat_mapping, nat_filtering;
+  // Birthday probing by this side: probes sent (easy side), packets from
+  // extra sockets (hard side).
+  std::uint64_t birthday_probes = 0, birthday_openers = 0;
   std::string error;
   int exit_code = 0;  // 0 ok, 2 usage/bad URI, 3 resolve, 4 timeout/no answer, 5 refused/closed, 6 I/O
 };

@@ -70,14 +70,32 @@ TEST(CliIntroduction, AProbeReachesARegisteredNodeByPeerIdDirectlyThroughTheRend
     EXPECT_EQ(j["peer_address"], reflexive);
     EXPECT_GT(j["connect_ms"].get<double>(), 0.0);
     EXPECT_EQ(j["rtt_ms"].size(), 2u);
+    // The probe registered and checked its NAT first: the introducer told
+    // it its plan. On loopback the NAT check classifies nothing (unknown
+    // classes) and this rendezvous has no relay: direct punching.
+    EXPECT_EQ(j["strategy"], "direct");
+    EXPECT_EQ(j["nat_class"], "unknown");
+    EXPECT_EQ(j["peer_nat_class"], "unknown");
+    EXPECT_TRUE(j["nat"].is_object()) << j.dump();
+  }
+  {
+    // --anonymous: no registration, no check; the introducer tells nothing.
+    auto res = run_command({RTMFP_CLI, "probe", rv_uri + "/peer/" + id, "--count", "1", "--timeout", "5", "--json",
+                            "--anonymous"},
+                           15000ms);
+    ASSERT_EQ(res.exit_code, 0) << res.out << res.err;
+    auto j = nlohmann::json::parse(res.out);
+    EXPECT_EQ(j["path"], "direct");
+    EXPECT_TRUE(j["strategy"].is_null()) << j.dump();
+    EXPECT_TRUE(j["nat_class"].is_null()) << j.dump();
   }
   // The rendezvous counts the registration and the introductions.
   bool counted = false;
   for (int i = 0; i < 50 && !counted; ++i) {
     auto line = rv->proc.read_line(2000ms);
     ASSERT_TRUE(line);
-    counted = line->find("registered=1 introductions=5") != std::string::npos ||
-              line->find("registered=1 introductions=6") != std::string::npos;
+    counted = line->find("registered=1 introductions=6") != std::string::npos ||
+              line->find("registered=1 introductions=7") != std::string::npos;
   }
   EXPECT_TRUE(counted);
   node->proc.signal(SIGTERM);

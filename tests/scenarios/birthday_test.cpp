@@ -99,6 +99,46 @@ TEST(Birthday, HardInitiatorOpensDirectly) {
   EXPECT_GE(t.direct, n * 17 / 20);
 }
 
+// The nodes' classes arrive after the introduction request (their NAT
+// checks still running, as when a probe starts the moment a node printed its
+// registration): the introducer holds the introduction until both reports
+// are in, then plans birthday probing as if they had come first.
+TEST(Birthday, ClassesReportedAfterTheIntroductionRequestStillPlanBirthday) {
+  PairOptions opt;
+  opt.classes_after = 600ms;
+  const int n = seeds() / 2;
+  for (auto [target, initiator] : {std::pair{Side::symmetric_random, Side::port_restricted},
+                                   std::pair{Side::port_restricted, Side::symmetric_random}}) {
+    const Tally t = run_cell(target, initiator, opt, 64000, n);
+    EXPECT_EQ(t.direct + t.relayed, n);
+    EXPECT_GE(t.direct, n * 17 / 20);
+    // Connect times include the wait (600 ms) but not the 2 s bound.
+    EXPECT_GT(t.ms.median(), 600.0);
+  }
+  const Outcome o = run_pair(Side::symmetric_random, Side::port_restricted, opt, 64100);
+  EXPECT_EQ(o.introducer.held, 1u);
+  EXPECT_EQ(o.introducer.held_expired, 0u);
+  EXPECT_EQ(o.introducer.birthday, 1u);
+}
+
+// Announced classes that never come: the introduction waits
+// limits::kNatReportWait from the registrations, no longer, and then goes
+// as for unknown classes (the race: direct, the relay 1 s later).
+TEST(Birthday, ClassesThatNeverComeDelayTheIntroductionABoundedTime) {
+  PairOptions opt;
+  opt.classes_after = 30s;  // after the pair has connected
+  const Outcome o = run_pair(Side::symmetric_random, Side::port_restricted, opt, 65000);
+  EXPECT_EQ(o.strategy, PathStrategy::race);
+  EXPECT_EQ(o.path, Path::relayed);
+  EXPECT_EQ(o.introducer.held, 1u);
+  EXPECT_EQ(o.introducer.held_expired, 1u);
+  EXPECT_EQ(o.introducer.birthday, 0u);
+  // Held at most kNatReportWait (counted from the registrations, before the
+  // connect), then the race's 1 s and a round trip or two.
+  EXPECT_LT(o.connect_ms, 2000.0 + 1000.0 + 500.0);
+  EXPECT_GT(o.connect_ms, 1000.0);
+}
+
 // The same pairs without the nodes probing: relayed, every one.
 TEST(Birthday, WithoutProbingThePairsAreRelayed) {
   PairOptions opt;

@@ -33,6 +33,31 @@ Outcome run_pair(Side a, Side b, bool classes_known, double loss, std::uint64_t 
 bool punchable(Side a, Side b) { return rendezvous::punchable(nat_class(a), nat_class(b)); }
 
 
+// UDP blocked between the peers where the NAT checks cannot see it (both
+// report a port-restricted NAT, which is what they reached the rendezvous
+// through): the introducer plans direct punching, which cannot open; the
+// initiator's IHello retransmission (RFC 7016 §3.5.1.1.1, 1.5 s) reaches
+// the introducer again, which then brings the relay in.
+TEST(RelayIntroduction, ADirectPlanThatCannotOpenFallsBackToTheRelay) {
+  for (std::uint64_t seed = 66000; seed < 66005; ++seed) {
+    PairOptions o;
+    o.a_reports = Side::port_restricted;
+    const Outcome r = traversal::run_pair(Side::blocked, Side::port_restricted, o, seed);
+    SCOPED_TRACE("seed=" + std::to_string(seed));
+    EXPECT_EQ(r.strategy, rendezvous::PathStrategy::direct);
+    EXPECT_EQ(r.path, Path::relayed);
+    EXPECT_EQ(r.introducer.direct_fallbacks, 1u);
+    // The second retransmission (1.5 s + 3 s), then the relayed handshake.
+    EXPECT_GT(r.connect_ms, 4000.0);
+    EXPECT_LT(r.connect_ms, 5000.0);
+  }
+  // A direct pair that opens sends no repeat: no relay for it.
+  const Outcome ok = traversal::run_pair(Side::port_restricted, Side::port_restricted, PairOptions{}, 66100);
+  EXPECT_EQ(ok.path, Path::direct);
+  EXPECT_EQ(ok.introducer.direct_fallbacks, 0u);
+  EXPECT_EQ(ok.introducer.relayed, 0u);
+}
+
 void run_matrix(bool classes_known, double loss, int seeds, std::uint64_t first_seed) {
   std::printf("introductions with the relay, NAT classes %s, %.0f%% loss, %d seeds each (RTT 40 ms): responder <- initiator\n",
               classes_known ? "reported" : "unknown (race: relay after 1 s)", loss * 100, seeds);

@@ -190,6 +190,14 @@ struct PairOptions {
   bool prediction = true;     // the introducer predicts sequential ports
   Duration give_up = 60s;     // the initiator's open stops counting after this
   bool birthday = true;       // the nodes execute birthday orders (birthday_traversal.hpp)
+  // > 0 (with classes_known): the nodes announce their classes when they
+  // register (control.proto nat_report_follows) but report them this long
+  // after b's connect: a NAT check still running when the introduction
+  // comes (introducer_service.hpp holds it, at most limits::kNatReportWait).
+  Duration classes_after = Duration::zero();
+  // The class a side reports when not its own (a NAT check that cannot see
+  // what blocks the peers: it reached the rendezvous's sockets).
+  std::optional<Side> a_reports, b_reports;
 };
 
 struct Outcome {
@@ -199,6 +207,7 @@ struct Outcome {
   rendezvous::PathStrategy strategy = rendezvous::PathStrategy::direct;
   rendezvous::BirthdayStats birthday_a, birthday_b;  // the target's and the initiator's traversal
   std::size_t sockets_left = 0;  // extra sockets still open on both sides at the end (the session's kept one)
+  rendezvous::IntroducerServiceStats introducer;
 };
 
 inline Outcome run_pair(Side a_side, Side b_side, const PairOptions& opt, std::uint64_t seed) {
@@ -255,7 +264,7 @@ inline Outcome run_pair(Side a_side, Side b_side, const PairOptions& opt, std::u
     service.attach_relay(att);
   }
   RendezvousHost rv(std::move(rv_inner), service, relay);
-  net.add_host(rv, RendezvousHost::locals());
+  const sim::HostId rv_id = net.add_host(rv, RendezvousHost::locals());
   // The peers.
   auto make_peer = [&](Side side, SocketAddress priv, SocketAddress pub_ip, std::uint16_t port, std::uint64_t n,
                        std::uint16_t first_port) {
@@ -335,10 +344,17 @@ inline Outcome run_pair(Side a_side, Side b_side, const PairOptions& opt, std::u
   if (!registered) return o;
   for (Peer* p : {&a, &b})
     told_to[service.registry().find(p->profile->local_peer_id())->session] = {p->node.get(), p->id};
-  if (opt.classes_known) {
+  const SessionHandle a_session = service.registry().find(a.profile->local_peer_id())->session;
+  const SessionHandle b_session = service.registry().find(b.profile->local_peer_id())->session;
+  if (opt.classes_known && opt.classes_after > Duration::zero()) {
+    // Announced as each node's Registration would (control_service.cpp) ...
+    service.registry().expect_nat(a_session, net.now() + rendezvous::limits::kNatReportWait);
+    service.registry().expect_nat(b_session, net.now() + rendezvous::limits::kNatReportWait);
+    // ... and reported later (below, after the connect).
+  } else if (opt.classes_known) {
     // As each node's NatReport would (rendezvous/service/control_service).
-    service.registry().set_nat(service.registry().find(a.profile->local_peer_id())->session, nat_class(a_side));
-    service.registry().set_nat(service.registry().find(b.profile->local_peer_id())->session, nat_class(b_side));
+    service.registry().set_nat(a_session, nat_class(opt.a_reports.value_or(a_side)));
+    service.registry().set_nat(b_session, nat_class(opt.b_reports.value_or(b_side)));
   }
   // b connects to a by peer ID through the rendezvous, from its registered socket.
   ConnectRequest r;
@@ -350,6 +366,12 @@ inline Outcome run_pair(Side a_side, Side b_side, const PairOptions& opt, std::u
   auto h = b.ep().connect(t0, r);
   if (!h) return o;
   net.wake(b.id);
+  if (opt.classes_known && opt.classes_after > Duration::zero())
+    net.at(t0 + opt.classes_after, [&] {
+      service.nat_reported(net.now(), a_session, nat_class(opt.a_reports.value_or(a_side)));
+      service.nat_reported(net.now(), b_session, nat_class(opt.b_reports.value_or(b_side)));
+      net.wake(rv_id);
+    });
   auto& b_events = b.node->node().events;
   net.run_until(
       [&] {
@@ -361,6 +383,7 @@ inline Outcome run_pair(Side a_side, Side b_side, const PairOptions& opt, std::u
       },
       t0 + opt.give_up);
   if (told) o.strategy = *told;
+  o.introducer = service.stats();
   o.birthday_a = a.node->birthday->stats();
   o.birthday_b = b.node->birthday->stats();
   o.sockets_left = a.node->pool->in_use() + b.node->pool->in_use();

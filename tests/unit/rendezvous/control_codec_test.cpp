@@ -12,6 +12,7 @@ TEST(ControlCodec, EveryMessageRoundTrips) {
   for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(i * 7);
   std::vector<Message> all = {
       Registration{7, {v4(1, 1935), *SocketAddress::parse("[2001:db8::1]:1935")}},
+      Registration{8, {v4(2, 1935)}, true},  // a NatReport follows
       Registered{7, v4(9, 40000), 15000, id},
       Registered{8, v4(9, 40000), 15000, std::nullopt},
       Lookup{9, id},
