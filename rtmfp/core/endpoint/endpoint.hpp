@@ -309,6 +309,7 @@ class Endpoint {
   // outside it: answers to a request leave by it.
   InterfaceId rx_iface_ = kAnyInterface;
   std::deque<Transmit> transmit_;
+  Bytes packet_buffer_;  // reused by every plain packet flush() builds
   std::deque<EndpointEvent> events_;
   bool shutting_down_ = false;
   TimePoint shutdown_deadline_{};
