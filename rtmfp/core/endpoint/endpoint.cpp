@@ -321,10 +321,12 @@ std::optional<Transmit> Endpoint::poll_transmit(TimePoint now) {
   if (transmit_.empty() && !dirty_.empty()) {
     // Sessions written to since the last flush (writes are batched so that
     // many small messages share packets).
+    // In handle order, each session once.
     auto dirty = std::move(dirty_);
     dirty_.clear();
+    std::sort(dirty.begin(), dirty.end());
     for (auto h : dirty) {
-      if (Session* s = find(h)) {
+      if (Session* s = find(h); s && s->dirty) {
         flush(now, *s);
         reschedule(*s);
       }
@@ -435,8 +437,7 @@ void Endpoint::destroy(Session& s) {
     timers_.erase({old->second, h});
     timer_of_.erase(old);
   }
-  dirty_.erase(h);
-  sessions_.erase(h);  // s is gone after this
+  sessions_.erase(h);  // a handle left in dirty_ finds nothing  // s is gone after this
 }
 
 std::vector<SessionHandle> Endpoint::sessions() const {

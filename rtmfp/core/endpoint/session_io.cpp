@@ -236,7 +236,7 @@ void Endpoint::flush(TimePoint now, Session& s) {
   // Control chunks first, then the flow layer's acks and data (within its
   // congestion window, pacing and burst limit) in as few packets as fit.
   if (!s.cipher) return;
-  dirty_.erase(s.handle);
+  s.dirty = false;  // its entry in dirty_ is skipped
   flow::FlowSet* flows = s.is_open() ? s.flows.get() : nullptr;
   // Packets are filled to the session's datagram size (path MTU discovery,
   // §3.5.4.3). A fragment cut for a larger size before the size went down
