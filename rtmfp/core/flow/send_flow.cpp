@@ -68,8 +68,8 @@ Result<std::shared_ptr<WriteReceipt>> SendFlow::write(std::shared_ptr<const Byte
   }
   receipt->outstanding_fragments = static_cast<std::uint32_t>(n);
   messages_.push_back(span);
-  if (start_by) deadlines_.insert(DeadlineEntry{*start_by, true, span});
-  if (finish_by) deadlines_.insert(DeadlineEntry{*finish_by, false, span});
+  if (start_by) start_deadlines_.push(DeadlineEntry{*start_by, true, span});
+  if (finish_by) finish_deadlines_.push(DeadlineEntry{*finish_by, false, span});
   return receipt;
 }
 
@@ -126,10 +126,13 @@ void SendFlow::apply_deadlines(TimePoint now) {
       if (m.receipt && m.receipt->status() == ReceiptStatus::abandoned) abandon_span(m);
   }
   // Start-by / finish-by deadlines that passed (§3.6.2: the sender abandons).
-  while (!deadlines_.empty() && deadlines_.begin()->at < now) {
-    const DeadlineEntry d = *deadlines_.begin();
-    deadlines_.erase(deadlines_.begin());
-    if (!deadline_stale(d)) abandon_span(d.span);
+  // (Abandoning is the same whichever deadline passed first.)
+  for (auto* q : {&start_deadlines_, &finish_deadlines_}) {
+    while (!q->empty() && q->front().at < now) {
+      const DeadlineEntry d = q->front();
+      q->pop_front();
+      if (!deadline_stale(d)) abandon_span(d.span);
+    }
   }
   // Abandoned, not-in-flight entries covered by the FSN need not be sent at all.
   for (std::uint64_t s = base_seq_; s < next_sn_;) {
@@ -191,9 +194,11 @@ void SendFlow::on_buffer_probe_sent(TimePoint now, Duration erto) {
 }
 
 std::optional<TimePoint> SendFlow::next_deadline() const {
-  while (!deadlines_.empty() && deadline_stale(*deadlines_.begin())) deadlines_.erase(deadlines_.begin());
   std::optional<TimePoint> d = linger_until_;
-  if (!deadlines_.empty()) d = earliest(d, deadlines_.begin()->at);
+  for (auto* q : {&start_deadlines_, &finish_deadlines_}) {
+    while (!q->empty() && deadline_stale(q->front())) q->pop_front();
+    if (!q->empty()) d = earliest(d, q->front().at);
+  }
   return d;
 }
 

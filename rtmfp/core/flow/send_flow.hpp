@@ -14,6 +14,7 @@
 
 #include "rtmfp/core/bytes.hpp"
 #include "rtmfp/core/error.hpp"
+#include "rtmfp/core/flow/deadline_queue.hpp"
 #include "rtmfp/core/flow/in_flight_index.hpp"
 #include "rtmfp/core/flow/write_receipt.hpp"
 #include "rtmfp/core/time.hpp"
@@ -168,7 +169,6 @@ class SendFlow {
     TimePoint at;
     bool start = false;  // start-by (else finish-by)
     MessageSpan span;
-    bool operator<(const DeadlineEntry& o) const { return at < o.at; }
   };
 
   QueuedFragment* find(std::uint64_t seq);
@@ -190,7 +190,9 @@ class SendFlow {
   std::set<std::uint64_t> retransmit_;                          // lost, waiting to be sent again
   InFlightIndex in_flight_;                                     // (TSN, sequence number) of IN_FLIGHT entries
   std::deque<MessageSpan> messages_;                            // in sequence order
-  mutable std::multiset<DeadlineEntry> deadlines_;              // stale entries pruned lazily
+  // Start-by and finish-by deadlines, one queue each (each usually written
+  // in time order); stale entries pruned lazily.
+  mutable DeadlineQueue<DeadlineEntry> start_deadlines_, finish_deadlines_;
   std::shared_ptr<std::uint64_t> user_abandons_ = std::make_shared<std::uint64_t>(0);
   std::uint64_t user_abandons_seen_ = 0;
   std::uint64_t queued_bytes_ = 0;
