@@ -370,7 +370,15 @@ void Endpoint::reschedule(Session& s) {
   // rather than erase and insert the same one (two tree updates).
   if (t && old != timer_of_.end() && old->second == *t) return;
   if (old != timer_of_.end()) {
-    timers_.erase({old->second, s.handle});
+    auto node = timers_.extract({old->second, s.handle});
+    if (t && node) {
+      // Moved (every packet sent moves the retransmission and pacing
+      // times): the same tree node and map entry, re-keyed, no allocation.
+      node.value().first = *t;
+      timers_.insert(std::move(node));
+      old->second = *t;
+      return;
+    }
     timer_of_.erase(old);
   }
   if (t) {
@@ -397,10 +405,14 @@ void Endpoint::on_deadline(TimePoint now) {
   for (int guard = 0; guard < 1 << 20 && !timers_.empty(); ++guard) {
     auto [t, h] = *timers_.begin();
     if (t > now) break;
-    timers_.erase(timers_.begin());
-    timer_of_.erase(h);
+    // The entry stays while the session's timers run: reschedule re-keys it
+    // (or destroy removes it) without allocating a new one.
     Session* s = find(h);
-    if (!s) continue;
+    if (!s) {
+      timers_.erase(timers_.begin());
+      timer_of_.erase(h);
+      continue;
+    }
     if (s->is_opening()) {
       opening_timers(now, *s);
     } else {
@@ -411,9 +423,10 @@ void Endpoint::on_deadline(TimePoint now) {
       // A timer that did not move forward would spin; push it past now.
       auto it = timer_of_.find(h);
       if (it != timer_of_.end() && it->second <= now) {
-        timers_.erase({it->second, h});
+        auto node = timers_.extract({it->second, h});
         it->second = now + milliseconds(1);
-        timers_.insert({it->second, h});
+        node.value().first = it->second;
+        timers_.insert(std::move(node));
       }
     }
   }
