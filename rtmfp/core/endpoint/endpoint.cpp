@@ -321,10 +321,12 @@ std::optional<Transmit> Endpoint::poll_transmit(TimePoint now) {
   if (transmit_.empty() && !dirty_.empty()) {
     // Sessions written to since the last flush (writes are batched so that
     // many small messages share packets).
+    // In handle order, each session once.
     auto dirty = std::move(dirty_);
     dirty_.clear();
+    std::sort(dirty.begin(), dirty.end());
     for (auto h : dirty) {
-      if (Session* s = find(h)) {
+      if (Session* s = find(h); s && s->dirty) {
         flush(now, *s);
         reschedule(*s);
       }
@@ -368,7 +370,15 @@ void Endpoint::reschedule(Session& s) {
   // rather than erase and insert the same one (two tree updates).
   if (t && old != timer_of_.end() && old->second == *t) return;
   if (old != timer_of_.end()) {
-    timers_.erase({old->second, s.handle});
+    auto node = timers_.extract({old->second, s.handle});
+    if (t && node) {
+      // Moved (every packet sent moves the retransmission and pacing
+      // times): the same tree node and map entry, re-keyed, no allocation.
+      node.value().first = *t;
+      timers_.insert(std::move(node));
+      old->second = *t;
+      return;
+    }
     timer_of_.erase(old);
   }
   if (t) {
@@ -395,10 +405,14 @@ void Endpoint::on_deadline(TimePoint now) {
   for (int guard = 0; guard < 1 << 20 && !timers_.empty(); ++guard) {
     auto [t, h] = *timers_.begin();
     if (t > now) break;
-    timers_.erase(timers_.begin());
-    timer_of_.erase(h);
+    // The entry stays while the session's timers run: reschedule re-keys it
+    // (or destroy removes it) without allocating a new one.
     Session* s = find(h);
-    if (!s) continue;
+    if (!s) {
+      timers_.erase(timers_.begin());
+      timer_of_.erase(h);
+      continue;
+    }
     if (s->is_opening()) {
       opening_timers(now, *s);
     } else {
@@ -409,9 +423,10 @@ void Endpoint::on_deadline(TimePoint now) {
       // A timer that did not move forward would spin; push it past now.
       auto it = timer_of_.find(h);
       if (it != timer_of_.end() && it->second <= now) {
-        timers_.erase({it->second, h});
+        auto node = timers_.extract({it->second, h});
         it->second = now + milliseconds(1);
-        timers_.insert({it->second, h});
+        node.value().first = it->second;
+        timers_.insert(std::move(node));
       }
     }
   }
@@ -435,8 +450,7 @@ void Endpoint::destroy(Session& s) {
     timers_.erase({old->second, h});
     timer_of_.erase(old);
   }
-  dirty_.erase(h);
-  sessions_.erase(h);  // s is gone after this
+  sessions_.erase(h);  // a handle left in dirty_ finds nothing  // s is gone after this
 }
 
 std::vector<SessionHandle> Endpoint::sessions() const {

@@ -263,7 +263,15 @@ class Endpoint {
   bool tcr_to_send(TimePoint now, const Session& s) const;
   void note_tc_received(TimePoint now, const Session& s);
   Session* open_session(SessionHandle h, Result<void>& error);
-  void mark_dirty(Session& s) { dirty_.insert(s.handle); }
+  void mark_dirty(Session& s) {
+    if (s.dirty) return;
+    s.dirty = true;
+    dirty_.push_back(s.handle);
+    // Handles of sessions flushed or closed since stay listed until the next
+    // poll_transmit; bound them by the number of sessions.
+    if (dirty_.size() > 2 * sessions_.size() + 64)
+      std::erase_if(dirty_, [this](SessionHandle h) { const Session* d = find(h); return !d || !d->dirty; });
+  }
   bool on_mobility_reply(TimePoint now, Session& s, const SocketAddress& from, ByteView message);
 
   EndpointConfig config_;
@@ -297,7 +305,7 @@ class Endpoint {
     std::optional<TimePoint> at;
   };
   TcReceived tc_rx_latest_, tc_rx_other_;
-  std::set<SessionHandle> dirty_;  // sessions with flow data to flush
+  std::vector<SessionHandle> dirty_;  // sessions with flow data to flush (Session::dirty; may list stale handles)
 
   // Tags of our probe IHellos -> when they stop being recognised.
   std::map<Bytes, TimePoint> probe_tags_;
@@ -309,6 +317,7 @@ class Endpoint {
   // outside it: answers to a request leave by it.
   InterfaceId rx_iface_ = kAnyInterface;
   std::deque<Transmit> transmit_;
+  Bytes packet_buffer_;  // reused by every plain packet flush() builds
   std::deque<EndpointEvent> events_;
   bool shutting_down_ = false;
   TimePoint shutdown_deadline_{};

@@ -236,7 +236,7 @@ void Endpoint::flush(TimePoint now, Session& s) {
   // Control chunks first, then the flow layer's acks and data (within its
   // congestion window, pacing and burst limit) in as few packets as fit.
   if (!s.cipher) return;
-  dirty_.erase(s.handle);
+  s.dirty = false;  // its entry in dirty_ is skipped
   flow::FlowSet* flows = s.is_open() ? s.flows.get() : nullptr;
   // Packets are filled to the session's datagram size (path MTU discovery,
   // §3.5.4.3). A fragment cut for a larger size before the size went down
@@ -255,7 +255,7 @@ void Endpoint::flush(TimePoint now, Session& s) {
     h.timestamp = timestamp_at(now);
     h.timestamp_echo = s.ts_echo.echo_to_send(now);
     h.time_critical_reverse = tcr_to_send(now, s);
-    wire::PacketBuilder b(h, oversize ? cut_plain : max_plain);
+    wire::PacketBuilder b(h, oversize ? cut_plain : max_plain, std::move(packet_buffer_));
     bool dropped_one = false;
     while (!s.pending.empty()) {
       auto& c = s.pending.front();
@@ -270,6 +270,7 @@ void Endpoint::flush(TimePoint now, Session& s) {
     }
     if (flow_wants) flows->fill_packet(now, b);
     if (b.empty()) {
+      packet_buffer_ = std::move(b).finish();
       if (dropped_one) continue;
       if (flow_wants && !oversize && cut_plain > max_plain) {
         oversize = true;  // retry once with room for an older, larger fragment
@@ -279,12 +280,16 @@ void Endpoint::flush(TimePoint now, Session& s) {
     }
     oversize = false;
     std::size_t chunks = b.chunk_count();
-    Bytes sealed = s.cipher->seal(std::move(b).finish());
+    // The plain packet's buffer is kept for the next one (seal copies it);
+    // the sealed one becomes the datagram, the session ID prepended in place.
+    packet_buffer_ = std::move(b).finish();
+    Bytes sealed = s.cipher->seal(packet_buffer_);
     if (trace_)
       trace_->event(now, "transport", "packet_sent",
                     {{"session", s.handle}, {"chunks", static_cast<std::uint64_t>(chunks)},
                      {"size", static_cast<std::uint64_t>(sealed.size() + params::kSessionIdSize)}});
-    send_datagram(s.dest, wire::scramble_datagram(s.send_session_id, sealed), s.iface);
+    wire::scramble_datagram_in_place(s.send_session_id, sealed);
+    send_datagram(s.dest, std::move(sealed), s.iface);
   }
   if (flows) pump_flow_events(s);
 }

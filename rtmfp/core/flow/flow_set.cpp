@@ -110,7 +110,7 @@ void FlowSet::set_max_fragment(std::size_t max_fragment) {
 }
 
 void FlowSet::close_flow(FlowId id, TimePoint now) {
-  if (auto it = send_.find(id); it != send_.end()) it->second.close(now);
+  if (auto it = send_.find(id); it != send_.end()) tracked(it->second, [&] { it->second.close(now); });
 }
 
 void FlowSet::reject_flow(FlowId receiving, std::uint64_t code, TimePoint now) {
@@ -132,12 +132,6 @@ Result<void> FlowSet::set_delivery_suspended(FlowId receiving, bool suspended) {
   it->second.set_suspended(suspended);
   drain(receiving, it->second);
   return {};
-}
-
-std::uint64_t FlowSet::outstanding_bytes() const {
-  std::uint64_t n = 0;
-  for (const auto& [id, f] : send_) n += f.outstanding_bytes();
-  return n;
 }
 
 const SendFlow* FlowSet::send_flow(FlowId id) const {
@@ -198,7 +192,7 @@ void FlowSet::on_chunk(TimePoint now, std::uint8_t type, ByteView payload) {
     if (!c) return;
     auto it = send_.find(c->flow_id);
     if (it == send_.end() || it->second.exception_code()) return;
-    it->second.on_exception(c->exception, now);  // §3.6.2.10
+    tracked(it->second, [&] { it->second.on_exception(c->exception, now); });  // §3.6.2.10
     push(FlowEvent{.kind = FlowEventKind::exception, .flow = c->flow_id, .exception_code = c->exception});
   }
 }
@@ -321,7 +315,7 @@ void FlowSet::on_ack(TimePoint now, ByteView payload, bool bitmap) {
   burst_.on_ack_received();  // §3.5.2.3
   auto it = send_.find(ack->flow_id);
   if (it == send_.end()) return;
-  auto r = it->second.on_ack(*ack, now);
+  auto r = tracked(it->second, [&] { return it->second.on_ack(*ack, now); });
   if (r.any_acked) {
     cc_->on_acked(r.acked_bytes);  // §3.6.2.4 -> Appendix A ANY_ACKS
     stats_.bytes_acked += r.acked_bytes;
@@ -353,7 +347,7 @@ void FlowSet::on_packet_end(TimePoint now) {
   bool lost = false;
   std::uint64_t max_lost_tsn = 0;
   for (auto& [id, f] : send_) {
-    auto n = f.count_naks(max_acked_tsn_);
+    auto n = tracked(f, [&] { return f.count_naks(max_acked_tsn_); });
     if (n.any_nak) cc_->on_nak();
     if (n.lost_bytes) {
       lost = true;
@@ -470,7 +464,7 @@ FillResult FlowSet::fill_packet(TimePoint now, wire::PacketBuilder& packet) {
         if (!packet.end_chunk()) break;
         const std::size_t chunk_size = packet.size() - before;  // with the 3-byte chunk header
         const std::uint64_t seq = frag->seq;
-        f->on_fragment_sent(seq, ++next_tsn_, chunk_size, now);
+        tracked(*f, [&] { f->on_fragment_sent(seq, ++next_tsn_, chunk_size, now); });
         options_sent |= has_options;
         if (f->time_critical() && !res.time_critical) {
           res.time_critical = true;
@@ -524,7 +518,7 @@ void FlowSet::on_deadline(TimePoint now) {
   if (timeout_alarm_ && now >= *timeout_alarm_) {
     // §3.6.2.6 / §3.5.2.2: retransmission timeout.
     std::uint64_t lost = 0;
-    for (auto& [id, f] : send_) lost += f.on_timeout();
+    for (auto& [id, f] : send_) lost += tracked(f, [&] { return f.on_timeout(); });
     cc_->on_timeout(now, lost > 0);
     recover_tsn_ = next_tsn_;  // what was in flight has been answered by the timeout
     if (lost) {
@@ -535,9 +529,13 @@ void FlowSet::on_deadline(TimePoint now) {
     burst_.on_timeout();
     timeout_alarm_.reset();
   }
-  for (auto& [id, f] : send_) f.on_time(now);
+  for (auto& [id, f] : send_) tracked(f, [&] { f.on_time(now); });
   for (auto& [id, r] : recv_) r.on_time(now);
-  std::erase_if(send_, [](const auto& kv) { return kv.second.state() == SendFlowState::F_CLOSED; });
+  std::erase_if(send_, [&](const auto& kv) {
+    if (kv.second.state() != SendFlowState::F_CLOSED) return false;
+    outstanding_ -= std::min(outstanding_, kv.second.outstanding_bytes());
+    return true;
+  });
   for (auto it = recv_.begin(); it != recv_.end();) {
     // A flow whose user suspended delivery keeps its undelivered messages.
     if (it->second.state() == RecvFlowState::RF_CLOSED && it->second.pending_messages() == 0) {

@@ -146,7 +146,7 @@ class FlowSet {
   const recovery::RttEstimator& rtt() const { return rtt_; }
   const cc::CongestionController& congestion() const { return *cc_; }
   const FlowSetStats& stats() const { return stats_; }
-  std::uint64_t outstanding_bytes() const;
+  std::uint64_t outstanding_bytes() const { return outstanding_; }
   // Receive memory held across all receiving flows (<= session_receive_limit).
   std::uint64_t receive_memory() const { return receive_memory_; }
   std::size_t sending_flows() const { return send_.size(); }
@@ -169,6 +169,19 @@ class FlowSet {
     f();
     receive_memory_ = receive_memory_ - std::min(receive_memory_, before) + rf.memory_bytes();
   }
+  // Runs f() on a sending flow and keeps outstanding_ (the sum of the flows'
+  // in-flight bytes, read for every fragment sent) up to date around it.
+  template <class F>
+  decltype(auto) tracked(SendFlow& f, F&& fn) {
+    const std::uint64_t before = f.outstanding_bytes();
+    struct Update {
+      FlowSet& set;
+      SendFlow& flow;
+      std::uint64_t before;
+      ~Update() { set.outstanding_ = set.outstanding_ - std::min(set.outstanding_, before) + flow.outstanding_bytes(); }
+    } update{*this, f, before};
+    return fn();
+  }
   void push(FlowEvent e);
   bool data_allowed(TimePoint now) const;
   bool acks_pending(TimePoint now) const;
@@ -182,6 +195,7 @@ class FlowSet {
   std::map<FlowId, SendFlow> send_;
   std::map<FlowId, RecvFlow> recv_;
   std::uint64_t receive_memory_ = 0;
+  std::uint64_t outstanding_ = 0;  // sum of the sending flows' outstanding_bytes()
   bool held_back_ = false;  // some flow holds messages the event queue had no room for
   std::deque<FlowEvent> events_;
   std::set<FlowId> finished_notified_;

@@ -68,8 +68,8 @@ Result<std::shared_ptr<WriteReceipt>> SendFlow::write(std::shared_ptr<const Byte
   }
   receipt->outstanding_fragments = static_cast<std::uint32_t>(n);
   messages_.push_back(span);
-  if (start_by) deadlines_.insert(DeadlineEntry{*start_by, true, span});
-  if (finish_by) deadlines_.insert(DeadlineEntry{*finish_by, false, span});
+  if (start_by) start_deadlines_.push(DeadlineEntry{*start_by, true, span});
+  if (finish_by) finish_deadlines_.push(DeadlineEntry{*finish_by, false, span});
   return receipt;
 }
 
@@ -126,10 +126,13 @@ void SendFlow::apply_deadlines(TimePoint now) {
       if (m.receipt && m.receipt->status() == ReceiptStatus::abandoned) abandon_span(m);
   }
   // Start-by / finish-by deadlines that passed (§3.6.2: the sender abandons).
-  while (!deadlines_.empty() && deadlines_.begin()->at < now) {
-    const DeadlineEntry d = *deadlines_.begin();
-    deadlines_.erase(deadlines_.begin());
-    if (!deadline_stale(d)) abandon_span(d.span);
+  // (Abandoning is the same whichever deadline passed first.)
+  for (auto* q : {&start_deadlines_, &finish_deadlines_}) {
+    while (!q->empty() && q->front().at < now) {
+      const DeadlineEntry d = q->front();
+      q->pop_front();
+      if (!deadline_stale(d)) abandon_span(d.span);
+    }
   }
   // Abandoned, not-in-flight entries covered by the FSN need not be sent at all.
   for (std::uint64_t s = base_seq_; s < next_sn_;) {
@@ -191,9 +194,11 @@ void SendFlow::on_buffer_probe_sent(TimePoint now, Duration erto) {
 }
 
 std::optional<TimePoint> SendFlow::next_deadline() const {
-  while (!deadlines_.empty() && deadline_stale(*deadlines_.begin())) deadlines_.erase(deadlines_.begin());
   std::optional<TimePoint> d = linger_until_;
-  if (!deadlines_.empty()) d = earliest(d, deadlines_.begin()->at);
+  for (auto* q : {&start_deadlines_, &finish_deadlines_}) {
+    while (!q->empty() && deadline_stale(q->front())) q->pop_front();
+    if (!q->empty()) d = earliest(d, q->front().at);
+  }
   return d;
 }
 
@@ -274,7 +279,7 @@ void SendFlow::on_fragment_sent(std::uint64_t seq, std::uint64_t tsn, std::size_
   if (e->abandoned) e->sent_abandoned = true;
   if (e->receipt) e->receipt->mark_started();
   outstanding_bytes_ += transmit_size;
-  in_flight_.emplace(tsn, seq);
+  in_flight_.insert(tsn, seq);
   retransmit_.erase(seq);
   if (seq == next_new_) ++next_new_;
 }
@@ -284,7 +289,7 @@ void SendFlow::release(std::uint64_t seq, bool delivered) {
   if (!e) return;
   if (e->in_flight) {
     outstanding_bytes_ -= std::min<std::uint64_t>(outstanding_bytes_, e->transmit_size);
-    in_flight_.erase({e->tsn, seq});
+    in_flight_.erase(e->tsn, seq);
   } else {
     retransmit_.erase(seq);
   }
@@ -358,37 +363,33 @@ SendFlow::NakResult SendFlow::count_naks(std::uint64_t max_acked_tsn) {
   NakResult r;
   if (max_acked_tsn == 0) return r;
   // In-flight fragments sent before the highest acknowledged TSN, in TSN order.
-  for (auto it = in_flight_.begin(); it != in_flight_.end() && it->first < max_acked_tsn;) {
-    const std::uint64_t seq = it->second;
+  in_flight_.visit_below(max_acked_tsn, [&](std::uint64_t tsn, std::uint64_t seq) {
     auto* e = find(seq);
     r.any_nak = true;
-    if (e && ++e->nak_count >= fp::kNakLossThreshold) {  // §3.6.2.5: 3 NAKs = lost
-      e->in_flight = false;
-      e->nak_count = 0;
-      outstanding_bytes_ -= std::min<std::uint64_t>(outstanding_bytes_, e->transmit_size);
-      r.lost_bytes += e->transmit_size;
-      r.max_lost_tsn = std::max(r.max_lost_tsn, it->first);
-      it = in_flight_.erase(it);
-      retransmit_.insert(seq);
-    } else {
-      ++it;
-    }
-  }
+    if (!e || ++e->nak_count < fp::kNakLossThreshold) return false;
+    // §3.6.2.5: 3 NAKs = lost.
+    e->in_flight = false;
+    e->nak_count = 0;
+    outstanding_bytes_ -= std::min<std::uint64_t>(outstanding_bytes_, e->transmit_size);
+    r.lost_bytes += e->transmit_size;
+    r.max_lost_tsn = std::max(r.max_lost_tsn, tsn);
+    retransmit_.insert(seq);
+    return true;
+  });
   return r;
 }
 
 std::uint64_t SendFlow::on_timeout() {
   // §3.6.2.6: all IN_FLIGHT fragments are considered lost.
   std::uint64_t lost = 0;
-  for (const auto& [tsn, seq] : in_flight_) {
+  in_flight_.drain([&](std::uint64_t, std::uint64_t seq) {
     auto* e = find(seq);
-    if (!e) continue;
+    if (!e) return;
     e->in_flight = false;
     e->nak_count = 0;
     lost += e->transmit_size;
     retransmit_.insert(seq);
-  }
-  in_flight_.clear();
+  });
   outstanding_bytes_ = 0;
   return lost;
 }

@@ -14,6 +14,8 @@
 
 #include "rtmfp/core/bytes.hpp"
 #include "rtmfp/core/error.hpp"
+#include "rtmfp/core/flow/deadline_queue.hpp"
+#include "rtmfp/core/flow/in_flight_index.hpp"
 #include "rtmfp/core/flow/write_receipt.hpp"
 #include "rtmfp/core/time.hpp"
 #include "rtmfp/core/wire/ack_codec.hpp"
@@ -167,7 +169,6 @@ class SendFlow {
     TimePoint at;
     bool start = false;  // start-by (else finish-by)
     MessageSpan span;
-    bool operator<(const DeadlineEntry& o) const { return at < o.at; }
   };
 
   QueuedFragment* find(std::uint64_t seq);
@@ -187,9 +188,11 @@ class SendFlow {
   std::size_t live_entries_ = 0;
   std::uint64_t next_new_ = 1;                                  // lowest never-sent sequence number
   std::set<std::uint64_t> retransmit_;                          // lost, waiting to be sent again
-  std::set<std::pair<std::uint64_t, std::uint64_t>> in_flight_;  // (TSN, sequence number)
+  InFlightIndex in_flight_;                                     // (TSN, sequence number) of IN_FLIGHT entries
   std::deque<MessageSpan> messages_;                            // in sequence order
-  mutable std::multiset<DeadlineEntry> deadlines_;              // stale entries pruned lazily
+  // Start-by and finish-by deadlines, one queue each (each usually written
+  // in time order); stale entries pruned lazily.
+  mutable DeadlineQueue<DeadlineEntry> start_deadlines_, finish_deadlines_;
   std::shared_ptr<std::uint64_t> user_abandons_ = std::make_shared<std::uint64_t>(0);
   std::uint64_t user_abandons_seen_ = 0;
   std::uint64_t queued_bytes_ = 0;

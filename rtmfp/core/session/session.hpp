@@ -137,6 +137,7 @@ struct Session {
   // cleared when its close is reported, so every session that opened is
   // reported closed exactly once, whoever closed it (§3.5.5).
   bool close_unreported = false;
+  bool dirty = false;  // written to since its last flush (listed in Endpoint::dirty_)
   // Why we left S_OPEN for S_NEARCLOSE: reported when S_NEARCLOSE ends.
   CloseReason near_close_reason = CloseReason::local_close;
 

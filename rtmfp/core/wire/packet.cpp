@@ -43,6 +43,14 @@ Bytes scramble_datagram(std::uint32_t session_id, ByteView encrypted) {
   return out;
 }
 
+void scramble_datagram_in_place(std::uint32_t session_id, Bytes& encrypted) {
+  // §2.2.2, as scramble_datagram.
+  const std::uint32_t ssid = session_id ^ first_words_xor(encrypted);
+  const std::uint8_t be[kSessionIdSize] = {static_cast<std::uint8_t>(ssid >> 24), static_cast<std::uint8_t>(ssid >> 16),
+                                           static_cast<std::uint8_t>(ssid >> 8), static_cast<std::uint8_t>(ssid)};
+  encrypted.insert(encrypted.begin(), std::begin(be), std::end(be));
+}
+
 std::size_t header_size(const PacketHeader& h) {
   return 1 + (h.timestamp ? 2 : 0) + (h.timestamp_echo ? 2 : 0);
 }
@@ -81,7 +89,12 @@ Result<ParsedPacket> parse_packet(ByteView plain) {
   return p;
 }
 
-PacketBuilder::PacketBuilder(const PacketHeader& header, std::size_t max_size) : max_size_(max_size) {
+PacketBuilder::PacketBuilder(const PacketHeader& header, std::size_t max_size)
+    : PacketBuilder(header, max_size, Bytes{}) {}
+
+PacketBuilder::PacketBuilder(const PacketHeader& header, std::size_t max_size, Bytes buffer)
+    : out_(std::move(buffer)), max_size_(max_size) {
+  out_.clear();
   out_.reserve(std::min<std::size_t>(max_size, 2048));
   ByteWriter w(out_);
   std::uint8_t flags = static_cast<std::uint8_t>(static_cast<std::uint8_t>(header.mode) & kModeMask);

@@ -18,6 +18,9 @@ std::optional<std::uint32_t> unscramble_session_id(ByteView datagram);
 
 // Builds a datagram: 4-byte scrambled session ID followed by `encrypted`.
 Bytes scramble_datagram(std::uint32_t session_id, ByteView encrypted);
+// The same in place: prepends the scrambled session ID to `encrypted` (no
+// second buffer when it has 4 bytes of spare capacity).
+void scramble_datagram_in_place(std::uint32_t session_id, Bytes& encrypted);
 
 // §2.2.4 packet mode (MOD field).
 enum class PacketMode : std::uint8_t {
@@ -67,6 +70,9 @@ std::size_t header_size(const PacketHeader& h);
 class PacketBuilder {
  public:
   PacketBuilder(const PacketHeader& header, std::size_t max_size);
+  // The same, writing into `buffer` (its contents are discarded, its
+  // capacity reused: a sender keeps one buffer for every packet it builds).
+  PacketBuilder(const PacketHeader& header, std::size_t max_size, Bytes buffer);
   // Space left for the next chunk's payload (after its 3-byte header), or 0.
   std::size_t payload_room() const;
   // Appends a chunk; returns false (and appends nothing) if it does not fit

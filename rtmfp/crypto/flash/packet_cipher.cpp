@@ -113,7 +113,9 @@ std::unique_ptr<FlashPacketCipher> FlashPacketCipher::make_default() {
 Bytes FlashPacketCipher::seal(ByteView plain) {
   // §4.7.2 plaintext structure.
   Bytes pt;
-  pt.reserve(plain.size() + 64);  // sequence number, checksum, padding and HMAC: no reallocation
+  // Sequence number, checksum, padding and HMAC, and the 4-byte session ID
+  // the endpoint prepends in place (RFC 7016 §2.2.2): no reallocation.
+  pt.reserve(plain.size() + 68);
   ByteWriter w(pt);
   if (cfg_.send.sseq) write_vlu(w, next_seq_++);
   const std::size_t checksum_at = pt.size();

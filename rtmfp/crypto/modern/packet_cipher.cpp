@@ -30,7 +30,9 @@ SessionCipher::~SessionCipher() {
 Bytes SessionCipher::seal(ByteView plain) {
   if (next_pn_ == std::numeric_limits<std::uint64_t>::max()) return {};  // never reuse a nonce
   const std::uint64_t pn = next_pn_++;
-  Bytes out(kPacketNumberSize + plain.size() + kTagSize);
+  Bytes out;
+  out.reserve(kPacketNumberSize + plain.size() + kTagSize + 4);  // + the session ID prepended in place (§2.2.2)
+  out.resize(kPacketNumberSize + plain.size() + kTagSize);
   for (std::size_t i = 0; i < kPacketNumberSize; ++i) out[i] = static_cast<std::uint8_t>(pn >> (8 * (7 - i)));
   const Iv nonce = packet_nonce(send_.iv, pn);
   unsigned long long clen = 0;

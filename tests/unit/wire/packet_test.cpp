@@ -184,3 +184,34 @@ TEST(PacketBuilder, BeginEndChunkPatchesLengthOrRollsBack) {
   Bytes pkt = std::move(b).finish();
   EXPECT_EQ(to_hex(pkt), "02410004deadbeef");
 }
+
+TEST(Scramble, InPlaceMatchesTheCopyingFormForAnySize) {
+  for (std::size_t n : {0u, 1u, 3u, 7u, 8u, 9u, 1200u}) {
+    Bytes enc(n);
+    for (std::size_t i = 0; i < n; ++i) enc[i] = static_cast<std::uint8_t>(i * 37 + 5);
+    Bytes in_place = enc;
+    in_place.reserve(n + 4);
+    const auto* storage = in_place.data();
+    scramble_datagram_in_place(0x89abcdef, in_place);
+    EXPECT_EQ(in_place, scramble_datagram(0x89abcdef, enc)) << n;
+    EXPECT_EQ(in_place.data(), storage) << "no new buffer with 4 bytes spare, size " << n;
+    EXPECT_EQ(unscramble_session_id(in_place), 0x89abcdefu);
+  }
+}
+
+TEST(PacketBuilder, ReusedBufferBuildsTheSamePacket) {
+  PacketHeader h;
+  h.mode = PacketMode::responder;
+  h.timestamp = 0x1234;
+  PacketBuilder fresh(h, 100);
+  ASSERT_TRUE(fresh.add_chunk(0x10, hex("01 02 03")));
+  Bytes leftover = hex("de ad be ef de ad be ef de ad be ef");  // an earlier packet's bytes
+  leftover.reserve(2048);
+  const auto* storage = leftover.data();
+  PacketBuilder reused(h, 100, std::move(leftover));
+  ASSERT_TRUE(reused.add_chunk(0x10, hex("01 02 03")));
+  Bytes a = std::move(fresh).finish();
+  Bytes b = std::move(reused).finish();
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(b.data(), storage);  // the buffer's capacity was kept
+}
