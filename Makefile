@@ -16,7 +16,7 @@ FUZZ_SECONDS ?= 10
 RELEASE_TESTS ?= ^((Fairness|LiveMode|TimeCriticalReverse|BulkThroughput)\.|GroupSmall\.Megabyte|install\.)
 # The threaded media I/O that runs under ThreadSanitizer: the media_io unit
 # tests and the relay integration tests (threads, mutexes, condition variables).
-TSAN_RELAYS ?= ^(RtmfpRelay|RtmpInterop|Rtmps|RtmpListenSink)\.
+TSAN_RELAYS ?= ^(RtmfpRelay[A-Za-z]*|RtmpRelayErrors|RelayNginxRestart|RtmpInterop|Rtmps|RtmpListenSink|GatewayIt)\.
 CMAKE_FLAGS ?=
 # Each stage's wall time is appended here and printed at the end of make test.
 export TIMES_FILE ?= $(CURDIR)/$(BUILD)/make-test-times
@@ -71,7 +71,7 @@ $(SAN_BUILD)/build.ninja:
 san-test: $(SAN_BUILD)/build.ninja
 	cmake --build $(SAN_BUILD) -j $(JOBS) --target rtmfp_tests rtmfp_fuzzers
 	$(SAN_ENV) scripts/ctest-stage.sh san $(SAN_BUILD) -j $(JOBS) \
-	  -L '^(unit|sim|integration)$$' -E '$(RELEASE_TESTS)' --timeout 900
+	  -L '^(unit|sim|integration)(:|$$)' -E '$(RELEASE_TESTS)' --timeout 900
 asan-test: san-test
 
 fuzz-run:
@@ -94,9 +94,9 @@ tsan-test:
 	  -DRTMFP_BUILD_BENCH=OFF $(LAUNCHER) $(CMAKE_FLAGS)
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target unit_media_io integration
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 scripts/ctest-stage.sh tsan-media-io \
-	  $(TSAN_BUILD) -j $(JOBS) -L '^unit_media_io$$' --timeout 900
+	  $(TSAN_BUILD) -j $(JOBS) -L '^unit:unit_media_io$$' --timeout 900
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 scripts/ctest-stage.sh tsan-relays \
-	  $(TSAN_BUILD) -j $(JOBS) -L '^integration$$' -R '$(TSAN_RELAYS)' --timeout 900
+	  $(TSAN_BUILD) -j $(JOBS) -L '^integration(:|$$)' -R '$(TSAN_RELAYS)' --timeout 900
 
 # The demo runs only the CLI: build that one target, not the tests and benches.
 demo:
