@@ -35,9 +35,7 @@ class NatCheckResponder : public node::Service {
   std::string_view name() const override { return "nat-check"; }
   std::vector<Bytes> signatures() const override { return {}; }
   node::Interests interests() const override {
-    node::Interests i;
-    i.sessions = false;
-    i.rejected_flows = false;
+    node::Interests i = node::Interests::none();
     i.unmatched_ihellos = true;
     return i;
   }

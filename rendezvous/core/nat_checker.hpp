@@ -68,9 +68,7 @@ class NatChecker : public node::Service {
   std::string_view name() const override { return "nat-checker"; }
   std::vector<Bytes> signatures() const override { return {}; }
   node::Interests interests() const override {
-    node::Interests i;
-    i.sessions = false;
-    i.rejected_flows = false;
+    node::Interests i = node::Interests::none();
     i.probe_replies = true;
     return i;
   }

@@ -17,12 +17,7 @@ class DirectoryLink final : public node::Service {
 
   std::string_view name() const override { return "directory"; }
   std::vector<Bytes> signatures() const override { return {}; }
-  node::Interests interests() const override {
-    node::Interests i;
-    i.sessions = false;
-    i.rejected_flows = false;
-    return i;
-  }
+  node::Interests interests() const override { return node::Interests::none(); }
   bool on_event(TimePoint, const EndpointEvent&) override { return false; }
   void on_poll(TimePoint) override { drain(); }
   std::optional<TimePoint> next_deadline() const override { return directory_.commands_since(); }

@@ -17,17 +17,13 @@ NatProbeOutcome run_nat_probe(const NatProbeOptions& options, CryptoProfile& pro
     out.exit_code = 2;
     return out;
   }
-  std::vector<SocketAddress> addrs;
-  {
-    asio::io_context resolver;
-    auto r = io::resolve(resolver, uri->host, uri->port);
-    if (!r) {
-      out.error = r.error().message();
-      out.exit_code = 3;
-      return out;
-    }
-    addrs = std::move(*r);
+  auto resolved = io::resolve(uri->host, uri->port);
+  if (!resolved) {
+    out.error = resolved.error().message();
+    out.exit_code = 3;
+    return out;
   }
+  std::vector<SocketAddress> addrs = std::move(*resolved);
   EndpointConfig cfg;
   cfg.accept_sessions = false;  // nothing to accept: a check opens no session
   Endpoint endpoint(cfg, rng);

@@ -30,12 +30,7 @@ class PeerProbeDriver final : public node::Service {
       : reg_(reg), nat_(nat), probe_(probe), wait_(wait) {}
   std::string_view name() const override { return "peer-probe"; }
   std::vector<Bytes> signatures() const override { return {}; }
-  node::Interests interests() const override {
-    node::Interests i;
-    i.sessions = false;
-    i.rejected_flows = false;
-    return i;
-  }
+  node::Interests interests() const override { return node::Interests::none(); }
   void on_start(TimePoint now) override { deadline_ = now + wait_; }
   bool on_event(TimePoint, const EndpointEvent&) override { return false; }
   std::optional<TimePoint> next_deadline() const override { return probe_.started() ? std::nullopt : deadline_; }
@@ -101,17 +96,13 @@ tools::ProbeResult run_peer_probe(const PeerProbeOptions& options, RandomSource&
     result.exit_code = 2;
     return result;
   }
-  std::vector<SocketAddress> addrs;
-  {
-    asio::io_context resolver;
-    auto r = io::resolve(resolver, uri->host, uri->port);
-    if (!r) {
-      result.error = r.error().message();
-      result.exit_code = 3;
-      return result;
-    }
-    addrs = std::move(*r);
+  auto resolved = io::resolve(uri->host, uri->port);
+  if (!resolved) {
+    result.error = resolved.error().message();
+    result.exit_code = 3;
+    return result;
   }
+  std::vector<SocketAddress> addrs = std::move(*resolved);
   // A fresh identity, initiated with (so the rendezvous registers the peer
   // ID we introduce ourselves by; the peer sees the same one).
   crypto::ModernConfig mc;

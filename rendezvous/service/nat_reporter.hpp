@@ -24,12 +24,7 @@ class NatReporter final : public node::Service {
 
   std::string_view name() const override { return "nat-reporter"; }
   std::vector<Bytes> signatures() const override { return {}; }
-  node::Interests interests() const override {
-    node::Interests i;
-    i.sessions = false;
-    i.rejected_flows = false;
-    return i;
-  }
+  node::Interests interests() const override { return node::Interests::none(); }
   bool on_event(TimePoint, const EndpointEvent&) override { return false; }
   // Once per registration (its attempt number), when not checking already.
   void on_poll(TimePoint now) override {

@@ -47,4 +47,9 @@ Result<std::vector<SocketAddress>> resolve(asio::io_context& io, const std::stri
   return out;
 }
 
+Result<std::vector<SocketAddress>> resolve(const std::string& host, std::uint16_t port) {
+  asio::io_context io;
+  return resolve(io, host, port);
+}
+
 }  // namespace rtmfp::io

@@ -19,5 +19,7 @@ SocketAddress from_asio(const asio::ip::udp::endpoint& e);
 // Resolves "host" + port to socket addresses, without duplicates, in the
 // resolver's order. Numeric addresses need no DNS.
 Result<std::vector<SocketAddress>> resolve(asio::io_context& io, const std::string& host, std::uint16_t port);
+// The same on a resolver of its own (a tool resolving its target once).
+Result<std::vector<SocketAddress>> resolve(const std::string& host, std::uint16_t port);
 
 }  // namespace rtmfp::io

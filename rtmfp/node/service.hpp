@@ -34,6 +34,13 @@ struct Interests {
   // each service checks its own tags).
   bool probe_replies = false;
   bool rejected_flows = true;
+  // No events at all (a service driven by polls and deadlines only).
+  static Interests none() {
+    Interests i;
+    i.sessions = false;
+    i.rejected_flows = false;
+    return i;
+  }
 };
 
 class Service {

@@ -258,17 +258,13 @@ PerfResult run_perf_client(const PerfClientOptions& o, CryptoProfile& profile, R
     res.exit_code = 2;
     return res;
   }
-  std::vector<SocketAddress> addrs;
-  {
-    asio::io_context resolver;
-    auto r = io::resolve(resolver, uri->host, uri->port);
-    if (!r) {
-      res.error = r.error().message();
-      res.exit_code = 3;
-      return res;
-    }
-    addrs = std::move(*r);
+  auto resolved = io::resolve(uri->host, uri->port);
+  if (!resolved) {
+    res.error = resolved.error().message();
+    res.exit_code = 3;
+    return res;
   }
+  std::vector<SocketAddress> addrs = std::move(*resolved);
   EndpointConfig cfg;
   cfg.accept_sessions = false;
   cfg.open_timeout = o.connect_timeout;

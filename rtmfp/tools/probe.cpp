@@ -32,17 +32,13 @@ ProbeResult run_probe(const ProbeOptions& options, CryptoProfile& profile, Rando
     result.exit_code = 2;
     return result;
   }
-  std::vector<SocketAddress> addrs;
-  {
-    asio::io_context resolver;
-    auto r = io::resolve(resolver, uri->host, uri->port);
-    if (!r) {
-      result.error = r.error().message();
-      result.exit_code = 3;
-      return result;
-    }
-    addrs = std::move(*r);
+  auto resolved = io::resolve(uri->host, uri->port);
+  if (!resolved) {
+    result.error = resolved.error().message();
+    result.exit_code = 3;
+    return result;
   }
+  std::vector<SocketAddress> addrs = std::move(*resolved);
   EndpointConfig cfg;
   cfg.accept_sessions = false;  // a probe is only an initiator
   cfg.open_timeout = options.timeout;
