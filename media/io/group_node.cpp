@@ -254,13 +254,7 @@ Result<std::shared_ptr<GroupNode>> GroupNode::acquire(const std::string& host, s
   im.nat = std::make_unique<rendezvous::NatChecker>(
       *im.endpoint, im.rng, nc, [ip](TimePoint now, const rendezvous::NatCheckResult& r) { ip->nat_reporter->done(now, r); });
   im.nat_reporter = std::make_unique<rendezvous::NatReporter>(*im.reg, *im.nat);
-  {
-    std::array<std::uint8_t, 8> b{};
-    im.rng.fill(b);
-    std::uint64_t seed = 0;
-    for (auto x : b) seed = (seed << 8) | x;
-    im.birthday = std::make_unique<rendezvous::BirthdayService>(*im.endpoint, &im.birthday_sockets, seed);
-  }
+  im.birthday = std::make_unique<rendezvous::BirthdayService>(*im.endpoint, &im.birthday_sockets, im.rng.u64());
   im.reg->set_introduction_handler([ip](TimePoint now, const rendezvous::control::Introduction& i) {
     if (auto order = rendezvous::control::birthday_order(i)) ip->birthday->traversal().on_order(now, *order);
   });

@@ -82,12 +82,7 @@ int run_node(const NodeOptions& options, RandomSource& rng) {
   // host's extra ephemeral sockets (at most NodeHost::kMaxEphemeral).
   HostSocketPool birthday_sockets;
   birthday_sockets.attach(&host);
-  std::uint64_t birthday_seed = 0;
-  {
-    std::array<std::uint8_t, 8> b{};
-    rng.fill(b);
-    for (auto x : b) birthday_seed = (birthday_seed << 8) | x;
-  }
+  const std::uint64_t birthday_seed = rng.u64();
   BirthdayService birthday(endpoint, &birthday_sockets, birthday_seed);
   // Where the node is reachable: every socket's host addresses (the
   // registration keeps at most control::kMaxAddresses).

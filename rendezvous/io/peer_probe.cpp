@@ -145,12 +145,7 @@ tools::ProbeResult run_peer_probe(const PeerProbeOptions& options, RandomSource&
   host::NodeHost host(node, std::move(ho));
   HostSocketPool sockets;
   sockets.attach(&host);
-  std::uint64_t seed = 0;
-  {
-    std::array<std::uint8_t, 8> b{};
-    rng.fill(b);
-    for (auto x : b) seed = (seed << 8) | x;
-  }
+  const std::uint64_t seed = rng.u64();
   BirthdayService birthday(endpoint, &sockets, seed);
   tools::ProbeService probe(endpoint, options.probe, result, to_peer, [&] { host.shutdown(); }, true);
   RegistrationOptions ro;
