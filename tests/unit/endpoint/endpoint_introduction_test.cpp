@@ -13,6 +13,13 @@
 namespace rtmfp::testing {
 namespace {
 
+ConnectRequest to_peer(Node& target, Node& via) {
+  ConnectRequest r;
+  r.epd.peer_id = target.profile->local_peer_id();
+  r.candidates = {via.address};
+  return r;
+}
+
 struct IntroWorld {
   Harness h;
   Node* rv = nullptr;  // introducer
@@ -50,25 +57,24 @@ struct IntroWorld {
     ASSERT_TRUE(h.run_until([&] { return !rv->events_of<SessionOpened>().empty(); }, seconds(5)));
     rv_to_a = rv->events_of<SessionOpened>().at(0).session;
   }
-};
 
-ConnectRequest to_peer(Node& target, Node& via) {
-  ConnectRequest r;
-  r.epd.peer_id = target.profile->local_peer_id();
-  r.candidates = {via.address};
-  return r;
-}
+  // b connects to a's peer ID through the introducer; its IHello reaches
+  // the introducer, which reports it (one UnmatchedIHello, in `u`).
+  void b_asks_for_a(std::vector<UnmatchedIHello>& u) {
+    ASSERT_TRUE(b->endpoint->connect(h.now, to_peer(*a, *rv)));
+    h.deliver();
+    u = rv->events_of<UnmatchedIHello>();
+    ASSERT_EQ(u.size(), 1u);
+  }
+};
 
 TEST(EndpointIntroduction, UnmatchedIHelloIsReportedWithEpdTagAndSourceAndNothingIsSent) {
   IntroWorld w(/*rv_accepts=*/true);
-  auto r = to_peer(*w.a, *w.rv);
-  ASSERT_TRUE(w.b->endpoint->connect(w.h.now, r));
-  w.h.deliver();
-  auto u = w.rv->events_of<UnmatchedIHello>();
-  ASSERT_EQ(u.size(), 1u);
+  std::vector<UnmatchedIHello> u;
+  ASSERT_NO_FATAL_FAILURE(w.b_asks_for_a(u));
   EXPECT_EQ(u[0].from, w.b->address);
   EXPECT_EQ(u[0].profile, w.a->profile->kind());
-  auto epd = w.b->profile->make_epd(r.epd);
+  auto epd = w.b->profile->make_epd(to_peer(*w.a, *w.rv).epd);
   ASSERT_TRUE(epd);
   EXPECT_EQ(u[0].epd, *epd);
   EXPECT_EQ(u[0].tag.size(), params::kTagSize);
@@ -90,11 +96,9 @@ TEST(EndpointIntroduction, WithoutReportingAnUnmatchedIHelloIsDroppedAsBefore) {
 TEST(EndpointIntroduction, BothFilteringNatsOpenThroughRedirectAndForwardedIHello) {
   IntroWorld w(/*rv_accepts=*/true);
   w.register_a();
-  ASSERT_TRUE(w.b->endpoint->connect(w.h.now, to_peer(*w.a, *w.rv)));
   const TimePoint start = w.h.now;
-  w.h.deliver();
-  auto u = w.rv->events_of<UnmatchedIHello>();
-  ASSERT_EQ(u.size(), 1u);
+  std::vector<UnmatchedIHello> u;
+  ASSERT_NO_FATAL_FAILURE(w.b_asks_for_a(u));
   // The introducer: Redirect to the initiator first (so its IHello opens its
   // own NAT), then the FIHello to the registered peer (§3.5.1.6).
   std::vector<wire::WireAddress> addrs = {{w.a->address, wire::AddressOrigin::observed}};
@@ -119,10 +123,8 @@ TEST(EndpointIntroduction, AnAnsweredForwardedIHelloIsReportedWhenAskedFor) {
   ac.report_forwarded_ihellos = true;
   IntroWorld w(/*rv_accepts=*/true, ac);
   w.register_a();
-  ASSERT_TRUE(w.b->endpoint->connect(w.h.now, to_peer(*w.a, *w.rv)));
-  w.h.deliver();
-  auto u = w.rv->events_of<UnmatchedIHello>();
-  ASSERT_EQ(u.size(), 1u);
+  std::vector<UnmatchedIHello> u;
+  ASSERT_NO_FATAL_FAILURE(w.b_asks_for_a(u));
   ASSERT_TRUE(w.rv->endpoint->forward_ihello(w.h.now, w.rv_to_a, u[0].epd, u[0].tag,
                                              {u[0].from, wire::AddressOrigin::observed}));
   w.h.deliver();
@@ -135,10 +137,8 @@ TEST(EndpointIntroduction, AnAnsweredForwardedIHelloIsReportedWhenAskedFor) {
 TEST(EndpointIntroduction, WithoutTheForwardedIHelloTheFilteringNatStaysClosed) {
   IntroWorld w(/*rv_accepts=*/true);
   w.register_a();
-  ASSERT_TRUE(w.b->endpoint->connect(w.h.now, to_peer(*w.a, *w.rv)));
-  w.h.deliver();
-  auto u = w.rv->events_of<UnmatchedIHello>();
-  ASSERT_EQ(u.size(), 1u);
+  std::vector<UnmatchedIHello> u;
+  ASSERT_NO_FATAL_FAILURE(w.b_asks_for_a(u));
   std::vector<wire::WireAddress> addrs = {{w.a->address, wire::AddressOrigin::observed}};
   ASSERT_TRUE(w.rv->endpoint->send_redirect(w.h.now, u[0].profile, u[0].tag, u[0].from, addrs));
   // No FIHello: a never sends towards b, so its NAT drops every IHello.
@@ -202,10 +202,8 @@ TEST(EndpointIntroduction, ForwardedIHellosAreChargedToTheForwardingSessionAndDe
 TEST(EndpointIntroduction, APureIntroducerThatAcceptsNoSessionsStillReportsAndRedirects) {
   IntroWorld w(/*rv_accepts=*/false);
   w.filter_nats = false;
-  ASSERT_TRUE(w.b->endpoint->connect(w.h.now, to_peer(*w.a, *w.rv)));
-  w.h.deliver();
-  auto u = w.rv->events_of<UnmatchedIHello>();
-  ASSERT_EQ(u.size(), 1u);
+  std::vector<UnmatchedIHello> u;
+  ASSERT_NO_FATAL_FAILURE(w.b_asks_for_a(u));
   std::vector<wire::WireAddress> addrs = {{w.a->address, wire::AddressOrigin::observed}};
   ASSERT_TRUE(w.rv->endpoint->send_redirect(w.h.now, u[0].profile, u[0].tag, u[0].from, addrs));
   // No filtering NAT here: the Redirect alone (§3.5.1.4) reaches a.
@@ -250,10 +248,8 @@ TEST(EndpointIntroduction, GuessedIHellosAndRHellosUseTheOpeningSessionsTag) {
   ac.report_forwarded_ihellos = true;
   IntroWorld w(/*rv_accepts=*/true, ac);
   w.register_a();
-  ASSERT_TRUE(w.b->endpoint->connect(w.h.now, to_peer(*w.a, *w.rv)));
-  w.h.deliver();
-  auto u = w.rv->events_of<UnmatchedIHello>();
-  ASSERT_EQ(u.size(), 1u);
+  std::vector<UnmatchedIHello> u;
+  ASSERT_NO_FATAL_FAILURE(w.b_asks_for_a(u));
   auto opening = w.b->endpoint->opening_session_to(w.a->profile->local_peer_id());
   ASSERT_TRUE(opening);
   EXPECT_FALSE(w.b->endpoint->opening_session_to(w.b->profile->local_peer_id()));
