@@ -620,7 +620,7 @@ void GroupMember::manage_pushers(TimePoint now) {
     std::uint8_t d = kDepthUnknown;
     if (pusher_[c])
       if (auto it = neighbours_.find(*pusher_[c]); it != neighbours_.end()) {
-        const std::uint8_t pd = it->second.publisher ? 0 : it->second.map.depth[c];
+        const std::uint8_t pd = advertised_depth(it->second, c);
         d = pd >= kMaxDepth ? kDepthUnknown : static_cast<std::uint8_t>(pd + 1);
       }
     if (d != depth_[c]) map_dirty_ = true;
@@ -628,13 +628,18 @@ void GroupMember::manage_pushers(TimePoint now) {
   }
 }
 
+// Hops from the publisher in class `c` a neighbour advertises (the
+// publisher: 0).
+std::uint8_t GroupMember::advertised_depth(const Neighbour& n, unsigned c) {
+  return n.publisher ? 0 : n.map.depth[c];
+}
+
 // A neighbour's distance from the publisher in class `c` as a pusher: its
 // advertised depth, plus 3 when the class is not its home class (it would
 // make us its leaf, where a home-class member is an interior node with room
 // for several).
 unsigned GroupMember::effective_depth(const MemberId& id, const Neighbour& n, unsigned c) const {
-  const unsigned depth = n.publisher ? 0 : n.map.depth[c];
-  return depth + (n.publisher || home_class(id) == c ? 0 : 3);
+  return advertised_depth(n, c) + (n.publisher || home_class(id) == c ? 0 : 3);
 }
 
 // The neighbour nearest the publisher for class `c` that may be asked, ties at random.
@@ -644,7 +649,7 @@ std::optional<std::pair<MemberId, unsigned>> GroupMember::best_pusher(TimePoint 
   std::uint64_t best_tiebreak = 0;
   for (auto& [id, n] : neighbours_) {
     if (!n.hello || n.refused_until[c] > now || (n.we_push & bit) || pusher_[c] == id) continue;
-    if ((n.publisher ? 0 : n.map.depth[c]) >= kMaxDepth) continue;
+    if (advertised_depth(n, c) >= kMaxDepth) continue;
     const unsigned d = effective_depth(id, n, c);
     const std::uint64_t t = random_.u64();
     if (!best || d < best->second || (d == best->second && t < best_tiebreak)) {

@@ -176,6 +176,7 @@ class GroupMember {
   void publisher_tick(TimePoint now);
   void expire_neighbours(TimePoint now);
   void manage_pushers(TimePoint now);
+  static std::uint8_t advertised_depth(const Neighbour& n, unsigned c);
   unsigned effective_depth(const MemberId& id, const Neighbour& n, unsigned c) const;
   std::optional<std::pair<MemberId, unsigned>> best_pusher(TimePoint now, unsigned c);
   void schedule_pulls(TimePoint now);
