@@ -2,10 +2,10 @@
 // loopback: ffmpeg publishes a 6 s FLV (H.264 + AAC, 1 s GOPs) to an
 // rtmp-listen:// route of `rtmfp gateway` whose destination is a P2P group
 // (rtmfp-group://, a private `rtmfp rendezvous`); three `rtmfp join`
-// members play it to FLV files; a route of a second gateway (an edge: the
-// rtmfp-group endpoints of one process share one node, which holds a group
-// once, so the publishing gateway cannot be a member of its own group) takes
-// the group out to a private nginx-rtmp (recording). At every member and
+// members play it to FLV files; a route of a second gateway (an edge, a
+// member over the network like the three) takes the group out to a private
+// nginx-rtmp (recording). The second test: one gateway holding both ends of
+// the group, its player route served from its own publisher's stream. At every member and
 // in nginx's recording: every audio/video frame of the source from the
 // first keyframe on, byte-identical, in order, timestamps one constant
 // offset from the source's (so monotonic), the AVC/AAC sequence headers,
@@ -252,18 +252,15 @@ TEST(GatewayGroupChain, RtmpInThroughAGroupToThreeMembersAndOutToNginxEveryFrame
   (void)rv->wait(10s);
 }
 
-// DISABLED: a known defect. One gateway holding both ends of a group (route
-// 1 publishes into rtmfp-group://RV/cam, route 2 plays rtmfp-group://RV/cam
-// out) plays nothing on route 2: the rtmfp-group endpoints of one process
-// share one node (media/io/group_node.cpp), and the node's GroupService
-// already holds the group as publisher, so the member's add_group fails
-// (GroupNode::Impl::on_members: "group already joined"); its join times out
-// (exit 3) and the gateway starts the route again every second, forever,
-// with 0 frames. The fix is a local member of a group this node already
-// holds (fed from the local publisher), or refusing the second endpoint at
-// open with a clear error. Workaround (the demo, the test above): a second
-// gateway process.
-TEST(GatewayGroupChain, DISABLED_OneGatewayPublishesIntoAGroupAndPlaysItOut) {
+// One gateway holds both ends of a group: route 1 publishes into
+// rtmfp-group://RV/cam, route 2 plays rtmfp-group://RV/cam out to nginx.
+// Both endpoints share the process's one node, which holds the group once
+// (as its publisher): route 2 is a local player of it, played the
+// publisher's own stream (media/io/group_fanout.hpp), with no second
+// membership. (This once played nothing: the member's join was refused by
+// the node, "group already joined", and the route restarted every second.)
+// nginx's recording of route 2: every frame from the first keyframe on.
+TEST(GatewayGroupChain, OneGatewayPublishesIntoAGroupAndPlaysItOutFromItsOwnStream) {
   if (!have("ffmpeg") || !have("nginx") || kRtmpModule.path().empty()) GTEST_SKIP() << "needs ffmpeg and nginx-rtmp";
   TempDir dir("gateway_group_one");
   const fs::path input = dir.path() / "in.flv";
@@ -274,7 +271,10 @@ TEST(GatewayGroupChain, DISABLED_OneGatewayPublishesIntoAGroupAndPlaysItOut) {
   ASSERT_TRUE(rv_line) << rv->stderr_text();
   const std::string rv_uri = word(*rv_line, 1);
   PrivateNginx nginx;
-  ASSERT_TRUE(nginx.start(dir.path() / "nginx"));
+  const fs::path rec = dir.path() / "rec";
+  fs::create_directories(rec);
+  ASSERT_TRUE(nginx.start(dir.path() / "nginx", free_port(), {}, nullptr,
+                          "record all; record_path " + rec.string() + ";"));
   const int port = free_port();
   const std::string in_url = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/cam";
   const std::string group = "rtmfp-group://" + rv_uri.substr(std::string("rtmfp://").size()) + "/cam";
@@ -282,19 +282,38 @@ TEST(GatewayGroupChain, DISABLED_OneGatewayPublishesIntoAGroupAndPlaysItOut) {
   Gateway gw({"--json", "--stats-interval", "0.2", "--route", in_url, group, "--route", group, out_url});
   ASSERT_TRUE(gw.ok());
   ASSERT_TRUE(gw.wait_line("listening rtmp://127.0.0.1:" + std::to_string(port))) << gw.log();
+  // Both routes are in the group before ffmpeg publishes.
+  ASSERT_TRUE(gw.wait_line("group: publishing cam:")) << gw.log();
+  ASSERT_TRUE(gw.wait_line("group: joined cam:")) << gw.log();
   auto pub = ChildProcess::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", input.string(), "-c",
                                   "copy", "-f", "flv", "rtmp://127.0.0.1:" + std::to_string(port) + "/live/cam"});
   ASSERT_TRUE(pub);
   EXPECT_EQ(pub->wait(30s), 0) << pub->stderr_text();
+  // Route 1 ends its run when ffmpeg leaves, once the tail is out (its sink
+  // waits for that); route 2 got each frame as it was published.
+  ASSERT_TRUE(gw.wait_line(": done, ", 30s)) << gw.log();
   EXPECT_EQ(gw.stop(), 0);
-  // Route 2's summary: the frames it took out of the group.
   const std::string log = gw.log();
-  long frames = -1;
+  // Route 2's summary: the frames it took out of the group; it started once.
+  long frames = -1, restarts = -1;
   for (std::size_t at = 0; (at = log.find("{\"route\":\"rtmfp-group", at)) != std::string::npos; ++at) {
     auto j = nlohmann::json::parse(log.substr(at, log.find('\n', at) - at), nullptr, false);
-    if (!j.is_discarded() && j.contains("summary")) frames = j["frames"].get<long>();
+    if (!j.is_discarded() && j.contains("summary")) {
+      frames = j["frames"].get<long>();
+      restarts = j["restarts"].get<long>();
+    }
   }
   EXPECT_GT(frames, 0) << log;
+  EXPECT_EQ(restarts, 0) << log;
+  EXPECT_EQ(log.find("already joined"), std::string::npos) << log;
+  EXPECT_EQ(log.find("already published"), std::string::npos) << log;
+  nginx.stop();
+  std::vector<fs::path> recs;
+  for (const auto& e : fs::directory_iterator(rec))
+    if (e.path().extension() == ".flv") recs.push_back(e.path());
+  ASSERT_EQ(recs.size(), 1u) << "one recording of live/out\n" << log;
+  expect_tail_of(av_tags(input), av_tags(recs[0]));
+  if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n", log.c_str());
   rv->signal(SIGTERM);
   (void)rv->wait(10s);
 }
