@@ -13,6 +13,7 @@
 // Decided by events (the gateway's log lines and JSON stats, process
 // exits); the timeouts are safety nets.
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -111,6 +112,18 @@ class Gateway {
     cv_.wait_for(lk, timeout, [&] {
       for (; i < lines_.size(); ++i)
         if (lines_[i].find(s) != std::string::npos) return found = lines_[i], true;
+      return eof_;
+    });
+    return found;
+  }
+  // Waits until a line satisfies `pred`.
+  bool wait_for(const std::function<bool(const std::string&)>& pred, std::chrono::milliseconds timeout = 20s) {
+    std::unique_lock lk(mu_);
+    std::size_t i = 0;
+    bool found = false;
+    cv_.wait_for(lk, timeout, [&] {
+      for (; i < lines_.size(); ++i)
+        if (pred(lines_[i])) return found = true;
       return eof_;
     });
     return found;
@@ -314,6 +327,78 @@ TEST(GatewayGroupChain, OneGatewayPublishesIntoAGroupAndPlaysItOutFromItsOwnStre
   ASSERT_EQ(recs.size(), 1u) << "one recording of live/out\n" << log;
   expect_tail_of(av_tags(input), av_tags(recs[0]));
   if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n", log.c_str());
+  rv->signal(SIGTERM);
+  (void)rv->wait(10s);
+}
+
+// Two routes of one gateway play one group (a publisher's gateway
+// elsewhere) to two FLV files: they share the process's one membership of
+// the group (media/io/group_node.hpp), each from the join point on; both
+// play the whole stream. (A second membership of one group on one node was
+// refused: the second route restarted every second with nothing played.)
+TEST(GatewayGroupChain, TwoRoutesOfOneGatewayPlayOneGroupThroughOneMembership) {
+  if (!have("ffmpeg")) GTEST_SKIP() << "needs ffmpeg";
+  TempDir dir("gateway_group_two");
+  const fs::path input = dir.path() / "in.flv";
+  ASSERT_TRUE(make_test_flv(input, 4));
+  auto rv = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  auto rv_line = rv->read_line(10s);
+  ASSERT_TRUE(rv_line) << rv->stderr_text();
+  const std::string rv_uri = word(*rv_line, 1);
+  const int port = free_port();
+  const std::string in_url = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/cam";
+  const std::string group = "rtmfp-group://" + rv_uri.substr(std::string("rtmfp://").size()) + "/cam";
+  Gateway pub_gw({"--json", "--stats-interval", "0", "--route", in_url, group});
+  ASSERT_TRUE(pub_gw.ok());
+  ASSERT_TRUE(pub_gw.wait_line("group: publishing cam:")) << pub_gw.log();
+  const fs::path out[2] = {dir.path() / "a.flv", dir.path() / "b.flv"};
+  Gateway play_gw({"--json", "--stats-interval", "0.2", "--route", group, out[0].string(), "--route", group,
+                   out[1].string()});
+  ASSERT_TRUE(play_gw.ok());
+  int joined = 0;
+  ASSERT_TRUE(play_gw.wait_for([&](const std::string& l) { return l.find("group: joined cam:") != std::string::npos && ++joined == 2; }))
+      << play_gw.log();
+  auto pub = ChildProcess::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", input.string(), "-c",
+                                  "copy", "-f", "flv", "rtmp://127.0.0.1:" + std::to_string(port) + "/live/cam"});
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(pub->wait(30s), 0) << pub->stderr_text();
+  // The messages the publisher's route put into the group ...
+  unsigned long long sent = 0;
+  ASSERT_TRUE(pub_gw.wait_for([&](const std::string& l) {
+    const auto at = l.find(": done, ");
+    return at != std::string::npos && std::sscanf(l.c_str() + at, ": done, %llu frames", &sent) == 1;
+  }, 30s)) << pub_gw.log();
+  // ... each route wrote them all (both joined before the first).
+  for (const auto& f : out) {
+    SCOPED_TRACE(f.string());
+    EXPECT_TRUE(play_gw.wait_for([&](const std::string& l) {
+      if (l.rfind("{\"route\"", 0) != 0 || l.find(f.string()) == std::string::npos) return false;
+      auto j = nlohmann::json::parse(l, nullptr, false);
+      return !j.is_discarded() && j["frames"].get<unsigned long long>() >= sent;
+    }, 20s)) << "sent " << sent << "\n" << play_gw.log();
+  }
+  EXPECT_EQ(play_gw.stop(), 0);
+  EXPECT_EQ(pub_gw.stop(), 0);
+  const std::string log = play_gw.log();
+  EXPECT_EQ(log.find("already joined"), std::string::npos) << log;
+  // Neither route failed to join and started again.
+  int summaries = 0;
+  for (std::size_t at = 0; (at = log.find("{\"route\"", at)) != std::string::npos; ++at) {
+    auto j = nlohmann::json::parse(log.substr(at, log.find('\n', at) - at), nullptr, false);
+    if (j.is_discarded() || !j.contains("summary")) continue;
+    ++summaries;
+    EXPECT_EQ(j["reconnects"], 0) << j.dump();
+    EXPECT_EQ(j["restarts"], 0) << j.dump();
+  }
+  EXPECT_EQ(summaries, 2) << log;
+  const auto in = av_tags(input);
+  for (const auto& f : out) {
+    SCOPED_TRACE(f.string());
+    expect_tail_of(in, av_tags(f));
+    EXPECT_TRUE(has_metadata(f)) << "onMetaData";
+  }
+  if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n%s\n", pub_gw.log().c_str(), log.c_str());
   rv->signal(SIGTERM);
   (void)rv->wait(10s);
 }
