@@ -52,8 +52,13 @@ void GroupFanout::on_frame(const group::MediaFrame& f, bool run_start) {
     // A group's new run does not play an unchanged configuration again
     // (group playout suppresses repeats): the last one goes first, so late
     // players of the run get it too (a changed one follows and replaces it).
+    // (At the run's time: timestamps do not go back.)
     for (auto* c : {&metadata_, &video_config_, &audio_config_})
-      if (*c) registry_.on_media(kKey, message_of(**c));
+      if (*c) {
+        group::MediaFrame again = **c;
+        again.timestamp = f.timestamp;
+        registry_.on_media(kKey, message_of(std::move(again)));
+      }
   }
   if (f.config) {
     (f.type == group::MediaType::video   ? video_config_

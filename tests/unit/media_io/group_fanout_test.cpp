@@ -115,6 +115,7 @@ TEST(GroupFanout, ANewPublisherRunStartsTheCacheAgainWithTheLastConfigurationAnd
   EXPECT_EQ(a.frames[before].frame.type, group::MediaType::data);
   EXPECT_TRUE(a.frames[before + 1].frame.config);
   EXPECT_TRUE(a.frames[before + 2].frame.config);
+  for (std::size_t i = before; i < a.frames.size(); ++i) EXPECT_EQ(a.frames[i].frame.timestamp, 1000u) << i;
   EXPECT_EQ(a.frames.back().frame.timestamp, 1000u);
   EXPECT_FALSE(a.frames.back().run_start);
   g.on_frame(inter(1010));
