@@ -169,9 +169,8 @@ for i in 1 2 3; do
 done
 
 say "5. An edge gateway takes the group out to nginx; ffmpeg reads it back from nginx."
-# (A second process: the rtmfp-group endpoints of one process share one node,
-# and one node holds a group once, so the publisher's gateway cannot also be
-# a member of its own group.)
+# (A second process, a member over the network like the three; a route of
+# the ingest gateway would be played the publisher's own stream instead.)
 bg gw2 wan "$rtmfp" gateway --json --stats-interval 1 --route "$group_url" "$out_url"
 echo "   edge gateway:   \$ rtmfp gateway --json --stats-interval 1 --route $group_url $out_url"
 wait_for "$work/gw2.err" 'group: joined' 15 "$pid_gw2" || fail "the edge gateway did not join: $(tail -5 "$work/gw2.err")"
