@@ -471,7 +471,7 @@ Result<std::shared_ptr<GroupMembership>> GroupNode::join(const group::GroupSpeci
     const std::string why = m->last_error_.empty() ? "no answer from the rendezvous" : m->last_error_;
     const bool refused = m->failed_;
     lk.unlock();
-    if (refused) return fail(Errc::bad_state, why);
+    if (refused) return fail(Errc::invalid_argument, why);  // a local conflict: exit 2, not retried
     return fail(Errc::timeout, "group " + s.name + ": " + why);
   }
   return m;

@@ -403,5 +403,32 @@ TEST(GatewayGroupChain, TwoRoutesOfOneGatewayPlayOneGroupThroughOneMembership) {
   (void)rv->wait(10s);
 }
 
+// A second route publishing into a group the process publishes is refused
+// at once with the reason (a bad route: exit 2, not retried); the first
+// goes on.
+TEST(GatewayGroupChain, ASecondRoutePublishingIntoTheSameGroupIsRefusedWithTheReason) {
+  TempDir dir("gateway_group_twice");
+  auto rv = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  auto rv_line = rv->read_line(10s);
+  ASSERT_TRUE(rv_line) << rv->stderr_text();
+  const std::string rv_uri = word(*rv_line, 1);
+  const int port = free_port();
+  const std::string group = "rtmfp-group://" + rv_uri.substr(std::string("rtmfp://").size()) + "/cam";
+  const std::string base = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/";
+  Gateway gw({"--stats-interval", "0", "--route", base + "a", group, "--route",
+              base + "b", group});
+  ASSERT_TRUE(gw.ok());
+  auto refused = gw.wait_line("is already published by this process");
+  ASSERT_TRUE(refused) << gw.log();
+  EXPECT_TRUE(gw.wait_line("ended (exit 2)")) << gw.log();
+  ASSERT_TRUE(gw.wait_line("group: publishing cam:")) << gw.log();
+  EXPECT_EQ(gw.stop(), 0) << gw.log();
+  const std::string log = gw.log();
+  EXPECT_EQ(log.find("reconnecting"), std::string::npos) << log;
+  rv->signal(SIGTERM);
+  (void)rv->wait(10s);
+}
+
 }  // namespace
 }  // namespace rtmp_it
