@@ -44,6 +44,12 @@ std::vector<GroupReport> take_final_group_reports() {
   return std::exchange(g_final, {});
 }
 
+std::string group_path_name(const group::GroupPaths& p) {
+  if (p.direct && p.relayed) return "direct+relayed";
+  if (p.relayed) return "relayed";
+  return p.direct ? "direct" : "none";
+}
+
 std::string group_report_json(const GroupReport& r) {
   const auto& c = r.counters;
   const auto& p = r.playout;
@@ -58,7 +64,8 @@ std::string group_report_json(const GroupReport& r) {
       "\"fragmentsRequestedFromPeers\":%llu,\"fragmentsPulledFromPeers\":%llu,\"bytesPulledFromPeers\":%llu,"
       "\"fragmentsReceivedFromServer\":%llu,\"bytesReceivedFromServer\":%llu,\"fragmentsPublished\":%llu,"
       "\"bytesPublished\":%llu,\"duplicates\":%llu,\"forged\":%llu,\"malformed\":%llu,\"mediaBytesSent\":%llu,"
-      "\"controlBytesSent\":%llu,\"uploadRatio\":%.3f,\"joinToFirstFrameMs\":%.0f,\"publisherRuns\":%llu}",
+      "\"controlBytesSent\":%llu,\"uploadRatio\":%.3f,\"joinToFirstFrameMs\":%.0f,\"publisherRuns\":%llu,"
+      "\"path\":\"%s\",\"linksDirect\":%llu,\"linksRelayed\":%llu}",
       r.specifier.c_str(), r.publisher ? "publisher" : "member", r.neighbours, (unsigned long long)p.frames,
       (unsigned long long)r.frames_delivered, (unsigned long long)r.frames_dropped,
       (unsigned long long)p.holes_skipped, (unsigned long long)p.fragments_skipped,
@@ -71,7 +78,8 @@ std::string group_report_json(const GroupReport& r) {
       (unsigned long long)c.bytes_published, (unsigned long long)c.duplicates, (unsigned long long)c.forged,
       (unsigned long long)c.malformed, (unsigned long long)c.media_bytes_sent,
       (unsigned long long)c.control_bytes_sent, ratio, ms(c.join_to_first_frame),
-      (unsigned long long)c.runs_followed);
+      (unsigned long long)c.runs_followed, group_path_name(r.paths).c_str(), (unsigned long long)r.paths.direct,
+      (unsigned long long)r.paths.relayed);
   return buf;
 }
 
@@ -81,12 +89,12 @@ std::string group_report_line(const GroupReport& r) {
   const double ratio = r.stream_bytes ? double(c.media_bytes_sent) / double(r.stream_bytes) : 0.0;
   std::snprintf(buf, sizeof buf,
                 "group %s %s neighbours=%zu played=%llu skipped=%llu pushed_from_peers=%llu pulled=%llu "
-                "from_publisher=%llu bytes_sent=%llu duplicates=%llu upload_ratio=%.2f join_ms=%.0f",
+                "from_publisher=%llu bytes_sent=%llu duplicates=%llu upload_ratio=%.2f join_ms=%.0f path=%s",
                 r.specifier.substr(0, r.specifier.find(':')).c_str(), r.publisher ? "publisher" : "member",
                 r.neighbours, (unsigned long long)r.playout.frames, (unsigned long long)r.playout.holes_skipped,
                 (unsigned long long)c.bytes_pushed_from_peers, (unsigned long long)c.bytes_pulled_from_peers,
                 (unsigned long long)c.bytes_from_publisher, (unsigned long long)c.media_bytes_sent,
-                (unsigned long long)c.duplicates, ratio, ms(c.join_to_first_frame));
+                (unsigned long long)c.duplicates, ratio, ms(c.join_to_first_frame), group_path_name(r.paths).c_str());
   return buf;
 }
 
@@ -163,7 +171,9 @@ struct GroupNode::Impl {
       m.report_.neighbours = member->neighbour_count();
       m.report_.counters = member->counters();
       m.report_.playout = member->playout_counters();
+      m.report_.paths = svc->paths(*h->gid);
     } else if (!m.publisher_) {
+      m.report_.paths = {};
       m.report_.neighbours = 0;
       m.report_.counters = {};
       m.report_.playout = {};

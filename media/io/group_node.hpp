@@ -33,6 +33,7 @@
 #include "media/io/relay.hpp"
 #include "rtmfp/group/core/group_member.hpp"
 #include "rtmfp/group/crypto/group_specifier.hpp"
+#include "rtmfp/group/service/group_service.hpp"
 
 namespace rtmfp::media::io {
 
@@ -45,7 +46,10 @@ struct GroupReport {
   group::PlayoutCounters playout;
   std::uint64_t frames_delivered = 0, frames_dropped = 0;  // to the relay (its queue is bounded)
   std::uint64_t stream_bytes = 0;  // publisher: media payload published
+  group::GroupPaths paths;           // neighbour links that came up, direct or relayed
 };
+// "direct", "relayed", "direct+relayed" (links of both), or "none".
+std::string group_path_name(const group::GroupPaths& p);
 std::string group_report_json(const GroupReport& r);
 std::string group_report_line(const GroupReport& r);
 // Final reports of every membership that ended in this process (the CLI
