@@ -189,6 +189,7 @@ struct GroupNode::Impl {
   }
   static void mark_joined(GroupMembership& m, const std::optional<group::PublicKey>& key) {
     std::lock_guard lk(m.mu_);
+    if (m.joined_) return;  // (once: the endpoint reads its specifier from then on)
     if (key) m.spec_.key = key;
     m.joined_ = true;
     m.cv_.notify_all();
