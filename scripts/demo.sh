@@ -169,9 +169,8 @@ for i in 1 2 3; do
 done
 
 say "5. An edge gateway takes the group out to nginx; ffmpeg reads it back from nginx."
-# (A second process: the rtmfp-group endpoints of one process share one node,
-# and one node holds a group once, so the publisher's gateway cannot also be
-# a member of its own group.)
+# (A second process, a member over the network like the three; a route of
+# the ingest gateway would be played the publisher's own stream instead.)
 bg gw2 wan "$rtmfp" gateway --json --stats-interval 1 --route "$group_url" "$out_url"
 echo "   edge gateway:   \$ rtmfp gateway --json --stats-interval 1 --route $group_url $out_url"
 wait_for "$work/gw2.err" 'group: joined' 15 "$pid_gw2" || fail "the edge gateway did not join: $(tail -5 "$work/gw2.err")"
@@ -205,10 +204,9 @@ say "7. Each member's counters (rtmfp join prints them as JSON at the end):"
 for i in 1 2 3; do
   j=$(grep '^{' "$work/m$i.out" | tail -n1)
   [ -n "$j" ] || fail "member m$i printed no counters: $(tail -3 "$work/m$i.err")"
-  echo "$j" | jq -r --arg m "m$i" '"   \($m): \(.framesPlayed) frames played, join to first frame \(.joinToFirstFrameMs) ms, \(.neighbors) neighbours,\n       bytes pushed from peers \(.bytesPushedFromPeers), pulled from peers \(.bytesPulledFromPeers), from the publisher \(.bytesReceivedFromServer),\n       uploaded \(.mediaBytesSent) bytes to other members, holes skipped \(.holesSkipped), duplicates \(.duplicates), forged \(.forged)"'
+  echo "$j" | jq -r --arg m "m$i" '"   \($m): path \(.path) (\(.linksDirect) direct, \(.linksRelayed) relayed neighbour links), \(.framesPlayed) frames played, join to first frame \(.joinToFirstFrameMs) ms, \(.neighbors) neighbours,\n       bytes pushed from peers \(.bytesPushedFromPeers), pulled from peers \(.bytesPulledFromPeers), from the publisher \(.bytesReceivedFromServer),\n       uploaded \(.mediaBytesSent) bytes to other members, holes skipped \(.holesSkipped), duplicates \(.duplicates), forged \(.forged)"'
 done
-echo "   (path per member: the CLI does not report whether a neighbour is direct or relayed;"
-echo "    the bytes above show where each member's media came from.)"
+echo "   (path: how each member's neighbour links opened, directly or through the rendezvous's relay.)"
 
 say "8. The publisher (the gateway's group endpoint): upload ratio = bytes it sent / bytes of the stream"
 # (its last line for this group: when ffmpeg left, the route started again,

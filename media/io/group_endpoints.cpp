@@ -2,12 +2,11 @@
 
 #include <charconv>
 #include <cstdio>
-#include <cstring>
 #include <deque>
 #include <thread>
 
+#include "media/io/group_frames.hpp"
 #include "media/io/group_node.hpp"
-#include "media/rtmp/command.hpp"
 
 namespace rtmfp::media::io {
 
@@ -54,12 +53,6 @@ Result<GroupUrl> parse_group_url(const std::string& url) {
   return g;
 }
 
-bool is_metadata(const Message& m) {
-  // onMetaData as its AMF0 string (type 2, length 10) at the start.
-  static constexpr std::uint8_t kOnMetaData[] = {2, 0, 10, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'};
-  return m.payload.size() >= sizeof kOnMetaData && std::memcmp(m.payload.data(), kOnMetaData, sizeof kOnMetaData) == 0;
-}
-
 // What the member plays, as relay Messages, starting decodable: at a video
 // keyframe preceded by the stream's configuration (metadata, sequence
 // headers), or for a stream without video at an audio frame after its
@@ -83,15 +76,11 @@ class GroupSource : public Source {
       if (!f) return std::unexpected(f.error());
       if (!*f) return std::optional<Message>{};
       auto& pf = **f;
-      Message msg;
-      msg.timestamp = pf.frame.timestamp;
-      msg.type = static_cast<std::uint8_t>(pf.frame.type);
-      msg.stream_id = 1;
-      msg.csid = rtmp::default_csid(msg.type);
-      msg.payload = std::move(pf.frame.payload);
+      const bool config = pf.frame.config, keyframe = pf.frame.keyframe;
+      Message msg = message_of(std::move(pf.frame));
       if (pf.run_start) started_ = false;  // a new publisher run: decodable again from a keyframe
       if (started_) return std::optional<Message>(std::move(msg));
-      gate(std::move(msg), pf.frame.config, pf.frame.keyframe);
+      gate(std::move(msg), config, keyframe);
     }
   }
   void interrupt() override { m_->interrupt(); }
@@ -134,19 +123,7 @@ class GroupSink : public Sink {
   explicit GroupSink(std::shared_ptr<GroupMembership> m) : m_(std::move(m)) {}
   Result<void> write(const Message& m) override {
     if (!group::is_media_type(m.type)) return {};
-    group::MediaFrame f;
-    f.type = static_cast<group::MediaType>(m.type);
-    f.timestamp = m.timestamp;
-    if (f.type == group::MediaType::video) {
-      f.config = rtmp::is_video_sequence_header(m.payload);
-      f.keyframe = !f.config && rtmp::is_video_keyframe(m.payload);
-    } else if (f.type == group::MediaType::audio) {
-      f.config = rtmp::is_audio_sequence_header(m.payload);
-    } else {
-      f.config = is_metadata(m);
-    }
-    f.payload = m.payload;
-    m_->publish(std::move(f));
+    m_->publish(group_frame_of(m));
     return {};
   }
   Result<void> finish() override {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 
+#include "media/io/group_fanout.hpp"
 #include "rendezvous/control/introduction_message.hpp"
 #include "rendezvous/core/nat_checker.hpp"
 #include "rendezvous/io/host_socket_pool.hpp"
@@ -43,6 +44,12 @@ std::vector<GroupReport> take_final_group_reports() {
   return std::exchange(g_final, {});
 }
 
+std::string group_path_name(const group::GroupPaths& p) {
+  if (p.direct && p.relayed) return "direct+relayed";
+  if (p.relayed) return "relayed";
+  return p.direct ? "direct" : "none";
+}
+
 std::string group_report_json(const GroupReport& r) {
   const auto& c = r.counters;
   const auto& p = r.playout;
@@ -57,7 +64,8 @@ std::string group_report_json(const GroupReport& r) {
       "\"fragmentsRequestedFromPeers\":%llu,\"fragmentsPulledFromPeers\":%llu,\"bytesPulledFromPeers\":%llu,"
       "\"fragmentsReceivedFromServer\":%llu,\"bytesReceivedFromServer\":%llu,\"fragmentsPublished\":%llu,"
       "\"bytesPublished\":%llu,\"duplicates\":%llu,\"forged\":%llu,\"malformed\":%llu,\"mediaBytesSent\":%llu,"
-      "\"controlBytesSent\":%llu,\"uploadRatio\":%.3f,\"joinToFirstFrameMs\":%.0f,\"publisherRuns\":%llu}",
+      "\"controlBytesSent\":%llu,\"uploadRatio\":%.3f,\"joinToFirstFrameMs\":%.0f,\"publisherRuns\":%llu,"
+      "\"path\":\"%s\",\"linksDirect\":%llu,\"linksRelayed\":%llu}",
       r.specifier.c_str(), r.publisher ? "publisher" : "member", r.neighbours, (unsigned long long)p.frames,
       (unsigned long long)r.frames_delivered, (unsigned long long)r.frames_dropped,
       (unsigned long long)p.holes_skipped, (unsigned long long)p.fragments_skipped,
@@ -70,7 +78,8 @@ std::string group_report_json(const GroupReport& r) {
       (unsigned long long)c.bytes_published, (unsigned long long)c.duplicates, (unsigned long long)c.forged,
       (unsigned long long)c.malformed, (unsigned long long)c.media_bytes_sent,
       (unsigned long long)c.control_bytes_sent, ratio, ms(c.join_to_first_frame),
-      (unsigned long long)c.runs_followed);
+      (unsigned long long)c.runs_followed, group_path_name(r.paths).c_str(), (unsigned long long)r.paths.direct,
+      (unsigned long long)r.paths.relayed);
   return buf;
 }
 
@@ -80,14 +89,32 @@ std::string group_report_line(const GroupReport& r) {
   const double ratio = r.stream_bytes ? double(c.media_bytes_sent) / double(r.stream_bytes) : 0.0;
   std::snprintf(buf, sizeof buf,
                 "group %s %s neighbours=%zu played=%llu skipped=%llu pushed_from_peers=%llu pulled=%llu "
-                "from_publisher=%llu bytes_sent=%llu duplicates=%llu upload_ratio=%.2f join_ms=%.0f",
+                "from_publisher=%llu bytes_sent=%llu duplicates=%llu upload_ratio=%.2f join_ms=%.0f path=%s",
                 r.specifier.substr(0, r.specifier.find(':')).c_str(), r.publisher ? "publisher" : "member",
                 r.neighbours, (unsigned long long)r.playout.frames, (unsigned long long)r.playout.holes_skipped,
                 (unsigned long long)c.bytes_pushed_from_peers, (unsigned long long)c.bytes_pulled_from_peers,
                 (unsigned long long)c.bytes_from_publisher, (unsigned long long)c.media_bytes_sent,
-                (unsigned long long)c.duplicates, ratio, ms(c.join_to_first_frame));
+                (unsigned long long)c.duplicates, ratio, ms(c.join_to_first_frame), group_path_name(r.paths).c_str());
   return buf;
 }
+
+// One group this node holds (node thread only): its membership in the
+// GroupService (none while its players wait for their publisher to come
+// back), the local publisher and the local players, who play through the
+// fan-out (group_fanout.hpp).
+struct GroupHolding {
+  std::string name;
+  std::optional<group::PublicKey> key;  // learned from the rendezvous, or asked for
+  GroupMembership* publisher = nullptr;
+  std::vector<GroupMembership*> players;
+  // The membership: its directory entry (0: none) and, once the rendezvous
+  // answered, its group in the service.
+  std::uint32_t handle = 0;
+  bool as_publisher = false;
+  std::optional<group::GroupId> gid;
+  std::unique_ptr<group::Ed25519Authenticator> member_auth;
+  GroupFanout fanout;
+};
 
 struct GroupNode::Impl {
   rtmfp::io::SystemRandom rng;
@@ -107,14 +134,12 @@ struct GroupNode::Impl {
   rendezvous::HostSocketPool birthday_sockets;
   std::unique_ptr<rendezvous::BirthdayService> birthday;
   std::string key;
-  // Node thread only.
-  std::map<std::uint32_t, GroupMembership*> by_handle;
-  // Group names this node holds (callers' threads: under names_mu). The
-  // node's group service holds a group once, so a process cannot publish
-  // into a group and play it out through one node.
-  std::mutex names_mu;
-  std::set<std::string> names;
-  std::map<group::GroupId, GroupMembership*> by_gid;
+  // Node thread only. The groups held, by name (bounded by the process's
+  // endpoints: each holding has one at least).
+  std::map<std::string, std::unique_ptr<GroupHolding>> holdings;
+  std::map<std::uint32_t, GroupHolding*> by_handle;
+  std::map<group::GroupId, GroupHolding*> by_gid;
+  std::set<GroupMembership*> memberships;
   // Per group this process published: where its last run stopped (bounded
   // by the groups a process publishes; kept for the process's life).
   std::map<group::GroupId, group::Seq> last_published;
@@ -133,67 +158,208 @@ struct GroupNode::Impl {
   }
 
   void snapshot(GroupMembership& m) {
-    if (!m.gid_) return;
-    auto* member = svc->member(*m.gid_);
-    if (!member) return;
+    GroupHolding* h = m.holding_;
+    group::GroupMember* member = nullptr;
+    // A player of this node's own publisher has no membership of its own:
+    // no neighbours, no network counters, only what it played.
+    if (h && h->gid && (m.publisher_ || !h->as_publisher)) member = svc->member(*h->gid);
     std::lock_guard lk(m.mu_);
     m.report_.specifier = m.spec_.to_string();
     m.report_.publisher = m.publisher_;
-    m.report_.neighbours = member->neighbour_count();
-    m.report_.counters = member->counters();
-    m.report_.playout = member->playout_counters();
     m.report_.stream_bytes = m.stream_bytes_;
+    if (member) {
+      m.report_.neighbours = member->neighbour_count();
+      m.report_.counters = member->counters();
+      m.report_.playout = member->playout_counters();
+      m.report_.paths = svc->paths(*h->gid);
+    } else if (!m.publisher_) {
+      m.report_.paths = {};
+      m.report_.neighbours = 0;
+      m.report_.counters = {};
+      m.report_.playout = {};
+      m.report_.playout.frames = m.frames_played_;
+    }
+  }
+
+  static void fail_join(GroupMembership& m, std::string why) {
+    std::lock_guard lk(m.mu_);
+    m.last_error_ = std::move(why);
+    m.failed_ = true;
+    m.cv_.notify_all();
+  }
+  static void mark_joined(GroupMembership& m, const std::optional<group::PublicKey>& key) {
+    std::lock_guard lk(m.mu_);
+    if (m.joined_) return;  // (once: the endpoint reads its specifier from then on)
+    if (key) m.spec_.key = key;
+    m.joined_ = true;
+    m.cv_.notify_all();
+  }
+  static void note_error(GroupHolding& h, const std::string& why) {
+    auto note = [&](GroupMembership* m) {
+      std::lock_guard lk(m->mu_);
+      m->last_error_ = why;
+    };
+    if (h.publisher) note(h.publisher);
+    for (auto* p : h.players) note(p);
+  }
+
+  // A player's frame (from its group's fan-out) into its queue.
+  static void deliver(GroupMembership& m, group::PlayedFrame f) {
+    std::lock_guard lk(m.mu_);
+    if (m.frames_.size() >= kMaxQueuedFrames) {
+      m.frames_.pop_front();
+      ++m.report_.frames_dropped;
+    }
+    m.frames_.push_back(std::move(f));
+    ++m.frames_played_;
+    m.cv_.notify_all();
+  }
+
+  void start_membership(TimePoint now, GroupHolding& h, bool publisher) {
+    h.as_publisher = publisher;
+    h.handle = dir->join(now, h.name, h.key, publisher);
+    by_handle[h.handle] = &h;
+  }
+
+  void end_membership(TimePoint now, GroupHolding& h) {
+    if (h.gid) {
+      if (auto* member = svc->member(*h.gid); member && h.as_publisher)
+        last_published[*h.gid] = member->next_publish_seq();
+      svc->remove_group(now, *h.gid);
+      by_gid.erase(*h.gid);
+      h.gid.reset();
+    }
+    if (h.handle) {
+      dir->leave(now, h.handle);
+      by_handle.erase(h.handle);
+      h.handle = 0;
+    }
+    h.member_auth.reset();
+    h.fanout.source_stopped();
+  }
+
+  // An endpoint comes to its group: it holds it (the first one), or shares
+  // the holding there is (group_node.hpp, roles).
+  void attach(TimePoint now, GroupMembership& m) {
+    auto& slot = holdings[m.spec_.name];
+    if (!slot) {
+      slot = std::make_unique<GroupHolding>();
+      slot->name = m.spec_.name;
+    }
+    GroupHolding& h = *slot;
+    const auto& key = m.spec_.key;
+    auto drop_if_unused = [&] {
+      if (!h.publisher && h.players.empty()) holdings.erase(m.spec_.name);
+    };
+    if (m.publisher_) {
+      if (h.publisher) {
+        fail_join(m, "group " + h.name + " is already published by this process");
+        return;
+      }
+      if (h.key && key && *h.key != *key && !h.players.empty()) {
+        fail_join(m, "group " + h.name + " is played by this process from another publisher (key)");
+        return;
+      }
+      h.publisher = &m;
+      m.holding_ = &h;
+      // Its players' membership (as a member) gives way: the stream is now
+      // this node's own.
+      if (h.handle && !h.as_publisher) end_membership(now, h);
+      h.key = key;
+      start_membership(now, h, true);
+      return;  // joined when the rendezvous answers (on_members)
+    }
+    if (key && h.key && *key != *h.key) {
+      fail_join(m, "group " + h.name + " is held by this process under another publisher key");
+      drop_if_unused();
+      return;
+    }
+    GroupMembership* mp = &m;
+    if (auto r = h.fanout.add_player(mp, [mp](group::PlayedFrame f) { deliver(*mp, std::move(f)); }); !r) {
+      fail_join(m, "group " + h.name + ": " + r.error().message());
+      drop_if_unused();
+      return;
+    }
+    h.players.push_back(mp);
+    m.holding_ = &h;
+    if (!h.key) h.key = key;
+    if (!h.publisher && !h.handle && h.players.size() == 1) {
+      start_membership(now, h, false);  // a new holding: this node joins as a member
+    } else if (h.gid || (!h.handle && h.key)) {
+      // Joined already, or waiting for its publisher to come back.
+      mark_joined(m, h.key);
+    }
+    // (Otherwise the membership is being joined: on_members.)
+  }
+
+  void detach(TimePoint now, GroupMembership& m) {
+    GroupHolding* hp = m.holding_;
+    if (!hp) return;
+    GroupHolding& h = *hp;
+    m.holding_ = nullptr;
+    if (h.publisher == &m) {
+      // The players stay (without a membership) for the publisher's next run.
+      h.publisher = nullptr;
+      end_membership(now, h);
+    } else {
+      h.fanout.remove_player(&m);
+      std::erase(h.players, &m);
+    }
+    if (!h.publisher && h.players.empty()) {
+      end_membership(now, h);
+      holdings.erase(h.name);
+    }
   }
 
   // The rendezvous answered: the first answer creates the member.
   void on_members(TimePoint now, std::uint32_t handle, const rendezvous::control::GroupMembers& g) {
     auto it = by_handle.find(handle);
     if (it == by_handle.end()) return;
-    GroupMembership& m = *it->second;
-    if (!m.gid_) {
-      if (!m.auth_) m.auth_ = std::make_unique<group::Ed25519Authenticator>(g.publisher_key);
-      const auto gid = group::group_id(m.spec_.name, g.publisher_key);
+    GroupHolding& h = *it->second;
+    if (!h.gid) {
+      const auto gid = group::group_id(h.name, g.publisher_key);
+      const group::Authenticator* auth = nullptr;
+      if (h.as_publisher && h.publisher) {
+        auth = h.publisher->auth_.get();
+      } else {
+        h.member_auth = std::make_unique<group::Ed25519Authenticator>(g.publisher_key);
+        auth = h.member_auth.get();
+      }
       group::GroupConfig config;
-      if (m.publisher_) config.first_seq = publisher_first_seq(gid);
-      auto r = svc->add_group(now, gid, m.publisher_ ? group::Role::publisher : group::Role::member, *m.auth_,
-                              config);
+      if (h.as_publisher) config.first_seq = publisher_first_seq(gid);
+      auto r = svc->add_group(now, gid, h.as_publisher ? group::Role::publisher : group::Role::member, *auth, config);
       if (!r) {
-        std::lock_guard lk(m.mu_);
-        m.last_error_ = r.error().message();
+        note_error(h, r.error().message());
         return;
       }
-      m.gid_ = gid;
-      by_gid[gid] = &m;
-      std::lock_guard lk(m.mu_);
-      m.spec_.key = g.publisher_key;
-      m.joined_ = true;
-      m.cv_.notify_all();
+      h.gid = gid;
+      by_gid[gid] = &h;
+      h.key = g.publisher_key;
+      if (h.publisher) mark_joined(*h.publisher, h.key);
+      for (auto* p : h.players) mark_joined(*p, h.key);
     }
     std::vector<group::MemberId> ids = g.members;
     if (g.publisher_peer_id) ids.push_back(*g.publisher_peer_id);
-    svc->add_members(now, *m.gid_, ids);
+    svc->add_members(now, *h.gid, ids);
   }
 
   void on_failure(std::uint32_t handle, const std::string& reason) {
     auto it = by_handle.find(handle);
     if (it == by_handle.end()) return;
-    std::lock_guard lk(it->second->mu_);
-    it->second->last_error_ = reason;
+    note_error(*it->second, reason);
   }
 
+  // What the membership plays, to the holding's players.
   void on_frames(const group::GroupId& gid, std::vector<group::PlayedFrame> frames) {
     auto it = by_gid.find(gid);
-    if (it == by_gid.end()) return;
-    GroupMembership& m = *it->second;
-    std::lock_guard lk(m.mu_);
-    for (auto& f : frames) {
-      if (m.frames_.size() >= kMaxQueuedFrames) {
-        m.frames_.pop_front();
-        ++m.report_.frames_dropped;
-      }
-      m.frames_.push_back(std::move(f));
-    }
-    m.cv_.notify_all();
+    if (it == by_gid.end() || it->second->as_publisher) return;
+    for (auto& f : frames) it->second->fanout.on_frame(f.frame, f.run_start);
+  }
+
+  void publish(GroupMembership& m, const group::MediaFrame& f) {
+    GroupHolding* h = m.holding_;
+    if (!h || h->publisher != &m || !h->as_publisher || !h->gid) return;
+    if (svc->publish(steady_now(), *h->gid, f)) h->fanout.on_frame(f);
   }
 };
 
@@ -276,7 +442,7 @@ Result<std::shared_ptr<GroupNode>> GroupNode::acquire(const std::string& host, s
   if (o.stats_interval.count() > 0) {
     ho.stats_interval = std::chrono::duration_cast<Duration>(o.stats_interval);
     ho.on_stats = [ip, json = o.json] {
-      for (auto& [h, m] : ip->by_handle) {
+      for (auto* m : ip->memberships) {
         ip->snapshot(*m);
         GroupReport r;
         {
@@ -299,29 +465,24 @@ Result<std::shared_ptr<GroupMembership>> GroupNode::join(const group::GroupSpeci
                                                          std::optional<group::PublisherKeys> keys,
                                                          std::chrono::milliseconds timeout) {
   const bool publisher = keys.has_value();
-  {
-    std::lock_guard lk(impl_->names_mu);
-    if (!impl_->names.insert(spec.name).second)
-      return fail(Errc::invalid_argument, "group " + spec.name +
-                                              " is already joined by this process (one node holds a group once: "
-                                              "publishing into a group and playing it out takes two processes)");
-  }
   group::GroupSpecifier s = spec;
   if (publisher) s.key = keys->public_key;
   std::shared_ptr<GroupMembership> m(new GroupMembership(shared_from_this(), s, publisher));
   if (publisher) m->auth_ = std::make_unique<group::Ed25519Authenticator>(*keys);
   GroupMembership* mp = m.get();
   Impl* ip = impl_.get();
-  impl_->host->post([ip, mp, s, publisher] {
-    const auto h = ip->dir->join(steady_now(), s.name, s.key, publisher);
-    mp->handle_ = h;
-    ip->by_handle[h] = mp;
+  impl_->host->post([ip, mp] {
+    ip->memberships.insert(mp);
+    ip->attach(steady_now(), *mp);
   });
   std::unique_lock lk(m->mu_);
-  if (!m->cv_.wait_for(lk, timeout, [&] { return m->joined_ || m->interrupted_; })) {
-    // (`m` leaves on destruction, which gives the name back.)
+  const bool answered = m->cv_.wait_for(lk, timeout, [&] { return m->joined_ || m->failed_ || m->interrupted_; });
+  if (!answered || m->failed_) {
+    // (`m` leaves on destruction.)
     const std::string why = m->last_error_.empty() ? "no answer from the rendezvous" : m->last_error_;
+    const bool refused = m->failed_;
     lk.unlock();
+    if (refused) return fail(Errc::invalid_argument, why);  // a local conflict: exit 2, not retried
     return fail(Errc::timeout, "group " + s.name + ": " + why);
   }
   return m;
@@ -332,21 +493,12 @@ void GroupNode::leave(GroupMembership& m) {
   auto done = std::make_shared<std::promise<void>>();
   auto fut = done->get_future();
   impl_->host->post([ip, &m, done] {
-    const TimePoint now = steady_now();
     ip->snapshot(m);
-    if (m.gid_) {
-      if (auto* member = ip->svc->member(*m.gid_); member && m.publisher_)
-        ip->last_published[*m.gid_] = member->next_publish_seq();
-      ip->svc->remove_group(now, *m.gid_);
-      ip->by_gid.erase(*m.gid_);
-    }
-    ip->dir->leave(now, m.handle_);
-    ip->by_handle.erase(m.handle_);
+    ip->detach(steady_now(), m);
+    ip->memberships.erase(&m);
     done->set_value();
   });
   (void)fut.wait_for(std::chrono::seconds(3));
-  std::lock_guard lk(impl_->names_mu);
-  impl_->names.erase(m.spec_.name);
 }
 
 GroupMembership::~GroupMembership() {
@@ -385,9 +537,7 @@ void GroupMembership::publish(group::MediaFrame frame) {
   stream_bytes_ += frame.payload.size();
   auto* ip = node_->impl_.get();
   GroupMembership* mp = this;
-  ip->host->post([ip, mp, f = std::move(frame)] {
-    if (mp->gid_) (void)ip->svc->publish(steady_now(), *mp->gid_, f);
-  });
+  ip->host->post([ip, mp, f = std::move(frame)] { ip->publish(*mp, f); });
 }
 
 GroupReport GroupMembership::report() {

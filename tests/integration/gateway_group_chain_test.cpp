@@ -2,10 +2,10 @@
 // loopback: ffmpeg publishes a 6 s FLV (H.264 + AAC, 1 s GOPs) to an
 // rtmp-listen:// route of `rtmfp gateway` whose destination is a P2P group
 // (rtmfp-group://, a private `rtmfp rendezvous`); three `rtmfp join`
-// members play it to FLV files; a route of a second gateway (an edge: the
-// rtmfp-group endpoints of one process share one node, which holds a group
-// once, so the publishing gateway cannot be a member of its own group) takes
-// the group out to a private nginx-rtmp (recording). At every member and
+// members play it to FLV files; a route of a second gateway (an edge, a
+// member over the network like the three) takes the group out to a private
+// nginx-rtmp (recording). The second test: one gateway holding both ends of
+// the group, its player route served from its own publisher's stream. At every member and
 // in nginx's recording: every audio/video frame of the source from the
 // first keyframe on, byte-identical, in order, timestamps one constant
 // offset from the source's (so monotonic), the AVC/AAC sequence headers,
@@ -13,6 +13,7 @@
 // Decided by events (the gateway's log lines and JSON stats, process
 // exits); the timeouts are safety nets.
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -111,6 +112,18 @@ class Gateway {
     cv_.wait_for(lk, timeout, [&] {
       for (; i < lines_.size(); ++i)
         if (lines_[i].find(s) != std::string::npos) return found = lines_[i], true;
+      return eof_;
+    });
+    return found;
+  }
+  // Waits until a line satisfies `pred`.
+  bool wait_for(const std::function<bool(const std::string&)>& pred, std::chrono::milliseconds timeout = 20s) {
+    std::unique_lock lk(mu_);
+    std::size_t i = 0;
+    bool found = false;
+    cv_.wait_for(lk, timeout, [&] {
+      for (; i < lines_.size(); ++i)
+        if (pred(lines_[i])) return found = true;
       return eof_;
     });
     return found;
@@ -252,18 +265,15 @@ TEST(GatewayGroupChain, RtmpInThroughAGroupToThreeMembersAndOutToNginxEveryFrame
   (void)rv->wait(10s);
 }
 
-// DISABLED: a known defect. One gateway holding both ends of a group (route
-// 1 publishes into rtmfp-group://RV/cam, route 2 plays rtmfp-group://RV/cam
-// out) plays nothing on route 2: the rtmfp-group endpoints of one process
-// share one node (media/io/group_node.cpp), and the node's GroupService
-// already holds the group as publisher, so the member's add_group fails
-// (GroupNode::Impl::on_members: "group already joined"); its join times out
-// (exit 3) and the gateway starts the route again every second, forever,
-// with 0 frames. The fix is a local member of a group this node already
-// holds (fed from the local publisher), or refusing the second endpoint at
-// open with a clear error. Workaround (the demo, the test above): a second
-// gateway process.
-TEST(GatewayGroupChain, DISABLED_OneGatewayPublishesIntoAGroupAndPlaysItOut) {
+// One gateway holds both ends of a group: route 1 publishes into
+// rtmfp-group://RV/cam, route 2 plays rtmfp-group://RV/cam out to nginx.
+// Both endpoints share the process's one node, which holds the group once
+// (as its publisher): route 2 is a local player of it, played the
+// publisher's own stream (media/io/group_fanout.hpp), with no second
+// membership. (This once played nothing: the member's join was refused by
+// the node, "group already joined", and the route restarted every second.)
+// nginx's recording of route 2: every frame from the first keyframe on.
+TEST(GatewayGroupChain, OneGatewayPublishesIntoAGroupAndPlaysItOutFromItsOwnStream) {
   if (!have("ffmpeg") || !have("nginx") || kRtmpModule.path().empty()) GTEST_SKIP() << "needs ffmpeg and nginx-rtmp";
   TempDir dir("gateway_group_one");
   const fs::path input = dir.path() / "in.flv";
@@ -274,7 +284,10 @@ TEST(GatewayGroupChain, DISABLED_OneGatewayPublishesIntoAGroupAndPlaysItOut) {
   ASSERT_TRUE(rv_line) << rv->stderr_text();
   const std::string rv_uri = word(*rv_line, 1);
   PrivateNginx nginx;
-  ASSERT_TRUE(nginx.start(dir.path() / "nginx"));
+  const fs::path rec = dir.path() / "rec";
+  fs::create_directories(rec);
+  ASSERT_TRUE(nginx.start(dir.path() / "nginx", free_port(), {}, nullptr,
+                          "record all; record_path " + rec.string() + ";"));
   const int port = free_port();
   const std::string in_url = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/cam";
   const std::string group = "rtmfp-group://" + rv_uri.substr(std::string("rtmfp://").size()) + "/cam";
@@ -282,19 +295,137 @@ TEST(GatewayGroupChain, DISABLED_OneGatewayPublishesIntoAGroupAndPlaysItOut) {
   Gateway gw({"--json", "--stats-interval", "0.2", "--route", in_url, group, "--route", group, out_url});
   ASSERT_TRUE(gw.ok());
   ASSERT_TRUE(gw.wait_line("listening rtmp://127.0.0.1:" + std::to_string(port))) << gw.log();
+  // Both routes are in the group before ffmpeg publishes.
+  ASSERT_TRUE(gw.wait_line("group: publishing cam:")) << gw.log();
+  ASSERT_TRUE(gw.wait_line("group: joined cam:")) << gw.log();
   auto pub = ChildProcess::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", input.string(), "-c",
                                   "copy", "-f", "flv", "rtmp://127.0.0.1:" + std::to_string(port) + "/live/cam"});
   ASSERT_TRUE(pub);
   EXPECT_EQ(pub->wait(30s), 0) << pub->stderr_text();
+  // Route 1 ends its run when ffmpeg leaves, once the tail is out (its sink
+  // waits for that); route 2 got each frame as it was published.
+  ASSERT_TRUE(gw.wait_line(": done, ", 30s)) << gw.log();
   EXPECT_EQ(gw.stop(), 0);
-  // Route 2's summary: the frames it took out of the group.
   const std::string log = gw.log();
-  long frames = -1;
+  // Route 2's summary: the frames it took out of the group; it started once.
+  long frames = -1, restarts = -1;
   for (std::size_t at = 0; (at = log.find("{\"route\":\"rtmfp-group", at)) != std::string::npos; ++at) {
     auto j = nlohmann::json::parse(log.substr(at, log.find('\n', at) - at), nullptr, false);
-    if (!j.is_discarded() && j.contains("summary")) frames = j["frames"].get<long>();
+    if (!j.is_discarded() && j.contains("summary")) {
+      frames = j["frames"].get<long>();
+      restarts = j["restarts"].get<long>();
+    }
   }
   EXPECT_GT(frames, 0) << log;
+  EXPECT_EQ(restarts, 0) << log;
+  EXPECT_EQ(log.find("already joined"), std::string::npos) << log;
+  EXPECT_EQ(log.find("already published"), std::string::npos) << log;
+  nginx.stop();
+  std::vector<fs::path> recs;
+  for (const auto& e : fs::directory_iterator(rec))
+    if (e.path().extension() == ".flv") recs.push_back(e.path());
+  ASSERT_EQ(recs.size(), 1u) << "one recording of live/out\n" << log;
+  expect_tail_of(av_tags(input), av_tags(recs[0]));
+  if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n", log.c_str());
+  rv->signal(SIGTERM);
+  (void)rv->wait(10s);
+}
+
+// Two routes of one gateway play one group (a publisher's gateway
+// elsewhere) to two FLV files: they share the process's one membership of
+// the group (media/io/group_node.hpp), each from the join point on; both
+// play the whole stream. (A second membership of one group on one node was
+// refused: the second route restarted every second with nothing played.)
+TEST(GatewayGroupChain, TwoRoutesOfOneGatewayPlayOneGroupThroughOneMembership) {
+  if (!have("ffmpeg")) GTEST_SKIP() << "needs ffmpeg";
+  TempDir dir("gateway_group_two");
+  const fs::path input = dir.path() / "in.flv";
+  ASSERT_TRUE(make_test_flv(input, 4));
+  auto rv = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  auto rv_line = rv->read_line(10s);
+  ASSERT_TRUE(rv_line) << rv->stderr_text();
+  const std::string rv_uri = word(*rv_line, 1);
+  const int port = free_port();
+  const std::string in_url = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/cam";
+  const std::string group = "rtmfp-group://" + rv_uri.substr(std::string("rtmfp://").size()) + "/cam";
+  Gateway pub_gw({"--json", "--stats-interval", "0", "--route", in_url, group});
+  ASSERT_TRUE(pub_gw.ok());
+  ASSERT_TRUE(pub_gw.wait_line("group: publishing cam:")) << pub_gw.log();
+  const fs::path out[2] = {dir.path() / "a.flv", dir.path() / "b.flv"};
+  Gateway play_gw({"--json", "--stats-interval", "0.2", "--route", group, out[0].string(), "--route", group,
+                   out[1].string()});
+  ASSERT_TRUE(play_gw.ok());
+  int joined = 0;
+  ASSERT_TRUE(play_gw.wait_for([&](const std::string& l) { return l.find("group: joined cam:") != std::string::npos && ++joined == 2; }))
+      << play_gw.log();
+  auto pub = ChildProcess::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", input.string(), "-c",
+                                  "copy", "-f", "flv", "rtmp://127.0.0.1:" + std::to_string(port) + "/live/cam"});
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(pub->wait(30s), 0) << pub->stderr_text();
+  // The messages the publisher's route put into the group ...
+  unsigned long long sent = 0;
+  ASSERT_TRUE(pub_gw.wait_for([&](const std::string& l) {
+    const auto at = l.find(": done, ");
+    return at != std::string::npos && std::sscanf(l.c_str() + at, ": done, %llu frames", &sent) == 1;
+  }, 30s)) << pub_gw.log();
+  // ... each route wrote them all (both joined before the first).
+  for (const auto& f : out) {
+    SCOPED_TRACE(f.string());
+    EXPECT_TRUE(play_gw.wait_for([&](const std::string& l) {
+      if (l.rfind("{\"route\"", 0) != 0 || l.find(f.string()) == std::string::npos) return false;
+      auto j = nlohmann::json::parse(l, nullptr, false);
+      return !j.is_discarded() && j["frames"].get<unsigned long long>() >= sent;
+    }, 20s)) << "sent " << sent << "\n" << play_gw.log();
+  }
+  EXPECT_EQ(play_gw.stop(), 0);
+  EXPECT_EQ(pub_gw.stop(), 0);
+  const std::string log = play_gw.log();
+  EXPECT_EQ(log.find("already joined"), std::string::npos) << log;
+  // Neither route failed to join and started again.
+  int summaries = 0;
+  for (std::size_t at = 0; (at = log.find("{\"route\"", at)) != std::string::npos; ++at) {
+    auto j = nlohmann::json::parse(log.substr(at, log.find('\n', at) - at), nullptr, false);
+    if (j.is_discarded() || !j.contains("summary")) continue;
+    ++summaries;
+    EXPECT_EQ(j["reconnects"], 0) << j.dump();
+    EXPECT_EQ(j["restarts"], 0) << j.dump();
+  }
+  EXPECT_EQ(summaries, 2) << log;
+  const auto in = av_tags(input);
+  for (const auto& f : out) {
+    SCOPED_TRACE(f.string());
+    expect_tail_of(in, av_tags(f));
+    EXPECT_TRUE(has_metadata(f)) << "onMetaData";
+  }
+  if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n%s\n", pub_gw.log().c_str(), log.c_str());
+  rv->signal(SIGTERM);
+  (void)rv->wait(10s);
+}
+
+// A second route publishing into a group the process publishes is refused
+// at once with the reason (a bad route: exit 2, not retried); the first
+// goes on.
+TEST(GatewayGroupChain, ASecondRoutePublishingIntoTheSameGroupIsRefusedWithTheReason) {
+  TempDir dir("gateway_group_twice");
+  auto rv = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
+  ASSERT_TRUE(rv);
+  auto rv_line = rv->read_line(10s);
+  ASSERT_TRUE(rv_line) << rv->stderr_text();
+  const std::string rv_uri = word(*rv_line, 1);
+  const int port = free_port();
+  const std::string group = "rtmfp-group://" + rv_uri.substr(std::string("rtmfp://").size()) + "/cam";
+  const std::string base = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/";
+  Gateway gw({"--stats-interval", "0", "--route", base + "a", group, "--route",
+              base + "b", group});
+  ASSERT_TRUE(gw.ok());
+  auto refused = gw.wait_line("is already published by this process");
+  ASSERT_TRUE(refused) << gw.log();
+  EXPECT_TRUE(gw.wait_line("ended (exit 2)")) << gw.log();
+  ASSERT_TRUE(gw.wait_line("group: publishing cam:")) << gw.log();
+  EXPECT_EQ(gw.stop(), 0) << gw.log();
+  const std::string log = gw.log();
+  EXPECT_EQ(log.find("reconnecting"), std::string::npos) << log;
   rv->signal(SIGTERM);
   (void)rv->wait(10s);
 }

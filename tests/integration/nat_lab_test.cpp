@@ -196,7 +196,8 @@ class NatLabGroup : public NatLab {
                 << j["joinToFirstFrameMs"].get<double>() << " ms, " << j["framesPlayed"].get<long>()
                 << " frames, from publisher " << j["fragmentsReceivedFromServer"].get<long>() << " fragments, pushed by peers "
                 << j["fragmentsPushedFromPeers"].get<long>() << ", pulled " << j["fragmentsPulledFromPeers"].get<long>()
-                << "\n";
+                << ", path " << j["path"].get<std::string>() << "\n";
+      joiner_paths_.push_back(j["path"].get<std::string>());
       rtmp_it::expect_tail_of(in_tags, rtmp_it::av_tags(dir.path() / ("out" + std::to_string(i) + ".flv")));
     }
     // The rendezvous's last stats line (printed when it stops).
@@ -207,6 +208,8 @@ class NatLabGroup : public NatLab {
     std::cout << "nat lab group: rendezvous " << stats << "\n";
     return stats;
   }
+  // Each joiner's path (its JSON's "path": how its neighbour links opened).
+  std::vector<std::string> joiner_paths_;
 };
 
 class NatLabGroupTwoSymmetric : public NatLabGroup {
@@ -237,6 +240,8 @@ TEST_F(NatLabGroupTwoSymmetric, APublisherAndAJoinerBehindTwoEndpointDependentNa
   // relay.
   const std::string stats = publish_and_join("h2", {"h4"});
   EXPECT_GE(stats_field(stats, "relayed"), 1) << stats;
+  // The joiner says so too.
+  EXPECT_EQ(joiner_paths_, std::vector<std::string>{"relayed"});
 }
 
 TEST_F(NatLab, TwoNodesBehindTwoNatsConnectDirectlyTwentyTimesOfTwenty) {

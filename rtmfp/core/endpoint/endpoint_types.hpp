@@ -187,6 +187,10 @@ struct ForwardedIHelloAnswered {
   // it (Endpoint::send_introduced_rhello).
   ProfileKind profile = ProfileKind::modern;
   Bytes tag;
+  // The origin tag of the FIHello's reply address (RFC 7016 §2.1.5): relay
+  // when the introducer put its relay between the two (the session that
+  // follows comes from that address, relayed).
+  wire::AddressOrigin origin = wire::AddressOrigin::unknown;
 };
 // An open session's far address moved (§3.5.4.2 mobility check passed).
 struct SessionAddressChanged {

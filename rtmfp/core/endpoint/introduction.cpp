@@ -148,7 +148,7 @@ void Endpoint::on_fihello(TimePoint now, Session& s, ByteView payload) {
   }
   if (sent) {
     ++stats_.fihellos_answered;
-    if (config_.report_forwarded_ihellos) emit(ForwardedIHelloAnswered{reply, p.kind(), Bytes(f->tag.begin(), f->tag.end())});
+    if (config_.report_forwarded_ihellos) emit(ForwardedIHelloAnswered{reply, p.kind(), Bytes(f->tag.begin(), f->tag.end()), f->reply_address.origin});
   }
 }
 

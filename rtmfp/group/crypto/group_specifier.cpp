@@ -50,31 +50,52 @@ GroupId group_id(std::string_view name, const PublicKey& key) {
   return id;
 }
 
+namespace {
+Result<PublisherKeys> load_publisher_keys(const std::string& path, std::ifstream& in) {
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  Bytes seed;
+  if (!from_hex(text, seed) || seed.size() != 32)
+    return fail(Errc::invalid_argument, "key file '" + path + "' does not hold a 64-hex-digit Ed25519 seed");
+  std::array<std::uint8_t, 32> s{};
+  std::memcpy(s.data(), seed.data(), 32);
+  sodium_memzero(seed.data(), seed.size());
+  return publisher_keys_from_seed(s);
+}
+}  // namespace
+
 Result<PublisherKeys> load_or_create_publisher_keys(const std::string& path) {
-  std::ifstream in(path);
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    Bytes seed;
-    if (!from_hex(text, seed) || seed.size() != 32)
-      return fail(Errc::invalid_argument, "key file '" + path + "' does not hold a 64-hex-digit Ed25519 seed");
-    std::array<std::uint8_t, 32> s{};
-    std::memcpy(s.data(), seed.data(), 32);
-    sodium_memzero(seed.data(), seed.size());
-    return publisher_keys_from_seed(s);
-  }
+  if (std::ifstream in(path); in) return load_publisher_keys(path, in);
   if (sodium_init() < 0) std::abort();
   std::array<std::uint8_t, 32> s{};
   randombytes_buf(s.data(), s.size());
   const std::string hex = to_hex(ByteView(s.data(), s.size())) + "\n";
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return fail(Errc::io_error, "cannot create key file '" + path + "': " + std::strerror(errno));
-  const bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size());
+  // Written whole under a name of its own, then linked into place: two
+  // creators at once (two gateway routes into one group) both end with the
+  // one complete file (link fails on an existing name; the loser loads it).
+  std::array<std::uint8_t, 8> tag{};
+  randombytes_buf(tag.data(), tag.size());
+  const std::string tmp = path + ".new-" + to_hex(ByteView(tag.data(), tag.size()));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return fail(Errc::io_error, "cannot create key file '" + tmp + "': " + std::strerror(errno));
+  const bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok) return fail(Errc::io_error, "cannot write key file '" + path + "'");
-  return publisher_keys_from_seed(s);
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return fail(Errc::io_error, "cannot write key file '" + tmp + "'");
+  }
+  const int linked = ::link(tmp.c_str(), path.c_str());
+  const int link_errno = errno;
+  ::unlink(tmp.c_str());
+  if (linked == 0) return publisher_keys_from_seed(s);
+  if (link_errno != EEXIST)
+    return fail(Errc::io_error, "cannot create key file '" + path + "': " + std::strerror(link_errno));
+  sodium_memzero(s.data(), s.size());
+  std::ifstream in(path);
+  if (!in) return fail(Errc::io_error, "cannot read key file '" + path + "'");
+  return load_publisher_keys(path, in);
 }
 
 }  // namespace rtmfp::group

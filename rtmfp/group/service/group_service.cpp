@@ -94,6 +94,11 @@ void GroupService::remove_group(TimePoint now, const GroupId& group) {
   groups_.erase(it);
 }
 
+GroupPaths GroupService::paths(const GroupId& group) const {
+  auto it = groups_.find(group);
+  return it == groups_.end() ? GroupPaths{} : it->second.paths;
+}
+
 GroupMember* GroupService::member(const GroupId& group) {
   auto it = groups_.find(group);
   return it == groups_.end() ? nullptr : it->second.member.get();
@@ -289,6 +294,10 @@ void GroupService::link_up(TimePoint now, const GroupId& gid, Hosted& h, const M
   PeerLink& l = h.links[peer];
   if (l.up) return;
   l.up = true;
+  if (auto sh = session_of(peer); sh && sessions_.at(*sh).relayed)
+    ++h.paths.relayed;
+  else
+    ++h.paths.direct;
   h.member->on_link_up(now, peer);
   run_actions(now, gid, h);
 }
@@ -320,11 +329,22 @@ bool GroupService::on_event(TimePoint now, const EndpointEvent& event) {
       if (!o->glare) peer = op->second;
       opening_.erase(op);
     }
-    sessions_[o->session].peer = peer;
+    Session& s = sessions_[o->session];
+    s.peer = peer;
+    s.relayed = o->peer_origin == wire::AddressOrigin::relay ||
+                std::find(relayed_replies_.begin(), relayed_replies_.end(), o->peer) != relayed_replies_.end();
     ++stats_.sessions_opened;
     for (auto& [gid, h] : groups_)
       if (h.connecting.count(peer)) link_up(now, gid, h, peer);
     return false;
+  }
+  if (const auto* a = std::get_if<ForwardedIHelloAnswered>(&event)) {
+    if (a->origin == wire::AddressOrigin::relay &&
+        std::find(relayed_replies_.begin(), relayed_replies_.end(), a->initiator) == relayed_replies_.end()) {
+      if (relayed_replies_.size() >= kMaxRelayedReplies) relayed_replies_.pop_front();
+      relayed_replies_.push_back(a->initiator);
+    }
+    return false;  // (other services want it too)
   }
   if (const auto* f = std::get_if<SessionOpenFailed>(&event)) {
     auto op = opening_.find(f->session);

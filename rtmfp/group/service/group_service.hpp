@@ -25,6 +25,7 @@
 
 #include <array>
 #include <functional>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,6 +65,14 @@ struct GroupServiceStats {
   std::uint64_t malformed = 0;      // flows with bad metadata / of unknown groups
 };
 
+// The paths of one group's neighbour links that came up: direct, or
+// through an introducer's relay (the initiator's Redirect named the relay,
+// origin tag "relay", RFC 7016 §2.1.5; the target answered a Forwarded
+// IHello whose reply address the relay was).
+struct GroupPaths {
+  std::uint64_t direct = 0, relayed = 0;
+};
+
 class GroupService : public node::Service {
  public:
   // `introducer`: where peers are introduced (the rendezvous's addresses).
@@ -77,6 +86,7 @@ class GroupService : public node::Service {
   // Leaves (goodbye to every neighbour) and forgets the group.
   void remove_group(TimePoint now, const GroupId& group);
   GroupMember* member(const GroupId& group);
+  GroupPaths paths(const GroupId& group) const;
   void add_members(TimePoint now, const GroupId& group, const std::vector<MemberId>& ids);
   Result<void> publish(TimePoint now, const GroupId& group, const MediaFrame& frame);
   // Runs the members' pending actions (after calling into a member directly).
@@ -104,9 +114,11 @@ class GroupService : public node::Service {
     std::unique_ptr<GroupMember> member;
     std::map<MemberId, PeerLink> links;
     std::set<MemberId> connecting;  // asked to connect, waiting for a session
+    GroupPaths paths;
   };
   struct Session {
     MemberId peer{};
+    bool relayed = false;
     std::map<FlowId, GroupId> in;  // receiving flows and their group
   };
 
@@ -127,6 +139,10 @@ class GroupService : public node::Service {
   std::map<GroupId, Hosted> groups_;
   std::map<SessionHandle, Session> sessions_;   // open sessions and their peer
   std::map<SessionHandle, MemberId> opening_;   // our connects in progress
+  // Reply addresses of Forwarded IHellos we answered through a relay (the
+  // session from there is relayed); the last kMaxRelayedReplies.
+  static constexpr std::size_t kMaxRelayedReplies = 64;
+  std::deque<SocketAddress> relayed_replies_;
   GroupServiceStats stats_;
   FramesHandler on_frames_;
   bool shutting_down_ = false;

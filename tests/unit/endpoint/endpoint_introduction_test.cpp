@@ -131,6 +131,7 @@ TEST(EndpointIntroduction, AnAnsweredForwardedIHelloIsReportedWhenAskedFor) {
   auto f = w.a->events_of<ForwardedIHelloAnswered>();
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].initiator, w.b->address);
+  EXPECT_EQ(f[0].origin, wire::AddressOrigin::observed) << "the reply address's origin tag";
   EXPECT_EQ(w.a->endpoint->stats().fihellos_answered, 1u);
 }
 

@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace rtmfp::group {
 namespace {
@@ -53,6 +55,31 @@ TEST(GroupSpecifier, AKeyFileIsCreatedPrivateAndGivesTheSameKeyAgain) {
   EXPECT_FALSE(load_or_create_publisher_keys(std::string(tmpl) + "/no/such/dir/key"));
   ::unlink(path.c_str());
   ::rmdir(tmpl);
+}
+
+// Two creators at once (two gateway routes into one group open their
+// destinations together) end with one key, and no file left over besides it.
+TEST(GroupSpecifier, CreatorsAtOnceAllGetTheOneKeyTheFileHolds) {
+  char tmpl[] = "/tmp/group_key_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string path = std::string(tmpl) + "/pub.key";
+  for (int round = 0; round < 20; ++round) {
+    constexpr int kThreads = 4;
+    std::vector<Result<PublisherKeys>> keys(kThreads, fail(Errc::io_error, "not run"));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i)
+      threads.emplace_back([&, i] { keys[i] = load_or_create_publisher_keys(path); });
+    for (auto& t : threads) t.join();
+    for (int i = 0; i < kThreads; ++i) {
+      ASSERT_TRUE(keys[i]) << round << " " << i << ": " << keys[i].error().message();
+      EXPECT_EQ(keys[i]->public_key, keys[0]->public_key) << round << " " << i;
+    }
+    auto again = load_or_create_publisher_keys(path);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->public_key, keys[0]->public_key);
+    ASSERT_EQ(::unlink(path.c_str()), 0);
+  }
+  EXPECT_EQ(::rmdir(tmpl), 0) << "a temporary key file was left";
 }
 
 }  // namespace

@@ -190,6 +190,10 @@ void run_world(bool late_members) {
     auto* m = b.svc->member(*b.gid);
     ASSERT_NE(m, nullptr);
     EXPECT_GE(m->neighbour_count(), 2u);
+    // Every link opened straight to the peer (no relay in this world).
+    const auto paths = b.svc->paths(*b.gid);
+    EXPECT_GE(paths.direct, 2u);
+    EXPECT_EQ(paths.relayed, 0u);
     ASSERT_FALSE(b.played.empty());
     const std::uint32_t first = b.played.front().frame.payload[0] | (b.played.front().frame.payload[1] << 8);
     EXPECT_TRUE(b.played.front().frame.keyframe)

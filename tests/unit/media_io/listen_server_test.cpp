@@ -482,6 +482,34 @@ TEST(ListenSink, LatePlayerThreeSecondsIntoALongGopGetsDecodableVideo) {
 // S3. Only the relay's key is served, and with ?publish_key= / ?play_key= a
 // client must carry the token as "?key=" in its stream name (OBS: stream key
 // "in?key=SECRET"; ffmpeg: rtmp://host/live/in?key=SECRET).
+// A refused publisher learns why, in the status RTMP clients print (ffmpeg:
+// "Server error: <description>"): a stream of another app or name is not
+// served here; a key already published is taken.
+TEST(ListenSource, ARefusedPublisherGetsBadNameWithTheReason) {
+  auto src = ListenSource::open(server_options(), "live/in");
+  ASSERT_TRUE(src) << src.error().detail;
+  const auto port = (*src)->port();
+  auto at = [&](const std::string& path) {
+    rtmp::ClientOptions o;
+    o.url = *rtmp::parse_rtmp_url("rtmp://127.0.0.1:" + std::to_string(port) + "/" + path);
+    o.publish = true;
+    return std::make_unique<RtmpClientConn>(o, io::TlsOptions{}, 2000ms, 3000ms);
+  };
+  for (const std::string path : {"other/in", "live/out"}) {
+    auto r = at(path)->open();
+    ASSERT_FALSE(r) << path;
+    EXPECT_NE(r.error().detail.find("NetStream.Publish.BadName"), std::string::npos) << r.error().detail;
+    EXPECT_NE(r.error().detail.find("'" + path + "' is not served here"), std::string::npos) << r.error().detail;
+  }
+  auto first = at("live/in");
+  ASSERT_TRUE(first->open());
+  auto second = at("live/in")->open();
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().detail.find("NetStream.Publish.BadName"), std::string::npos) << second.error().detail;
+  EXPECT_NE(second.error().detail.find("already being published"), std::string::npos) << second.error().detail;
+  first->close();
+}
+
 TEST(ListenSource, PublishKeyIsRequired) {
   auto src = ListenSource::open(server_options(), "live/in?publish_key=s3cret&play_key=v1ew");
   ASSERT_TRUE(src) << src.error().detail;
