@@ -252,18 +252,25 @@ void FlowSet::on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::u
     // F_OPEN sending flow (steps 6-7), with an unrecognized option below 8192
     // (step 8), or beyond max_receiving_flows. A rejected flow still gets
     // state, acks and exception reports until its sender finishes it.
-    bool reject = !opts.metadata || opts.unknown_critical || opts.bad_association;
+    bool bad_association = opts.bad_association;
     if (opts.association) {
       auto s = send_.find(*opts.association);
-      if (s == send_.end() || s->second.state() != SendFlowState::F_OPEN) reject = true;
+      if (s == send_.end() || s->second.state() != SendFlowState::F_OPEN) bad_association = true;
     }
     std::size_t open = 0;
     for (const auto& [id, r] : recv_) open += r.state() == RecvFlowState::RF_OPEN;
-    if (open >= cfg_.max_receiving_flows) reject = true;
     if (recv_.size() >= cfg_.max_receiving_flows + fp::kMaxIdleReceivingFlows && !make_room_for_flow()) {
       ++stats_.dropped_chunks;  // every slot holds an open or rejected flow: bounded memory
       return;
     }
+    // One cause counted per rejected flow, the first that applies.
+    std::uint64_t* cause = !opts.metadata                    ? &stats_.flows_rejected_no_metadata
+                           : opts.unknown_critical           ? &stats_.flows_rejected_unknown_option
+                           : bad_association                 ? &stats_.flows_rejected_association
+                           : open >= cfg_.max_receiving_flows ? &stats_.flows_rejected_limit
+                                                              : nullptr;
+    const bool reject = cause != nullptr;
+    if (cause) ++*cause;
     RecvFlowConfig rc;
     rc.flow_id = flow;
     rc.buffer_capacity = cfg_.receive_buffer;
@@ -281,11 +288,14 @@ void FlowSet::on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::u
     }
   } else if (opts.unknown_critical && it->second.state() == RecvFlowState::RF_OPEN) {
     charged(it->second, [&] { it->second.reject(0, now); });  // §3.6.3.2 step 4
+    ++stats_.flows_rejected_unknown_option;
   }
   RecvFlow& rf = it->second;
+  const bool was_open = rf.state() == RecvFlowState::RF_OPEN;
   bool ok = false;
   charged(rf, [&] { ok = rf.on_data(seq, fsn, flags, data, now, receive_room()); });
   if (!ok) ++stats_.dropped_chunks;
+  if (was_open && rf.state() == RecvFlowState::RF_REJECTED) ++stats_.flows_rejected_too_large;
   drain(flow, rf);
 }
 

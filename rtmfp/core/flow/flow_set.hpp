@@ -101,6 +101,18 @@ struct FlowSetStats {
   std::uint64_t buffer_probes_sent = 0;  // §3.6.2.9.1
   std::uint64_t loss_packets = 0;  // received packets whose acks revealed a loss (§3.6.2.5)
   std::uint64_t loss_events = 0;   // of those, the ones reported to congestion control (one per episode)
+  // Receiving flows this end rejected (Flow Exception Report, code 0), by
+  // cause: a new flow without Per-Flow Metadata (§3.6.3.1 step 5), with a
+  // Return Flow Association naming no open sending flow (steps 6-7), with an
+  // unrecognized option below 8192 (step 8; also on a flow already open,
+  // §3.6.3.2 step 4), beyond max_receiving_flows, or whose message cannot fit
+  // the receive buffer (§3.6.3.5, local choice).
+  std::uint64_t flows_rejected_no_metadata = 0, flows_rejected_association = 0,
+                flows_rejected_unknown_option = 0, flows_rejected_limit = 0, flows_rejected_too_large = 0;
+  std::uint64_t flows_rejected() const {
+    return flows_rejected_no_metadata + flows_rejected_association + flows_rejected_unknown_option +
+           flows_rejected_limit + flows_rejected_too_large;
+  }
 };
 
 class FlowSet {

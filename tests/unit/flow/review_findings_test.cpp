@@ -319,6 +319,46 @@ TEST(ReviewM2, FlowLimitRejectsInsteadOfDropping) {
   EXPECT_EQ(exceptions_for(drain_packets(s, at(1s)), 3), (std::vector<std::uint64_t>{0}));
 }
 
+// Each rejection is counted by its cause (a remote protocol violation is
+// dropped and counted): the unknown option below 0x2000 of §3.6.3.1 step 8
+// on a new flow and §3.6.3.2 step 4 on an open one, a missing metadata, a
+// bad association, the flow limit, a message too large for the buffer.
+TEST(ReviewM2, RejectionsAreCountedByCause) {
+  FlowSetConfig c;
+  c.max_receiving_flows = 3;
+  c.receive_buffer = 4096;
+  FlowSet s(c);
+  const Bytes md{'m'}, unknown{1, 2}, assoc_bad{0x7f};
+  auto one = [&](FlowId f, std::vector<wire::Option> o, std::uint64_t seq = 1) {
+    deliver(s, at(1s), kUserData, user_data(f, seq, std::move(o), Bytes{1, 2, 3}));
+    while (s.poll_event()) {
+    }
+  };
+  one(1, {opt(wire::kOptionPerFlowMetadata, md), opt(5, unknown)});
+  one(2, {opt(wire::kOptionPerFlowMetadata, md), opt(0x1fff, unknown)});
+  EXPECT_EQ(s.stats().flows_rejected_unknown_option, 2u);
+  one(3, {opt(wire::kOptionPerFlowMetadata, md), opt(0x2000, unknown)});  // ignorable: accepted
+  EXPECT_EQ(s.stats().flows_rejected(), 2u);
+  one(3, {opt(7, unknown)}, 2);  // the open flow 3 now carries an unknown option (§3.6.3.2 step 4)
+  EXPECT_EQ(s.stats().flows_rejected_unknown_option, 3u);
+  one(4, {});
+  EXPECT_EQ(s.stats().flows_rejected_no_metadata, 1u);
+  one(5, {opt(wire::kOptionPerFlowMetadata, md), opt(wire::kOptionReturnFlowAssociation, assoc_bad)});
+  EXPECT_EQ(s.stats().flows_rejected_association, 1u);
+  // Flows 1-5 are rejected, not open: 6, 7 and 8 fit the three open slots.
+  for (FlowId f : {6, 7, 8}) one(f, {opt(wire::kOptionPerFlowMetadata, md)});
+  EXPECT_EQ(s.stats().flows_rejected_limit, 0u);
+  one(9, {opt(wire::kOptionPerFlowMetadata, md)});
+  EXPECT_EQ(s.stats().flows_rejected_limit, 1u);
+  // A message larger than the 4 KiB buffer on the open flow 6.
+  const Bytes big(1000, 9);
+  for (std::uint64_t seq = 2; seq <= 12; ++seq)
+    deliver(s, at(1s), kUserData,
+            user_data(6, seq, {}, big, seq == 2 ? wire::Fragmentation::begin : wire::Fragmentation::middle));
+  EXPECT_EQ(s.stats().flows_rejected_too_large, 1u);
+  EXPECT_EQ(s.stats().flows_rejected(), 7u);
+}
+
 // ---- M6: immediate acks (§3.6.3.2 steps 5/6/8/14, §3.6.3.4.1) ----
 TEST(ReviewM6, SmallReceiveBufferMovesAtRoundTripPace) {
   FlowSetConfig cb;
