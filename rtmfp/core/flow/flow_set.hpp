@@ -109,6 +109,8 @@ struct FlowSetStats {
   // the receive buffer (§3.6.3.5, local choice).
   std::uint64_t flows_rejected_no_metadata = 0, flows_rejected_association = 0,
                 flows_rejected_unknown_option = 0, flows_rejected_limit = 0, flows_rejected_too_large = 0;
+  // Chunks of a flow already finished and forgotten, acknowledged again.
+  std::uint64_t late_chunks_of_finished_flows = 0;
   std::uint64_t flows_rejected() const {
     return flows_rejected_no_metadata + flows_rejected_association + flows_rejected_unknown_option +
            flows_rejected_limit + flows_rejected_too_large;
@@ -175,6 +177,8 @@ class FlowSet {
   ReceiveRoom receive_room() const;
   std::uint64_t session_room() const;
   bool make_room_for_flow();
+  // Erases a receiving flow; one that had its FIN is remembered (see finished_).
+  std::map<FlowId, RecvFlow>::iterator forget(std::map<FlowId, RecvFlow>::iterator it);
   template <class F>
   void charged(RecvFlow& rf, F&& f) {  // keeps receive_memory_ up to date around f()
     const std::uint64_t before = rf.memory_bytes();
@@ -211,6 +215,13 @@ class FlowSet {
   bool held_back_ = false;  // some flow holds messages the event queue had no room for
   std::deque<FlowEvent> events_;
   std::set<FlowId> finished_notified_;
+  // Receiving flows forgotten after their FIN (closed early to make room, or
+  // at the end of RF_COMPLETE_LINGER): flow ID -> final sequence number, so
+  // that a late retransmission of their data or FIN is acknowledged as a
+  // duplicate (§3.6.3.8) rather than taken for a new flow without metadata
+  // and rejected, which would report an exception to a sender whose messages
+  // were all delivered. At most kMaxFinishedFlowMemory, lowest IDs dropped.
+  std::map<FlowId, std::uint64_t> finished_;
   FlowId next_flow_id_ = 1;
   std::uint64_t next_tsn_ = 0;
   // Per received packet.
