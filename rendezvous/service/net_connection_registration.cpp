@@ -47,7 +47,7 @@ void NetConnectionRegistration::lost(TimePoint now, std::string reason) {
   control_.reset();
   canonical_return_.reset();
   registered_ = false;
-  if (!shut_down_) retry_at_ = now + backoff_.next(endpoint_.random().unit());
+  if (!shut_down_) retry_at_ = now + backoff_.next(endpoint_.random_source().unit());
   RegistrationEvent e;
   e.kind = RegistrationEvent::lost;
   e.reason = std::move(reason);

@@ -55,7 +55,7 @@ void RegistrationClient::lost(TimePoint now, std::string reason) {
       return;
     }
   }
-  if (!shut_down_) retry_at_ = now + backoff_.next(endpoint_.random().unit());
+  if (!shut_down_) retry_at_ = now + backoff_.next(endpoint_.random_source().unit());
 }
 
 void RegistrationClient::ping(TimePoint now) {

@@ -38,7 +38,7 @@ class Endpoint {
  public:
   Endpoint(const EndpointConfig& config, RandomSource& rng);
   // The random source the endpoint draws from (services draw their jitter from it).
-  RandomSource& random() { return rng_; }
+  RandomSource& random_source() { return rng_; }
   ~Endpoint();
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
