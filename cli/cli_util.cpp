@@ -33,14 +33,14 @@ std::unique_ptr<TraceSink> open_trace(const std::string& path) {
 namespace rtmfp::cli {
 
 CLI::Option* add_max_datagram_option(CLI::App* cmd, std::size_t& limit) {
-  const std::size_t lo = params::kDefaultMaxDatagram, hi = io::UdpBatch::kSlotSize;
+  constexpr std::size_t lo = params::kDefaultMaxDatagram, hi = io::UdpBatch::kSlotSize;
   return cmd
       ->add_option("--max-datagram", limit,
                    "Largest UDP payload path MTU discovery may reach (RFC 7016 §3.5.4.3), " + std::to_string(lo) + "-" +
                        std::to_string(hi) + "; default 1472 for IPv4 peers, 1452 for IPv6 peers; " + std::to_string(lo) +
                        " keeps every datagram at " + std::to_string(lo) + " bytes")
       ->check(CLI::Validator(
-          [lo, hi](std::string& v) -> std::string {
+          [](std::string& v) -> std::string {  // lo, hi: constants, not captured
             try {
               const unsigned long n = std::stoul(v);
               if (n >= lo && n <= hi) return {};

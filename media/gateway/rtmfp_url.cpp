@@ -23,7 +23,9 @@ Result<RtmfpMediaUrl> parse_rtmfp_media_url(std::string_view url) {
   const std::string scheme = scheme_of(url);
   if (scheme != "rtmfp" && scheme != "rtmfp-listen")
     return fail(Errc::invalid_argument, "URL '" + std::string(url) + "' is not rtmfp:// or rtmfp-listen://");
-  auto u = parse_uri(url, scheme, 1935);  // RFC 7425 §6.1: default UDP port 1935
+  // RFC 7425 §6.1: default UDP port 1935; port 0 only to listen on (the
+  // system picks a free port; the relay prints the one it got).
+  auto u = parse_uri(url, scheme, 1935, scheme == "rtmfp-listen");
   if (!u) return fail(Errc::invalid_argument, u.error().detail);
   RtmfpMediaUrl r;
   r.scheme = scheme;

@@ -4,11 +4,14 @@
 // works for `good_period` resets the policy: the next failure waits
 // `initial` again and the attempt count restarts. `max_attempts` consecutive
 // failed attempts end the relay.
-// Pure: time points and the random draw are passed in.
+// Pure: time points and the random draw are passed in. The delays are
+// rtmfp::RetryBackoff's (one policy for every retry loop of the tree).
 #pragma once
 
 #include <chrono>
 #include <optional>
+
+#include "rtmfp/core/retry_backoff.hpp"
 
 namespace rtmfp::media::io {
 
@@ -23,7 +26,7 @@ class ReconnectBackoff {
     int max_attempts = 1000;
   };
   ReconnectBackoff() = default;
-  explicit ReconnectBackoff(Params p) : p_(p) {}
+  explicit ReconnectBackoff(Params p) : p_(p), delays_({p.initial, p.max, p.jitter}) {}
 
   // A failure at `now`; `u` is a uniform draw in [0, 1). The delay to wait
   // before the next attempt, or nullopt when max_attempts is reached.
@@ -34,8 +37,8 @@ class ReconnectBackoff {
 
  private:
   Params p_;
+  RetryBackoff delays_{{p_.initial, p_.max, p_.jitter}};
   int attempts_ = 0;
-  std::chrono::milliseconds next_{0};
   std::optional<clock::time_point> since_;  // last failure (start of the current period)
 };
 

@@ -15,22 +15,13 @@
 
 namespace rtmfp::rendezvous {
 
-namespace {
-
-// NodeOptions::listen, one address or several.
-std::vector<SocketAddress> listen_list(const SocketAddress& a) { return {a}; }
-std::vector<SocketAddress> listen_list(const std::vector<SocketAddress>& v) { return v; }
-
-
-}  // namespace
-
 int run_flash_node(const NodeOptions& options, RandomSource& rng) {
   Endpoint endpoint(options.endpoint, rng);
   endpoint.add_profile(*options.profile);
   endpoint.set_trace(options.trace);
   node::Node node(endpoint);
   host::NodeHostOptions ho;
-  ho.listen = listen_list(options.listen);
+  ho.listen = options.listen;
   ho.handle_signals = true;
   host::NodeHost host(node, std::move(ho));
   if (auto b = host.open(); !b) {

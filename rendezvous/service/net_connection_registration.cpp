@@ -11,7 +11,6 @@ namespace {
 using media::amf::Value;
 namespace gw = media::gateway;
 namespace mt = media::rtmp::msg_type;
-constexpr Duration kMaxBackoff = seconds(30);
 constexpr double kConnectTransaction = 1;
 }  // namespace
 
@@ -39,7 +38,7 @@ void NetConnectionRegistration::connect(TimePoint now) {
 }
 
 void NetConnectionRegistration::lost(TimePoint now, std::string reason) {
-  if (registered_) backoff_ = seconds(1);
+  if (registered_) backoff_.reset();
   if (session_) {
     auto info = endpoint_.session_info(*session_);
     if (info && info->state == SessionState::S_OPEN) (void)endpoint_.close(now, *session_);
@@ -48,8 +47,7 @@ void NetConnectionRegistration::lost(TimePoint now, std::string reason) {
   control_.reset();
   canonical_return_.reset();
   registered_ = false;
-  if (!shut_down_) retry_at_ = now + backoff_;
-  backoff_ = std::min(kMaxBackoff, backoff_ * 2);
+  if (!shut_down_) retry_at_ = now + backoff_.next(endpoint_.random_source().unit());
   RegistrationEvent e;
   e.kind = RegistrationEvent::lost;
   e.reason = std::move(reason);
@@ -171,7 +169,7 @@ void NetConnectionRegistration::on_message(TimePoint now, ByteView data) {
   for (const auto& a : hosts_) addrs.push_back(Value::string(a.to_string()));
   call(now, "setPeerInfo", 0, Value::null(), std::move(addrs));
   registered_ = true;
-  backoff_ = seconds(1);
+  backoff_.reset();
   RegistrationEvent e;
   e.kind = RegistrationEvent::registered;
   e.reflexive_known = false;

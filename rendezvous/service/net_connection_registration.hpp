@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "rtmfp/core/retry_backoff.hpp"
 #include "media/amf/amf_value.hpp"
 #include "media/gateway/rtmfp_mapping.hpp"
 #include "rendezvous/service/registration_client.hpp"
@@ -64,7 +65,7 @@ class NetConnectionRegistration : public node::Service {
   std::optional<media::gateway::SetKeepalive> keepalive_;
   std::optional<TimePoint> retry_at_;
   bool shut_down_ = false;
-  Duration backoff_ = seconds(1);
+  RetryBackoff backoff_{{.initial = seconds(1), .max = seconds(30), .jitter = 0.2}};
   std::uint64_t attempts_ = 0;
   std::deque<RegistrationEvent> events_;
 };

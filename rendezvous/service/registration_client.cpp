@@ -5,7 +5,6 @@
 namespace rtmfp::rendezvous {
 
 namespace {
-constexpr Duration kMaxBackoff = seconds(30);
 }  // namespace
 
 RegistrationClient::RegistrationClient(Endpoint& endpoint, ConnectRequest to_rendezvous,
@@ -46,7 +45,7 @@ void RegistrationClient::lost(TimePoint now, std::string reason) {
   RegistrationEvent e{RegistrationEvent::lost, {}, std::move(reason)};
   e.rendezvous = current_;
   events_.push_back(std::move(e));
-  if (was_registered) backoff_ = seconds(1);
+  if (was_registered) backoff_.reset();
   if (requests_.size() > 1) {
     // The next rendezvous at once: after losing a registration, or while a
     // round through the list is not complete.
@@ -56,8 +55,7 @@ void RegistrationClient::lost(TimePoint now, std::string reason) {
       return;
     }
   }
-  if (!shut_down_) retry_at_ = now + backoff_;
-  backoff_ = std::min(kMaxBackoff, backoff_ * 2);
+  if (!shut_down_) retry_at_ = now + backoff_.next(endpoint_.random_source().unit());
 }
 
 void RegistrationClient::ping(TimePoint now) {
@@ -157,7 +155,7 @@ bool RegistrationClient::on_event(TimePoint now, const EndpointEvent& event) {
         return true;
       }
       registered_ = *r;
-      backoff_ = seconds(1);
+      backoff_.reset();
       nat_sent_ = false;  // a new registration: the rendezvous may have forgotten it
       send_nat(now);
       RegistrationEvent e{RegistrationEvent::registered, *r, {}};

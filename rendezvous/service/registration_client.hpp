@@ -3,7 +3,7 @@
 // registers is the one others select it by), opens the control flow, sends a
 // Registration with the node's host addresses and waits for Registered (its
 // reflexive address). If the session closes or cannot open (a rendezvous
-// restart, a long outage), it reconnects with backoff (1 s doubling to 30 s)
+// restart, a long outage), it reconnects with backoff (1 s doubling to 30 s, each +-20%, RetryBackoff)
 // and registers again, without user action.
 // With several rendezvous (instances sharing one directory, issue 12 §4) it
 // registers at the first that answers and, when that session is lost, moves
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "rendezvous/control/control_codec.hpp"
+#include "rtmfp/core/retry_backoff.hpp"
 #include "rtmfp/core/endpoint/endpoint.hpp"
 #include "rtmfp/node/service.hpp"
 
@@ -133,7 +134,7 @@ class RegistrationClient : public node::Service {
   std::optional<control::Registered> registered_;
   std::optional<TimePoint> retry_at_;
   bool shut_down_ = false;
-  Duration backoff_ = seconds(1);
+  RetryBackoff backoff_{{.initial = seconds(1), .max = seconds(30), .jitter = 0.2}};
   std::uint32_t next_request_ = 1;
   std::uint64_t attempts_ = 0;
   std::deque<RegistrationEvent> events_;

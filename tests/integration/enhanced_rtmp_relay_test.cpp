@@ -10,6 +10,7 @@
 #include "media/flv/flv_media.hpp"
 #include "media/io/relay.hpp"
 #include "media/rtmp/command.hpp"
+#include "tests/support/fifo.hpp"
 #include "tests/integration/rtmp_test_util.hpp"
 
 using namespace rtmp_it;
@@ -34,8 +35,12 @@ TEST_P(EnhancedRtmpRelay, LatePlayerOnRtmpListenStartsDecodable) {
   o.to = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/out";
   o.io_timeout = 20000ms;
   auto relay = std::async(std::launch::async, [o] { return rtmfp::media::io::run_relay(o); });
+  // An ASSERT below must not leave the relay (and this test) blocked opening the FIFO.
+  rtmfp::testing::FifoReaderRelease release(fifo);
   ASSERT_TRUE(wait_port(port)) << "relay did not listen";
-  auto writer = std::async(std::launch::async, [&] { write_paced(input, fifo); });
+  auto writer = std::async(std::launch::async, [&] {
+    write_paced(input, fifo, [&] { return relay.wait_for(0s) == std::future_status::ready; });
+  });
   // Mid-stream, within the 2 s the rtmp-listen player queue lets a late
   // player start behind live: the samples have one (testsrc) or three
   // keyframes, and a GOP older than that bound is thinned away (PlayerQueue),

@@ -33,6 +33,7 @@
 
 #include "media/io/relay.hpp"
 #include "tests/integration/rtmp_test_util.hpp"
+#include "tests/support/fifo.hpp"
 #include "tests/support/free_port.hpp"
 
 using namespace rtmp_it;
@@ -114,6 +115,7 @@ class Proc {
   }
   std::optional<int> wait(std::chrono::milliseconds timeout) { return proc_.wait(timeout); }
   void signal(int sig) { proc_.signal(sig); }
+  bool exited() const { return proc_.exited(); }
   const std::vector<std::string>& lines() const { return lines_; }
   std::string stderr_text() const { return proc_.stderr_text(); }
   std::string transcript() const {
@@ -569,7 +571,8 @@ TEST_F(InteropMedia, TcconnPlaysFromOurListenRelay) {
   std::atomic<bool> go{false};
   auto writer = std::async(std::launch::async, [&] {
     auto tags = all_tags(input_);
-    std::FILE* f = std::fopen(fifo.c_str(), "wbe");  // close-on-exec: see rtmfp_relay_test
+    // Close-on-exec (see rtmfp_relay_test); never waits for a reader that died.
+    std::FILE* f = rtmfp::testing::open_fifo_writer(fifo, [&] { return server->exited(); }, 30s);
     if (!f) return;
     rtmfp::Bytes bytes;
     rtmfp::media::flv::write_header(rtmfp::media::flv::Header{}, bytes);
@@ -673,7 +676,8 @@ TEST_F(InteropMedia, TcrelayCarriesOurListenRelayToRtmpPayloadsIdentical) {
   std::atomic<bool> go{false};
   auto writer = std::async(std::launch::async, [&] {
     auto tags = all_tags(input_);
-    std::FILE* f = std::fopen(fifo.c_str(), "wbe");  // close-on-exec: see rtmfp_relay_test
+    // Close-on-exec (see rtmfp_relay_test); never waits for a reader that died.
+    std::FILE* f = rtmfp::testing::open_fifo_writer(fifo, [&] { return server->exited(); }, 30s);
     if (!f) return;
     rtmfp::Bytes bytes;
     rtmfp::media::flv::write_header(rtmfp::media::flv::Header{}, bytes);

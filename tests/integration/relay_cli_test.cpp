@@ -27,12 +27,14 @@
 #include "media/io/listen_endpoints.hpp"
 #include "media/io/rtmp_client_conn.hpp"
 #include "media/rtmp/url.hpp"
+#include "tests/support/fifo.hpp"
 #include "tests/support/child_process.hpp"
 
 using namespace rtmfp;
 using namespace rtmfp::media;
 using namespace std::chrono_literals;
 using rtmfp::testing::ChildProcess;
+using rtmfp::testing::open_fifo_writer_fd;
 using rtmfp::testing::run_command;
 namespace fs = std::filesystem;
 
@@ -105,7 +107,7 @@ TEST(RelayCli, SigtermWhileRecordingExitsZeroWithEveryTagComplete) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   auto relay = spawn_relay("--from " + fifo.string() + " --to " + out.string() + " --stats-interval 20");
   ASSERT_TRUE(relay);
-  const int w = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);  // blocks until the relay opens it
+  const int w = open_fifo_writer_fd(fifo, [&] { return relay->exited(); }, 30s);  // once the relay opens it
   ASSERT_GE(w, 0);
   auto v = tags(7);
   Bytes all = header_bytes();
@@ -137,7 +139,7 @@ TEST(RelayCli, SigintWhilePublishingEndsTheStreamInOrder) {
   auto relay = spawn_relay("--from " + fifo.string() + " --to rtmp://127.0.0.1:" + std::to_string((*dest)->port()) +
                            "/live/x --stats-interval 0");
   ASSERT_TRUE(relay);
-  const int w = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+  const int w = open_fifo_writer_fd(fifo, [&] { return relay->exited(); }, 30s);
   ASSERT_GE(w, 0);
   Bytes all = header_bytes();
   for (const auto& t : tags(5)) {
@@ -165,7 +167,7 @@ TEST(RelayCli, SigintWhileServingTellsThePlayers) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   auto relay = spawn_relay("--from " + fifo.string() + " --to rtmp-listen://127.0.0.1:0/live/x --stats-interval 0");
   ASSERT_TRUE(relay);
-  const int w = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+  const int w = open_fifo_writer_fd(fifo, [&] { return relay->exited(); }, 30s);
   ASSERT_GE(w, 0);
   auto line = wait_line(*relay, "listening rtmp://");
   ASSERT_TRUE(line);

@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "media/io/relay.hpp"
+#include "tests/support/fifo.hpp"
 #include "tests/integration/rtmp_test_util.hpp"
 #include "tests/support/free_port.hpp"
 
@@ -128,9 +129,10 @@ TEST_P(RtmfpRelay, PlayFromListenRelayToFile) {
   std::atomic<bool> go{false};
   auto writer = std::async(std::launch::async, [&] {
     auto tags = all_tags(input_);
-    // "e": close-on-exec, or the player spawned meanwhile would inherit the
-    // write end and the relay would never see the end of the FIFO.
-    std::FILE* f = std::fopen(fifo.c_str(), "wbe");  // unblocks the relay's open
+    // Close-on-exec, or the player spawned meanwhile would inherit the write
+    // end and the relay would never see the end of the FIFO. Opened once the
+    // relay opens it for reading, never waiting for a relay that died.
+    std::FILE* f = rtmfp::testing::open_fifo_writer(fifo, [&] { return server->exited(); }, 30s);
     if (!f) return;
     rtmfp::Bytes bytes;
     rtmfp::media::flv::write_header(rtmfp::media::flv::Header{}, bytes);

@@ -21,6 +21,7 @@
 #include <mutex>
 
 #include "media/io/relay.hpp"
+#include "tests/support/fifo.hpp"
 #include "tests/integration/rtmp_test_util.hpp"
 
 using namespace rtmp_it;
@@ -105,9 +106,10 @@ struct FifoRelease {
 class SplitWriter {
  public:
   SplitWriter(fs::path in, fs::path fifo, std::uint32_t split_ms) : in_(std::move(in)), fifo_(std::move(fifo)), split_(split_ms) {}
-  void run() {
+  // `reader_gone`: the relay returned (it will never open the FIFO).
+  void run(const std::function<bool()>& reader_gone) {
     auto tags = all_tags(in_);
-    std::FILE* f = std::fopen(fifo_.c_str(), "wbe");
+    std::FILE* f = rtmfp::testing::open_fifo_writer(fifo_, reader_gone, 60s);
     if (!f) return;
     rtmfp::Bytes out;
     rtmfp::media::flv::write_header(rtmfp::media::flv::Header{}, out);
@@ -189,7 +191,7 @@ TEST_F(RtmpListenSink, EarlyAndLatePlayersFromFileRelay) {
   ASSERT_TRUE(p1);
   ASSERT_TRUE(tap.wait_for("playing live/out", 1)) << "early player did not subscribe";  // before any data
   SplitWriter w(input_, fifo, 3200);  // keyframes every second: 3.2 s is mid-GOP, mid-stream
-  auto writer = std::async(std::launch::async, [&] { w.run(); });
+  auto writer = std::async(std::launch::async, [&] { w.run([&] { return relay.wait_for(0s) == std::future_status::ready; }); });
   struct Resume {  // a failed ASSERT must not leave the writer paused
     SplitWriter& w;
     ~Resume() { w.resume(); }

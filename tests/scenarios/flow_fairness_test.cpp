@@ -5,8 +5,11 @@
 //  * an RTMFP bulk flow against a simulated TCP Reno flow (tests/sim/tcp_reno)
 //    takes neither more than twice nor less than half of what the Reno flow
 //    gets (RTMFP / Reno goodput within [0.5, 2]).
-// Goodput is measured after a warm-up, over many seeds (start offsets vary
-// with the seed), for both congestion controllers.
+// Goodput is measured after a warm-up, over seeds 1-40 (start offsets vary
+// with the seed), for each congestion controller; the bounds apply to the
+// distribution (median, at most 10% of the seeds outside the per-seed bound,
+// none far outside), and two cases run the shipped configuration (path MTU
+// discovery on).
 #include "tests/scenarios/flow_world.hpp"
 #include "tests/sim/tcp_reno.hpp"
 
@@ -33,14 +36,14 @@ struct PairResult {
   bool corrupt = false;
 };
 
-PairResult run_two_flows(std::uint64_t seed, const std::string& cc) {
+PairResult run_two_flows(std::uint64_t seed, const std::string& cc, const EndpointConfig& cfg) {
   World w(seed);
   const auto c1 = SocketAddress::ipv4(10, 0, 1, 1, 5000), c2 = SocketAddress::ipv4(10, 0, 1, 2, 5000);
   const auto s1 = SocketAddress::ipv4(10, 0, 2, 1, 1935), s2 = SocketAddress::ipv4(10, 0, 2, 2, 1935);
-  Peer& srv1 = w.add(s1);
-  Peer& srv2 = w.add(s2);
-  Peer& cl1 = w.add(c1);
-  Peer& cl2 = w.add(c2);
+  Peer& srv1 = w.add(s1, cfg);
+  Peer& srv2 = w.add(s2, cfg);
+  Peer& cl1 = w.add(c1, cfg);
+  Peer& cl2 = w.add(c2, cfg);
   dumbbell(w, {c1, c2}, {s1, s2});
   auto sp1 = w.connect(cl1, srv1, cc);
   auto sp2 = w.connect(cl2, srv2, cc);
@@ -63,12 +66,12 @@ PairResult run_two_flows(std::uint64_t seed, const std::string& cc) {
   return r;
 }
 
-PairResult run_against_reno(std::uint64_t seed, const std::string& cc) {
+PairResult run_against_reno(std::uint64_t seed, const std::string& cc, const EndpointConfig& cfg) {
   World w(seed);
   const auto c1 = SocketAddress::ipv4(10, 0, 1, 1, 5000), tcp_tx = SocketAddress::ipv4(10, 0, 1, 9, 6000);
   const auto s1 = SocketAddress::ipv4(10, 0, 2, 1, 1935), tcp_rx = SocketAddress::ipv4(10, 0, 2, 9, 6000);
-  Peer& srv = w.add(s1);
-  Peer& cl = w.add(c1);
+  Peer& srv = w.add(s1, cfg);
+  Peer& cl = w.add(c1, cfg);
   dumbbell(w, {c1, tcp_tx}, {s1, tcp_rx});
   auto sp = w.connect(cl, srv, cc);
   EXPECT_TRUE(sp) << w.net.seed_string();
@@ -93,53 +96,81 @@ PairResult run_against_reno(std::uint64_t seed, const std::string& cc) {
   return r;
 }
 
-void check_two_flows(const std::string& cc) {
+// The bounds are on the distribution over seeds 1-40, not on hand-picked
+// seeds (tests.md M1): the per-seed bound (Jain >= 0.9; ratio within
+// [0.5, 2]) must hold for the median with a margin and for at least 90% of
+// the seeds (at most kOutliers of 40 outside it), and no seed may be far
+// outside it (Jain >= 0.8; ratio within [0.4, 2.6]).
+constexpr std::uint64_t kSeeds = 40;
+constexpr int kOutliers = 4;
+
+EndpointConfig shipped_config() { return EndpointConfig{}; }  // path MTU discovery on, as the product runs
+
+void check_two_flows(const std::string& cc, const EndpointConfig& cfg = World::fixed_datagram_config()) {
   sim::Samples jain, util;
-  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
-    PairResult r = run_two_flows(seed, cc);
+  int outside = 0;
+  for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    PairResult r = run_two_flows(seed, cc, cfg);
     const double xs[] = {r.a, r.b};
     const double j = sim::jain_index(xs);
     jain.add(j);
     util.add((r.a + r.b) / static_cast<double>(kLinkRate));
     EXPECT_FALSE(r.corrupt) << cc << " seed=" << seed;
-    EXPECT_GE(j, 0.9) << cc << " seed=" << seed << " flows " << r.a / 1e6 << " / " << r.b / 1e6 << " Mbit/s";
+    outside += j < 0.9;
+    EXPECT_GE(j, 0.8) << cc << " seed=" << seed << " flows " << r.a / 1e6 << " / " << r.b / 1e6 << " Mbit/s";
     std::printf("%s seed=%llu two flows: %.2f / %.2f Mbit/s, Jain %.3f\n", cc.c_str(),
                 static_cast<unsigned long long>(seed), r.a / 1e6, r.b / 1e6, j);
   }
-  std::printf("%s two flows: Jain min=%.3f median=%.3f max=%.3f; link use median=%.3f\n", cc.c_str(), jain.min(),
-              jain.median(), jain.max(), util.median());
+  std::printf("%s two flows, %llu seeds: Jain min=%.3f median=%.3f max=%.3f, %d below 0.9; link use median=%.3f\n",
+              cc.c_str(), static_cast<unsigned long long>(kSeeds), jain.min(), jain.median(), jain.max(), outside,
+              util.median());
+  EXPECT_GE(jain.median(), 0.95) << cc;
+  EXPECT_LE(outside, kOutliers) << cc << ": seeds with Jain below 0.9";
 }
 
-void check_against_reno(const std::string& cc) {
+void check_against_reno(const std::string& cc, const EndpointConfig& cfg = World::fixed_datagram_config()) {
   sim::Samples ratio;
-  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
-    PairResult r = run_against_reno(seed, cc);
+  int outside = 0;
+  for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    PairResult r = run_against_reno(seed, cc, cfg);
     const double q = r.b > 0 ? r.a / r.b : 1e9;
     ratio.add(q);
     EXPECT_FALSE(r.corrupt) << cc << " seed=" << seed;
-    EXPECT_GE(q, 0.5) << cc << " seed=" << seed << " rtmfp " << r.a / 1e6 << " reno " << r.b / 1e6 << " Mbit/s";
-    EXPECT_LE(q, 2.0) << cc << " seed=" << seed << " rtmfp " << r.a / 1e6 << " reno " << r.b / 1e6 << " Mbit/s";
+    outside += q < 0.5 || q > 2.0;
+    EXPECT_GE(q, 0.4) << cc << " seed=" << seed << " rtmfp " << r.a / 1e6 << " reno " << r.b / 1e6 << " Mbit/s";
+    EXPECT_LE(q, 2.6) << cc << " seed=" << seed << " rtmfp " << r.a / 1e6 << " reno " << r.b / 1e6 << " Mbit/s";
     std::printf("%s seed=%llu vs Reno: rtmfp %.2f, reno %.2f Mbit/s, ratio %.2f\n", cc.c_str(),
                 static_cast<unsigned long long>(seed), r.a / 1e6, r.b / 1e6, q);
   }
-  std::printf("%s vs Reno: ratio min=%.2f median=%.2f max=%.2f\n", cc.c_str(), ratio.min(), ratio.median(),
-              ratio.max());
+  std::printf("%s vs Reno, %llu seeds: ratio min=%.2f median=%.2f max=%.2f, %d outside [0.5, 2]\n", cc.c_str(),
+              static_cast<unsigned long long>(kSeeds), ratio.min(), ratio.median(), ratio.max(), outside);
+  EXPECT_GE(ratio.median(), 0.67) << cc;
+  EXPECT_LE(ratio.median(), 1.5) << cc;
+  EXPECT_LE(outside, kOutliers) << cc << ": seeds outside [0.5, 2]";
 }
 
 TEST(Fairness, TwoAppendixAFlows) { check_two_flows("appendix-a"); }
 // CUBIC (RFC 9438 with HyStart++, rtmfp/core/cc/cubic.hpp). Before HyStart++
 // and the §4.3/§4.8 fixes: Jain min 0.848 (seeds 1, 7), up to 2.27x Reno's
-// share (seed 9). Now, seeds 1-10: Jain min 0.911, ratio max 1.54. Seeds
-// 1-40 are not all within the bounds: Jain min 0.892 (seed 11 the only one
-// below 0.9), median 0.985; ratio median 1.32, above 2 on seeds 12, 15, 35,
-// 40 (max 2.46). There the CUBIC flow, paced and near its W_max plateau,
-// had 4-6 loss events in the 15 s against 7-8 for the unpaced Reno flow
-// (Appendix A on the same seeds: 5-7 each), and cuts by 0.3 instead of 0.5.
+// share (seed 9). Seeds 1-40 measured at 268c937: Jain min 0.892 (seed 11
+// the only one below 0.9), median 0.985; ratio median 1.32, above 2 on seeds
+// 12, 15, 35, 40 (max 2.46). There the CUBIC flow, paced and near its W_max
+// plateau, had 4-6 loss events in the 15 s against 7-8 for the unpaced Reno
+// flow (Appendix A on the same seeds: 5-7 each), and cuts by 0.3 instead of 0.5.
+// Measured again over seeds 1-40 when these bounds were set (1200-byte
+// datagrams): Jain min 0.985 / 0.943 / 0.961 (Appendix A / CUBIC / Veno),
+// Reno ratio ranges [0.56, 1.33] / [0.76, 1.95] / [0.60, 1.51], no seed
+// outside the per-seed bounds; with path MTU discovery Appendix A has Jain
+// min 0.960 and Reno ratio [0.59, 2.10] (one seed above 2).
 TEST(Fairness, TwoCubicFlows) { check_two_flows("cubic"); }
 TEST(Fairness, AppendixAAgainstReno) { check_against_reno("appendix-a"); }
 TEST(Fairness, CubicAgainstReno) { check_against_reno("cubic"); }
 TEST(Fairness, TwoVenoFlows) { check_two_flows("veno"); }
 TEST(Fairness, VenoAgainstReno) { check_against_reno("veno"); }
+// The configuration the product ships: path MTU discovery on (the others
+// keep 1200-byte datagrams, see World::fixed_datagram_config).
+TEST(Fairness, TwoAppendixAFlowsWithPathMtuDiscovery) { check_two_flows("appendix-a", shipped_config()); }
+TEST(Fairness, AppendixAAgainstRenoWithPathMtuDiscovery) { check_against_reno("appendix-a", shipped_config()); }
 
 }  // namespace
 }  // namespace rtmfp::testing

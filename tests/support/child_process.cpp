@@ -96,6 +96,13 @@ void ChildProcess::signal(int sig) {
   }
 }
 
+bool ChildProcess::exited() const {
+  if (reaped_) return true;
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return true;  // no such child
+  return info.si_pid == pid_;
+}
+
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {

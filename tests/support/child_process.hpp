@@ -26,6 +26,9 @@ class ChildProcess {
   // Waits up to `timeout`; returns the exit status (or -signal), nullopt on timeout.
   std::optional<int> wait(std::chrono::milliseconds timeout);
   pid_t pid() const { return pid_; }
+  // True once the child has exited (it is not reaped: wait() still reports
+  // its status). Safe to call from another thread than wait()'s.
+  bool exited() const;
   const std::string& stderr_path() const { return stderr_path_; }
   std::string stderr_text() const;
   // Resident set size in KiB from /proc, or 0.

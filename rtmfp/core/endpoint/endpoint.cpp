@@ -549,6 +549,7 @@ std::optional<SessionInfo> Endpoint::session_info(SessionHandle h) const {
     info.bytes_sent = fs.stats().bytes_sent;
     info.bytes_retransmitted = fs.stats().bytes_retransmitted;
     info.timeouts = fs.stats().timeouts;
+    info.flows_rejected = fs.stats().flows_rejected();
   }
   info.max_datagram = *session_max_datagram(h);
   info.path_mtu_state = s->pmtu_armed ? "pending" : path_mtu_state_name(s->pmtu.state());

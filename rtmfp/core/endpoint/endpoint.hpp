@@ -37,6 +37,8 @@ namespace rtmfp {
 class Endpoint {
  public:
   Endpoint(const EndpointConfig& config, RandomSource& rng);
+  // The random source the endpoint draws from (services draw their jitter from it).
+  RandomSource& random_source() { return rng_; }
   ~Endpoint();
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;

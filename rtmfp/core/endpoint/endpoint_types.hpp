@@ -281,6 +281,9 @@ struct SessionInfo {
   std::uint64_t bytes_sent = 0;           // user data sent, retransmissions included
   std::uint64_t bytes_retransmitted = 0;
   std::uint64_t timeouts = 0;
+  // Receiving flows this end rejected (RFC 7016 §3.6.3.1, §3.6.3.7), all
+  // causes; FlowSetStats has them by cause.
+  std::uint64_t flows_rejected = 0;
   // Path MTU discovery (§3.5.4.3): the largest datagram the session sends
   // now (UDP payload bytes; new writes are fragmented to fit it; as measured
   // by the probe that confirmed it) and where the search stands

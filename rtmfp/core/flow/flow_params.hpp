@@ -82,6 +82,9 @@ inline constexpr std::uint64_t kInOrderReserveDivisor = 4;
 // this many per session; past that the oldest-numbered complete one is
 // closed early (local choice; each costs a few hundred bytes).
 inline constexpr std::size_t kMaxIdleReceivingFlows = 1024;
+// Finished receiving flows whose final sequence number is remembered after
+// their state is gone (FlowSet), per session (local choice: 32 bytes each).
+inline constexpr std::size_t kMaxFinishedFlowMemory = 4096;
 // §3.6.2.9.1 Buffer Probe: first probe "within one second" of the window
 // closing; then a period of at least max(1 s, ERTO), growing, at most max(60 s, ERTO).
 inline constexpr Duration kBufferProbeFirst = std::chrono::seconds(1);

@@ -233,37 +233,69 @@ bool FlowSet::make_room_for_flow() {
     const auto st = it->second.state();
     if ((st == RecvFlowState::RF_COMPLETE_LINGER || st == RecvFlowState::RF_CLOSED) &&
         it->second.pending_messages() == 0) {
-      receive_memory_ -= std::min(receive_memory_, it->second.memory_bytes());
-      finished_notified_.erase(it->first);
-      recv_.erase(it);
+      forget(it);
       return true;
     }
   }
   return false;
 }
 
+std::map<FlowId, RecvFlow>::iterator FlowSet::forget(std::map<FlowId, RecvFlow>::iterator it) {
+  receive_memory_ -= std::min(receive_memory_, it->second.memory_bytes());
+  finished_notified_.erase(it->first);
+  if (auto fin = it->second.final_sequence()) {
+    finished_[it->first] = *fin;
+    if (finished_.size() > fp::kMaxFinishedFlowMemory) finished_.erase(finished_.begin());
+  }
+  return recv_.erase(it);
+}
+
 void FlowSet::on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::uint64_t fsn, wire::UserDataFlags flags,
                            const std::vector<wire::Option>& options, ByteView data) {
   const StartupOptions opts = read_options(options);
   auto it = recv_.find(flow);
-  if (it == recv_.end()) {
+  if (auto done = it == recv_.end() ? finished_.find(flow) : finished_.end();
+      done != finished_.end() && seq <= done->second) {
+    // §3.6.3.8: a late retransmission for a flow that finished and was
+    // forgotten (its final ack was lost): linger again and acknowledge it.
+    const std::uint64_t final_seq = done->second;
+    finished_.erase(done);
+    if (recv_.size() >= cfg_.max_receiving_flows + fp::kMaxIdleReceivingFlows && !make_room_for_flow()) {
+      ++stats_.dropped_chunks;
+      return;
+    }
+    RecvFlowConfig rc;
+    rc.flow_id = flow;
+    rc.buffer_capacity = cfg_.receive_buffer;
+    rc.max_sequence_ranges = fp::kMaxSequenceSetRanges;
+    it = recv_.emplace(flow, RecvFlow::finished(rc, final_seq, now)).first;
+    finished_notified_.insert(flow);  // its flow_finished event was given already
+    ++stats_.late_chunks_of_finished_flows;
+  } else if (it == recv_.end()) {
     // §3.6.3.1: a new receiving flow, rejected (code 0, the implementation's)
     // without metadata (step 5), with a Return Flow Association naming no
     // F_OPEN sending flow (steps 6-7), with an unrecognized option below 8192
     // (step 8), or beyond max_receiving_flows. A rejected flow still gets
     // state, acks and exception reports until its sender finishes it.
-    bool reject = !opts.metadata || opts.unknown_critical || opts.bad_association;
+    bool bad_association = opts.bad_association;
     if (opts.association) {
       auto s = send_.find(*opts.association);
-      if (s == send_.end() || s->second.state() != SendFlowState::F_OPEN) reject = true;
+      if (s == send_.end() || s->second.state() != SendFlowState::F_OPEN) bad_association = true;
     }
     std::size_t open = 0;
     for (const auto& [id, r] : recv_) open += r.state() == RecvFlowState::RF_OPEN;
-    if (open >= cfg_.max_receiving_flows) reject = true;
     if (recv_.size() >= cfg_.max_receiving_flows + fp::kMaxIdleReceivingFlows && !make_room_for_flow()) {
       ++stats_.dropped_chunks;  // every slot holds an open or rejected flow: bounded memory
       return;
     }
+    // One cause counted per rejected flow, the first that applies.
+    std::uint64_t* cause = !opts.metadata                    ? &stats_.flows_rejected_no_metadata
+                           : opts.unknown_critical           ? &stats_.flows_rejected_unknown_option
+                           : bad_association                 ? &stats_.flows_rejected_association
+                           : open >= cfg_.max_receiving_flows ? &stats_.flows_rejected_limit
+                                                              : nullptr;
+    const bool reject = cause != nullptr;
+    if (cause) ++*cause;
     RecvFlowConfig rc;
     rc.flow_id = flow;
     rc.buffer_capacity = cfg_.receive_buffer;
@@ -281,11 +313,14 @@ void FlowSet::on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::u
     }
   } else if (opts.unknown_critical && it->second.state() == RecvFlowState::RF_OPEN) {
     charged(it->second, [&] { it->second.reject(0, now); });  // §3.6.3.2 step 4
+    ++stats_.flows_rejected_unknown_option;
   }
   RecvFlow& rf = it->second;
+  const bool was_open = rf.state() == RecvFlowState::RF_OPEN;
   bool ok = false;
   charged(rf, [&] { ok = rf.on_data(seq, fsn, flags, data, now, receive_room()); });
   if (!ok) ++stats_.dropped_chunks;
+  if (was_open && rf.state() == RecvFlowState::RF_REJECTED) ++stats_.flows_rejected_too_large;
   drain(flow, rf);
 }
 
@@ -539,9 +574,7 @@ void FlowSet::on_deadline(TimePoint now) {
   for (auto it = recv_.begin(); it != recv_.end();) {
     // A flow whose user suspended delivery keeps its undelivered messages.
     if (it->second.state() == RecvFlowState::RF_CLOSED && it->second.pending_messages() == 0) {
-      receive_memory_ -= std::min(receive_memory_, it->second.memory_bytes());
-      finished_notified_.erase(it->first);
-      it = recv_.erase(it);
+      it = forget(it);
     } else {
       ++it;
     }

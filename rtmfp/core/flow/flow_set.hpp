@@ -101,6 +101,20 @@ struct FlowSetStats {
   std::uint64_t buffer_probes_sent = 0;  // §3.6.2.9.1
   std::uint64_t loss_packets = 0;  // received packets whose acks revealed a loss (§3.6.2.5)
   std::uint64_t loss_events = 0;   // of those, the ones reported to congestion control (one per episode)
+  // Receiving flows this end rejected (Flow Exception Report, code 0), by
+  // cause: a new flow without Per-Flow Metadata (§3.6.3.1 step 5), with a
+  // Return Flow Association naming no open sending flow (steps 6-7), with an
+  // unrecognized option below 8192 (step 8; also on a flow already open,
+  // §3.6.3.2 step 4), beyond max_receiving_flows, or whose message cannot fit
+  // the receive buffer (§3.6.3.5, local choice).
+  std::uint64_t flows_rejected_no_metadata = 0, flows_rejected_association = 0,
+                flows_rejected_unknown_option = 0, flows_rejected_limit = 0, flows_rejected_too_large = 0;
+  // Chunks of a flow already finished and forgotten, acknowledged again.
+  std::uint64_t late_chunks_of_finished_flows = 0;
+  std::uint64_t flows_rejected() const {
+    return flows_rejected_no_metadata + flows_rejected_association + flows_rejected_unknown_option +
+           flows_rejected_limit + flows_rejected_too_large;
+  }
 };
 
 class FlowSet {
@@ -163,6 +177,8 @@ class FlowSet {
   ReceiveRoom receive_room() const;
   std::uint64_t session_room() const;
   bool make_room_for_flow();
+  // Erases a receiving flow; one that had its FIN is remembered (see finished_).
+  std::map<FlowId, RecvFlow>::iterator forget(std::map<FlowId, RecvFlow>::iterator it);
   template <class F>
   void charged(RecvFlow& rf, F&& f) {  // keeps receive_memory_ up to date around f()
     const std::uint64_t before = rf.memory_bytes();
@@ -199,6 +215,13 @@ class FlowSet {
   bool held_back_ = false;  // some flow holds messages the event queue had no room for
   std::deque<FlowEvent> events_;
   std::set<FlowId> finished_notified_;
+  // Receiving flows forgotten after their FIN (closed early to make room, or
+  // at the end of RF_COMPLETE_LINGER): flow ID -> final sequence number, so
+  // that a late retransmission of their data or FIN is acknowledged as a
+  // duplicate (§3.6.3.8) rather than taken for a new flow without metadata
+  // and rejected, which would report an exception to a sender whose messages
+  // were all delivered. At most kMaxFinishedFlowMemory, lowest IDs dropped.
+  std::map<FlowId, std::uint64_t> finished_;
   FlowId next_flow_id_ = 1;
   std::uint64_t next_tsn_ = 0;
   // Per received packet.

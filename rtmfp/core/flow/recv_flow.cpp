@@ -13,6 +13,16 @@ RecvFlow::RecvFlow(RecvFlowConfig cfg) : cfg_(cfg) {
   if (cfg_.max_sequence_ranges < 2) cfg_.max_sequence_ranges = 2;
 }
 
+RecvFlow RecvFlow::finished(RecvFlowConfig cfg, std::uint64_t final_seq, TimePoint now) {
+  RecvFlow f(cfg);
+  f.set_.begin()->second = final_seq;
+  f.next_deliver_ = final_seq + 1;
+  f.fin_seq_ = final_seq;
+  f.state_ = RecvFlowState::RF_COMPLETE_LINGER;
+  f.linger_until_ = now + fp::kRecvLinger;
+  return f;
+}
+
 std::uint64_t RecvFlow::cumulative() const { return set_.begin()->second; }
 
 bool RecvFlow::in_set(std::uint64_t seq) const {

@@ -57,6 +57,10 @@ struct RecvMessage {
 class RecvFlow {
  public:
   explicit RecvFlow(RecvFlowConfig cfg);
+  // A flow whose every sequence number up to its FIN `final_seq` was received
+  // and delivered before its state was forgotten, lingering again (§3.6.3.8)
+  // to acknowledge a late retransmission.
+  static RecvFlow finished(RecvFlowConfig cfg, std::uint64_t final_seq, TimePoint now);
 
   RecvFlowState state() const { return state_; }
   std::uint64_t flow_id() const { return cfg_.flow_id; }
@@ -118,6 +122,7 @@ class RecvFlow {
   void on_time(TimePoint now);
   std::optional<TimePoint> next_deadline() const { return earliest(ack_deadline_, linger_until_); }
   bool fin_received() const { return fin_seq_.has_value(); }
+  std::optional<std::uint64_t> final_sequence() const { return fin_seq_; }
 
  private:
   struct Run {  // buffered fragments [first, last] of one message, contiguous

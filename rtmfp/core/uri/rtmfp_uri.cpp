@@ -9,7 +9,8 @@ std::string RtmfpUri::epd_uri() const {
   return out + path;
 }
 
-Result<RtmfpUri> parse_uri(std::string_view text, std::string_view scheme, std::uint16_t default_port) {
+Result<RtmfpUri> parse_uri(std::string_view text, std::string_view scheme, std::uint16_t default_port,
+                           bool port_zero_ok) {
   RtmfpUri u;
   u.port = default_port;
   auto sep = text.find("://");
@@ -63,7 +64,7 @@ Result<RtmfpUri> parse_uri(std::string_view text, std::string_view scheme, std::
       if (c < '0' || c > '9') return fail(Errc::invalid_argument, "invalid port '" + std::string(port_text) + "'");
       p = p * 10 + static_cast<unsigned>(c - '0');
     }
-    if (p == 0 || p > 65535) return fail(Errc::invalid_argument, "port out of range: " + std::string(port_text));
+    if ((p == 0 && !port_zero_ok) || p > 65535) return fail(Errc::invalid_argument, "port out of range: " + std::string(port_text));
     u.port = static_cast<std::uint16_t>(p);
   }
   return u;

@@ -23,8 +23,10 @@ struct RtmfpUri {
 };
 
 // Parses "SCHEME://host[:port][/path][?query][#fragment]". `scheme` is the
-// expected scheme (e.g. "rtmfp"). Errors name what is wrong.
+// expected scheme (e.g. "rtmfp"). Errors name what is wrong. Port 0 names no
+// peer and is refused, unless `port_zero_ok` (a URI to listen on: the system
+// picks a free port).
 Result<RtmfpUri> parse_uri(std::string_view text, std::string_view scheme = "rtmfp",
-                           std::uint16_t default_port = 1935);
+                           std::uint16_t default_port = 1935, bool port_zero_ok = false);
 
 }  // namespace rtmfp

@@ -2,13 +2,10 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 
-// The packet HMAC keeps SHA-256 states between packets (see Ctx), which only
-// the low-level SHA256_* interface allows without an allocation per packet.
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include "rtmfp/crypto/flash/checksum.hpp"
 #include "rtmfp/crypto/flash/options.hpp"
@@ -28,14 +25,22 @@ constexpr std::size_t kBlock = 16;
 // `chain` is the last cipher block the context processed.
 //
 // The §4.7.3.2 packet HMAC-SHA256 (RFC 2104) likewise keeps, per direction,
-// the SHA-256 states after the key's inner and outer pads, made at the first
-// packet that needs them and copied per packet: the one-shot HMAC() fetched
-// the digest, built a context and hashed both pads for every packet, which
-// cost more than the AES of a full packet. Same function, same output.
+// the SHA-256 digest contexts after the key's inner and outer pads, made at
+// the first packet that needs them and copied per packet into one reused
+// context (EVP_MD_CTX_copy_ex; OpenSSL 3 duplicates the provider's small
+// state with one allocation per copy): the one-shot HMAC() fetched the
+// digest, built a context and hashed both pads for every packet, which cost
+// more than the AES of a full packet. Same function, same output. Only EVP:
+// the SHA256_* functions are deprecated in OpenSSL 3 (this library is built
+// with OPENSSL_NO_DEPRECATED, so they cannot come back).
 namespace {
 struct PadStates {
-  SHA256_CTX inner, outer;
-  bool ready = false;
+  EVP_MD_CTX* inner = nullptr;
+  EVP_MD_CTX* outer = nullptr;
+  ~PadStates() {
+    EVP_MD_CTX_free(inner);  // clears the state it held
+    EVP_MD_CTX_free(outer);
+  }
 };
 }  // namespace
 
@@ -43,13 +48,13 @@ struct FlashPacketCipher::Ctx {
   EVP_CIPHER_CTX* enc = EVP_CIPHER_CTX_new();
   EVP_CIPHER_CTX* dec = EVP_CIPHER_CTX_new();
   PadStates mac_send, mac_recv;
+  EVP_MD_CTX* mac_work = EVP_MD_CTX_new();
   std::uint8_t enc_chain[16] = {};
   std::uint8_t dec_chain[16] = {};
   ~Ctx() {
     EVP_CIPHER_CTX_free(enc);
     EVP_CIPHER_CTX_free(dec);
-    OPENSSL_cleanse(&mac_send, sizeof mac_send);
-    OPENSSL_cleanse(&mac_recv, sizeof mac_recv);
+    EVP_MD_CTX_free(mac_work);
     OPENSSL_cleanse(enc_chain, sizeof enc_chain);
     OPENSSL_cleanse(dec_chain, sizeof dec_chain);
   }
@@ -62,29 +67,38 @@ void xor_block(std::uint8_t* dst, const std::uint8_t* src) {
 
 // HMAC-SHA256(key, message) from the key's pad states (RFC 2104: H(K^opad ||
 // H(K^ipad || m)); the 32-byte key is shorter than SHA-256's 64-byte block).
-Digest mac_with(PadStates& st, const Digest& key, ByteView message) {
+// nullopt if OpenSSL fails (out of memory): the packet is then refused.
+std::optional<Digest> mac_with(PadStates& st, EVP_MD_CTX* work, const Digest& key, ByteView message) {
   constexpr std::size_t kShaBlock = 64;
-  if (!st.ready) {
+  if (!work) return std::nullopt;
+  if (!st.inner || !st.outer) {
+    EVP_MD_CTX_free(st.inner);
+    EVP_MD_CTX_free(st.outer);
+    st.inner = EVP_MD_CTX_new();
+    st.outer = EVP_MD_CTX_new();
     std::uint8_t pad[kShaBlock];
+    bool ok = st.inner && st.outer;
     for (std::size_t i = 0; i < kShaBlock; ++i) pad[i] = static_cast<std::uint8_t>((i < key.size() ? key[i] : 0) ^ 0x36);
-    SHA256_Init(&st.inner);
-    SHA256_Update(&st.inner, pad, kShaBlock);
+    ok = ok && EVP_DigestInit_ex(st.inner, EVP_sha256(), nullptr) == 1 && EVP_DigestUpdate(st.inner, pad, kShaBlock) == 1;
     for (std::size_t i = 0; i < kShaBlock; ++i) pad[i] = static_cast<std::uint8_t>((i < key.size() ? key[i] : 0) ^ 0x5c);
-    SHA256_Init(&st.outer);
-    SHA256_Update(&st.outer, pad, kShaBlock);
+    ok = ok && EVP_DigestInit_ex(st.outer, EVP_sha256(), nullptr) == 1 && EVP_DigestUpdate(st.outer, pad, kShaBlock) == 1;
     OPENSSL_cleanse(pad, sizeof pad);
-    st.ready = true;
+    if (!ok) {
+      EVP_MD_CTX_free(st.inner);
+      EVP_MD_CTX_free(st.outer);
+      st.inner = st.outer = nullptr;
+      return std::nullopt;
+    }
   }
-  std::uint8_t inner_hash[SHA256_DIGEST_LENGTH];
+  std::uint8_t inner_hash[32];
   Digest out{};
-  SHA256_CTX c = st.inner;
-  SHA256_Update(&c, message.data(), message.size());
-  SHA256_Final(inner_hash, &c);
-  c = st.outer;
-  SHA256_Update(&c, inner_hash, sizeof inner_hash);
-  SHA256_Final(out.data(), &c);
-  OPENSSL_cleanse(&c, sizeof c);
+  unsigned int n = 0, m = 0;
+  const bool ok = EVP_MD_CTX_copy_ex(work, st.inner) == 1 && EVP_DigestUpdate(work, message.data(), message.size()) == 1 &&
+                  EVP_DigestFinal_ex(work, inner_hash, &n) == 1 && n == sizeof inner_hash &&
+                  EVP_MD_CTX_copy_ex(work, st.outer) == 1 && EVP_DigestUpdate(work, inner_hash, sizeof inner_hash) == 1 &&
+                  EVP_DigestFinal_ex(work, out.data(), &m) == 1 && m == out.size();
   OPENSSL_cleanse(inner_hash, sizeof inner_hash);
+  if (!ok) return std::nullopt;
   return out;
 }
 }  // namespace
@@ -142,8 +156,9 @@ Bytes FlashPacketCipher::seal(ByteView plain) {
   }
   std::copy(out.end() - kBlock, out.end(), ctx_->enc_chain);
   if (cfg_.send.hmac) {  // §4.7.3.2: HMAC over all cipher blocks, truncated
-    const Digest mac = mac_with(ctx_->mac_send, cfg_.hmac_send_key, out);
-    out.insert(out.end(), mac.begin(), mac.begin() + static_cast<std::ptrdiff_t>(cfg_.send.hmac_length));
+    const auto mac = mac_with(ctx_->mac_send, ctx_->mac_work, cfg_.hmac_send_key, out);
+    if (!mac) return {};  // OpenSSL out of memory: nothing is sent
+    out.insert(out.end(), mac->begin(), mac->begin() + static_cast<std::ptrdiff_t>(cfg_.send.hmac_length));
   }
   return out;
 }
@@ -156,8 +171,9 @@ Result<Bytes> FlashPacketCipher::open(ByteView encrypted) {
     return fail(Errc::crypto_failure, "flash packet is not whole AES blocks (RFC 7425 §4.7.2)");
   ByteView blocks = encrypted.first(blocks_len);
   if (hmac_len) {
-    const Digest mac = mac_with(ctx_->mac_recv, cfg_.hmac_recv_key, blocks);
-    if (CRYPTO_memcmp(mac.data(), encrypted.data() + blocks_len, hmac_len) != 0)
+    const auto mac = mac_with(ctx_->mac_recv, ctx_->mac_work, cfg_.hmac_recv_key, blocks);
+    if (!mac) return fail(Errc::crypto_failure, "flash packet HMAC could not be computed");
+    if (CRYPTO_memcmp(mac->data(), encrypted.data() + blocks_len, hmac_len) != 0)
       return fail(Errc::crypto_failure, "flash packet HMAC mismatch (RFC 7425 §4.7.3.2)");
   }
   Bytes pt(blocks_len);

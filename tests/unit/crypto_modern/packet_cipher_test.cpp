@@ -96,6 +96,29 @@ TEST(ModernSessionCipher, ReplayAndWindow) {
   EXPECT_TRUE(p.b.open(sent[150]));
 }
 
+// The replay window is the cheap check and comes first: a packet whose PN was
+// already accepted (or is below the window) is refused as a replay without
+// running the AEAD, so a tampered copy says "replayed", not "failed
+// authentication"; a fresh PN with a bad tag is an authentication failure and
+// leaves the window as it was.
+TEST(ModernSessionCipher, ReplayCheckedBeforeDecryption) {
+  Pair p;
+  const Bytes first = p.a.seal(plain_packet(40, 1));
+  ASSERT_TRUE(p.b.open(first));
+  Bytes tampered = first;
+  tampered.back() ^= 0x01;
+  auto r = p.b.open(tampered);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::replayed);
+  const Bytes second = p.a.seal(plain_packet(40, 2));
+  Bytes forged = second;
+  forged.back() ^= 0x01;
+  auto f = p.b.open(forged);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code, Errc::crypto_failure);
+  EXPECT_TRUE(p.b.open(second)) << "a forgery with a fresh PN does not burn that PN";
+}
+
 TEST(ModernSessionCipher, MaxPlainSizeIsExact) {
   Pair p;
   for (std::size_t budget : {0u, 1u, 23u, 24u, 25u, 100u, 1196u}) {

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "flow_link.hpp"
+#include "rtmfp/core/flow/flow_params.hpp"
 #include "rtmfp/core/flow/recv_flow.hpp"
 #include "rtmfp/core/flow/send_flow.hpp"
 #include "rtmfp/core/wire/vlu.hpp"
@@ -319,6 +320,46 @@ TEST(ReviewM2, FlowLimitRejectsInsteadOfDropping) {
   EXPECT_EQ(exceptions_for(drain_packets(s, at(1s)), 3), (std::vector<std::uint64_t>{0}));
 }
 
+// Each rejection is counted by its cause (a remote protocol violation is
+// dropped and counted): the unknown option below 0x2000 of §3.6.3.1 step 8
+// on a new flow and §3.6.3.2 step 4 on an open one, a missing metadata, a
+// bad association, the flow limit, a message too large for the buffer.
+TEST(ReviewM2, RejectionsAreCountedByCause) {
+  FlowSetConfig c;
+  c.max_receiving_flows = 3;
+  c.receive_buffer = 4096;
+  FlowSet s(c);
+  const Bytes md{'m'}, unknown{1, 2}, assoc_bad{0x7f};
+  auto one = [&](FlowId f, std::vector<wire::Option> o, std::uint64_t seq = 1) {
+    deliver(s, at(1s), kUserData, user_data(f, seq, std::move(o), Bytes{1, 2, 3}));
+    while (s.poll_event()) {
+    }
+  };
+  one(1, {opt(wire::kOptionPerFlowMetadata, md), opt(5, unknown)});
+  one(2, {opt(wire::kOptionPerFlowMetadata, md), opt(0x1fff, unknown)});
+  EXPECT_EQ(s.stats().flows_rejected_unknown_option, 2u);
+  one(3, {opt(wire::kOptionPerFlowMetadata, md), opt(0x2000, unknown)});  // ignorable: accepted
+  EXPECT_EQ(s.stats().flows_rejected(), 2u);
+  one(3, {opt(7, unknown)}, 2);  // the open flow 3 now carries an unknown option (§3.6.3.2 step 4)
+  EXPECT_EQ(s.stats().flows_rejected_unknown_option, 3u);
+  one(4, {});
+  EXPECT_EQ(s.stats().flows_rejected_no_metadata, 1u);
+  one(5, {opt(wire::kOptionPerFlowMetadata, md), opt(wire::kOptionReturnFlowAssociation, assoc_bad)});
+  EXPECT_EQ(s.stats().flows_rejected_association, 1u);
+  // Flows 1-5 are rejected, not open: 6, 7 and 8 fit the three open slots.
+  for (FlowId f : {6, 7, 8}) one(f, {opt(wire::kOptionPerFlowMetadata, md)});
+  EXPECT_EQ(s.stats().flows_rejected_limit, 0u);
+  one(9, {opt(wire::kOptionPerFlowMetadata, md)});
+  EXPECT_EQ(s.stats().flows_rejected_limit, 1u);
+  // A message larger than the 4 KiB buffer on the open flow 6.
+  const Bytes big(1000, 9);
+  for (std::uint64_t seq = 2; seq <= 12; ++seq)
+    deliver(s, at(1s), kUserData,
+            user_data(6, seq, {}, big, seq == 2 ? wire::Fragmentation::begin : wire::Fragmentation::middle));
+  EXPECT_EQ(s.stats().flows_rejected_too_large, 1u);
+  EXPECT_EQ(s.stats().flows_rejected(), 7u);
+}
+
 // ---- M6: immediate acks (§3.6.3.2 steps 5/6/8/14, §3.6.3.4.1) ----
 TEST(ReviewM6, SmallReceiveBufferMovesAtRoundTripPace) {
   FlowSetConfig cb;
@@ -428,6 +469,65 @@ TEST(ReviewL10, FullEventQueueHoldsMessagesBack) {
   auto got = link.messages_b(*id);
   ASSERT_EQ(got.size(), static_cast<std::size_t>(kMessages));
   for (int i = 0; i < kMessages; ++i) EXPECT_EQ(got[i], pattern(200, i)) << i;
+}
+
+// ---- A late FIN for a flow closed early to make room (§3.6.3.8) ----
+// A complete flow can be forgotten before its 120 s linger ends when the
+// table of receiving flows is full. If its final ack was lost, the sender's
+// retransmitted FIN (no metadata: the flow was acked before) must be acked as
+// a duplicate, not taken for a new flow without metadata and rejected: that
+// would report an exception to a sender whose messages were all delivered.
+TEST(ReviewFin, LateFinOfAFlowClosedEarlyIsAckedNotRejected) {
+  FlowSetConfig c;
+  c.max_receiving_flows = 2;
+  FlowSet s(c);
+  const Bytes md{'m'};
+  auto fin_chunk = [&](FlowId f, std::vector<wire::Option> o) {
+    Bytes p;
+    ByteWriter w(p);
+    wire::UserDataFlags fl = flags(wire::Fragmentation::whole, true);
+    wire::UserDataChunk{.flags = fl, .flow_id = f, .sequence_number = 1, .fsn_offset = 1,
+                        .options = std::move(o), .data = Bytes{4, 2}}
+        .encode(w);
+    return p;
+  };
+  std::size_t finished = 0, messages = 0;
+  auto poll = [&] {
+    while (auto e = s.poll_event()) {
+      finished += e->kind == FlowEventKind::flow_finished;
+      messages += e->kind == FlowEventKind::message;
+      EXPECT_NE(e->kind, FlowEventKind::exception);
+    }
+  };
+  // Flow 1 and then enough complete flows that the table closes flow 1 early.
+  const FlowId last = 2 + flow_params::kMaxIdleReceivingFlows + 1;
+  for (FlowId f = 1; f <= last; ++f) {
+    deliver(s, at(1s), kUserData, fin_chunk(f, {opt(wire::kOptionPerFlowMetadata, md)}));
+    poll();
+    (void)drain_packets(s, at(1s));
+  }
+  ASSERT_EQ(s.recv_flow(1), nullptr) << "flow 1 was not closed early; the test needs more flows";
+  ASSERT_EQ(finished, static_cast<std::size_t>(last));
+  // Its FIN again, as the sender retransmits it after losing the final ack.
+  deliver(s, at(2s), kUserData, fin_chunk(1, {}));
+  poll();
+  const auto packets = drain_packets(s, at(2s));
+  EXPECT_TRUE(exceptions_for(packets, 1).empty()) << "the finished flow was rejected as a new one";
+  std::optional<std::uint64_t> cum;
+  for (const auto& p : packets) {
+    auto parsed = wire::parse_packet(p);
+    ASSERT_TRUE(parsed);
+    for (const auto& ch : parsed->chunks) {
+      if (ch.type != 0x50 && ch.type != 0x51) continue;
+      auto a = ch.type == 0x50 ? wire::decode_bitmap_ack(ch.payload) : wire::decode_range_ack(ch.payload);
+      if (a && a->flow_id == 1) cum = a->cumulative_ack;
+    }
+  }
+  EXPECT_EQ(cum, std::optional<std::uint64_t>(1)) << "the late FIN is acknowledged";
+  EXPECT_EQ(finished, static_cast<std::size_t>(last)) << "no second FlowFinished";
+  EXPECT_EQ(messages, static_cast<std::size_t>(last)) << "no message delivered twice";
+  EXPECT_EQ(s.stats().flows_rejected(), 0u);
+  EXPECT_EQ(s.stats().late_chunks_of_finished_flows, 1u);
 }
 
 // ---- FIN queued before an earlier message was abandoned, then acked as a range ----

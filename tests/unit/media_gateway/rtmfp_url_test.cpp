@@ -34,6 +34,16 @@ TEST(RtmfpMediaUrl, DefaultPortQueryFragmentAndIpv6) {
   EXPECT_EQ(v6->tc_url, "rtmfp://[::1]:5000/live");
 }
 
+// Port 0 means "any free port" for a URL to listen on (as rtmp-listen://
+// has it; the relay prints the port it got) and nothing for a peer.
+TEST(RtmfpMediaUrl, PortZeroOnlyToListen) {
+  auto l = parse_rtmfp_media_url("rtmfp-listen://127.0.0.1:0/live/s");
+  ASSERT_TRUE(l) << l.error().detail;
+  EXPECT_TRUE(l->listen());
+  EXPECT_EQ(l->port, 0);
+  EXPECT_FALSE(parse_rtmfp_media_url("rtmfp://127.0.0.1:0/live/s"));
+}
+
 TEST(RtmfpMediaUrl, ClearErrors) {
   for (const char* bad : {"rtmfp://h/live", "rtmfp://h/", "rtmfp:///live/s", "rtmfp://h:0/live/s",
                           "rtmfp://h:99999/live/s", "rtmfp-listen://127.0.0.1/live/s", "rtmp://h/live/s", "rtmfp:/h"}) {

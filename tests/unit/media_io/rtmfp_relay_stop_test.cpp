@@ -27,8 +27,7 @@ TEST(RtmfpRelayStop, AStopRequestWakesAnRtmfpSourceWaitingForMedia) {
   std::condition_variable cv;
   bool playing = false;
   RtmfpListenServer::Options so;
-  so.url = *gateway::parse_rtmfp_media_url("rtmfp-listen://127.0.0.1:1935/live/s");
-  so.url.port = 0;
+  so.url = *gateway::parse_rtmfp_media_url("rtmfp-listen://127.0.0.1:0/live/s");  // any free port
   so.log = [&](const std::string& line) {
     if (line.find("playing live/s") == std::string::npos) return;
     std::lock_guard lk(mu);

@@ -447,5 +447,24 @@ TEST(NetConnectionRegistration, ARefusedConnectIsReportedAndRetriedWithBackoff) 
   EXPECT_EQ(n.reg->attempts(), 2u);
 }
 
+// The retries follow RetryBackoff: 1 s then 2 s, each jittered by +-20% from
+// the endpoint's random source (not the bare 1 s and 2 s every client that
+// lost the rendezvous would use at once).
+TEST(NetConnectionRegistration, RetriesAreSpreadByJitter) {
+  NodeNet n(/*max_peers=*/0);
+  std::vector<TimePoint> lost;
+  for (std::size_t k = 1; k <= 3; ++k) {
+    ASSERT_TRUE(n.run_until([&] { return n.events.size() >= k; }));
+    lost.push_back(n.now);
+  }
+  const Duration first = lost[1] - lost[0], second = lost[2] - lost[1];
+  EXPECT_GE(first, milliseconds(800));
+  EXPECT_LE(first, milliseconds(1200));
+  EXPECT_GE(second, milliseconds(1600));
+  EXPECT_LE(second, milliseconds(2400));
+  EXPECT_NE(first, seconds(1)) << "no jitter";
+  EXPECT_NE(second, seconds(2)) << "no jitter";
+}
+
 }  // namespace
 }  // namespace rtmfp::rendezvous
