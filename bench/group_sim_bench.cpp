@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
     if (const char* e = std::getenv("GS_FETCH")) c.group.fetch_delay = std::chrono::milliseconds(std::atoi(e));
     if (const char* e = std::getenv("GS_ACCEPT")) c.group.accept_max_wait = std::chrono::milliseconds(std::atoi(e));
     if (const char* e = std::getenv("GS_SHED")) c.group.shed_wait = std::chrono::milliseconds(std::atoi(e));
+    if (const char* e = std::getenv("GS_ORPHAN")) c.group.orphan_grace = std::chrono::milliseconds(std::atoi(e));
+    if (const char* e = std::getenv("GS_SILENT")) c.group.silent_subscriber = std::chrono::milliseconds(std::atoi(e));
+    if (const char* e = std::getenv("GS_PUBRETRY")) c.group.publisher_refusal_backoff = std::chrono::milliseconds(std::atoi(e));
     if (const char* e = std::getenv("GS_ANSWER")) c.group.answer_max_wait = std::chrono::milliseconds(std::atoi(e));
     World w(c);
     const auto t0 = std::chrono::steady_clock::now();

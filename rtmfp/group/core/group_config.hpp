@@ -23,6 +23,14 @@ struct GroupConfig {
   Duration keepalive_interval = milliseconds(500);
   // A neighbour silent this long is gone (crash without goodbye).
   Duration neighbour_timeout = milliseconds(1500);
+  // A push subscriber silent this long (two maps missed: it sends one every
+  // map_interval while it receives) gives its push slot to a member that
+  // asks for one (most likely it crashed).
+  Duration silent_subscriber = milliseconds(500);
+  // A member without a path in a class asks the publisher again this soon
+  // after a refusal (others: 2 s): the publisher frees a silent
+  // subscriber's slot after silent_subscriber.
+  Duration publisher_refusal_backoff = milliseconds(500);
   // A missing fragment is pulled at once when its class has no pusher or
   // its pusher already delivered a later fragment of the class (so this one
   // was lost on the way); otherwise once it is later than its class's push
@@ -42,6 +50,9 @@ struct GroupConfig {
   // A pusher two effective hops nearer the publisher than ours is asked at
   // most this often per class (the tree gets shallow again after churn).
   Duration upgrade_interval = seconds(2);
+  // A pusher that lost its own path to the publisher (advertises no depth)
+  // this long is replaced by any neighbour with a path that accepts.
+  Duration orphan_grace = milliseconds(400);
   // How long a subscription answer may take before the class is re-offered.
   Duration subscribe_timeout = milliseconds(800);
   // Fragments are kept (for playout and for serving neighbours) this long.

@@ -29,6 +29,7 @@ struct GroupCounters {
   std::uint64_t subscriptions_refused = 0;
   std::uint64_t requests_declined = 0;  // of requests_unserved: our answers would have waited too long
   std::uint64_t subscribers_shed = 0;   // push subscribers dropped while our pushes waited too long
+  std::uint64_t silent_subscribers_released = 0;  // push slots taken from a silent subscriber for an asker
   // Bytes this member sent, media (fragments) and control (everything else).
   std::uint64_t media_bytes_sent = 0, control_bytes_sent = 0;
   // Overlay.

@@ -15,6 +15,8 @@ constexpr std::size_t kMaxPullsPerTick = 256;
 constexpr std::uint8_t kMaxDepth = 64;
 // A class refused by a neighbour is not asked of it again this soon.
 constexpr Duration kRefusalBackoff = seconds(2);
+// Links beyond the neighbour target that cover home classes (cover_home_classes).
+constexpr std::size_t kExtraClassLinks = kPushClasses / 2;
 // A member that left or went silent is not connected to again this soon.
 constexpr Duration kDeadBackoff = seconds(30);
 constexpr Duration kFailedConnectBackoff = seconds(10);
@@ -168,7 +170,7 @@ void GroupMember::handle(TimePoint now, const MemberId& from, Neighbour& n, Mess
   } else if (auto* map = std::get_if<FragmentMap>(&m)) {
     on_map(now, from, n, std::move(*map));
   } else if (auto* sub = std::get_if<Subscribe>(&m)) {
-    on_subscribe(from, n, sub->mask);
+    on_subscribe(now, from, n, sub->mask);
   } else if (auto* rep = std::get_if<SubscribeReply>(&m)) {
     on_subscribe_reply(now, from, n, rep->mask);
   } else if (auto* req = std::get_if<Request>(&m)) {
@@ -227,7 +229,7 @@ unsigned GroupMember::subscriber_count(unsigned cls) const {
   return k;
 }
 
-void GroupMember::on_subscribe(const MemberId& from, Neighbour& n, std::uint8_t mask) {
+void GroupMember::on_subscribe(TimePoint now, const MemberId& from, Neighbour& n, std::uint8_t mask) {
   std::uint8_t accepted = 0;
   if (n.hello) {
     for (unsigned c = 0; c < kPushClasses; ++c) {
@@ -263,16 +265,34 @@ void GroupMember::on_subscribe(const MemberId& from, Neighbour& n, std::uint8_t 
           }
         }
       }
-      if (subscriber_count(c) >= limit) continue;
+      if (subscriber_count(c) >= limit && !release_silent_subscriber(now, n, bit)) continue;
       unsigned total = 0;  // subscriptions we carry, all classes
       for (const auto& [id, o] : neighbours_) total += static_cast<unsigned>(std::popcount(o.we_push));
-      if (total >= config_.push_budget) continue;
+      if (total >= config_.push_budget && !release_silent_subscriber(now, n, 0xff)) continue;
       accepted |= bit;
     }
   }
   counters_.subscriptions_refused += static_cast<unsigned>(std::popcount(static_cast<unsigned>(mask & ~accepted)));
   n.we_push = accepted;
   send(from, SubscribeReply{accepted}, SendKind::control);
+}
+
+// A subscriber in `classes` silent for silent_subscriber (it sends a map at
+// least every keepalive_interval) has most likely crashed: one of its push
+// slots goes to the member asking now (`asker`), without waiting for
+// neighbour_timeout. When the root of a class's subtree crashes, its
+// children ask its parent first (the nearest pusher): before, they were
+// refused for the 1.5 s the dead member kept the slot, and backed off.
+bool GroupMember::release_silent_subscriber(TimePoint now, const Neighbour& asker, std::uint8_t classes) {
+  for (auto& [id, o] : neighbours_) {
+    const std::uint8_t held = o.we_push & classes;
+    if (&o == &asker || !held || now - o.last_heard <= config_.silent_subscriber) continue;
+    o.we_push &= static_cast<std::uint8_t>(~(1u << std::countr_zero(held)));
+    send(id, SubscribeReply{o.we_push}, SendKind::control);
+    ++counters_.silent_subscribers_released;
+    return true;
+  }
+  return false;
 }
 
 void GroupMember::on_subscribe_reply(TimePoint now, const MemberId& from, Neighbour& n, std::uint8_t mask) {
@@ -293,7 +313,12 @@ void GroupMember::on_subscribe_reply(TimePoint now, const MemberId& from, Neighb
         ++counters_.pusher_changes;
       }
     } else {
-      if (n.asked & bit) n.refused_until[c] = now + kRefusalBackoff;
+      // The publisher is asked again sooner by a member cut off in the
+      // class: it refuses a home member only while its one subscriber of the
+      // class is heard from, and frees that slot once the subscriber is
+      // silent for silent_subscriber (an upgrade that can wait waits).
+      if (n.asked & bit)
+        n.refused_until[c] = now + (n.publisher && !has_path(c) ? config_.publisher_refusal_backoff : kRefusalBackoff);
       if (pusher_[c] == from) {  // it shed us (its upload is full): not asked again at once
         pusher_[c].reset();
         n.refused_until[c] = now + kRefusalBackoff;
@@ -577,11 +602,22 @@ void GroupMember::manage_pushers(TimePoint now) {
         // link's delay, and its verification waits for the manifest's own
         // path), and a shallow tree is what push lags short of the pull
         // delay need.
-        if (now - upgrade_at_[c] < config_.upgrade_interval) continue;
+        // A pusher cut off from the publisher itself (its depth unknown: a
+        // member above it crashed) for orphan_grace (time for it to find a
+        // new parent) is replaced as soon as a neighbour with a path
+        // accepts, not after upgrade_interval: the whole subtree below us
+        // waits for that (a class's first hop crashing cost every member
+        // that class for 4 s).
+        const auto cur = effective_depth(*pusher_[c], it->second, c);
+        if (advertised_depth(it->second, c) < kMaxDepth)
+          orphaned_since_[c].reset();
+        else if (!orphaned_since_[c])
+          orphaned_since_[c] = now;
+        const bool orphaned = orphaned_since_[c] && now - *orphaned_since_[c] >= config_.orphan_grace;
+        if (!orphaned && now - upgrade_at_[c] < config_.upgrade_interval) continue;
         bool pending = false;
         for (const auto& [id, n] : neighbours_) pending |= (n.asked & bit) != 0;
         if (pending) continue;
-        const auto cur = effective_depth(*pusher_[c], it->second, c);
         const auto cand = best_pusher(now, c);
         if (cand && cand->second + 2 <= cur) {
           upgrade_at_[c] = now;
@@ -626,6 +662,13 @@ void GroupMember::manage_pushers(TimePoint now) {
     if (d != depth_[c]) map_dirty_ = true;
     depth_[c] = d;
   }
+}
+
+// We have a pusher in class `c` that has a path to the publisher.
+bool GroupMember::has_path(unsigned c) const {
+  if (!pusher_[c]) return false;
+  auto it = neighbours_.find(*pusher_[c]);
+  return it != neighbours_.end() && advertised_depth(it->second, c) < kMaxDepth;
 }
 
 // Hops from the publisher in class `c` a neighbour advertises (the
@@ -845,6 +888,36 @@ void GroupMember::review_overlay(TimePoint now) {
     if (neighbours_.size() + connecting_.size() >= std::max(target, neighbours_.size())) break;
     if (connecting_.size() >= config_.max_pending_connects) break;
     if (neighbours_.count(id) || connecting_.count(id)) continue;
+    connecting_.emplace(id, now);
+    ++counters_.connects;
+    actions_.emplace_back(ConnectAction{id});
+  }
+  cover_home_classes(now, target);
+}
+
+// The publisher: a class none of its neighbours has as home class (they
+// left, or it linked before it knew any) gets a link to a known member of
+// that class, up to kExtraClassLinks beyond the target. Its one subscriber
+// of a class is taken from those members (on_subscribe); without one it
+// is a leaf with one slot, and the whole class hangs from a chain (a
+// 100-member run lost 80% of a class for 20 s). Members do not add links
+// for this: choose_neighbours covers the classes when they pick, and extra
+// links after churn cost the 1 MB keyframe runs their keyframes.
+void GroupMember::cover_home_classes(TimePoint now, std::size_t target) {
+  if (role_ != Role::publisher) return;
+  std::array<bool, kPushClasses> covered{};
+  for (const auto& [id, n] : neighbours_) covered[home_class(id)] |= !n.publisher;
+  for (const auto& [id, t] : connecting_) covered[home_class(id)] = true;
+  if (std::all_of(covered.begin(), covered.end(), [](bool b) { return b; })) return;
+  std::array<std::vector<const MemberId*>, kPushClasses> candidates;
+  for (const auto& [id, k] : known_)
+    if (!covered[home_class(id)] && k.retry_after <= now && !neighbours_.count(id)) candidates[home_class(id)].push_back(&id);
+  for (unsigned c = 0; c < kPushClasses; ++c) {
+    if (neighbours_.size() + connecting_.size() >= target + kExtraClassLinks ||
+        connecting_.size() >= config_.max_pending_connects)
+      return;
+    if (covered[c] || candidates[c].empty()) continue;
+    const MemberId id = *candidates[c][static_cast<std::size_t>(random_.below(candidates[c].size()))];
     connecting_.emplace(id, now);
     ++counters_.connects;
     actions_.emplace_back(ConnectAction{id});

@@ -159,7 +159,8 @@ class GroupMember {
   void drop_neighbour(TimePoint now, const MemberId& id, bool lost);
   void handle(TimePoint now, const MemberId& from, Neighbour& n, Message&& m);
   void on_map(TimePoint now, const MemberId& from, Neighbour& n, FragmentMap&& map);
-  void on_subscribe(const MemberId& from, Neighbour& n, std::uint8_t mask);
+  void on_subscribe(TimePoint now, const MemberId& from, Neighbour& n, std::uint8_t mask);
+  bool release_silent_subscriber(TimePoint now, const Neighbour& asker, std::uint8_t classes);
   void on_subscribe_reply(TimePoint now, const MemberId& from, Neighbour& n, std::uint8_t mask);
   void on_request(TimePoint now, const MemberId& from, Neighbour& n, const std::vector<Seq>& seqs);
   bool publisher_may_serve(TimePoint now, const Neighbour& n, Seq s, std::size_t bytes);
@@ -177,12 +178,14 @@ class GroupMember {
   void expire_neighbours(TimePoint now);
   void manage_pushers(TimePoint now);
   static std::uint8_t advertised_depth(const Neighbour& n, unsigned c);
+  bool has_path(unsigned c) const;
   unsigned effective_depth(const MemberId& id, const Neighbour& n, unsigned c) const;
   std::optional<std::pair<MemberId, unsigned>> best_pusher(TimePoint now, unsigned c);
   void schedule_pulls(TimePoint now);
   void send_maps(TimePoint now);
   void gossip(TimePoint now);
   void review_overlay(TimePoint now);
+  void cover_home_classes(TimePoint now, std::size_t target);
   void shed_subscribers(TimePoint now);
   FragmentMap build_map() const;
   unsigned subscriber_count(unsigned cls) const;
@@ -205,6 +208,7 @@ class GroupMember {
   std::array<std::optional<MemberId>, kPushClasses> pusher_{};
   std::array<TimePoint, kPushClasses> last_push_at_{};
   std::array<TimePoint, kPushClasses> upgrade_at_{};  // a nearer pusher last asked
+  std::array<std::optional<TimePoint>, kPushClasses> orphaned_since_{};  // our pusher's depth unknown since
   std::array<Seq, kPushClasses> last_push_seq_{};
   // How long after we learn of a fragment its pusher delivers it, per class
   // (smoothed mean and deviation, as RFC 6298 does for round trips): a
