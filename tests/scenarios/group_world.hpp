@@ -187,6 +187,9 @@ class World {
   std::uint64_t video_index_ = 0;
   std::vector<std::pair<TimePoint, std::vector<std::size_t>>> crashes_;  // crash time, members linked to it
   bool debug_ = std::getenv("GROUPSIM_DEBUG") != nullptr;
+  std::optional<std::size_t> watch_member_ = std::getenv("GROUPSIM_WATCH_MEMBER")
+                                                 ? std::optional<std::size_t>(std::strtoull(std::getenv("GROUPSIM_WATCH_MEMBER"), nullptr, 10))
+                                                 : std::nullopt;
   std::size_t publisher_ = 0;
   std::size_t restart_index_ = 0;        // first frame of the second run (0: no restart yet)
   std::optional<TimePoint> restart_key_at_;  // the second run's first keyframe published
@@ -280,6 +283,7 @@ inline void World::kill(std::size_t i, TimePoint now) {
     affected.push_back(j);
   }
   crashes_.emplace_back(now, std::move(affected));
+  if (watch_member_) std::printf("    %.3f member %zu crashed\n", std::chrono::duration<double>(now - t0_).count(), i);
   m.alive = false;
   m.has_left = true;
   m.left = now;
@@ -341,6 +345,16 @@ inline void World::transmit(std::size_t from, TimePoint now) {
         msg[0] == static_cast<std::uint8_t>(group::MessageType::fragment))
       b.recorded.push_back(msg);
     report_upload(to, now_);
+    if (watch_member_ && (from == *watch_member_ || to == *watch_member_) && !msg.empty()) {
+      // GROUPSIM_WATCH_MEMBER: its subscriptions, both ways.
+      if (auto m = group::decode_message(msg)) {
+        const auto* sub = std::get_if<group::Subscribe>(&*m);
+        const auto* rep = std::get_if<group::SubscribeReply>(&*m);
+        if (sub || rep)
+          std::printf("    %.3f %zu -> %zu %s %02x\n", std::chrono::duration<double>(now_ - t0_).count(), from, to,
+                      sub ? "subscribe" : "reply", unsigned(sub ? sub->mask : rep->mask));
+      }
+    }
     const std::uint64_t dup_before = b.core->counters().duplicates;
     b.core->on_message(now_, members_[from].core->id(), msg);
     dup_by_kind_[static_cast<std::size_t>(kind)] += b.core->counters().duplicates - dup_before;
@@ -593,6 +607,17 @@ inline Results World::run() {
                   std::to_string(members_[0].core->pushes_to(id)) + ") ";
         }
         std::printf("  publisher neighbours: %s\n", pubn.c_str());
+        if (const char* w = std::getenv("GROUPSIM_WATCH")) {  // a class's home members: pusher and depth
+          const unsigned wc = unsigned(std::atoi(w));
+          std::string homes;
+          for (std::size_t i = 1; i < members_.size(); ++i) {
+            if (!members_[i].alive || group::home_class(members_[i].core->id()) != wc) continue;
+            const auto p = members_[i].core->pusher(wc);
+            homes += std::to_string(i) + "<" + (p ? std::to_string(index_[*p]) : std::string("-")) + " d" +
+                     std::to_string(members_[i].core->depth(wc)) + " ";
+          }
+          std::printf("  class %u homes (member<pusher depth): %s\n", wc, homes.c_str());
+        }
         std::printf("t=%.0f members=%zu no-pusher per class: %s| publisher served %llu | pulls asked %zu\n",
                     std::chrono::duration<double>(now_ - t0_).count(), members_.size(), line.c_str(),
                     (unsigned long long)served, missing);
@@ -617,6 +642,8 @@ inline Results World::run() {
 
   Results r;
   r.publish_failures = publish_failures_;
+  // GROUPSIM_DEBUG: on time per 5 s of publishing (where a collapse starts).
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> timeline(static_cast<std::size_t>(c_.run / 5s) + 1);
   // Scoring: every scored frame published while the member was playing
   // (from its first played frame, until it left) counts for that member.
   for (std::size_t i = 1; i < members_.size(); ++i) {
@@ -652,6 +679,10 @@ inline Results World::run() {
       if (m.has_left && f.published + c_.deadline >= m.left) continue;
       ++r.expected;
       const std::int64_t p = m.played_us[k];
+      auto& bucket = timeline[std::min(timeline.size() - 1, static_cast<std::size_t>((f.published - t0_) / 5s))];
+      ++bucket.first;
+      if (p >= 0 && p - (f.published - t0_).count() <= std::chrono::duration_cast<std::chrono::microseconds>(c_.deadline).count())
+        ++bucket.second;
       if (f.frame.keyframe) {
         ++r.keyframes_expected;
         if (p >= 0) ++r.keyframes_played;
@@ -686,6 +717,9 @@ inline Results World::run() {
     }
   }
   if (debug_) {
+    std::printf("on time per 5 s:");
+    for (const auto& [e, o] : timeline) std::printf(" %.1f", e ? 100.0 * double(o) / double(e) : 0.0);
+    std::printf("\n");
     // Sums over every member but the publisher, and the push depths seen.
     group::GroupCounters sum;
     std::array<std::size_t, 10> depths{};
@@ -702,10 +736,11 @@ inline Results World::run() {
       sum.pusher_changes += k.pusher_changes;
       sum.requests_declined += k.requests_declined;
       sum.subscribers_shed += k.subscribers_shed;
+      sum.silent_subscribers_released += k.silent_subscribers_released;
       if (!members_[i].alive) continue;
       for (unsigned c = 0; c < 8; ++c) ++depths[std::min<std::size_t>(members_[i].core->depth(c), 9)];
     }
-    std::printf("all members: declined %llu shed %llu dup push %llu dup answer %llu | ", (unsigned long long)sum.requests_declined,
+    std::printf("all members: released %llu declined %llu shed %llu dup push %llu dup answer %llu | ", (unsigned long long)sum.silent_subscribers_released, (unsigned long long)sum.requests_declined,
                 (unsigned long long)sum.subscribers_shed, (unsigned long long)dup_by_kind_[2],
                 (unsigned long long)dup_by_kind_[3]);
     std::printf("all members: pushed_from %llu pulled %llu asked %llu served %llu unserved %llu from_pub %llu dup %llu "
