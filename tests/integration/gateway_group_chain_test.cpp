@@ -151,18 +151,40 @@ class Gateway {
   bool eof_ = false, exited_ = false;
 };
 
+// A private rendezvous on a free loopback port (it prints its rtmfp://
+// URI first), stopped with SIGTERM when the test ends.
+struct TestRendezvous {
+  std::optional<ChildProcess> process =
+      ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
+  std::string uri;    // rtmfp://127.0.0.1:PORT, empty when it did not start
+  std::string error;  // why not
+  TestRendezvous() {
+    if (!process) {
+      error = "rendezvous did not start";
+      return;
+    }
+    auto line = process->read_line(10s);
+    if (line && word(*line, 1).rfind("rtmfp://", 0) == 0)
+      uri = word(*line, 1);
+    else
+      error = (line ? *line + "\n" : std::string()) + process->stderr_text();
+  }
+  ~TestRendezvous() {
+    if (!process) return;
+    process->signal(SIGTERM);
+    (void)process->wait(10s);
+  }
+  std::string group(const std::string& name) const { return "rtmfp-group://" + uri.substr(8) + "/" + name; }
+};
+
 TEST(GatewayGroupChain, RtmpInThroughAGroupToThreeMembersAndOutToNginxEveryFrameFromTheFirstKeyframe) {
   if (!have("ffmpeg") || !have("nginx") || kRtmpModule.path().empty()) GTEST_SKIP() << "needs ffmpeg and nginx-rtmp";
   TempDir dir("gateway_group_chain");
   const fs::path input = dir.path() / "in.flv";
   ASSERT_TRUE(make_test_flv(input, 6));
 
-  auto rv = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
-  ASSERT_TRUE(rv);
-  auto rv_line = rv->read_line(10s);
-  ASSERT_TRUE(rv_line) << rv->stderr_text();
-  const std::string rv_uri = word(*rv_line, 1);
-  ASSERT_EQ(rv_uri.rfind("rtmfp://", 0), 0u) << *rv_line;
+  TestRendezvous rv;
+  ASSERT_FALSE(rv.uri.empty()) << rv.error;
 
   PrivateNginx nginx;
   const fs::path rec = dir.path() / "rec";
@@ -171,7 +193,7 @@ TEST(GatewayGroupChain, RtmpInThroughAGroupToThreeMembersAndOutToNginxEveryFrame
                           "record all; record_path " + rec.string() + ";"));
   const int port = free_port();
   const std::string in_url = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/cam";
-  const std::string group = "rtmfp-group://" + rv_uri.substr(std::string("rtmfp://").size()) + "/cam";
+  const std::string group = rv.group("cam");
   const std::string out_url = "rtmp://127.0.0.1:" + std::to_string(nginx.rtmp_port()) + "/live/out";
   Gateway gw({"--json", "--stats-interval", "0.2", "--route", in_url, group});
   ASSERT_TRUE(gw.ok());
@@ -187,7 +209,7 @@ TEST(GatewayGroupChain, RtmpInThroughAGroupToThreeMembersAndOutToNginxEveryFrame
   constexpr int kMembers = 3;
   std::vector<ChildProcess> members;
   for (int i = 0; i < kMembers; ++i) {
-    auto m = ChildProcess::spawn({RTMFP_CLI, "join", "--rendezvous", rv_uri, "--group", "cam", "--to",
+    auto m = ChildProcess::spawn({RTMFP_CLI, "join", "--rendezvous", rv.uri, "--group", "cam", "--to",
                                   (dir.path() / ("m" + std::to_string(i) + ".flv")).string(), "--idle-end", "3000",
                                   "--stats-interval", "0"});
     ASSERT_TRUE(m);
@@ -261,8 +283,6 @@ TEST(GatewayGroupChain, RtmpInThroughAGroupToThreeMembersAndOutToNginxEveryFrame
     expect_tail_of(in, av_tags(recs[0]));
   }
   if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n%s\n", log.c_str(), edge.log().c_str());
-  rv->signal(SIGTERM);
-  (void)rv->wait(10s);
 }
 
 // One gateway holds both ends of a group: route 1 publishes into
@@ -278,11 +298,8 @@ TEST(GatewayGroupChain, OneGatewayPublishesIntoAGroupAndPlaysItOutFromItsOwnStre
   TempDir dir("gateway_group_one");
   const fs::path input = dir.path() / "in.flv";
   ASSERT_TRUE(make_test_flv(input, 4));
-  auto rv = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
-  ASSERT_TRUE(rv);
-  auto rv_line = rv->read_line(10s);
-  ASSERT_TRUE(rv_line) << rv->stderr_text();
-  const std::string rv_uri = word(*rv_line, 1);
+  TestRendezvous rv;
+  ASSERT_FALSE(rv.uri.empty()) << rv.error;
   PrivateNginx nginx;
   const fs::path rec = dir.path() / "rec";
   fs::create_directories(rec);
@@ -290,7 +307,7 @@ TEST(GatewayGroupChain, OneGatewayPublishesIntoAGroupAndPlaysItOutFromItsOwnStre
                           "record all; record_path " + rec.string() + ";"));
   const int port = free_port();
   const std::string in_url = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/cam";
-  const std::string group = "rtmfp-group://" + rv_uri.substr(std::string("rtmfp://").size()) + "/cam";
+  const std::string group = rv.group("cam");
   const std::string out_url = "rtmp://127.0.0.1:" + std::to_string(nginx.rtmp_port()) + "/live/out";
   Gateway gw({"--json", "--stats-interval", "0.2", "--route", in_url, group, "--route", group, out_url});
   ASSERT_TRUE(gw.ok());
@@ -327,8 +344,6 @@ TEST(GatewayGroupChain, OneGatewayPublishesIntoAGroupAndPlaysItOutFromItsOwnStre
   ASSERT_EQ(recs.size(), 1u) << "one recording of live/out\n" << log;
   expect_tail_of(av_tags(input), av_tags(recs[0]));
   if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n", log.c_str());
-  rv->signal(SIGTERM);
-  (void)rv->wait(10s);
 }
 
 // Two routes of one gateway play one group (a publisher's gateway
@@ -341,14 +356,11 @@ TEST(GatewayGroupChain, TwoRoutesOfOneGatewayPlayOneGroupThroughOneMembership) {
   TempDir dir("gateway_group_two");
   const fs::path input = dir.path() / "in.flv";
   ASSERT_TRUE(make_test_flv(input, 4));
-  auto rv = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
-  ASSERT_TRUE(rv);
-  auto rv_line = rv->read_line(10s);
-  ASSERT_TRUE(rv_line) << rv->stderr_text();
-  const std::string rv_uri = word(*rv_line, 1);
+  TestRendezvous rv;
+  ASSERT_FALSE(rv.uri.empty()) << rv.error;
   const int port = free_port();
   const std::string in_url = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/cam";
-  const std::string group = "rtmfp-group://" + rv_uri.substr(std::string("rtmfp://").size()) + "/cam";
+  const std::string group = rv.group("cam");
   Gateway pub_gw({"--json", "--stats-interval", "0", "--route", in_url, group});
   ASSERT_TRUE(pub_gw.ok());
   ASSERT_TRUE(pub_gw.wait_line("group: publishing cam:")) << pub_gw.log();
@@ -399,8 +411,6 @@ TEST(GatewayGroupChain, TwoRoutesOfOneGatewayPlayOneGroupThroughOneMembership) {
     EXPECT_TRUE(has_metadata(f)) << "onMetaData";
   }
   if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n%s\n", pub_gw.log().c_str(), log.c_str());
-  rv->signal(SIGTERM);
-  (void)rv->wait(10s);
 }
 
 // A second route publishing into a group the process publishes is refused
@@ -408,13 +418,10 @@ TEST(GatewayGroupChain, TwoRoutesOfOneGatewayPlayOneGroupThroughOneMembership) {
 // goes on.
 TEST(GatewayGroupChain, ASecondRoutePublishingIntoTheSameGroupIsRefusedWithTheReason) {
   TempDir dir("gateway_group_twice");
-  auto rv = ChildProcess::spawn({RTMFP_CLI, "rendezvous", "--listen", "127.0.0.1:0", "--stats-interval", "0"});
-  ASSERT_TRUE(rv);
-  auto rv_line = rv->read_line(10s);
-  ASSERT_TRUE(rv_line) << rv->stderr_text();
-  const std::string rv_uri = word(*rv_line, 1);
+  TestRendezvous rv;
+  ASSERT_FALSE(rv.uri.empty()) << rv.error;
   const int port = free_port();
-  const std::string group = "rtmfp-group://" + rv_uri.substr(std::string("rtmfp://").size()) + "/cam";
+  const std::string group = rv.group("cam");
   const std::string base = "rtmp-listen://127.0.0.1:" + std::to_string(port) + "/live/";
   Gateway gw({"--stats-interval", "0", "--route", base + "a", group, "--route",
               base + "b", group});
@@ -426,8 +433,6 @@ TEST(GatewayGroupChain, ASecondRoutePublishingIntoTheSameGroupIsRefusedWithTheRe
   EXPECT_EQ(gw.stop(), 0) << gw.log();
   const std::string log = gw.log();
   EXPECT_EQ(log.find("reconnecting"), std::string::npos) << log;
-  rv->signal(SIGTERM);
-  (void)rv->wait(10s);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "rtmfp/group/core/group_messages.hpp"
 #include "rtmfp/group/core/overlay.hpp"
 #include "rtmfp/group/crypto/ed25519_authenticator.hpp"
+#include "tests/unit/group/member_ids.hpp"
 
 namespace rtmfp::group {
 namespace {
@@ -18,15 +19,6 @@ namespace {
 MemberId random_member(RandomSource& rng) {
   MemberId id{};
   rng.fill(id);
-  return id;
-}
-
-// `serial` tells members apart; `cls` is the home class.
-MemberId member_of_class(std::uint8_t serial, unsigned cls) {
-  MemberId id{};
-  id[0] = 0xC0;
-  id[1] = serial;
-  id[31] = static_cast<std::uint8_t>(cls);
   return id;
 }
 

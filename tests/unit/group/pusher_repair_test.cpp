@@ -12,18 +12,10 @@
 #include "rtmfp/group/core/group_member.hpp"
 #include "rtmfp/group/core/group_messages.hpp"
 #include "rtmfp/group/crypto/ed25519_authenticator.hpp"
+#include "tests/unit/group/member_ids.hpp"
 
 namespace rtmfp::group {
 namespace {
-
-// `serial` tells members apart; `cls` is the home class.
-MemberId member_of_class(std::uint8_t serial, unsigned cls) {
-  MemberId id{};
-  id[0] = 0xD0;
-  id[1] = serial;
-  id[31] = static_cast<std::uint8_t>(cls);
-  return id;
-}
 
 FragmentMap map_with_depth(std::uint8_t d) {
   FragmentMap m;
