@@ -35,6 +35,7 @@
 #include "tests/integration/rtmp_test_util.hpp"
 #include "tests/support/fifo.hpp"
 #include "tests/support/free_port.hpp"
+#include "tests/support/listening_port.hpp"
 
 using namespace rtmp_it;
 
@@ -565,8 +566,7 @@ TEST_F(InteropMedia, OurRelayPublishesIntoTcserver) {
 TEST_F(InteropMedia, TcconnPlaysFromOurListenRelay) {
   const fs::path fifo = dir_->path() / "in.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const int port = rtmfp::testing::free_udp_port();
-  auto server = Proc::start({kCli, "relay", "--from", fifo.string(), "--to", url("rtmfp-listen", port, "/live/s")});
+  auto server = Proc::start({kCli, "relay", "--from", fifo.string(), "--to", url("rtmfp-listen", 0, "/live/s")});
   ASSERT_TRUE(server);
   std::atomic<bool> go{false};
   auto writer = std::async(std::launch::async, [&] {
@@ -595,7 +595,9 @@ TEST_F(InteropMedia, TcconnPlaysFromOurListenRelay) {
     ~Release() { go = true; }
   } release{go};
 
-  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->transcript();
+  const auto listening = rtmfp::testing::listening_port(*server, 10s);
+  ASSERT_TRUE(listening) << server->transcript();
+  const int port = *listening;
   auto tc = Proc::peer("tcconn", {"-4", url("rtmfp", port, "/live#s")});
   ASSERT_TRUE(tc);
   ASSERT_TRUE(tc->wait_for("transport open", 15s)) << tc->transcript() << server->transcript();
@@ -641,11 +643,12 @@ TEST_F(InteropMedia, TcpublishPublishesIntoOurListenRelay) {
     ASSERT_TRUE(rtmfp::media::flv::write_tag(tail, bytes));
     std::ofstream(pub_in, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   }
-  const int port = rtmfp::testing::free_udp_port();
   const fs::path out = dir_->path() / "out.flv";
-  auto server = Proc::start({kCli, "relay", "--from", url("rtmfp-listen", port, "/live/s"), "--to", out.string()});
+  auto server = Proc::start({kCli, "relay", "--from", url("rtmfp-listen", 0, "/live/s"), "--to", out.string()});
   ASSERT_TRUE(server);
-  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->transcript();
+  const auto listening = rtmfp::testing::listening_port(*server, 10s);
+  ASSERT_TRUE(listening) << server->transcript();
+  const int port = *listening;
   // -V/-A/-E: no abandoning of late frames on a loaded machine (see above).
   auto pub = Proc::peer("tcpublish",
                         {"-4", "-V", "60", "-A", "60", "-E", url("rtmfp", port, "/live#s"), pub_in.string()});
@@ -670,8 +673,7 @@ TEST_F(InteropMedia, TcpublishPublishesIntoOurListenRelay) {
 TEST_F(InteropMedia, TcrelayCarriesOurListenRelayToRtmpPayloadsIdentical) {
   const fs::path fifo = dir_->path() / "in.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const int port = rtmfp::testing::free_udp_port();
-  auto server = Proc::start({kCli, "relay", "--from", fifo.string(), "--to", url("rtmfp-listen", port, "/live/s")});
+  auto server = Proc::start({kCli, "relay", "--from", fifo.string(), "--to", url("rtmfp-listen", 0, "/live/s")});
   ASSERT_TRUE(server);
   std::atomic<bool> go{false};
   auto writer = std::async(std::launch::async, [&] {
@@ -699,7 +701,9 @@ TEST_F(InteropMedia, TcrelayCarriesOurListenRelayToRtmpPayloadsIdentical) {
     std::atomic<bool>& go;
     ~Release() { go = true; }
   } release{go};
-  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->transcript();
+  const auto listening = rtmfp::testing::listening_port(*server, 10s);
+  ASSERT_TRUE(listening) << server->transcript();
+  const int port = *listening;
 
   const int rtmp_port = free_port();
   auto tcrelay = Proc::peer("tcrelay", {"-i", "rtmp", "-o", "rtmfp", "-V", "60", "-A", "60", "-E", "-B",

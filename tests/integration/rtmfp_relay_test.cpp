@@ -24,6 +24,7 @@
 #include "tests/support/fifo.hpp"
 #include "tests/integration/rtmp_test_util.hpp"
 #include "tests/support/free_port.hpp"
+#include "tests/support/listening_port.hpp"
 
 using namespace rtmp_it;
 using rtmfp::media::io::relay_bad_url;
@@ -90,11 +91,12 @@ TEST_P(RtmfpRelay, PublishThroughListenRelayToNginxAndFfmpeg) {
   const int nginx_port = free_port();
   ASSERT_TRUE(nginx.start(dir_->path() / "nginx", nginx_port));
   const std::string nginx_url = "rtmp://127.0.0.1:" + std::to_string(nginx_port) + "/live/s";
-  const int p1 = rtmfp::testing::free_udp_port();
 
-  auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", nginx_url});
+  auto server = relay({"--from", rtmfp_url("rtmfp-listen", 0), "--to", nginx_url});
   ASSERT_TRUE(server);
-  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->stderr_text();
+  const auto listening = rtmfp::testing::listening_port(*server, 10s);
+  ASSERT_TRUE(listening) << server->stderr_text();
+  const int p1 = *listening;
 
   const fs::path out = dir_->path() / "out.flv";
   auto player = spawn_player(nginx_url, out);
@@ -120,8 +122,7 @@ TEST_P(RtmfpRelay, PublishThroughListenRelayToNginxAndFfmpeg) {
 TEST_P(RtmfpRelay, PlayFromListenRelayToFile) {
   const fs::path fifo = dir_->path() / "in.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const int p1 = rtmfp::testing::free_udp_port();
-  auto server = relay({"--from", fifo.string(), "--to", rtmfp_url("rtmfp-listen", p1)});
+  auto server = relay({"--from", fifo.string(), "--to", rtmfp_url("rtmfp-listen", 0)});
   ASSERT_TRUE(server);
 
   // The FLV goes into the FIFO at the pace of its timestamps, once a player
@@ -155,7 +156,9 @@ TEST_P(RtmfpRelay, PlayFromListenRelayToFile) {
     ~Release() { go = true; }
   } release{go};
 
-  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->stderr_text();
+  const auto listening = rtmfp::testing::listening_port(*server, 10s);
+  ASSERT_TRUE(listening) << server->stderr_text();
+  const int p1 = *listening;
   const fs::path out = dir_->path() / "out.flv";
   auto player = relay({"--crypto", crypto(), "--from", rtmfp_url("rtmfp", p1), "--to", out.string()});
   ASSERT_TRUE(player);
@@ -210,10 +213,11 @@ TEST(RtmfpRelayBurst, FileBurstThroughListenRelayNginxAndFfmpegKeepsEveryFrame) 
   fs::create_directories(rec);
   ASSERT_TRUE(nginx.start(dir.path() / "nginx", nginx_port, {}, nullptr, "record all; record_path " + rec.string() + ";"));
   const std::string nginx_url = "rtmp://127.0.0.1:" + std::to_string(nginx_port) + "/live/out";
-  const int p1 = rtmfp::testing::free_udp_port();
-  auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", nginx_url});
+  auto server = relay({"--from", rtmfp_url("rtmfp-listen", 0), "--to", nginx_url});
   ASSERT_TRUE(server);
-  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->stderr_text();
+  const auto listening = rtmfp::testing::listening_port(*server, 10s);
+  ASSERT_TRUE(listening) << server->stderr_text();
+  const int p1 = *listening;
   const fs::path out = dir.path() / "out.flv";
   auto player = spawn_player(nginx_url, out);
   ASSERT_TRUE(player);
@@ -256,11 +260,12 @@ TEST(RtmfpRelayBurst, FileBurstThroughListenRelayToFlvIsInterleaved) {
   TempDir dir("rtmfp_burst_flv");
   const fs::path input = dir.path() / "in.flv";
   ASSERT_TRUE(make_test_flv(input, 10));
-  const int p1 = rtmfp::testing::free_udp_port();
   const fs::path out = dir.path() / "out.flv";
-  auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", out.string()});
+  auto server = relay({"--from", rtmfp_url("rtmfp-listen", 0), "--to", out.string()});
   ASSERT_TRUE(server);
-  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->stderr_text();
+  const auto listening = rtmfp::testing::listening_port(*server, 10s);
+  ASSERT_TRUE(listening) << server->stderr_text();
+  const int p1 = *listening;
   auto pub = run_command({kCli, "relay", "--from", input.string(), "--to", rtmfp_url("rtmfp", p1)}, 60s);
   EXPECT_EQ(pub.exit_code, relay_ok) << pub.err;
   EXPECT_EQ(exit_of(*server, 30s, "rtmfp-listen relay"), relay_ok) << server->stderr_text();
@@ -303,10 +308,11 @@ TEST(RtmfpRelayErrors, BadUrlsAndOptions) {
 }
 
 TEST(RtmfpRelayErrors, UnknownStreamIsRefused) {
-  const int p1 = rtmfp::testing::free_udp_port();
-  auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", "/dev/null"});
+  auto server = relay({"--from", rtmfp_url("rtmfp-listen", 0), "--to", "/dev/null"});
   ASSERT_TRUE(server);
-  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->stderr_text();
+  const auto listening = rtmfp::testing::listening_port(*server, 10s);
+  ASSERT_TRUE(listening) << server->stderr_text();
+  const int p1 = *listening;
   // Publishing another stream name: NetStream.Publish.BadName.
   auto pub = run_command({kCli, "relay", "--from", "/dev/null", "--to", rtmfp_url("rtmfp", p1, "other")}, 20s);
   EXPECT_EQ(pub.exit_code, relay_refused) << pub.err;
@@ -333,10 +339,11 @@ TEST(RtmfpRelayErrors, MaxClientsRefusesTheSessionBeyondIt) {
   const fs::path input = dir.path() / "in.flv";
   ASSERT_TRUE(make_test_flv(input, 6));
   const fs::path out = dir.path() / "out.flv";
-  const int p1 = rtmfp::testing::free_udp_port();
-  auto server = relay({"--from", rtmfp_url("rtmfp-listen", p1), "--to", out.string(), "--max-clients", "1"});
+  auto server = relay({"--from", rtmfp_url("rtmfp-listen", 0), "--to", out.string(), "--max-clients", "1"});
   ASSERT_TRUE(server);
-  ASSERT_TRUE(wait_stderr(*server, "relay: listening rtmfp://", 10s)) << server->stderr_text();
+  const auto listening = rtmfp::testing::listening_port(*server, 10s);
+  ASSERT_TRUE(listening) << server->stderr_text();
+  const int p1 = *listening;
   auto pub = relay({"--from", input.string(), "--realtime", "--to", rtmfp_url("rtmfp", p1)});
   ASSERT_TRUE(pub);
   ASSERT_TRUE(wait_stderr(*server, "publishing live/s", 10s)) << server->stderr_text() << pub->stderr_text();
