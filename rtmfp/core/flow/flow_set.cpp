@@ -227,6 +227,7 @@ StartupOptions read_options(const std::vector<wire::Option>& options) {
 }  // namespace
 
 bool FlowSet::make_room_for_flow() {
+  if (recv_.size() < cfg_.max_receiving_flows + fp::kMaxIdleReceivingFlows) return true;
   // The table of receiving flows is full: close one complete (lingering)
   // flow early, the lowest-numbered, if there is one (local choice).
   for (auto it = recv_.begin(); it != recv_.end(); ++it) {
@@ -238,6 +239,14 @@ bool FlowSet::make_room_for_flow() {
     }
   }
   return false;
+}
+
+RecvFlowConfig FlowSet::recv_flow_config(FlowId flow) const {
+  RecvFlowConfig rc;
+  rc.flow_id = flow;
+  rc.buffer_capacity = cfg_.receive_buffer;
+  rc.max_sequence_ranges = fp::kMaxSequenceSetRanges;
+  return rc;
 }
 
 std::map<FlowId, RecvFlow>::iterator FlowSet::forget(std::map<FlowId, RecvFlow>::iterator it) {
@@ -260,15 +269,11 @@ void FlowSet::on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::u
     // forgotten (its final ack was lost): linger again and acknowledge it.
     const std::uint64_t final_seq = done->second;
     finished_.erase(done);
-    if (recv_.size() >= cfg_.max_receiving_flows + fp::kMaxIdleReceivingFlows && !make_room_for_flow()) {
+    if (!make_room_for_flow()) {
       ++stats_.dropped_chunks;
       return;
     }
-    RecvFlowConfig rc;
-    rc.flow_id = flow;
-    rc.buffer_capacity = cfg_.receive_buffer;
-    rc.max_sequence_ranges = fp::kMaxSequenceSetRanges;
-    it = recv_.emplace(flow, RecvFlow::finished(rc, final_seq, now)).first;
+    it = recv_.emplace(flow, RecvFlow::finished(recv_flow_config(flow), final_seq, now)).first;
     finished_notified_.insert(flow);  // its flow_finished event was given already
     ++stats_.late_chunks_of_finished_flows;
   } else if (it == recv_.end()) {
@@ -284,7 +289,7 @@ void FlowSet::on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::u
     }
     std::size_t open = 0;
     for (const auto& [id, r] : recv_) open += r.state() == RecvFlowState::RF_OPEN;
-    if (recv_.size() >= cfg_.max_receiving_flows + fp::kMaxIdleReceivingFlows && !make_room_for_flow()) {
+    if (!make_room_for_flow()) {
       ++stats_.dropped_chunks;  // every slot holds an open or rejected flow: bounded memory
       return;
     }
@@ -296,13 +301,10 @@ void FlowSet::on_user_data(TimePoint now, FlowId flow, std::uint64_t seq, std::u
                                                               : nullptr;
     const bool reject = cause != nullptr;
     if (cause) ++*cause;
-    RecvFlowConfig rc;
-    rc.flow_id = flow;
-    rc.buffer_capacity = cfg_.receive_buffer;
+    RecvFlowConfig rc = recv_flow_config(flow);
     rc.order = !reject && cfg_.choose_receive_order ? cfg_.choose_receive_order(*opts.metadata)
                : cfg_.deliver_on_arrival            ? ReceiveOrder::network_arrival
                                                     : ReceiveOrder::original_queuing;
-    rc.max_sequence_ranges = fp::kMaxSequenceSetRanges;
     it = recv_.emplace(flow, RecvFlow(rc)).first;
     it->second.request_ack();  // §3.6.3.1 step 11
     if (reject) {

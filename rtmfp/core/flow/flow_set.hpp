@@ -176,7 +176,10 @@ class FlowSet {
   void refill_events();
   ReceiveRoom receive_room() const;
   std::uint64_t session_room() const;
+  // True when the table of receiving flows has room for one more (closing
+  // a complete one early if it is full).
   bool make_room_for_flow();
+  RecvFlowConfig recv_flow_config(FlowId flow) const;  // buffer and range bounds
   // Erases a receiving flow; one that had its FIN is remembered (see finished_).
   std::map<FlowId, RecvFlow>::iterator forget(std::map<FlowId, RecvFlow>::iterator it);
   template <class F>

@@ -477,20 +477,22 @@ TEST(ReviewL10, FullEventQueueHoldsMessagesBack) {
 // retransmitted FIN (no metadata: the flow was acked before) must be acked as
 // a duplicate, not taken for a new flow without metadata and rejected: that
 // would report an exception to a sender whose messages were all delivered.
+// A flow's only chunk: sequence number 1, a whole message, FIN.
+Bytes fin_chunk(FlowId f, std::vector<wire::Option> o) {
+  Bytes p;
+  ByteWriter w(p);
+  wire::UserDataFlags fl = flags(wire::Fragmentation::whole, true);
+  wire::UserDataChunk{.flags = fl, .flow_id = f, .sequence_number = 1, .fsn_offset = 1,
+                      .options = std::move(o), .data = Bytes{4, 2}}
+      .encode(w);
+  return p;
+}
+
 TEST(ReviewFin, LateFinOfAFlowClosedEarlyIsAckedNotRejected) {
   FlowSetConfig c;
   c.max_receiving_flows = 2;
   FlowSet s(c);
   const Bytes md{'m'};
-  auto fin_chunk = [&](FlowId f, std::vector<wire::Option> o) {
-    Bytes p;
-    ByteWriter w(p);
-    wire::UserDataFlags fl = flags(wire::Fragmentation::whole, true);
-    wire::UserDataChunk{.flags = fl, .flow_id = f, .sequence_number = 1, .fsn_offset = 1,
-                        .options = std::move(o), .data = Bytes{4, 2}}
-        .encode(w);
-    return p;
-  };
   std::size_t finished = 0, messages = 0;
   auto poll = [&] {
     while (auto e = s.poll_event()) {
@@ -528,6 +530,38 @@ TEST(ReviewFin, LateFinOfAFlowClosedEarlyIsAckedNotRejected) {
   EXPECT_EQ(messages, static_cast<std::size_t>(last)) << "no message delivered twice";
   EXPECT_EQ(s.stats().flows_rejected(), 0u);
   EXPECT_EQ(s.stats().late_chunks_of_finished_flows, 1u);
+}
+
+// The memory of forgotten finished flows a peer fills by opening and
+// finishing flows is bounded (flow_params.hpp kMaxFinishedFlowMemory, the
+// lowest flow IDs dropped first): the newest kMaxFinishedFlowMemory
+// forgotten flows still have their late FIN acknowledged, the one below is
+// taken for a new flow without metadata (and rejected).
+TEST(ReviewFin, FinishedFlowMemoryIsBoundedOldestForgottenFirst) {
+  FlowSetConfig c;
+  c.max_receiving_flows = 2;
+  FlowSet s(c);
+  const Bytes md{'m'};
+  const FlowId last = 2 + flow_params::kMaxIdleReceivingFlows + flow_params::kMaxFinishedFlowMemory + 8;
+  for (FlowId f = 1; f <= last; ++f) {
+    deliver(s, at(1s), kUserData, fin_chunk(f, {opt(wire::kOptionPerFlowMetadata, md)}));
+    while (s.poll_event()) {
+    }
+    (void)drain_packets(s, at(1s));
+  }
+  FlowId newest_forgotten = 0;
+  for (FlowId f = 1; f <= last; ++f)
+    if (s.recv_flow(f) == nullptr) newest_forgotten = f;
+  ASSERT_GT(newest_forgotten, flow_params::kMaxFinishedFlowMemory) << "the test needs more flows";
+  const FlowId oldest_remembered = newest_forgotten - flow_params::kMaxFinishedFlowMemory + 1;
+  // (The remembered one first: the rejected new flow makes room by
+  // forgetting another complete flow, which pushes the oldest memory out.)
+  deliver(s, at(2s), kUserData, fin_chunk(oldest_remembered, {}));
+  EXPECT_EQ(s.stats().late_chunks_of_finished_flows, 1u);
+  EXPECT_EQ(s.stats().flows_rejected(), 0u);
+  deliver(s, at(2s), kUserData, fin_chunk(oldest_remembered - 1, {}));
+  EXPECT_EQ(s.stats().late_chunks_of_finished_flows, 1u);
+  EXPECT_EQ(s.stats().flows_rejected_no_metadata, 1u) << "forgotten beyond the bound: a new flow";
 }
 
 // ---- FIN queued before an earlier message was abandoned, then acked as a range ----
