@@ -11,7 +11,7 @@
 #include "rtmfp/group/core/group_messages.hpp"
 #include "rtmfp/group/core/overlay.hpp"
 #include "rtmfp/group/crypto/ed25519_authenticator.hpp"
-#include "tests/unit/group/member_ids.hpp"
+#include "tests/unit/group/member_harness.hpp"
 
 namespace rtmfp::group {
 namespace {
@@ -58,28 +58,8 @@ TEST(GroupOverlay, AClassNobodyHasLeavesTheTargetFilled) {
   EXPECT_EQ(std::set<MemberId>(chosen.begin(), chosen.end()).size(), 10u);
 }
 
-struct Member {
-  explicit Member(Role role = Role::member) : member{self, group, role, verifier, rng, config} {}
-  PublisherKeys keys = publisher_keys_from_seed({});
-  Ed25519Authenticator verifier{keys.public_key};
-  SeededRandom rng{12};
-  GroupConfig config;
-  GroupId group{};
-  const MemberId self = member_of_class(0, 0);
-  GroupMember member;
-  TimePoint now = at(seconds(1));
-
-  void link(const MemberId& peer, bool is_publisher = false) {
-    member.on_link_up(now, peer);
-    member.on_message(now, peer, encode_message(Hello{group, is_publisher}));
-  }
-  void advance(Duration d) {
-    const TimePoint end = now + d;
-    while (now < end) {
-      now = std::min(end, now + config.tick);
-      member.tick(now);
-    }
-  }
+struct Member : MemberHarness {
+  explicit Member(Role role = Role::member) : MemberHarness(role, 12) {}
   std::vector<MemberId> connects() {
     std::vector<MemberId> out;
     for (auto& a : member.take_actions())

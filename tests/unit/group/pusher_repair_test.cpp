@@ -12,7 +12,7 @@
 #include "rtmfp/group/core/group_member.hpp"
 #include "rtmfp/group/core/group_messages.hpp"
 #include "rtmfp/group/crypto/ed25519_authenticator.hpp"
-#include "tests/unit/group/member_ids.hpp"
+#include "tests/unit/group/member_harness.hpp"
 
 namespace rtmfp::group {
 namespace {
@@ -23,27 +23,12 @@ FragmentMap map_with_depth(std::uint8_t d) {
   return m;
 }
 
-struct Member {
-  PublisherKeys keys = publisher_keys_from_seed({});
-  Ed25519Authenticator verifier{keys.public_key};
-  SeededRandom rng{13};
-  GroupConfig config;
-  GroupId group{};
-  GroupMember member{member_of_class(0, 0), group, Role::member, verifier, rng, config};
-  TimePoint now = at(seconds(1));
-
+struct Member : MemberHarness {
+  Member() : MemberHarness(Role::member, 13) {}
+  // A neighbour that advertises `depth` in every class.
   void link(const MemberId& peer, bool is_publisher, std::uint8_t depth) {
-    member.on_link_up(now, peer);
-    member.on_message(now, peer, encode_message(Hello{group, is_publisher}));
-    member.on_message(now, peer, encode_message(map_with_depth(depth)));
-  }
-  void hear(const MemberId& from, const Message& m) { member.on_message(now, from, encode_message(m)); }
-  void advance(Duration d) {
-    const TimePoint end = now + d;
-    while (now < end) {
-      now = std::min(end, now + config.tick);
-      member.tick(now);
-    }
+    MemberHarness::link(peer, is_publisher);
+    hear(peer, map_with_depth(depth));
   }
   // Subscribe masks sent to `to` since the last call.
   std::vector<std::uint8_t> subscribes_to(const MemberId& to) {
