@@ -35,9 +35,11 @@
 #include "tests/integration/rtmp_test_util.hpp"
 #include "tests/support/fifo.hpp"
 #include "tests/support/free_port.hpp"
-#include "tests/support/listening_port.hpp"
+#include "tests/support/stderr_wait.hpp"
 
 using namespace rtmp_it;
+
+using rtmfp::testing::wait_stderr;
 
 namespace {
 
@@ -139,14 +141,6 @@ class Proc {
 };
 
 // Waits until the child's stderr contains `text`; false on timeout.
-bool wait_stderr(Proc& p, const std::string& text, std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p.stderr_text().find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
 
 // "bound to 127.0.0.1:PORT" (echoserver) → PORT.
 int port_after(const std::string& line, const std::string& prefix) {

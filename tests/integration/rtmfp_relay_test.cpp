@@ -24,7 +24,7 @@
 #include "tests/support/fifo.hpp"
 #include "tests/integration/rtmp_test_util.hpp"
 #include "tests/support/free_port.hpp"
-#include "tests/support/listening_port.hpp"
+#include "tests/support/stderr_wait.hpp"
 
 using namespace rtmp_it;
 using rtmfp::media::io::relay_bad_url;
@@ -38,14 +38,6 @@ const std::string kCli = RTMFP_CLI;
 
 
 // Waits until the child's stderr contains `text` (or it exited / timed out).
-bool wait_stderr(ChildProcess& p, const std::string& text, std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p.stderr_text().find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
 
 std::optional<ChildProcess> relay(std::vector<std::string> args) {
   args.insert(args.begin(), {kCli, "relay"});
